@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Mobilise",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "EmbeddedPostgres", targets: ["EmbeddedPostgres"]),
+        .library(name: "PostgresMigrations", targets: ["PostgresMigrations"]),
+        .library(name: "MobiliseSchema", targets: ["MobiliseSchema"]),
+        .executable(name: "mobilise", targets: ["mobilise"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL C client library (Debian: libpq-dev, macOS: brew install libpq).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // Our Swift client over libpq: connections, queries, values, pool, COPY, LISTEN, pipelines.
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A real PostgreSQL server with no setup: finds the binaries, initdb, start, stop.
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Applies numbered SQL migrations in order, once, under an advisory lock.
+        .target(
+            name: "PostgresMigrations",
+            dependencies: [
+                "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Mobilise's schema: the files of sql/, compiled into the binary by the EmbedSQL plugin.
+        .target(
+            name: "MobiliseSchema",
+            dependencies: ["PostgresMigrations"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedSQL"]
+        ),
+        .executableTarget(name: "embed-sql", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["embed-sql"]),
+        // Test support: one throwaway cluster per test process, a fresh migrated database per test.
+        .target(
+            name: "MobiliseTesting",
+            dependencies: ["Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema"],
+            swiftSettings: swiftSettings
+        ),
+        // The `mobilise` command.
+        .executableTarget(
+            name: "mobilise",
+            dependencies: [
+                "Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "MobiliseTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EmbeddedPostgresTests",
+            dependencies: ["EmbeddedPostgres", "Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MigrationTests",
+            dependencies: ["PostgresMigrations", "MobiliseSchema", "MobiliseTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MobiliseCommandTests",
+            dependencies: ["MobiliseTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
