@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Mobilise",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "EmbeddedPostgres", targets: ["EmbeddedPostgres"]),
@@ -86,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddedPostgresTests",
-            dependencies: ["EmbeddedPostgres", "Postgres"],
+            dependencies: ["EmbeddedPostgres"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobiliseCommandTests",
-            dependencies: ["MobiliseTesting"],
+            dependencies: ["mobilise", "MobiliseTesting"],
             swiftSettings: swiftSettings
         ),
     ],

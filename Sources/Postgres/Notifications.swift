@@ -1,0 +1,170 @@
+import CLibPQ
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A notification sent with `NOTIFY` or `pg_notify`.
+public struct PostgresNotification: Sendable, Hashable {
+    public var channel: String
+    public var payload: String
+    /// The server process that sent it.
+    public var senderPID: Int32
+}
+
+/// The notifications of one channel, as an AsyncSequence. Iteration ends when the pool closes.
+public typealias PostgresNotifications = AsyncStream<PostgresNotification>
+
+/// One listening connection shared by all subscribers of a pool.
+///
+/// Its thread waits on the socket and on the interrupt pipe; a new or ended subscription signals
+/// the pipe so the thread runs `LISTEN`/`UNLISTEN`. After losing its connection it reconnects with
+/// backoff and listens again.
+final class NotificationHub: Sendable {
+    private struct Subscriber {
+        let channel: String
+        let continuation: PostgresNotifications.Continuation
+    }
+
+    private struct State {
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextID: UInt64 = 0
+        /// Callers waiting for their channel's LISTEN to have run.
+        var pendingListens: [(channel: String, continuation: CheckedContinuation<Void, any Error>)] = []
+        var started = false
+        var closed = false
+    }
+
+    private let configuration: PostgresConfiguration
+    private let label: String
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let interrupt: ConnectionInterrupt?
+    private let thread: WorkerThread
+
+    init(configuration: PostgresConfiguration, label: String, logger: Logger) {
+        self.configuration = configuration
+        self.label = label
+        self.logger = logger
+        self.interrupt = try? ConnectionInterrupt()
+        self.thread = WorkerThread(name: "\(label)-listen")
+    }
+
+    func subscribe(channel: String) async throws -> PostgresNotifications {
+        guard let interrupt else { throw PostgresError(kind: .client, message: "could not create the listener's pipe") }
+        let (stream, continuation) = PostgresNotifications.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            state.subscribers[state.nextID] = Subscriber(channel: channel, continuation: continuation)
+            return state.nextID
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+            self?.interrupt?.signal()
+        }
+        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
+            let (closed, start) = state.withLock { state -> (Bool, Bool) in
+                if state.closed { return (true, false) }
+                state.pendingListens.append((channel, ready))
+                defer { state.started = true }
+                return (false, !state.started)
+            }
+            if closed {
+                ready.resume(throwing: PostgresError(kind: .pool, message: "the connection pool is closed"))
+                return
+            }
+            if start { thread.submit { self.listenLoop(interrupt) } }
+            interrupt.signal()
+        }
+        return stream
+    }
+
+    func close() async {
+        let (subscribers, pending) = state.withLock { state in
+            state.closed = true
+            defer { state.subscribers.removeAll(); state.pendingListens.removeAll() }
+            return (Array(state.subscribers.values), state.pendingListens)
+        }
+        for subscriber in subscribers { subscriber.continuation.finish() }
+        for waiter in pending { waiter.continuation.resume(throwing: PostgresError(kind: .pool, message: "the connection pool is closed")) }
+        interrupt?.signal()
+        thread.stop()
+    }
+
+    /// Runs on the hub's thread until the pool closes.
+    private func listenLoop(_ interrupt: ConnectionInterrupt) {
+        var connection: PostgresConnection?
+        var listening: Set<String> = []
+        var backoff: Duration = .milliseconds(50)
+        while !state.withLock({ $0.closed }) {
+            do {
+                if connection == nil || connection?.isBroken == true {
+                    connection = nil
+                    listening = []
+                    connection = try PostgresConnection(configuration: configuration, interrupt: interrupt)
+                    backoff = .milliseconds(50)
+                }
+                guard let live = connection else { continue }
+                try reconcile(live, listening: &listening)
+                deliver(live)
+                if case .ready = live.wait(forWriting: false, deadline: nil), !live.consumeIdleInput() {
+                    logger.info("the notification listener lost its connection; reconnecting")
+                }
+                deliver(live)
+            } catch {
+                logger.debug("the notification listener could not connect", metadata: ["error": "\(error)"])
+                connection = nil
+                _ = waitForSignal(interrupt, for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        connection = nil
+    }
+
+    /// Runs LISTEN for channels that gained subscribers and UNLISTEN for those that lost them all,
+    /// then releases the callers waiting for their LISTEN.
+    private func reconcile(_ connection: PostgresConnection, listening: inout Set<String>) throws {
+        let (wanted, pending) = state.withLock { state in
+            defer { state.pendingListens.removeAll() }
+            return (Set(state.subscribers.values.map(\.channel)), state.pendingListens)
+        }
+        do {
+            for channel in wanted.subtracting(listening) {
+                try connection.execute("LISTEN \(identifier: channel)")
+                listening.insert(channel)
+            }
+            for channel in listening.subtracting(wanted) {
+                try connection.execute("UNLISTEN \(identifier: channel)")
+                listening.remove(channel)
+            }
+        } catch {
+            state.withLock { $0.pendingListens += pending }  // released after reconnecting
+            throw error
+        }
+        for waiter in pending { waiter.continuation.resume() }
+    }
+
+    private func deliver(_ connection: PostgresConnection) {
+        while let notice = PQnotifies(connection.handle) {
+            let notification = PostgresNotification(
+                channel: String(cString: notice.pointee.relname), payload: String(cString: notice.pointee.extra),
+                senderPID: notice.pointee.be_pid)
+            PQfreemem(notice)
+            let subscribers = state.withLock { $0.subscribers.values.filter { $0.channel == notification.channel } }
+            for subscriber in subscribers { subscriber.continuation.yield(notification) }
+        }
+    }
+
+    /// Sleeps for `duration` unless the pipe is signalled first.
+    private func waitForSignal(_ interrupt: ConnectionInterrupt, for duration: Duration) -> Bool {
+        var descriptor = pollfd(fd: interrupt.readDescriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        let signalled = poll(&descriptor, 1, milliseconds) > 0
+        if signalled { interrupt.drain() }
+        return signalled
+    }
+}

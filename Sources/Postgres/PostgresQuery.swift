@@ -1,0 +1,179 @@
+import Foundation
+
+/// A PostgreSQL type, by its OID.
+public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// No type given: the server infers it from where the parameter is used.
+    public static let unspecified = PostgresType(rawValue: 0)
+    public static let bool = PostgresType(rawValue: 16)
+    public static let bytea = PostgresType(rawValue: 17)
+    public static let name = PostgresType(rawValue: 19)
+    public static let int8 = PostgresType(rawValue: 20)
+    public static let int2 = PostgresType(rawValue: 21)
+    public static let int4 = PostgresType(rawValue: 23)
+    public static let text = PostgresType(rawValue: 25)
+    public static let oid = PostgresType(rawValue: 26)
+    public static let json = PostgresType(rawValue: 114)
+    public static let float4 = PostgresType(rawValue: 700)
+    public static let float8 = PostgresType(rawValue: 701)
+    public static let unknown = PostgresType(rawValue: 705)
+    public static let boolArray = PostgresType(rawValue: 1000)
+    public static let int2Array = PostgresType(rawValue: 1005)
+    public static let int4Array = PostgresType(rawValue: 1007)
+    public static let textArray = PostgresType(rawValue: 1009)
+    public static let bpchar = PostgresType(rawValue: 1042)
+    public static let varchar = PostgresType(rawValue: 1043)
+    public static let varcharArray = PostgresType(rawValue: 1015)
+    public static let int8Array = PostgresType(rawValue: 1016)
+    public static let float8Array = PostgresType(rawValue: 1022)
+    public static let date = PostgresType(rawValue: 1082)
+    public static let timestamp = PostgresType(rawValue: 1114)
+    public static let timestamptz = PostgresType(rawValue: 1184)
+    public static let numeric = PostgresType(rawValue: 1700)
+    public static let uuid = PostgresType(rawValue: 2950)
+    public static let uuidArray = PostgresType(rawValue: 2951)
+    public static let jsonb = PostgresType(rawValue: 3802)
+
+    /// Types created by users (enums, domains, extensions such as citext) have OIDs from 16384 up.
+    public var isUserDefined: Bool { rawValue >= 16384 }
+
+    public var description: String {
+        switch self {
+        case .unspecified: "unspecified"
+        case .bool: "bool"
+        case .bytea: "bytea"
+        case .name: "name"
+        case .int8: "int8"
+        case .int2: "int2"
+        case .int4: "int4"
+        case .text: "text"
+        case .oid: "oid"
+        case .json: "json"
+        case .float4: "float4"
+        case .float8: "float8"
+        case .unknown: "unknown"
+        case .boolArray: "bool[]"
+        case .int2Array: "int2[]"
+        case .int4Array: "int4[]"
+        case .textArray: "text[]"
+        case .bpchar: "bpchar"
+        case .varchar: "varchar"
+        case .varcharArray: "varchar[]"
+        case .int8Array: "int8[]"
+        case .float8Array: "float8[]"
+        case .date: "date"
+        case .timestamp: "timestamp"
+        case .timestamptz: "timestamptz"
+        case .numeric: "numeric"
+        case .uuid: "uuid"
+        case .uuidArray: "uuid[]"
+        case .jsonb: "jsonb"
+        default: isUserDefined ? "user-defined type \(rawValue)" : "type \(rawValue)"
+        }
+    }
+}
+
+/// One bound parameter: its type and its bytes (nil for NULL), in PostgreSQL's text format
+/// unless `isBinary`.
+public struct PostgresBind: Sendable, Hashable {
+    public var type: PostgresType
+    public var bytes: [UInt8]?
+    public var isBinary: Bool
+
+    public init(type: PostgresType, bytes: [UInt8]?, isBinary: Bool = false) {
+        self.type = type
+        self.bytes = bytes
+        self.isBinary = isBinary
+    }
+
+    /// A parameter in text format.
+    public init(type: PostgresType, text: String) {
+        self.init(type: type, bytes: Array(text.utf8))
+    }
+
+    /// SQL NULL of the given type.
+    public static func null(_ type: PostgresType) -> PostgresBind { PostgresBind(type: type, bytes: nil) }
+}
+
+/// A statement and its parameters.
+///
+/// Write queries with string interpolation: every interpolated value becomes a `$n` parameter, so
+/// a user's text can never change the SQL.
+///
+/// ```swift
+/// let rows = try connection.query("SELECT name FROM employees WHERE country = \(country)")
+/// ```
+///
+/// Trusted SQL text that cannot be a parameter (an identifier chosen by the program, never by a
+/// user) goes through the explicitly named ``StringInterpolation/appendInterpolation(unsafeSQL:)``.
+public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolation {
+    /// The SQL text, with `$1`, `$2`, … where the parameters go.
+    public private(set) var sql: String
+    public private(set) var binds: [PostgresBind]
+
+    /// A query from SQL text that the program trusts, with explicit parameters for its `$n`.
+    public init(unsafeSQL sql: String, binds: [PostgresBind] = []) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(unsafeSQL: value)
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql: String
+        var binds: [PostgresBind] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql = ""
+            sql.reserveCapacity(literalCapacity + 4 * interpolationCount)
+            binds.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            sql += literal
+        }
+
+        /// A value, bound as the next `$n` parameter.
+        public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            append(value.postgresBind)
+        }
+
+        /// An optional value: NULL when nil.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            append(value?.postgresBind ?? .null(Value.postgresType))
+        }
+
+        /// An identifier (table, column, channel), double-quoted so it is always read as one name.
+        public mutating func appendInterpolation(identifier: String) {
+            sql += PostgresQuery.quoteIdentifier(identifier)
+        }
+
+        /// SQL text pasted as is. Only for text the program itself wrote, never for user input.
+        public mutating func appendInterpolation(unsafeSQL: String) {
+            sql += unsafeSQL
+        }
+
+        mutating func append(_ bind: PostgresBind) {
+            binds.append(bind)
+            sql += "$\(binds.count)"
+        }
+    }
+
+    /// `name` as a double-quoted identifier, with embedded quotes doubled.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+extension PostgresQuery: CustomStringConvertible {
+    /// The SQL text only: bound values are never printed.
+    public var description: String { sql }
+}

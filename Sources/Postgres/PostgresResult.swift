@@ -1,0 +1,170 @@
+import CLibPQ
+import Foundation
+
+/// The rows a statement returned.
+///
+/// It owns libpq's result and frees it when the last reference goes. A result is read-only once
+/// made, and libpq allows reading one from several threads, hence `@unchecked Sendable`.
+public final class PostgresResult: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Column names, in order.
+    public let columns: [String]
+    /// Column types, in order.
+    public let columnTypes: [PostgresType]
+    private let columnIndexes: [String: Int]
+    /// Number of rows.
+    public let count: Int
+    /// Rows inserted, updated, deleted, copied… by the statement (0 when it reports none).
+    public let affectedRows: Int
+
+    init(taking handle: OpaquePointer) {
+        self.handle = handle
+        let columnCount = Int(PQnfields(handle))
+        var columns: [String] = []
+        var types: [PostgresType] = []
+        var indexes: [String: Int] = [:]
+        for column in 0..<columnCount {
+            let name = PQfname(handle, Int32(column)).map { String(cString: $0) } ?? ""
+            columns.append(name)
+            types.append(PostgresType(rawValue: PQftype(handle, Int32(column))))
+            if indexes[name] == nil { indexes[name] = column }
+        }
+        self.columns = columns
+        self.columnTypes = types
+        self.columnIndexes = indexes
+        self.count = Int(PQntuples(handle))
+        self.affectedRows = PQcmdTuples(handle).flatMap { Int(String(cString: $0)) } ?? 0
+    }
+
+    deinit { PQclear(handle) }
+
+    /// The row at `index`.
+    public subscript(index: Int) -> PostgresRow { PostgresRow(result: self, index: index) }
+
+    /// All rows.
+    public var rows: [PostgresRow] { (0..<count).map { PostgresRow(result: self, index: $0) } }
+
+    /// Every row decoded as `T` (a Decodable type whose keys are column names).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> [T] {
+        try (0..<count).map { try self[$0].decode(T.self) }
+    }
+
+    /// The first column of every row.
+    public func column<T: PostgresDecodable>(_ type: T.Type) throws -> [T] {
+        try (0..<count).map { try self[$0].decode(T.self, at: 0) }
+    }
+
+    /// The first column of the first row (nil when there is no row).
+    public func scalar<T: PostgresDecodable>(_ type: T.Type) throws -> T? {
+        count == 0 ? nil : try self[0].decode(T.self, at: 0)
+    }
+
+    func index(ofColumn name: String) -> Int? { columnIndexes[name] }
+
+    func cell(row: Int, column: Int) -> PostgresCell {
+        let isNull = PQgetisnull(handle, Int32(row), Int32(column)) == 1
+        var bytes: [UInt8]?
+        if !isNull, let value = PQgetvalue(handle, Int32(row), Int32(column)) {
+            let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+            bytes = value.withMemoryRebound(to: UInt8.self, capacity: length) {
+                Array(UnsafeBufferPointer(start: $0, count: length))
+            }
+        }
+        return PostgresCell(bytes: bytes, type: columnTypes[column], columnName: columns[column], columnIndex: column)
+    }
+}
+
+/// One row of a ``PostgresResult``.
+public struct PostgresRow: Sendable {
+    let result: PostgresResult
+    let index: Int
+
+    /// The cell in the column named `column`; throws when there is no such column.
+    public func cell(_ column: String) throws -> PostgresCell {
+        guard let columnIndex = result.index(ofColumn: column) else {
+            throw PostgresError(kind: .decoding, message: "no column named '\(column)' in the result (columns: \(result.columns.joined(separator: ", ")))")
+        }
+        return result.cell(row: index, column: columnIndex)
+    }
+
+    /// The cell at a column position; throws when out of range.
+    public func cell(at column: Int) throws -> PostgresCell {
+        guard column >= 0, column < result.columns.count else {
+            throw PostgresError(kind: .decoding, message: "no column at position \(column) (the result has \(result.columns.count))")
+        }
+        return result.cell(row: index, column: column)
+    }
+
+    /// The value of the column named `column`.
+    public func decode<T: PostgresDecodable>(_ type: T.Type, column: String) throws -> T {
+        try T(postgresCell: cell(column))
+    }
+
+    /// The value at a column position.
+    public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
+        try T(postgresCell: cell(at: column))
+    }
+
+    /// The first columns, in order, as a tuple: `let (id, name) = try row.decode((UUID, String).self)`.
+    public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
+        var position = 0
+        func next<U: PostgresDecodable>(_ type: U.Type) throws -> U {
+            defer { position += 1 }
+            return try decode(U.self, at: position)
+        }
+        return (repeat try next((each T).self))
+    }
+
+    /// The row as a Decodable type: each property is read from the column of the same name
+    /// (or its snake_case form: `displayName` from `display_name`).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try T(from: RowDecoder(row: self))
+    }
+
+    /// Column names of the row.
+    public var columns: [String] { result.columns }
+}
+
+/// One value of a row, as the server sent it (text format).
+public struct PostgresCell: Sendable {
+    /// The bytes, nil for NULL.
+    public let bytes: [UInt8]?
+    public let type: PostgresType
+    public let columnName: String
+    public let columnIndex: Int
+
+    public init(bytes: [UInt8]?, type: PostgresType, columnName: String, columnIndex: Int) {
+        self.bytes = bytes
+        self.type = type
+        self.columnName = columnName
+        self.columnIndex = columnIndex
+    }
+
+    public var isNull: Bool { bytes == nil }
+
+    /// The bytes, after checking the column's type is one of `accepting` (any type when nil).
+    public func bytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        if let types, !types.contains(type), !(userDefined && type.isUserDefined) {
+            throw mismatch(as: swiftType)
+        }
+        guard let bytes else {
+            throw PostgresError(kind: .decoding, message: "column '\(columnName)' is NULL but was decoded as non-optional \(swiftType)")
+        }
+        return bytes
+    }
+
+    /// The value as text, after the same type check.
+    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    }
+
+    /// The error for a column whose type cannot become `swiftType`.
+    public func mismatch<T>(as swiftType: T.Type) -> PostgresError {
+        PostgresError(kind: .decoding, message: "column '\(columnName)' has type \(type), which cannot be decoded as \(swiftType)")
+    }
+
+    /// The error for a value that does not parse as `swiftType` (the value itself is not included).
+    public func malformed<T>(as swiftType: T.Type, reason: String? = nil) -> PostgresError {
+        PostgresError(kind: .decoding, message: "column '\(columnName)' (\(type)) holds a value that is not a valid \(swiftType)" + (reason.map { ": \($0)" } ?? ""))
+    }
+}

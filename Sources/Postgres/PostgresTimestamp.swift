@@ -1,0 +1,129 @@
+import Foundation
+
+/// Timestamps in PostgreSQL's ISO text form, converted with integer calendar arithmetic
+/// (no Calendar or DateFormatter: exact, locale-free and fast).
+enum PostgresTimestamp {
+    /// `2015-06-01 09:30:00.123456+00`, rounded to the microsecond.
+    static func format(_ date: Date) -> String {
+        if date == .distantFuture { return "infinity" }
+        if date == .distantPast { return "-infinity" }
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let (days, microOfDay) = micros.floorDivided(by: 86_400_000_000)
+        let (year, month, day) = civil(fromDays: days)
+        let seconds = microOfDay / 1_000_000
+        let fraction = microOfDay % 1_000_000
+        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) "
+        text += "\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))"
+        if fraction != 0 { text += "." + pad(fraction, 6) }
+        return text + "+00"
+    }
+
+    /// Parses `YYYY-MM-DD[ HH:MM:SS[.ffffff]][±HH[:MM[:SS]]]`, `infinity` and `-infinity`.
+    static func parse(_ text: String) -> Date? {
+        if text == "infinity" { return .distantFuture }
+        if text == "-infinity" { return .distantPast }
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(), scanner.skip("-"), let month = scanner.number(), scanner.skip("-"),
+              let day = scanner.number(), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var micros = Int64(days(fromCivil: year, month, day)) * 86_400_000_000
+        if scanner.skip(" ") || scanner.skip("T") {
+            guard let hour = scanner.number(), scanner.skip(":"), let minute = scanner.number(), scanner.skip(":"),
+                  let second = scanner.number()
+            else { return nil }
+            micros += Int64(hour * 3600 + minute * 60 + second) * 1_000_000
+            if scanner.skip(".") {
+                let (fraction, digits) = scanner.numberWithDigits()
+                guard digits > 0, digits <= 6 else { return nil }
+                var scaled = Int64(fraction)
+                for _ in digits..<6 { scaled *= 10 }
+                micros += scaled
+            }
+            if let sign = scanner.sign() {
+                guard let offsetHours = scanner.number() else { return nil }
+                var offset = offsetHours * 3600
+                if scanner.skip(":"), let minutes = scanner.number() { offset += minutes * 60 }
+                if scanner.skip(":"), let seconds = scanner.number() { offset += seconds }
+                micros -= Int64(sign * offset) * 1_000_000
+            }
+        }
+        if scanner.skip(" BC") { return nil }  // dates before year 1 are out of scope
+        guard scanner.atEnd else { return nil }
+        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+
+    private static func pad(_ value: some BinaryInteger, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = Int(days) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+private struct DigitScanner {
+    let bytes: [UInt8]
+    var index = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func skip(_ literal: String) -> Bool {
+        let literalBytes = Array(literal.utf8)
+        guard bytes.count - index >= literalBytes.count,
+              Array(bytes[index..<index + literalBytes.count]) == literalBytes
+        else { return false }
+        index += literalBytes.count
+        return true
+    }
+
+    mutating func number() -> Int? {
+        let (value, digits) = numberWithDigits()
+        return digits > 0 ? value : nil
+    }
+
+    mutating func numberWithDigits() -> (Int, Int) {
+        var value = 0
+        var digits = 0
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9"), digits < 18 {
+            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            digits += 1
+            index += 1
+        }
+        return (value, digits)
+    }
+
+    mutating func sign() -> Int? {
+        if skip("+") { return 1 }
+        if skip("-") { return -1 }
+        return nil
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity, with a non-negative remainder.
+    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let quotient = self / divisor
+        let remainder = self % divisor
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Logging
+
+/// `mobilise`: the service's command line.
+@main
+struct MobiliseCommand: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mobilise",
+        abstract: "Internal solidarity campaigns: pledges, stories, events and per-country rankings.",
+        version: version,
+        subcommands: [DatabaseCommand.self, MigrateCommand.self]
+    )
+
+    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names (default info).
+    static func bootstrapLogging() -> Logger {
+        let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "mobilise")
+    }
+}

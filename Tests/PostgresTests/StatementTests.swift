@@ -1,0 +1,111 @@
+import Foundation
+import MobiliseTesting
+import Postgres
+import Testing
+
+@Suite struct StatementTests {
+    @Test func hostileStringIsStoredVerbatimAndTheTableSurvives() async throws {
+        try await TestDatabase.withDatabase { pool in
+            let hostile = "'); DROP TABLE employees; --"
+            let stored = try await pool.withConnection { connection in
+                let organisation = try connection.query("INSERT INTO organisations (slug, name) VALUES ('acme', \(hostile)) RETURNING id")
+                    .scalar(UUID.self)
+                try connection.execute("""
+                    INSERT INTO employees (organisation_id, external_id, display_name, country)
+                    VALUES (\(organisation), \(hostile), \(hostile), 'FR')
+                    """)
+                return try connection.query("SELECT display_name FROM employees WHERE external_id = \(hostile)").scalar(String.self)
+            }
+            #expect(stored == hostile)
+            let tableStillThere = try await pool.query("SELECT to_regclass('employees') IS NOT NULL").scalar(Bool.self)
+            #expect(tableStillThere == true)
+        }
+    }
+
+    @Test func uniqueViolationCanBeMatchedAndHidesValues() async throws {
+        try await TestDatabase.withDatabase { pool in
+            try await pool.execute("INSERT INTO organisations (slug, name) VALUES ('acme', 'Acme')")
+            do {
+                try await pool.execute("INSERT INTO organisations (slug, name) VALUES ('acme', 'Acme again')")
+                Issue.record("a duplicate slug was accepted")
+            } catch SQLState.uniqueViolation {
+                // matched by code in a catch clause
+            }
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.execute("INSERT INTO organisations (slug, name) VALUES ('acme', 'Acme again')")
+            }
+            #expect(error?.isUniqueViolation == true)
+            #expect(error?.constraint == "organisations_slug_key")
+            #expect(error?.detail?.contains("acme") == true)
+            #expect(error.map { "\($0)" }?.contains("acme") == false)  // the key value stays out of the description
+        }
+    }
+
+    @Test func dataExceptionDescriptionLeavesTheInputOut() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT \("secret-value")::integer") }
+            #expect(error?.code == .invalidTextRepresentation)
+            #expect(error?.message.contains("secret-value") == true)
+            #expect(error.map { "\($0)" }?.contains("secret-value") == false)
+        }
+    }
+
+    @Test func transactionRollsBackWhenTheBodyThrows() async throws {
+        struct Abort: Error {}
+        try await TestDatabase.withDatabase { pool in
+            await #expect(throws: Abort.self) {
+                try await pool.withTransaction { connection in
+                    try connection.execute("INSERT INTO organisations (slug, name) VALUES ('rolled-back', 'Gone')")
+                    throw Abort()
+                }
+            }
+            try await pool.withTransaction(isolation: .serializable) { connection in
+                try connection.execute("INSERT INTO organisations (slug, name) VALUES ('kept', 'Kept')")
+                // A nested transaction is a savepoint: its rollback keeps the outer work.
+                _ = try? connection.transaction { inner in
+                    try inner.execute("INSERT INTO organisations (slug, name) VALUES ('inner', 'Inner')")
+                    throw Abort()
+                }
+            }
+            let slugs = try await pool.query("SELECT slug FROM organisations ORDER BY slug").column(String.self)
+            #expect(slugs == ["kept"])
+        }
+    }
+
+    @Test func serializationFailuresAreRetried() async throws {
+        try await TestDatabase.withDatabase { pool in
+            try await pool.execute("CREATE TABLE counter (n integer NOT NULL)")
+            try await pool.execute("INSERT INTO counter VALUES (0)")
+            // 8 concurrent read-modify-write transactions at SERIALIZABLE collide; retries make all succeed.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await pool.withTransaction(isolation: .serializable, attempts: 50) { connection in
+                            let value = try connection.query("SELECT n FROM counter").scalar(Int.self) ?? 0
+                            try connection.execute("UPDATE counter SET n = \(value + 1)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await pool.query("SELECT n FROM counter").scalar(Int.self) == 8)
+        }
+    }
+
+    @Test func scriptsRunSeveralStatements() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            try await pool.withConnection { try $0.executeScript("CREATE TABLE a (x int); INSERT INTO a VALUES (1), (2);") }
+            #expect(try await pool.query("SELECT sum(x) FROM a").scalar(Int.self) == 3)
+            await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.executeScript("INSERT INTO a VALUES (3); SELECT * FROM missing;") }
+            }
+        }
+    }
+
+    @Test func textWithANulCharacterIsRefusedBeforeSending() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT \("a\u{0}b")") }
+            #expect(error?.kind == .client)
+        }
+    }
+}

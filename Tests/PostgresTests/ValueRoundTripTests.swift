@@ -1,0 +1,158 @@
+import Foundation
+import MobiliseTesting
+import Postgres
+import Testing
+
+enum Gender: String, PostgresCodable, Codable {
+    case female, male, nonBinary = "non_binary", undisclosed
+}
+
+struct Settings: Codable, Sendable, Equatable {
+    var privacyK: Int
+    var languages: [String]
+}
+
+/// Every supported type sent to a real server as a parameter and read back.
+@Suite struct ValueRoundTripTests {
+    /// Sends `value` as a parameter, casts it to `sqlType` on the server, reads it back.
+    func roundTrip<T: PostgresCodable & Sendable>(_ value: T, as sqlType: String, on pool: PostgresPool) async throws -> T {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT \(value)::\(unsafeSQL: sqlType) AS value")[0].decode(T.self, column: "value")
+        }
+    }
+
+    @Test func scalarsRoundTrip() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            #expect(try await roundTrip(true, as: "boolean", on: pool) == true)
+            #expect(try await roundTrip(false, as: "boolean", on: pool) == false)
+            #expect(try await roundTrip(Int16.min, as: "int2", on: pool) == Int16.min)
+            #expect(try await roundTrip(Int32.max, as: "int4", on: pool) == Int32.max)
+            #expect(try await roundTrip(Int64.min, as: "int8", on: pool) == Int64.min)
+            #expect(try await roundTrip(Int.max, as: "int8", on: pool) == Int.max)
+            #expect(try await roundTrip(Double(0.1), as: "float8", on: pool) == 0.1)
+            #expect(try await roundTrip(Double(-1.5e300), as: "float8", on: pool) == -1.5e300)
+            #expect(try await roundTrip(Double.infinity, as: "float8", on: pool) == .infinity)
+            #expect(try await roundTrip(Double.nan, as: "float8", on: pool).isNaN)
+            let decimal = try #require(Decimal(string: "12345678901234567890.123456789", locale: Locale(identifier: "en_US_POSIX")))
+            #expect(try await roundTrip(decimal, as: "numeric", on: pool) == decimal)
+            let uuid = UUID()
+            #expect(try await roundTrip(uuid, as: "uuid", on: pool) == uuid)
+            #expect(try await roundTrip(Gender.nonBinary, as: "text", on: pool) == .nonBinary)
+        }
+    }
+
+    @Test func textRoundTripsVerbatim() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            for text in ["", "Zürich — São Paulo — 東京 — मुंबई — 🙋🏽‍♂️", "tab\tnew\nline\r\\back", String(repeating: "x", count: 5_000_000)] {
+                let back = try await roundTrip(text, as: "text", on: pool)
+                #expect(back == text)
+            }
+        }
+    }
+
+    @Test func datesRoundTripToTheMicrosecond() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let dates = [
+                Date(timeIntervalSince1970: 1_433_151_000.123456),  // 2015-06-01 09:30:00.123456
+                Date(timeIntervalSince1970: -86_400 * 365 * 80 + 0.5),  // before 1970
+                Date(timeIntervalSince1970: 0),
+            ]
+            for date in dates {
+                let back = try await roundTrip(date, as: "timestamptz", on: pool)
+                #expect(abs(back.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.000_001)
+            }
+            // The server's own rendering of a known instant.
+            let server = try await pool.query("SELECT '2015-06-01 09:30:00.25+02'::timestamptz")
+            #expect(try server.scalar(Date.self) == Date(timeIntervalSince1970: 1_433_143_800.25))
+        }
+    }
+
+    @Test func byteaKeepsZeroBytesAndLargeValues() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let small = Data([0, 1, 0, 255, 0])
+            let smallBack = try await roundTrip(small, as: "bytea", on: pool)
+            #expect(smallBack == small)
+            let large = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+            let largeBack = try await roundTrip(large, as: "bytea", on: pool)
+            #expect(largeBack == large)
+            let emptyBack = try await roundTrip(Data(), as: "bytea", on: pool)
+            #expect(emptyBack.isEmpty)
+        }
+    }
+
+    @Test func arraysRoundTrip() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let texts = ["a", "", "with \"quotes\"", "back\\slash", "NULL", "comma,brace{}", "ünï"]
+            #expect(try await roundTrip(texts, as: "text[]", on: pool) == texts)
+            #expect(try await roundTrip([Int64(1), -2, .max], as: "int8[]", on: pool) == [1, -2, .max])
+            #expect(try await roundTrip([Int32(7), 8], as: "int4[]", on: pool) == [7, 8])
+            #expect(try await roundTrip([Int](), as: "int8[]", on: pool) == [])
+            let withNull = try await pool.query("SELECT ARRAY['a', NULL, 'c']")
+            #expect(try withNull.scalar([String?].self) == ["a", nil, "c"])
+            let countries = ["IN", "BR"]
+            let matched = try await pool.query("SELECT count(*) FROM unnest(ARRAY['IN','FR','BR']) c WHERE c = ANY(\(countries))")
+            #expect(try matched.scalar(Int.self) == 2)
+        }
+    }
+
+    @Test func jsonRoundTripsThroughCodable() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let settings = Settings(privacyK: 10, languages: ["en", "fr-FR"])
+            let back = try await roundTrip(try JSONB(settings), as: "jsonb", on: pool)
+            #expect(back.value == settings)
+            let plainJSON = try await pool.query(#"SELECT '{"privacyK": 3, "languages": []}'::json"#)
+            #expect(try plainJSON.scalar(JSONB<Settings>.self)?.value == Settings(privacyK: 3, languages: []))
+        }
+    }
+
+    @Test func nullsRoundTripForEveryType() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let row = try await pool.withConnection { connection in
+                try connection.query("""
+                    SELECT \(Bool?.none)::boolean, \(Int?.none)::int8, \(String?.none)::text, \(UUID?.none)::uuid,
+                           \(Date?.none)::timestamptz, \(Data?.none)::bytea, \(Decimal?.none)::numeric,
+                           \(Double?.none)::float8, \([String]?.none)::text[]
+                    """)[0]
+            }
+            let values = try row.decode((Bool?, Int?, String?, UUID?, Date?, Data?, Decimal?, Double?, [String]?).self)
+            #expect(values.0 == nil && values.1 == nil && values.2 == nil && values.3 == nil && values.4 == nil)
+            #expect(values.5 == nil && values.6 == nil && values.7 == nil && values.8 == nil)
+            #expect(throws: PostgresError.self) { try row.decode(Int.self, at: 1) }
+        }
+    }
+
+    struct Person: Decodable, Equatable {
+        var id: Int
+        var displayName: String
+        var gender: Gender
+        var manager: String?
+    }
+
+    @Test func rowsDecodeByNamePositionAndIntoDecodableTypes() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let result = try await pool.query("""
+                SELECT 1 AS id, 'Asha' AS display_name, 'female' AS gender, NULL::text AS manager
+                UNION ALL SELECT 2, 'Bruno', 'male', 'E1' ORDER BY id
+                """)
+            #expect(result.columns == ["id", "display_name", "gender", "manager"])
+            #expect(try result[1].decode(String.self, column: "display_name") == "Bruno")
+            #expect(try result[0].decode(Int.self, at: 0) == 1)
+            #expect(try result.decode(Person.self) == [
+                Person(id: 1, displayName: "Asha", gender: .female, manager: nil),
+                Person(id: 2, displayName: "Bruno", gender: .male, manager: "E1"),
+            ])
+        }
+    }
+
+    @Test func typeMismatchNamesTheColumnAndBothTypes() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let result = try await pool.query("SELECT 42 AS answer")
+            let error = #expect(throws: PostgresError.self) { try result[0].decode(String.self, column: "answer") }
+            #expect(error?.kind == .decoding)
+            #expect(error?.message.contains("answer") == true)
+            #expect(error?.message.contains("int4") == true)
+            #expect(error?.message.contains("String") == true)
+            #expect(throws: PostgresError.self) { try result[0].decode(Int.self, column: "missing") }
+        }
+    }
+}
