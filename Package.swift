@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "EmbeddedPostgres", targets: ["EmbeddedPostgres"]),
         .library(name: "PostgresMigrations", targets: ["PostgresMigrations"]),
         .library(name: "MobiliseSchema", targets: ["MobiliseSchema"]),
+        .library(name: "MobiliseDomain", targets: ["MobiliseDomain"]),
+        .library(name: "MobiliseStore", targets: ["MobiliseStore"]),
         .executable(name: "mobilise", targets: ["mobilise"]),
     ],
     dependencies: [
@@ -62,11 +64,28 @@ let package = Package(
             plugins: ["EmbedSQL"]
         ),
         .executableTarget(name: "embed-sql", swiftSettings: swiftSettings),
+        // The campaign domain: types and pure rules (rankings, privacy folding, CSV, media sniffing).
+        // It imports neither the database nor HTTP.
+        .target(
+            name: "MobiliseDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The campaign library over PostgreSQL: organisations, workforce, campaigns, signatures,
+        // posts, events, rankings and the audit log.
+        .target(
+            name: "MobiliseStore",
+            dependencies: [
+                "MobiliseDomain", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["embed-sql"]),
         // Test support: one throwaway cluster per test process, a fresh migrated database per test.
         .target(
             name: "MobiliseTesting",
-            dependencies: ["Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema"],
+            dependencies: ["Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema", "MobiliseStore"],
             swiftSettings: swiftSettings
         ),
         // The `mobilise` command.
@@ -87,6 +106,16 @@ let package = Package(
         .testTarget(
             name: "EmbeddedPostgresTests",
             dependencies: ["EmbeddedPostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MobiliseDomainTests",
+            dependencies: ["MobiliseDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MobiliseStoreTests",
+            dependencies: ["MobiliseStore", "MobiliseTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

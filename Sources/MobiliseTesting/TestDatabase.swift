@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import MobiliseSchema
+import MobiliseStore
 import Postgres
 
 /// Real databases for tests.
@@ -121,5 +122,12 @@ actor TestCluster {
         }
         await templatePool.close()
         return running
+    }
+}
+
+extension TestDatabase {
+    /// Runs `body` with the campaign library on a fresh migrated database.
+    public static func withStore<T: Sendable>(_ body: (MobiliseStore) async throws -> T) async throws -> T {
+        try await withDatabase { pool in try await body(MobiliseStore(pool: pool, logger: Logger(label: "test-store"))) }
     }
 }

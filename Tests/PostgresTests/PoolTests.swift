@@ -29,14 +29,19 @@ import Testing
 
     @Test func waitingCallersAreServedInOrder() async throws {
         try await TestDatabase.withDatabase(maxConnections: 1) { pool in
+            // The holder keeps the only connection until the test releases an advisory lock it waits on.
+            let locker = PostgresPool(configuration: .init(connection: pool.configuration.connection, maxConnections: 1), logger: Logger(label: "test"))
+            try await locker.execute("SELECT pg_advisory_lock(42)")
             let order = Recorder()
-            let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(0.3)") } }
+            let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_advisory_lock(42), pg_advisory_unlock(42)") } }
             try await waitUntil { pool.statistics.inUse == 1 }
             var waiters: [Task<Void, any Error>] = []
             for index in 0..<5 {
                 waiters.append(Task { try await pool.withConnection { _ in order.append(index) } })
                 try await waitUntil { pool.statistics.waiting == index + 1 }
             }
+            try await locker.execute("SELECT pg_advisory_unlock(42)")
+            await locker.close()
             _ = try await holder.value
             for waiter in waiters { try await waiter.value }
             #expect(order.values == [0, 1, 2, 3, 4])
@@ -79,7 +84,7 @@ import Testing
             let busy = PostgresPool(
                 configuration: .init(connection: pool.configuration.connection, maxConnections: 1, acquireTimeout: .milliseconds(100)),
                 logger: Logger(label: "test"))
-            let holder = Task { try await busy.withConnection { try $0.execute("SELECT pg_sleep(2)") } }
+            let holder = Task { try await busy.withConnection { try $0.execute("SELECT pg_sleep(30)") } }
             try await waitUntil { busy.statistics.inUse == 1 }
             let error = await #expect(throws: PostgresError.self) { try await busy.query("SELECT 1") }
             #expect(error?.kind == .pool)
