@@ -109,13 +109,32 @@ public struct PostgresBind: Sendable, Hashable {
 /// Trusted SQL text that cannot be a parameter (an identifier chosen by the program, never by a
 /// user) goes through the explicitly named ``StringInterpolation/appendInterpolation(unsafeSQL:)``.
 public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolation {
-    /// The SQL text, with `$1`, `$2`, … where the parameters go.
-    public private(set) var sql: String
+    /// SQL text and parameter positions, kept apart so that a query can be embedded in another
+    /// (``StringInterpolation/appendInterpolation(_:)-(PostgresQuery)``) with its parameters renumbered.
+    enum Piece: Sendable, Hashable {
+        case text(String)
+        /// The parameter at this index of `binds`.
+        case bind(Int)
+    }
+
+    private var pieces: [Piece]
     public private(set) var binds: [PostgresBind]
+
+    /// The SQL text, with `$1`, `$2`, … where the parameters go.
+    public var sql: String {
+        var text = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let literal): text += literal
+            case .bind(let index): text += "$\(index + 1)"
+            }
+        }
+        return text
+    }
 
     /// A query from SQL text that the program trusts, with explicit parameters for its `$n`.
     public init(unsafeSQL sql: String, binds: [PostgresBind] = []) {
-        self.sql = sql
+        self.pieces = [.text(sql)]
         self.binds = binds
     }
 
@@ -124,21 +143,21 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     }
 
     public init(stringInterpolation: StringInterpolation) {
-        self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
+        self.pieces = stringInterpolation.pieces
+        self.binds = stringInterpolation.binds
     }
 
     public struct StringInterpolation: StringInterpolationProtocol {
-        var sql: String
+        var pieces: [Piece] = []
         var binds: [PostgresBind] = []
 
         public init(literalCapacity: Int, interpolationCount: Int) {
-            sql = ""
-            sql.reserveCapacity(literalCapacity + 4 * interpolationCount)
+            pieces.reserveCapacity(2 * interpolationCount + 1)
             binds.reserveCapacity(interpolationCount)
         }
 
         public mutating func appendLiteral(_ literal: String) {
-            sql += literal
+            pieces.append(.text(literal))
         }
 
         /// A value, bound as the next `$n` parameter.
@@ -151,19 +170,33 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             append(value?.postgresBind ?? .null(Value.postgresType))
         }
 
+        /// Another query, embedded with its parameters renumbered: how a shared condition is reused.
+        /// (Its text must come from interpolation; a query made with `unsafeSQL:` and explicit binds
+        /// keeps its own `$n` numbers and cannot be embedded after other parameters.)
+        public mutating func appendInterpolation(_ fragment: PostgresQuery) {
+            let offset = binds.count
+            binds += fragment.binds
+            for piece in fragment.pieces {
+                switch piece {
+                case .text(let text): pieces.append(.text(text))
+                case .bind(let index): pieces.append(.bind(index + offset))
+                }
+            }
+        }
+
         /// An identifier (table, column, channel), double-quoted so it is always read as one name.
         public mutating func appendInterpolation(identifier: String) {
-            sql += PostgresQuery.quoteIdentifier(identifier)
+            pieces.append(.text(PostgresQuery.quoteIdentifier(identifier)))
         }
 
         /// SQL text pasted as is. Only for text the program itself wrote, never for user input.
         public mutating func appendInterpolation(unsafeSQL: String) {
-            sql += unsafeSQL
+            pieces.append(.text(unsafeSQL))
         }
 
         mutating func append(_ bind: PostgresBind) {
+            pieces.append(.bind(binds.count))
             binds.append(bind)
-            sql += "$\(binds.count)"
         }
     }
 

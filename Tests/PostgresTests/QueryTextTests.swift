@@ -45,3 +45,14 @@ import Testing
         #expect(names.postgresBind.type == .textArray)
     }
 }
+
+@Suite struct QueryCompositionTests {
+    @Test func embeddedFragmentsAreRenumbered() {
+        let countries = ["IN", "BR"]
+        let filter: PostgresQuery = "country = ANY(\(countries)) AND note <> '$1 literal'"
+        let query: PostgresQuery = "SELECT \(42) WHERE \(filter) AND id = \(7)"
+        #expect(query.sql == "SELECT $1 WHERE country = ANY($2) AND note <> '$1 literal' AND id = $3")
+        #expect(query.binds.count == 3)
+        #expect(query.binds[1].type == .textArray)
+    }
+}

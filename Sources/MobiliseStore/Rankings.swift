@@ -1,0 +1,324 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+/// A campaign's per-country ranking at an instant.
+public struct CampaignRanking: Sendable, Equatable {
+    public var campaignID: UUID
+    public var asOf: Date
+    public var ranking: Ranking
+    /// Countries whose goal is met (over every country, folded or not).
+    public var countriesMeetingGoal: Int
+    /// Whether the success rule ("goal met in at least N countries") holds; nil without a rule.
+    public var successMet: Bool?
+}
+
+/// One country seen from inside: by site, by org unit, and week by week.
+public struct CountryBreakdown: Sendable, Equatable {
+    public var country: RankingRow
+    public var bySite: Ranking
+    public var byOrgUnit: Ranking
+    public var weekly: [WeeklyPoint]
+}
+
+/// Cumulative signatures at the end of an ISO week (weeks start on Monday).
+public struct WeeklyPoint: Sendable, Equatable {
+    public var week: Date
+    public var signatures: Int
+}
+
+/// Cumulative signatures per week for each shown country, the folded `other` group and the total.
+public struct Timeline: Sendable, Equatable {
+    public var weeks: [Date]
+    /// Country code → cumulative signatures, one value per week.
+    public var series: [String: [Int]]
+    /// The folded small countries (leaders only).
+    public var other: [Int]?
+    public var total: [Int]
+}
+
+/// A difference between the maintained counts and what the signature rows say.
+public struct CountDiscrepancy: Sendable, Equatable {
+    /// `signature_totals` or `signature_daily`.
+    public var table: String
+    public var country: String
+    /// For `signature_daily`, the day.
+    public var day: String?
+    public var counted: Int
+    public var actual: Int
+}
+
+extension MobiliseStore {
+    /// Ranks a campaign's countries by `metric`, as of `asOf` (default now), for `viewer`.
+    /// Reads the count tables only: the cost grows with the number of countries, not of signatures.
+    public func ranking(
+        organisationID: UUID, campaign reference: String, metric: RankingMetric, viewer: Viewer, asOf: Date? = nil,
+        minEligible: Int = 0
+    ) async throws -> CampaignRanking {
+        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
+            let figures = try context.countryFigures(connection)
+            let ranking = Ranking.rank(
+                figures, metric: metric, viewer: viewer, privacyK: context.privacyK, minEligible: minEligible,
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            let meeting = figures.filter { group in
+                guard let goal = group.goal else { return false }
+                return group.signatures >= goal.target(eligible: group.eligible)
+            }.count
+            return CampaignRanking(
+                campaignID: context.campaign.id, asOf: context.asOf, ranking: ranking, countriesMeetingGoal: meeting,
+                successMet: context.campaign.successMinCountries.map { meeting >= $0 })
+        }
+    }
+
+    /// One country by site and by org unit, with its weekly timeline. A leader may not open a
+    /// country that the ranking folds (fewer than k employees, or folded to protect one that has).
+    public func countryBreakdown(organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil) async throws -> CountryBreakdown {
+        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
+            let figures = try context.countryFigures(connection)
+            let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
+                                       campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            guard let row = ranking.rows.first(where: { $0.key == country }) else {
+                let exists = figures.contains { $0.key == country && ($0.eligible > 0 || $0.signatures > 0) }
+                throw exists
+                    ? MobiliseError(.notFound, code: "country_too_small", "\(country) is shown only within 'other': its figures would cover fewer than \(context.privacyK) employees")
+                    : MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
+            }
+            let bySite = try context.groupFigures(connection, country: country, column: "site")
+            let byOrgUnit = try context.groupFigures(connection, country: country, column: "org_unit")
+            let weekly = try context.weekly(connection).filter { $0.key == country }.map { WeeklyPoint(week: $0.week, signatures: $0.cumulative) }
+            func rank(_ groups: [GroupFigures]) -> Ranking {
+                Ranking.rank(groups, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
+                             campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            }
+            return CountryBreakdown(country: row, bySite: rank(bySite), byOrgUnit: rank(byOrgUnit), weekly: weekly)
+        }
+    }
+
+    /// Cumulative signatures per ISO week, per country, up to now. For a leader, the countries the
+    /// ranking folds form one `other` series.
+    public func timeline(organisationID: UUID, campaign reference: String, viewer: Viewer) async throws -> Timeline {
+        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: nil)
+            let figures = try context.countryFigures(connection)
+            let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
+                                       campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            let shown = Set(ranking.rows.map(\.key))
+            let points = try context.weekly(connection)
+            let weeks = Array(Set(points.map(\.week))).sorted()
+            let index = Dictionary(uniqueKeysWithValues: weeks.enumerated().map { ($1, $0) })
+            var weeklyChange: [String: [Int]] = [:]
+            var otherChange = ranking.other == nil ? nil : [Int](repeating: 0, count: weeks.count)
+            var totalChange = [Int](repeating: 0, count: weeks.count)
+            for point in points {
+                guard let position = index[point.week] else { continue }
+                totalChange[position] += point.change
+                if shown.contains(point.key) {
+                    weeklyChange[point.key, default: [Int](repeating: 0, count: weeks.count)][position] += point.change
+                } else {
+                    otherChange?[position] += point.change
+                }
+            }
+            func cumulative(_ values: [Int]) -> [Int] { values.reduce(into: []) { $0.append(($0.last ?? 0) + $1) } }
+            let hideTotal = ranking.total == nil
+            return Timeline(
+                weeks: weeks, series: weeklyChange.mapValues(cumulative), other: otherChange.map(cumulative),
+                total: hideTotal ? [] : cumulative(totalChange))
+        }
+    }
+
+    /// Recomputes the counts from the signature rows and events and lists every difference
+    /// (empty when the counts are exact).
+    public func verifyCounts(organisationID: UUID, campaign reference: String) async throws -> [CountDiscrepancy] {
+        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
+            var discrepancies: [CountDiscrepancy] = []
+            for row in try connection.query("""
+                WITH counted AS (
+                    SELECT country, sum(current)::bigint AS n FROM signature_totals
+                    WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) GROUP BY country
+                ), actual AS (
+                    SELECT country, count(*) AS n FROM signatures
+                    WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND withdrawn_at IS NULL GROUP BY country
+                )
+                SELECT coalesce(c.country, a.country) AS country, coalesce(c.n, 0) AS counted, coalesce(a.n, 0) AS actual
+                FROM counted c FULL JOIN actual a ON a.country = c.country
+                WHERE coalesce(c.n, 0) <> coalesce(a.n, 0)
+                """).rows {
+                discrepancies.append(CountDiscrepancy(
+                    table: "signature_totals", country: try row.decode(String.self, column: "country"), day: nil,
+                    counted: try row.decode(Int.self, column: "counted"), actual: try row.decode(Int.self, column: "actual")))
+            }
+            for row in try connection.query("""
+                WITH counted AS (
+                    SELECT country, day, sum(delta)::bigint AS n FROM signature_daily
+                    WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) GROUP BY country, day
+                ), actual AS (
+                    SELECT e.country, (e.at AT TIME ZONE o.time_zone)::date AS day, sum(e.delta)::bigint AS n
+                    FROM signature_events e JOIN organisations o ON o.id = e.organisation_id
+                    WHERE e.organisation_id = \(organisationID) AND e.campaign_id = \(campaign.id) GROUP BY 1, 2
+                )
+                SELECT coalesce(c.country, a.country) AS country, coalesce(c.day, a.day)::text AS day,
+                       coalesce(c.n, 0) AS counted, coalesce(a.n, 0) AS actual
+                FROM counted c FULL JOIN actual a ON a.country = c.country AND a.day = c.day
+                WHERE coalesce(c.n, 0) <> coalesce(a.n, 0)
+                """).rows {
+                discrepancies.append(CountDiscrepancy(
+                    table: "signature_daily", country: try row.decode(String.self, column: "country"),
+                    day: try row.decode(String.self, column: "day"),
+                    counted: try row.decode(Int.self, column: "counted"), actual: try row.decode(Int.self, column: "actual")))
+            }
+            return discrepancies
+        }
+    }
+}
+
+/// What every ranking query needs: the campaign, the organisation's k and time zone, and the instant.
+struct RankingContext {
+    let organisationID: UUID
+    let campaign: Campaign
+    let privacyK: Int
+    let timeZone: String
+    /// The instant the figures are for.
+    let asOf: Date
+    /// True when `asOf` is now: the running totals answer, nothing is recomputed.
+    let isNow: Bool
+
+    init(_ connection: PostgresConnection, organisationID: UUID, campaign reference: String, asOf requested: Date?) throws {
+        self.organisationID = organisationID
+        campaign = try MobiliseStore.campaign(connection, organisationID: organisationID, reference: reference)
+        let settings = try connection.query("SELECT privacy_k, time_zone, now() FROM organisations WHERE id = \(organisationID)")[0]
+        let (k, zone, now) = try settings.decode((Int, String, Date).self)
+        privacyK = k
+        timeZone = zone
+        if let requested, requested < now {
+            asOf = requested
+            isNow = false
+        } else {
+            asOf = now
+            isNow = true
+        }
+    }
+
+    /// Per-country signatures, eligible headcount, 7-day windows and goals.
+    func countryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
+        var eligible: [String: Int] = [:]
+        for row in try connection.query("""
+            SELECT country, count(*) FROM employees e
+            WHERE organisation_id = \(organisationID) AND active AND \(audienceFilter)
+            GROUP BY country
+            """).rows {
+            let (country, count) = try row.decode((String, Int).self)
+            eligible[country] = count
+        }
+        // Windows are whole days in the organisation's time zone: as_of's day and the six before it,
+        // then the seven before those. When as_of is in the past, its own day counts only up to as_of.
+        let counts = try connection.query("""
+            WITH bounds AS (
+                SELECT (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date AS day
+            ), history AS (
+                SELECT country, day, delta FROM signature_daily, bounds b
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
+                  AND (\(isNow) OR signature_daily.day < b.day)
+                UNION ALL
+                SELECT country, b.day, delta FROM signature_events, bounds b
+                WHERE NOT \(isNow) AND organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
+                  AND at >= (b.day::timestamp AT TIME ZONE \(timeZone)) AND at <= \(asOf)
+            )
+            SELECT country,
+                   sum(delta) FILTER (WHERE h.day > b.day - 7)::bigint AS last_7_days,
+                   sum(delta) FILTER (WHERE h.day <= b.day - 7 AND h.day > b.day - 14)::bigint AS previous_7_days,
+                   sum(delta)::bigint AS signatures
+            FROM history h, bounds b
+            WHERE \(isNow) = false OR h.day > b.day - 14
+            GROUP BY country
+            """)
+        var windows: [String: (last: Int, previous: Int, total: Int)] = [:]
+        for row in counts.rows {
+            let (country, last, previous, total) = try row.decode((String, Int?, Int?, Int?).self)
+            windows[country] = (last ?? 0, previous ?? 0, total ?? 0)
+        }
+        var signatures: [String: Int] = [:]
+        if isNow {
+            // Current totals from the running counts; the history above only covered 14 days.
+            for row in try connection.query("""
+                SELECT country, sum(current)::bigint FROM signature_totals
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) GROUP BY country
+                """).rows {
+                let (country, count) = try row.decode((String, Int).self)
+                signatures[country] = count
+            }
+        } else {
+            signatures = windows.mapValues(\.total)
+        }
+        let codes = Array(Set(eligible.keys).union(signatures.keys).union(campaign.countryGoals.keys)).sorted()
+        var names: [String: String] = [:]
+        for row in try connection.query("SELECT alpha2, name FROM countries WHERE alpha2 = ANY(\(codes))").rows {
+            let (code, name) = try row.decode((String, String).self)
+            names[code] = name
+        }
+        return codes.map { code in
+            GroupFigures(
+                key: code, name: names[code] ?? code, signatures: signatures[code] ?? 0, eligible: eligible[code] ?? 0,
+                last7Days: windows[code]?.last ?? 0, previous7Days: windows[code]?.previous ?? 0, goal: campaign.countryGoals[code])
+        }
+    }
+
+    /// Inside one country, by `column` (`site` or `org_unit`), from the signature rows as of `asOf`.
+    func groupFigures(_ connection: PostgresConnection, country: String, column: String) throws -> [GroupFigures] {
+        precondition(column == "site" || column == "org_unit", "only trusted column names")
+        var groups: [String: GroupFigures] = [:]
+        let unnamed = column == "site" ? "(no site)" : "(no org unit)"
+        for row in try connection.query("""
+            SELECT coalesce(\(unsafeSQL: column), '') AS key, count(*) FROM employees e
+            WHERE organisation_id = \(organisationID) AND active AND country = \(country) AND \(audienceFilter)
+            GROUP BY 1
+            """).rows {
+            let (key, count) = try row.decode((String, Int).self)
+            groups[key] = GroupFigures(key: key, name: key.isEmpty ? unnamed : key, signatures: 0, eligible: count)
+        }
+        for row in try connection.query("""
+            SELECT coalesce(\(unsafeSQL: column), '') AS key, count(*),
+                   count(*) FILTER (WHERE (signed_at AT TIME ZONE \(timeZone))::date > (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date - 7)
+            FROM signatures
+            WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND country = \(country)
+              AND signed_at <= \(asOf) AND (withdrawn_at IS NULL OR withdrawn_at > \(asOf))
+            GROUP BY 1
+            """).rows {
+            let (key, count, recent) = try row.decode((String, Int, Int).self)
+            var group = groups[key] ?? GroupFigures(key: key, name: key.isEmpty ? unnamed : key, signatures: 0, eligible: 0)
+            group.signatures = count
+            group.last7Days = recent
+            groups[key] = group
+        }
+        return groups.values.sorted { $0.key < $1.key }
+    }
+
+    /// Net change per country per ISO week (weeks start on Monday, in the organisation's time zone).
+    func weekly(_ connection: PostgresConnection) throws -> [(key: String, week: Date, change: Int, cumulative: Int)] {
+        var cumulative: [String: Int] = [:]
+        return try connection.query("""
+            SELECT country, date_trunc('week', day)::date::timestamp AT TIME ZONE 'UTC' AS week, sum(delta)::bigint
+            FROM signature_daily WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
+            GROUP BY 1, 2 ORDER BY 2, 1
+            """).rows.map { row in
+            let (country, week, change) = try row.decode((String, Date, Int).self)
+            cumulative[country, default: 0] += change
+            return (country, week, change, cumulative[country] ?? 0)
+        }
+    }
+
+    /// The campaign's audience as a condition on `employees e`.
+    var audienceFilter: PostgresQuery {
+        let genders = campaign.audience.genders.map(\.rawValue)
+        let countries = campaign.audience.countries
+        let units = campaign.audience.orgUnits
+        return """
+            (cardinality(\(genders)::text[]) = 0 OR e.gender = ANY(\(genders)::text[]))
+            AND (cardinality(\(countries)::text[]) = 0 OR e.country = ANY(\(countries)::text[]))
+            AND (cardinality(\(units)::text[]) = 0 OR EXISTS (
+                SELECT 1 FROM unnest(\(units)::text[]) AS unit WHERE e.org_unit = unit OR starts_with(e.org_unit, unit || '/')))
+            """
+    }
+}

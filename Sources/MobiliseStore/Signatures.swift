@@ -1,0 +1,192 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+/// The outcome of signing: the signature, and whether this call made it current (201) or found
+/// it already current (200).
+public struct SigningResult: Sendable, Equatable {
+    public var signature: Signature
+    public var created: Bool
+}
+
+extension MobiliseStore {
+    /// Signs the pledge for an employee.
+    ///
+    /// Idempotent: signing a current signature returns it unchanged (`created == false`); signing
+    /// after a withdrawal makes the same signature current again, recording the employee's country,
+    /// site and org unit of now. Refusals, each with its own code: unknown or inactive employee,
+    /// campaign not active or outside its dates, employee outside the audience, event of another campaign.
+    ///
+    /// - Parameter at: when the signature was given; defaults to now (set for paper signatures and demo data).
+    public func sign(
+        organisationID: UUID, campaign reference: String, employee externalID: String, channel: SignatureChannel = .web,
+        eventID: UUID? = nil, at: Date? = nil
+    ) async throws -> SigningResult {
+        try await pool.withTransaction { connection in
+            try Self.sign(connection, organisationID: organisationID, campaign: reference, employee: externalID,
+                          channel: channel, eventID: eventID, at: at)
+        }
+    }
+
+    /// Withdraws an employee's signature. The row stays, with `withdrawnAt`, so history is exact.
+    /// Returns nil when the employee never signed; withdrawing twice returns the withdrawn signature.
+    public func withdraw(organisationID: UUID, campaign reference: String, employee externalID: String, at: Date? = nil) async throws -> Signature? {
+        try await pool.withTransaction { connection in
+            let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
+            guard campaign.status == .active else {
+                throw MobiliseError(.unprocessable, code: "campaign_not_active", "signatures can only change while the campaign is active")
+            }
+            let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
+            let withdrawn = try connection.query("""
+                UPDATE signatures SET withdrawn_at = coalesce(\(at), now())
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND employee_id = \(employee.id)
+                  AND withdrawn_at IS NULL
+                RETURNING \(unsafeSQL: Self.signatureColumns)
+                """).decode(SignatureRow.self).first
+            if let withdrawn {
+                try Self.count(connection, organisationID: organisationID, campaignID: campaign.id, signatureID: withdrawn.id,
+                               country: withdrawn.country, at: withdrawn.withdrawn_at ?? withdrawn.signed_at, delta: -1)
+                return withdrawn.signature
+            }
+            return try Self.signature(connection, organisationID: organisationID, campaignID: campaign.id, employeeID: employee.id)
+        }
+    }
+
+    /// An employee's signature of a campaign (current or withdrawn), nil when they never signed.
+    public func signature(organisationID: UUID, campaign reference: String, employee externalID: String) async throws -> Signature? {
+        try await pool.withConnection { connection in
+            let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
+            guard let employeeID = try connection.query("""
+                SELECT id FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
+                """).scalar(UUID.self) else { return nil }
+            return try Self.signature(connection, organisationID: organisationID, campaignID: campaign.id, employeeID: employeeID)
+        }
+    }
+
+    // MARK: - Inside a transaction
+
+    static func sign(
+        _ connection: PostgresConnection, organisationID: UUID, campaign reference: String, employee externalID: String,
+        channel: SignatureChannel, eventID: UUID?, at: Date?
+    ) throws -> SigningResult {
+        let campaign = try campaign(connection, organisationID: organisationID, reference: reference)
+        let employee = try signer(connection, organisationID: organisationID, externalID: externalID)
+        let now = try at ?? (connection.query("SELECT now()").scalar(Date.self) ?? Date())
+        guard campaign.status == .active else {
+            throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue), not open for signing")
+        }
+        guard now >= campaign.startsAt else {
+            throw MobiliseError(.unprocessable, code: "campaign_not_started", "this campaign opens for signing at \(campaign.startsAt)")
+        }
+        guard now < campaign.endsAt else {
+            throw MobiliseError(.unprocessable, code: "campaign_ended", "this campaign closed for signing at \(campaign.endsAt)")
+        }
+        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
+            throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+        }
+        if channel == .event, eventID == nil {
+            throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
+        }
+        if let eventID {
+            let eventCampaign = try connection.query("""
+                SELECT campaign_id FROM events WHERE organisation_id = \(organisationID) AND id = \(eventID)
+                """).scalar(UUID.self)
+            guard eventCampaign == campaign.id else {
+                throw MobiliseError(.unprocessable, code: "unknown_event", "no event \(eventID) in this campaign")
+            }
+        }
+        let recordedChannel = eventID == nil ? channel : .event
+        // Insert, or make a withdrawn signature current again; a current one is left alone.
+        let changed = try connection.query("""
+            INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
+            VALUES (\(organisationID), \(campaign.id), \(employee.id), \(employee.country), \(employee.site), \(employee.orgUnit),
+                    \(recordedChannel.rawValue), \(eventID), \(now))
+            ON CONFLICT (organisation_id, campaign_id, employee_id) DO UPDATE
+                SET country = EXCLUDED.country, site = EXCLUDED.site, org_unit = EXCLUDED.org_unit, channel = EXCLUDED.channel,
+                    event_id = EXCLUDED.event_id, signed_at = EXCLUDED.signed_at, withdrawn_at = NULL
+                WHERE signatures.withdrawn_at IS NOT NULL
+            RETURNING \(unsafeSQL: signatureColumns)
+            """).decode(SignatureRow.self).first
+        if let changed {
+            try count(connection, organisationID: organisationID, campaignID: campaign.id, signatureID: changed.id,
+                      country: changed.country, at: changed.signed_at, delta: 1)
+            return SigningResult(signature: changed.signature, created: true)
+        }
+        guard let existing = try signature(connection, organisationID: organisationID, campaignID: campaign.id, employeeID: employee.id) else {
+            throw PostgresError(kind: .client, message: "a conflicting signature disappeared")
+        }
+        return SigningResult(signature: existing, created: false)
+    }
+
+    /// Records a change of current signatures: the event, the day's net change and the total, each
+    /// on one of 16 slots so that concurrent signers do not wait on one counter row.
+    static func count(_ connection: PostgresConnection, organisationID: UUID, campaignID: UUID, signatureID: UUID, country: String, at: Date, delta: Int) throws {
+        let slot = Int.random(in: 0..<16)
+        try connection.execute("""
+            WITH event AS (
+                INSERT INTO signature_events (organisation_id, campaign_id, signature_id, at, delta, country)
+                VALUES (\(organisationID), \(campaignID), \(signatureID), \(at), \(delta), \(country))
+            ), daily AS (
+                INSERT INTO signature_daily (organisation_id, campaign_id, country, day, slot, delta)
+                SELECT \(organisationID), \(campaignID), \(country), (\(at) AT TIME ZONE time_zone)::date, \(slot), \(delta)
+                FROM organisations WHERE id = \(organisationID)
+                ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+            )
+            INSERT INTO signature_totals (organisation_id, campaign_id, country, slot, current)
+            VALUES (\(organisationID), \(campaignID), \(country), \(slot), \(delta))
+            ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
+            """)
+    }
+
+    struct Signer: Decodable {
+        var id: UUID
+        var country: String
+        var site: String?
+        var orgUnit: String?
+        var gender: Gender
+        var active: Bool
+    }
+
+    static func signer(_ connection: PostgresConnection, organisationID: UUID, externalID: String) throws -> Signer {
+        guard let employee = try connection.query("""
+            SELECT id, country, site, org_unit, gender, active FROM employees
+            WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
+            """).decode(Signer.self).first else {
+            throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+        }
+        guard employee.active else {
+            throw MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
+        }
+        return employee
+    }
+
+    static let signatureColumns = "id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at"
+
+    /// A signatures row as the database returns it.
+    struct SignatureRow: Decodable {
+        var id: UUID
+        var campaign_id: UUID
+        var country: String
+        var site: String?
+        var org_unit: String?
+        var channel: SignatureChannel
+        var event_id: UUID?
+        var signed_at: Date
+        var withdrawn_at: Date?
+
+        var signature: Signature {
+            Signature(id: id, campaignID: campaign_id, country: country, site: site, orgUnit: org_unit, channel: channel,
+                      eventID: event_id, signedAt: signed_at, withdrawnAt: withdrawn_at)
+        }
+    }
+
+    static func signature(_ connection: PostgresConnection, organisationID: UUID, campaignID: UUID, employeeID: UUID) throws -> Signature? {
+        try connection.query("""
+            SELECT \(unsafeSQL: signatureColumns) FROM signatures
+            WHERE organisation_id = \(organisationID) AND campaign_id = \(campaignID) AND employee_id = \(employeeID)
+            """).decode(SignatureRow.self).first?.signature
+    }
+}
+
+extension Gender: PostgresCodable {}
+extension SignatureChannel: PostgresCodable {}
