@@ -218,13 +218,13 @@ struct RankingContext {
             WITH bounds AS (
                 SELECT (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date AS day
             ), history AS (
-                SELECT country, day, delta FROM signature_daily, bounds b
-                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
-                  AND (\(isNow) OR signature_daily.day < b.day)
+                SELECT d.country, d.day, d.delta FROM signature_daily d, bounds b
+                WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id)
+                  AND (\(isNow) OR d.day < b.day)
                 UNION ALL
-                SELECT country, b.day, delta FROM signature_events, bounds b
-                WHERE NOT \(isNow) AND organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
-                  AND at >= (b.day::timestamp AT TIME ZONE \(timeZone)) AND at <= \(asOf)
+                SELECT e.country, b.day, e.delta FROM signature_events e, bounds b
+                WHERE NOT \(isNow) AND e.organisation_id = \(organisationID) AND e.campaign_id = \(campaign.id)
+                  AND e.at >= (b.day::timestamp AT TIME ZONE \(timeZone)) AND e.at <= \(asOf)
             )
             SELECT country,
                    sum(delta) FILTER (WHERE h.day > b.day - 7)::bigint AS last_7_days,

@@ -1,0 +1,147 @@
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+import MobiliseTesting
+import Testing
+
+@Suite struct RankingStoreTests {
+    let day: TimeInterval = 86_400
+
+    @Test func handComputedRankingForASmallWorkforce() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 5)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(10, in: "IN")
+            let brazil = try await fixture.hire(8, in: "BR")
+            let france = try await fixture.hire(6, in: "FR")
+            let malta = try await fixture.hire(3, in: "MT")
+            let campaign = try await fixture.campaign(goals: ["IN": .signatures(8), "BR": .participation(0.5)], successMinCountries: 1)
+            for person in india.prefix(6) + brazil.prefix(6) + france.prefix(3) + malta.prefix(3) { _ = try await fixture.sign(person, campaign) }
+
+            let admin = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .participation, viewer: .hrAdmin)
+            // Rates: MT 3/3, BR 6/8, FR 3/6, IN 6/10; by Wilson lower bound: BR .4093, IN .3127, MT .4385?, FR .1876
+            let rows = admin.ranking.rows
+            let bounds = Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0.rateLowerBound ?? -1) })
+            #expect(abs((bounds["IN"] ?? 0) - 0.31267376792119533) < 1e-9)
+            #expect(abs((bounds["MT"] ?? 0) - 0.4385029643606803) < 1e-9)
+            #expect(rows.map(\.key) == rows.sorted { ($0.rateLowerBound ?? 0) > ($1.rateLowerBound ?? 0) }.map(\.key))
+            #expect(rows.map(\.rank) == [1, 2, 3, 4])
+            let brazilRow = try #require(rows.first { $0.key == "BR" })
+            #expect(brazilRow.signatures == 6 && brazilRow.eligible == 8 && brazilRow.participation == 0.75)
+            #expect(brazilRow.goal == 4 && brazilRow.goalProgress == 1.5)
+            #expect(rows.first { $0.key == "IN" }?.goalProgress == 0.75)
+            #expect(admin.countriesMeetingGoal == 1 && admin.successMet == true)
+            #expect(admin.ranking.total?.signatures == 18 && admin.ranking.total?.eligible == 27)
+
+            // A leader sees Malta (3 < k = 5) folded into `other`.
+            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader)
+            #expect(!leader.ranking.rows.contains { $0.key == "MT" })
+            #expect(leader.ranking.other?.eligible ?? 0 >= 5)
+            let shown = leader.ranking.rows.reduce(0) { $0 + $1.signatures }
+            #expect((leader.ranking.total?.signatures ?? 0) - shown == leader.ranking.other?.signatures)
+        }
+    }
+
+    @Test func asOfReproducesAnEarlierRankingExactly() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 1)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(6, in: "IN")
+            let brazil = try await fixture.hire(4, in: "BR")
+            let campaign = try await fixture.campaign()
+            let now = Date()
+            // Signatures spread over the last three weeks, and one withdrawal.
+            _ = try await fixture.sign(india[0], campaign, at: now - 20 * day)
+            _ = try await fixture.sign(india[1], campaign, at: now - 10 * day)
+            _ = try await fixture.sign(brazil[0], campaign, at: now - 9 * day)
+            _ = try await fixture.sign(india[2], campaign, at: now - 3 * day)
+            _ = try await store.withdraw(organisationID: org, campaign: campaign.slug, employee: india[1], at: now - 2 * day)
+            _ = try await fixture.sign(brazil[1], campaign)
+
+            let before = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .momentum, viewer: .hrAdmin)
+            #expect(before.ranking.rows.map { "\($0.key) \($0.signatures) \($0.last7Days) \($0.previous7Days)" }
+                    == ["BR 2 1 1", "IN 2 0 1"])
+
+            // Later: more signing, a withdrawal and a re-signing. The earlier instant still answers the same.
+            _ = try await fixture.sign(india[3], campaign)
+            _ = try await store.withdraw(organisationID: org, campaign: campaign.slug, employee: brazil[1])
+            _ = try await fixture.sign(india[1], campaign)
+            let replay = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .momentum, viewer: .hrAdmin, asOf: before.asOf)
+            #expect(replay == before)
+            let current = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .momentum, viewer: .hrAdmin)
+            #expect(current.ranking.rows.map { "\($0.key) \($0.signatures)" } == ["IN 4", "BR 1"])
+            // Long ago, before anything was signed: nothing to show.
+            let early = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin, asOf: now - 25 * day)
+            #expect(early.ranking.rows.allSatisfy { $0.signatures == 0 })
+            #expect(try await store.verifyCounts(organisationID: org, campaign: campaign.slug).isEmpty)
+        }
+    }
+
+    @Test func countsThatDriftAreReportedByTheCheck() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(3, in: "IN")
+            let campaign = try await fixture.campaign()
+            for person in people { _ = try await fixture.sign(person, campaign) }
+            try await store.pool.execute("UPDATE signature_totals SET current = current + 1 WHERE ctid = (SELECT ctid FROM signature_totals LIMIT 1)")
+            let problems = try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug)
+            #expect(problems.map { "\($0.table) \($0.country) \($0.counted) \($0.actual)" } == ["signature_totals IN 4 3"])
+        }
+    }
+
+    @Test func drillDownBySiteAndOrgUnitFollowsThePrivacyRule() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 5)
+            let org = fixture.organisation.id
+            let pune = try await fixture.hire(8, in: "IN", prefix: "pune", site: "Pune", orgUnit: "Energy Management/Buildings")
+            let bangalore = try await fixture.hire(6, in: "IN", prefix: "blr", site: "Bangalore", orgUnit: "Industrial Automation")
+            let chennai = try await fixture.hire(2, in: "IN", prefix: "che", site: "Chennai", orgUnit: "Industrial Automation")
+            let malta = try await fixture.hire(3, in: "MT")
+            _ = try await fixture.hire(10, in: "BR")  // folded with Malta, so that `other` covers k
+            let campaign = try await fixture.campaign()
+            for person in pune.prefix(5) + bangalore.prefix(2) + chennai.prefix(1) + malta.prefix(1) { _ = try await fixture.sign(person, campaign) }
+
+            let admin = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .hrAdmin)
+            #expect(admin.country.signatures == 8 && admin.country.eligible == 16)
+            #expect(admin.bySite.rows.map { "\($0.key) \($0.signatures)/\($0.eligible)" } == ["Pune 5/8", "Bangalore 2/6", "Chennai 1/2"])
+            #expect(admin.byOrgUnit.rows.map { "\($0.key) \($0.signatures)/\($0.eligible)" }
+                    == ["Energy Management/Buildings 5/8", "Industrial Automation 3/8"])
+            #expect(admin.weekly.last?.signatures == 8)
+
+            // A leader: Chennai (2 < 5) is folded, and with it the smallest shown site so `other` reaches k.
+            let leader = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader)
+            #expect(leader.bySite.rows.map(\.key) == ["Pune"])
+            #expect(leader.bySite.other?.eligible == 8 && leader.bySite.other?.signatures == 3)
+            let tooSmall = await #expect(throws: MobiliseError.self) {
+                try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "MT", viewer: .leader)
+            }
+            #expect(tooSmall?.code == "country_too_small")
+        }
+    }
+
+    @Test func weeklyTimelineIsCumulativeAndFoldsSmallCountriesForLeaders() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 3)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(5, in: "IN")
+            let malta = try await fixture.hire(1, in: "MT")
+            _ = try await fixture.hire(4, in: "BR")
+            let campaign = try await fixture.campaign()
+            let now = Date()
+            _ = try await fixture.sign(india[0], campaign, at: now - 15 * day)
+            _ = try await fixture.sign(india[1], campaign, at: now - 8 * day)
+            _ = try await fixture.sign(india[2], campaign)
+            _ = try await fixture.sign(malta[0], campaign)
+            let admin = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .hrAdmin)
+            #expect(admin.series["IN"]?.last == 3 && admin.series["MT"]?.last == 1)
+            #expect(admin.total.last == 4)
+            #expect(admin.series["IN"] == admin.series["IN"]?.sorted())  // cumulative never decreases here
+            #expect(admin.weeks == admin.weeks.sorted() && admin.weeks.count >= 3)
+            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader)
+            // Malta (1 < k) is folded, and Brazil with it so that `other` covers k; India stays.
+            #expect(Array(leader.series.keys) == ["IN"])
+            #expect(leader.other?.last == 1)
+            #expect(leader.total.last == 4)
+        }
+    }
+}
