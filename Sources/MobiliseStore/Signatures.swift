@@ -88,10 +88,7 @@ extension MobiliseStore {
             throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
         }
         if let eventID {
-            let eventCampaign = try connection.query("""
-                SELECT campaign_id FROM events WHERE organisation_id = \(organisationID) AND id = \(eventID)
-                """).scalar(UUID.self)
-            guard eventCampaign == campaign.id else {
+            guard try eventForSigning(connection, organisationID: organisationID, eventID: eventID)?.campaignID == campaign.id else {
                 throw MobiliseError(.unprocessable, code: "unknown_event", "no event \(eventID) in this campaign")
             }
         }

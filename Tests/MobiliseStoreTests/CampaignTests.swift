@@ -169,3 +169,22 @@ import Testing
         }
     }
 }
+
+@Suite struct EventSigningTests {
+    @Test func signingAtAnEventRecordsTheChannelAndTheEvent() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let org = fixture.organisation.id
+            let people = try await fixture.hire(2, in: "BR", prefix: "br")
+            let campaign = try await fixture.campaign()
+            let now = Date()
+            let event = try await store.createEvent(
+                organisationID: org, campaignID: campaign.id,
+                EventDraft(title: "São Paulo town hall", kind: .city, country: "BR", city: "São Paulo",
+                           startsAt: now - 3600, endsAt: now + 3600, capacity: 50, hostExternalID: people[1]),
+                actor: fixture.admin)
+            let signed = try await store.sign(organisationID: org, campaign: campaign.slug, employee: people[0], eventID: event.id)
+            #expect(signed.signature.channel == .event && signed.signature.eventID == event.id)
+        }
+    }
+}
