@@ -1,0 +1,217 @@
+import Foundation
+import MobiliseDomain
+import Testing
+
+/// Small but complete files of each supported kind.
+enum Samples {
+    static func hex(_ text: String) -> Data {
+        var data = Data()
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            if let byte = UInt8(text[index..<next], radix: 16) { data.append(byte) }
+            index = next
+        }
+        return data
+    }
+
+    /// A 1×1 PNG (68 bytes).
+    static let png = hex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+            + "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
+    /// A JFIF header, a scan and the end-of-image marker.
+    static let jpeg = hex("ffd8ffe000104a46494600010100000100010000" + "ffda000c03010002110311003f00d2cf20" + "ffd9")
+    /// A 1×1 lossless WebP (34 bytes).
+    static let webp = hex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700")
+    /// ftyp (isom; isom, mp41), an empty moov and a 4-byte mdat.
+    static let mp4 = hex("0000001866747970" + "69736f6d00000200" + "69736f6d6d703431" + "000000086d6f6f76" + "0000000c6d64617401020304")
+
+    static func error(_ body: () throws -> Void) -> MobiliseError? {
+        do {
+            try body()
+            return nil
+        } catch let error as MobiliseError {
+            return error
+        } catch {
+            return MobiliseError(.invalid, code: "unexpected: \(error)", "")
+        }
+    }
+
+    static func refusal(_ bytes: Data, claimed: String? = nil) -> MobiliseError? {
+        error { _ = try MediaUpload(bytes: bytes, claimedType: claimed).validated() }
+    }
+}
+
+@Suite struct MediaSniffingTests {
+    @Test func recognisesEachSupportedKindByItsBytes() {
+        #expect(MediaType.sniff(Samples.jpeg) == .jpeg)
+        #expect(MediaType.sniff(Samples.png) == .png)
+        #expect(MediaType.sniff(Samples.webp) == .webp)
+        #expect(MediaType.sniff(Samples.mp4) == .mp4)
+        #expect(Samples.webp.count == 34)
+    }
+
+    @Test func readsDataSlicesFromTheirOwnStart() {
+        let padded = Data([1, 2, 3]) + Samples.png
+        #expect(MediaType.sniff(padded[3...]) == .png)
+        #expect(MediaType.sniff(padded) == nil)
+    }
+
+    @Test func describesAValidUpload() throws {
+        let file = try MediaUpload(bytes: Samples.png, claimedType: "image/png").validated()
+        #expect(file.info.type == .png)
+        #expect(file.info.size == 68)
+        #expect(file.info.sha256 == MediaUpload.sha256Hex(Samples.png))
+        #expect(file.bytes == Samples.png)
+        // No claim, a generic claim, and claims with case and parameters are fine when they agree.
+        #expect(try MediaUpload(bytes: Samples.jpeg).validated().info.type == .jpeg)
+        #expect(try MediaUpload(bytes: Samples.jpeg, claimedType: "application/octet-stream").validated().info.type == .jpeg)
+        #expect(try MediaUpload(bytes: Samples.jpeg, claimedType: "image/jpg").validated().info.type == .jpeg)
+        #expect(try MediaUpload(bytes: Samples.webp, claimedType: "IMAGE/WEBP; q=1").validated().info.type == .webp)
+        #expect(try MediaUpload(bytes: Samples.mp4, claimedType: "video/mp4").validated().info.type == .mp4)
+    }
+
+    @Test func sha256OfKnownBytes() {
+        #expect(MediaUpload.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(MediaUpload.sha256Hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func refusesARenamedTextFile() {
+        // "notes.txt" renamed to "selfie.jpg": the browser then claims image/jpeg.
+        let text = Data("Dear diary, today I signed the pledge.\n".utf8)
+        let error = Samples.refusal(text, claimed: "image/jpeg")
+        #expect(error?.kind == .unsupportedMediaType)
+        #expect(error?.code == "unsupported_media_type")
+        #expect(Samples.refusal(text)?.code == "unsupported_media_type")
+    }
+
+    @Test func refusesAClaimedTypeThatDisagreesWithTheBytes() {
+        for (bytes, claim) in [(Samples.png, "image/jpeg"), (Samples.jpeg, "image/png"), (Samples.mp4, "image/webp"),
+                               (Samples.webp, "video/mp4"), (Samples.png, "text/plain"), (Samples.jpeg, "image/gif")] {
+            let error = Samples.refusal(bytes, claimed: claim)
+            #expect(error?.kind == .unsupportedMediaType, "\(claim)")
+            #expect(error?.code == "media_type_mismatch", "\(claim)")
+        }
+    }
+
+    @Test func refusesOtherKindsOfFile() {
+        let others: [Data] = [
+            Data("GIF89a".utf8) + Data(repeating: 0, count: 40),
+            Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8),
+            Data("%PDF-1.7\n".utf8),
+            Data("RIFF".utf8) + Data([36, 0, 0, 0]) + Data("WAVEfmt ".utf8) + Data(repeating: 0, count: 28),  // a WAV
+            Samples.hex("00000014667479707174202000000200717420200000000c6d6f6f76"),  // QuickTime, not MP4
+            Data([0xFF, 0xD8]),  // shorter than the JPEG signature
+        ]
+        for bytes in others {
+            #expect(Samples.refusal(bytes)?.code == "unsupported_media_type", "\(bytes.count) bytes")
+        }
+    }
+
+    @Test func refusesTruncatedFiles() {
+        // Shorter than the PNG signature, or a RIFF without WEBP: not recognisable at all.
+        #expect(Samples.refusal(Samples.png.prefix(4))?.code == "unsupported_media_type")
+        #expect(Samples.refusal(Data("RIFF".utf8))?.code == "unsupported_media_type")
+        #expect(Samples.refusal(Data("RIFF".utf8) + Data([4, 0, 0, 0]))?.code == "unsupported_media_type")
+        // Recognisable, but cut short.
+        let truncated: [(Data, MediaType)] = [
+            (Samples.png.prefix(8), .png),
+            (Samples.png.prefix(Samples.png.count - 1), .png),
+            (Samples.jpeg.prefix(3), .jpeg),
+            (Samples.jpeg.prefix(Samples.jpeg.count - 2), .jpeg),
+            (Samples.webp.prefix(12), .webp),
+            (Samples.webp.prefix(Samples.webp.count - 1), .webp),
+            (Samples.mp4.prefix(12), .mp4),
+            (Samples.mp4.prefix(Samples.mp4.count - 1), .mp4),
+            (Samples.mp4.prefix(24), .mp4),  // ftyp only: no moov
+        ]
+        for (bytes, type) in truncated {
+            let error = Samples.refusal(bytes, claimed: type.rawValue)
+            #expect(error?.kind == .unsupportedMediaType, "\(type) of \(bytes.count) bytes")
+            #expect(error?.code == "media_malformed", "\(type) of \(bytes.count) bytes")
+        }
+    }
+
+    @Test func refusesPolyglotsAndGluedOnData() {
+        let zip = Data("PK\u{3}\u{4}".utf8) + Data(repeating: 0, count: 26)
+        #expect(Samples.refusal(Samples.png + zip)?.code == "media_malformed")
+        #expect(Samples.refusal(Samples.webp + zip)?.code == "media_malformed")
+        // A RIFF header claiming WEBP in front of something else.
+        let fake = Data("RIFF".utf8) + Data([12, 0, 0, 0]) + Data("WEBP".utf8) + Data("<html>".utf8) + Data([0, 0])
+        #expect(Samples.refusal(fake)?.code == "media_malformed")
+        // An MP4 whose box sizes do not tile the file.
+        let badBox = Samples.mp4.prefix(32) + Samples.hex("000000036d646174")
+        #expect(Samples.refusal(badBox)?.code == "media_malformed")
+    }
+
+    @Test func enforcesTheSizeLimit() throws {
+        #expect(MediaType.maximumSize == 10_485_760)
+        let body = MediaType.maximumSize - Samples.jpeg.count
+        let largest = Samples.jpeg.prefix(Samples.jpeg.count - 2) + Data(count: body) + Data([0xFF, 0xD9])
+        #expect(largest.count == MediaType.maximumSize)
+        #expect(try MediaUpload(bytes: largest).validated().info.size == MediaType.maximumSize)
+        let error = Samples.refusal(largest + Data([0]))
+        #expect(error?.kind == .tooLarge)
+        #expect(error?.code == "media_too_large")
+        #expect(Samples.refusal(Data())?.code == "media_empty")
+    }
+}
+
+@Suite struct HashtagTests {
+    @Test func extractsLowerCasedTagsInOrderOfFirstAppearance() {
+        #expect(PostText.hashtags(in: "Proud to sign #HeForShe with my team #Schneider #heforshe #HEFORSHE")
+            == ["#heforshe", "#schneider"])
+        #expect(PostText.hashtags(in: "#b #a #b #c") == ["#b", "#a", "#c"])
+    }
+
+    @Test func acceptsLettersAndDigitsOfAnyScript() {
+        #expect(PostText.hashtags(in: "#ÉgalitéFH #igualdade_de_gênero #男女平等 #हिंदी #Equality2015 #ΙσότηταΦύλων")
+            == ["#égalitéfh", "#igualdade_de_gênero", "#男女平等", "#हिंदी", "#equality2015", "#ισότηταφύλων"])
+        // Arabic-Indic digits are digits.
+        #expect(PostText.hashtags(in: "#مساواة٢٠٢٥") == ["#مساواة٢٠٢٥"])
+    }
+
+    @Test func composedAndDecomposedFormsAreOneTag() {
+        #expect(PostText.hashtags(in: "#caf\u{E9} #cafe\u{301}") == ["#caf\u{E9}"])
+    }
+
+    @Test func stopsAtPunctuationSpacesAndEmoji() {
+        #expect(PostText.hashtags(in: "(#HeForShe), #pledge. #signed! #équipe's #today🙂 #a-b #x/y")
+            == ["#heforshe", "#pledge", "#signed", "#équipe", "#today", "#a", "#x"])
+        #expect(PostText.hashtags(in: "line one #first\nline two\t#second") == ["#first", "#second"])
+    }
+
+    @Test func ignoresHashesThatStartNoTag() {
+        #expect(PostText.hashtags(in: "#") == [])
+        #expect(PostText.hashtags(in: "# # ## #!") == [])
+        #expect(PostText.hashtags(in: "I code in C# and F#") == [])
+        #expect(PostText.hashtags(in: "mail me at a#b and &#39; entities") == [])
+        #expect(PostText.hashtags(in: "We're #1 in #2015") == [])
+        #expect(PostText.hashtags(in: "##double") == ["#double"])
+        #expect(PostText.hashtags(in: "#_") == [])
+        #expect(PostText.hashtags(in: "#" + String(repeating: "a", count: 101) + " #ok") == ["#ok"])
+        #expect(PostText.hashtags(in: "#" + String(repeating: "a", count: 100)).count == 1)
+    }
+}
+
+@Suite struct PostTextTests {
+    @Test func trimsTheBodyAndRequiresTextWithoutMedia() throws {
+        #expect(try PostText.normalisedBody("  \n Hello #HeForShe \t\n", hasMedia: false) == "Hello #HeForShe")
+        #expect(Samples.error { _ = try PostText.normalisedBody(" \n\t ", hasMedia: false) }?.code == "body_required")
+        #expect(try PostText.normalisedBody(" \n ", hasMedia: true) == "")
+    }
+
+    @Test func limitsTheBodyTo5000CodePoints() throws {
+        let longest = String(repeating: "é", count: 5000)
+        #expect(try PostText.normalisedBody(longest, hasMedia: false) == longest)
+        let error = Samples.error { _ = try PostText.normalisedBody(longest + "x", hasMedia: false) }
+        #expect(error?.code == "body_too_long")
+        #expect(error?.kind == .invalid)
+        #expect(Samples.error { _ = try PostText.normalisedBody("a\u{0}b", hasMedia: false) }?.code == "invalid_body")
+    }
+
+    @Test func requiresARejectionReason() throws {
+        #expect(try PostText.normalisedReason("  off topic ") == "off topic")
+        #expect(Samples.error { _ = try PostText.normalisedReason("   ") }?.code == "reason_required")
+    }
+}
