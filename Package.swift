@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MobiliseSchema", targets: ["MobiliseSchema"]),
         .library(name: "MobiliseDomain", targets: ["MobiliseDomain"]),
         .library(name: "MobiliseStore", targets: ["MobiliseStore"]),
+        .library(name: "MobiliseAPI", targets: ["MobiliseAPI"]),
         .executable(name: "mobilise", targets: ["mobilise"]),
     ],
     dependencies: [
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.1.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev, macOS: brew install libpq).
@@ -82,6 +86,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["embed-sql"]),
+        // The intranet service: the JSON HTTP API over the campaign library (Hummingbird 2).
+        .target(
+            name: "MobiliseAPI",
+            dependencies: [
+                "MobiliseStore", "MobiliseDomain", "Postgres", "PostgresMigrations", "MobiliseSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // The demo organisation: a Schneider-like workforce and a #HeForShe drive, from a fixed seed.
+        .target(
+            name: "MobiliseDemo",
+            dependencies: ["MobiliseStore", "MobiliseDomain", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Test support: one throwaway cluster per test process, a fresh migrated database per test.
         .target(
             name: "MobiliseTesting",
@@ -92,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "mobilise",
             dependencies: [
-                "Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema",
+                "Postgres", "EmbeddedPostgres", "PostgresMigrations", "MobiliseSchema", "MobiliseStore", "MobiliseDomain",
+                "MobiliseAPI", "MobiliseDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -116,6 +140,14 @@ let package = Package(
         .testTarget(
             name: "MobiliseStoreTests",
             dependencies: ["MobiliseStore", "MobiliseTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MobiliseAPITests",
+            dependencies: [
+                "MobiliseAPI", "MobiliseTesting", "MobiliseDemo",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

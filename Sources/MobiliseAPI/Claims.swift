@@ -1,0 +1,53 @@
+import Foundation
+import JWTKit
+
+/// What a caller may do. `hr_admin` may do everything `leader` may.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case employee
+    case leader
+    case hrAdmin = "hr_admin"
+}
+
+/// The claims Mobilise reads from a bearer token.
+///
+/// `sub` is the employee's HR id (`external_id`), `org` the organisation's slug, `roles` what the
+/// caller may do; `exp` is required and `nbf` honoured.
+public struct MobiliseClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var org: String
+    public var roles: [Role]
+    public var exp: ExpirationClaim
+    public var nbf: NotBeforeClaim?
+
+    public init(subject: String, organisation: String, roles: [Role], expires: Date, notBefore: Date? = nil) {
+        self.sub = SubjectClaim(value: subject)
+        self.org = organisation
+        self.roles = roles
+        self.exp = ExpirationClaim(value: expires)
+        self.nbf = notBefore.map { NotBeforeClaim(value: $0) }
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+        guard !sub.value.isEmpty else { throw JWTError.claimVerificationFailure(failedClaim: sub, reason: "sub is empty") }
+        guard !org.isEmpty else { throw JWTError.generic(identifier: "org", reason: "org is empty") }
+    }
+}
+
+/// Signs development tokens with an HS256 secret (`mobilise token`, the demo's sign-in links).
+public struct TokenIssuer: Sendable {
+    private let keys: JWTKeyCollection
+
+    public init(secret: String) async {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.keys = keys
+    }
+
+    /// A signed token for `subject` in `organisation`, valid for `lifetime`.
+    public func token(subject: String, organisation: String, roles: [Role], lifetime: Duration = .seconds(8 * 3600)) async throws -> String {
+        let expires = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
+        return try await keys.sign(MobiliseClaims(subject: subject, organisation: organisation, roles: roles, expires: expires))
+    }
+}

@@ -1,0 +1,2 @@
+/// The demo organisation (being written).
+public enum DemoOrganisation {}
