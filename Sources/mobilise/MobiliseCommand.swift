@@ -10,7 +10,7 @@ struct MobiliseCommand: AsyncParsableCommand {
         commandName: "mobilise",
         abstract: "Internal solidarity campaigns: pledges, stories, events and per-country rankings.",
         version: version,
-        subcommands: [DatabaseCommand.self, MigrateCommand.self]
+        subcommands: [ServeCommand.self, DatabaseCommand.self, MigrateCommand.self]
     )
 
     /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names (default info).

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The service's settings. Every one has an environment variable (documented in the README).
+public struct APIConfiguration: Sendable {
+    /// HS256 secret for bearer tokens (`MOBILISE_JWT_SECRET`).
+    public var jwtSecret: String?
+    /// A JWKS file with the RS256/ES256 public keys of the identity provider (`MOBILISE_JWKS_FILE`).
+    public var jwksFile: String?
+    /// Largest JSON body, in bytes (`MOBILISE_MAX_BODY`, default 1 MiB).
+    public var maxBodySize: Int
+    /// Largest story upload, media included (default 11 MiB: 10 MiB of media plus the text).
+    public var maxPostSize: Int
+    /// Largest workforce file (`MOBILISE_MAX_IMPORT`, default 256 MiB); it is streamed, never held whole.
+    public var maxImportSize: Int
+    /// Signing and posting requests allowed per employee per minute (`MOBILISE_RATE_LIMIT`, default 30).
+    public var ratePerMinute: Int
+    /// Imports allowed per organisation per hour (default 20).
+    public var importsPerHour: Int
+
+    public init(
+        jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
+        maxImportSize: Int = 256 << 20, ratePerMinute: Int = 30, importsPerHour: Int = 20
+    ) {
+        self.jwtSecret = jwtSecret
+        self.jwksFile = jwksFile
+        self.maxBodySize = maxBodySize
+        self.maxPostSize = maxPostSize
+        self.maxImportSize = maxImportSize
+        self.ratePerMinute = ratePerMinute
+        self.importsPerHour = importsPerHour
+    }
+
+    /// Reads the configuration from environment variables.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> APIConfiguration {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        var configuration = APIConfiguration(jwtSecret: value("MOBILISE_JWT_SECRET"), jwksFile: value("MOBILISE_JWKS_FILE"))
+        if let size = value("MOBILISE_MAX_BODY").flatMap(Int.init) { configuration.maxBodySize = size }
+        if let size = value("MOBILISE_MAX_IMPORT").flatMap(Int.init) { configuration.maxImportSize = size }
+        if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }
+        return configuration
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+import PostgresMigrations
+
+/// What the routes share.
+struct APIEnvironment: Sendable {
+    let store: MobiliseStore
+    let configuration: APIConfiguration
+    let metrics: ServiceMetrics
+    let migrator: Migrator
+    /// Signing and posting, per employee.
+    let employeeLimiter: RateLimiter
+    /// Workforce imports, per organisation.
+    let importLimiter: RateLimiter
+
+    init(store: MobiliseStore, configuration: APIConfiguration, metrics: ServiceMetrics, migrator: Migrator) {
+        self.store = store
+        self.configuration = configuration
+        self.metrics = metrics
+        self.migrator = migrator
+        employeeLimiter = RateLimiter(capacity: configuration.ratePerMinute, per: .seconds(60))
+        importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
+    }
+
+    /// The caller as an active employee of the organisation: employee actions need one (403 otherwise).
+    func activeEmployee(_ caller: Identity) async throws -> Employee {
+        try caller.require(.employee)
+        guard let employee = try await store.employee(organisationID: caller.organisation.id, externalID: caller.subject) else {
+            throw APIError(.forbidden, code: "not_an_employee", "your token's subject is not an employee of this organisation")
+        }
+        guard employee.active else {
+            throw APIError(.forbidden, code: "employee_inactive", "your employee record is not active")
+        }
+        return employee
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+import MobiliseDomain
+import MobiliseStore
+import Synchronization
+
+/// Verifies bearer tokens: HS256 with the configured secret, and/or RS256/ES256 with the keys of a
+/// JWKS file. `alg: none` and algorithms without a configured key are refused by construction.
+public struct TokenVerifier: Sendable {
+    private let keys: JWTKeyCollection
+
+    public init(configuration: APIConfiguration) async throws {
+        let keys = JWTKeyCollection()
+        if let secret = configuration.jwtSecret {
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        }
+        if let path = configuration.jwksFile {
+            let json = try String(contentsOfFile: path, encoding: .utf8)
+            try await keys.add(jwksJSON: json)
+        }
+        guard configuration.jwtSecret != nil || configuration.jwksFile != nil else {
+            throw APIError(.internalServerError, code: "no_token_keys",
+                           "set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256) to verify tokens")
+        }
+        self.keys = keys
+    }
+
+    /// The claims of a valid token, or nil.
+    func verify(_ token: String) async -> MobiliseClaims? {
+        try? await keys.verify(token, as: MobiliseClaims.self)
+    }
+}
+
+/// Resolves organisation slugs, caching them briefly (organisations are created rarely, never renamed).
+final class OrganisationDirectory: Sendable {
+    private let store: MobiliseStore
+    private let cache = Mutex<[String: (organisation: Organisation, fetched: ContinuousClock.Instant)]>([:])
+
+    init(store: MobiliseStore) { self.store = store }
+
+    func organisation(slug: String) async throws -> Organisation? {
+        if let hit = cache.withLock({ $0[slug] }), ContinuousClock.now - hit.fetched < .seconds(60) {
+            return hit.organisation
+        }
+        do {
+            let organisation = try await store.organisation(slug: slug)
+            cache.withLock { $0[slug] = (organisation, .now) }
+            return organisation
+        } catch let error as MobiliseError where error.kind == .notFound {
+            return nil
+        }
+    }
+}
+
+/// Requires a valid bearer token on every route behind it and records the caller's identity.
+/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = MobiliseRequestContext
+    let verifier: TokenVerifier
+    let organisations: OrganisationDirectory
+
+    /// Longer headers are refused before any parsing.
+    static let maxTokenLength = 8 * 1024
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw Self.unauthorized("missing_token", "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
+        }
+        guard header.count <= Self.maxTokenLength else {
+            throw Self.unauthorized("invalid_token", "the token is too long")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Self.unauthorized("invalid_token", "the Authorization header must be: Bearer <token>")
+        }
+        guard let claims = await verifier.verify(String(parts[1])) else {
+            throw Self.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
+        }
+        guard let organisation = try await organisations.organisation(slug: claims.org) else {
+            throw Self.unauthorized("invalid_token", "the token's organisation is not known here")
+        }
+        var context = context
+        context.identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles))
+        return try await next(request, context)
+    }
+
+    static func unauthorized(_ code: String, _ message: String, challenge: String? = nil) -> APIError {
+        let value = challenge ?? #"Bearer realm="mobilise", error="invalid_token", error_description="\#(message)""#
+        return APIError(.unauthorized, code: code, message, headers: [.wwwAuthenticate: value])
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+
+/// Campaigns, their lifecycle, and the caller's signature.
+struct CampaignRoutes {
+    let environment: APIEnvironment
+    var store: MobiliseStore { environment.store }
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("campaigns", use: list)
+        v1.post("campaigns", use: create)
+        v1.get("campaigns/:id", use: show)
+        v1.patch("campaigns/:id", use: update)
+        v1.post("campaigns/:id/launch") { try await move($1, to: .active) }
+        v1.post("campaigns/:id/close") { try await move($1, to: .closed) }
+        v1.post("campaigns/:id/archive") { try await move($1, to: .archived) }
+        v1.put("campaigns/:id/signature", use: sign)
+        v1.get("campaigns/:id/signature", use: signature)
+        v1.delete("campaigns/:id/signature", use: withdraw)
+    }
+
+    /// HR and leaders: every campaign. Employees: active campaigns open to them, with `signed`.
+    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignList {
+        let caller = try context.caller()
+        let organisation = caller.organisation.id
+        if caller.has(.leader) {
+            return CampaignList(campaigns: try await store.campaigns(organisationID: organisation).map { CampaignResponse($0) })
+        }
+        let employee = try await environment.activeEmployee(caller)
+        var campaigns: [CampaignResponse] = []
+        for campaign in try await store.campaigns(organisationID: organisation, status: .active)
+        where campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) {
+            let signature = try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject)
+            campaigns.append(CampaignResponse(campaign, signed: signature?.isCurrent ?? false))
+        }
+        return CampaignList(campaigns: campaigns)
+    }
+
+    @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
+        let caller = try context.caller()
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        if caller.has(.leader) { return CampaignResponse(campaign) }
+        try caller.require(.employee)
+        // Employees do not see drafts.
+        guard campaign.status != .draft else { throw APIError(.notFound, code: "campaign_not_found", "no such campaign") }
+        let signature = try await store.signature(organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
+        return CampaignResponse(campaign, signed: signature?.isCurrent ?? false)
+    }
+
+    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let input = try await request.json(CampaignInput.self, context: context, limit: environment.configuration.maxBodySize)
+        let campaign = try await store.createCampaign(organisationID: caller.organisation.id, try input.draft(), actor: caller.actor)
+        return try jsonResponse(CampaignResponse(campaign), status: .created)
+    }
+
+    @Sendable func update(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let reference = try context.campaignReference()
+        let current = try await store.campaign(organisationID: caller.organisation.id, reference: reference)
+        let input = try await request.json(CampaignInput.self, context: context, limit: environment.configuration.maxBodySize)
+        let updated = try await store.updateCampaign(
+            organisationID: caller.organisation.id, reference: current.id.uuidString, try input.draft(over: current), actor: caller.actor)
+        return CampaignResponse(updated)
+    }
+
+    func move(_ context: MobiliseRequestContext, to status: CampaignStatus) async throws -> CampaignResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        return CampaignResponse(try await store.moveCampaign(
+            organisationID: caller.organisation.id, reference: try context.campaignReference(), to: status, actor: caller.actor))
+    }
+
+    /// 201 the first time (or when signing again after a withdrawal), 200 with the same signature after.
+    @Sendable func sign(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
+        let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096)
+        let channel = input?.channel ?? .web
+        guard channel == .web || channel == .mobile else {
+            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
+        }
+        let result = try await store.sign(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject, channel: channel)
+        if result.created { environment.metrics.signaturesRecorded.increment() }
+        return try jsonResponse(SignatureResponse(result.signature), status: result.created ? .created : .ok)
+    }
+
+    @Sendable func signature(_ request: Request, context: MobiliseRequestContext) async throws -> SignatureResponse {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        guard let signature = try await store.signature(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject)
+        else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
+        return SignatureResponse(signature)
+    }
+
+    @Sendable func withdraw(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        guard try await store.withdraw(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject) != nil
+        else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
+        return Response(status: .noContent)
+    }
+}

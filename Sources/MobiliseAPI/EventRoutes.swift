@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+
+/// Events: listing, creating, RSVPs and check-in.
+struct EventRoutes {
+    let environment: APIEnvironment
+    var store: MobiliseStore { environment.store }
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("campaigns/:id/events", use: list)
+        v1.post("campaigns/:id/events", use: create)
+        v1.put("events/:event/rsvp", use: rsvp)
+        v1.delete("events/:event/rsvp", use: cancel)
+        v1.post("events/:event/check-ins", use: checkIn)
+    }
+
+    /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going.
+    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
+        let caller = try context.caller()
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let upcomingOnly = request.query("upcoming") != "false"
+        let events = try await store.events(organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly)
+        return EventList(events: events.map(EventResponse.init))
+    }
+
+    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let input = try await request.json(EventInput.self, context: context, limit: environment.configuration.maxBodySize)
+        let event = try await store.createEvent(organisationID: caller.organisation.id, campaignID: campaign.id, input.draft, actor: caller.actor)
+        return try jsonResponse(EventResponse(event), status: .created)
+    }
+
+    @Sendable func rsvp(_ request: Request, context: MobiliseRequestContext) async throws -> RSVPResponse {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        return RSVPResponse(try await store.rsvp(
+            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event"), employee: caller.subject))
+    }
+
+    @Sendable func cancel(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        _ = try await store.cancelRSVP(
+            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event"), employee: caller.subject)
+        return Response(status: .noContent)
+    }
+
+    /// Bulk check-in by HR or the event's host.
+    @Sendable func checkIn(_ request: Request, context: MobiliseRequestContext) async throws -> CheckInResponse {
+        let caller = try context.caller()
+        let eventID = try context.uuid("event", what: "event")
+        let event = try await store.event(organisationID: caller.organisation.id, eventID: eventID)
+        guard caller.has(.hrAdmin) || (caller.has(.employee) && event.hostExternalID == caller.subject) else {
+            throw APIError(.forbidden, code: "forbidden", "only HR admins and the event's host check people in")
+        }
+        let input = try await request.json(CheckInInput.self, context: context, limit: environment.configuration.maxBodySize)
+        return CheckInResponse(try await store.checkIn(
+            organisationID: caller.organisation.id, eventID: eventID, externalIDs: input.externalIds, actor: caller.actor))
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import Logging
+import MobiliseStore
+import Postgres
+import PostgresMigrations
+
+/// The HTTP service: builds the router and the Hummingbird application.
+public enum MobiliseService {
+    /// The router with every route: operations at the root, the API under `/v1` behind a bearer token.
+    public static func router(
+        store: MobiliseStore, configuration: APIConfiguration, verifier: TokenVerifier, migrator: Migrator,
+        metrics: ServiceMetrics = ServiceMetrics()
+    ) -> Router<MobiliseRequestContext> {
+        let environment = APIEnvironment(store: store, configuration: configuration, metrics: metrics, migrator: migrator)
+        let router = Router(context: MobiliseRequestContext.self)
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        OperationsRoutes(environment: environment).register(on: router)
+        let v1 = router.group("v1")
+            .add(middleware: AuthenticationMiddleware(verifier: verifier, organisations: OrganisationDirectory(store: store)))
+        PeopleRoutes(environment: environment).register(on: v1)
+        CampaignRoutes(environment: environment).register(on: v1)
+        PostRoutes(environment: environment).register(on: v1)
+        EventRoutes(environment: environment).register(on: v1)
+        RankingRoutes(environment: environment).register(on: v1)
+        return router
+    }
+
+    /// The application: serves on `host:port`, runs `pool` as a service (closed after the server
+    /// stops, on SIGTERM or SIGINT, once in-flight requests are done), and migrates before serving.
+    public static func application(
+        store: MobiliseStore, configuration: APIConfiguration, migrator: Migrator, host: String, port: Int, logger: Logger
+    ) async throws -> some ApplicationProtocol {
+        let verifier = try await TokenVerifier(configuration: configuration)
+        let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
+        var app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
+            services: [store.pool], logger: logger)
+        app.beforeServerStarts {
+            try await migrator.migrate(store.pool)
+        }
+        return app
+    }
+}

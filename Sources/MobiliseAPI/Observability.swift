@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import Prometheus
+
+/// The service's metrics, in a registry of its own (no global state), served at `/metrics`.
+public final class ServiceMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let signaturesRecorded: Counter
+
+    public init() {
+        signaturesRecorded = registry.makeCounter(descriptor: Self.name("signatures_recorded", unit: "total", "Signatures made current (new or re-signed)"))
+    }
+
+    static func name(_ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "mobilise", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    func requests(route: String, method: String, status: Int) -> Counter {
+        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "HTTP requests by route, method and status"),
+                             labels: [("route", route), ("method", method), ("status", String(status))])
+    }
+
+    func latency(route: String, method: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", unit: "seconds", "HTTP request latency by route"),
+            labels: [("route", route), ("method", method)],
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
+    }
+
+    /// The Prometheus text exposition, with the pool's gauges read now.
+    func exposition(pool: PostgresPool) -> String {
+        let statistics = pool.statistics
+        registry.makeGauge(descriptor: Self.name("db_pool_connections_open", unit: "", "Open database connections")).set(Int64(statistics.open))
+        registry.makeGauge(descriptor: Self.name("db_pool_connections_in_use", unit: "", "Database connections in use")).set(Int64(statistics.inUse))
+        registry.makeGauge(descriptor: Self.name("db_pool_waiting", unit: "", "Callers waiting for a database connection")).set(Int64(statistics.waiting))
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// One log line per request (method, route template, status, duration, request id — never a token,
+/// a body or a bound value) and the request metrics.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = MobiliseRequestContext
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = 500
+        defer {
+            let elapsed = ContinuousClock.now - start
+            let route = context.endpointPath ?? "unmatched"
+            let method = request.method.rawValue
+            metrics.requests(route: route, method: method, status: status).increment()
+            metrics.latency(route: route, method: method).record(elapsed)
+            context.logger.info("request", metadata: [
+                "http.method": "\(method)", "http.route": "\(route)", "http.status": "\(status)",
+                "duration_ms": "\(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+            ])
+        }
+        do {
+            let response = try await next(request, context)
+            status = response.status.code
+            return response
+        } catch let error as any HTTPResponseError {
+            status = error.status.code
+            throw error
+        }
+    }
+}

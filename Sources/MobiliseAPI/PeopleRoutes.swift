@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+import NIOCore
+
+/// The caller, the workforce (HR) and the audit log (HR).
+struct PeopleRoutes {
+    let environment: APIEnvironment
+    var store: MobiliseStore { environment.store }
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("me", use: me)
+        v1.get("employees", use: employees)
+        v1.post("employees/import", use: importEmployees)
+        v1.get("audit", use: audit)
+    }
+
+    @Sendable func me(_ request: Request, context: MobiliseRequestContext) async throws -> MeResponse {
+        let caller = try context.caller()
+        let employee = try await store.employee(organisationID: caller.organisation.id, externalID: caller.subject)
+        return MeResponse(
+            subject: caller.subject, roles: caller.roles.sorted { $0.rawValue < $1.rawValue },
+            organisation: .init(slug: caller.organisation.slug, name: caller.organisation.name),
+            employee: employee.map(EmployeeResponse.init))
+    }
+
+    @Sendable func employees(_ request: Request, context: MobiliseRequestContext) async throws -> EmployeePage {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let limit = try request.integer("limit", in: 1...1000) ?? 100
+        let page = try await store.employees(
+            organisationID: caller.organisation.id, country: request.query("country"), after: request.query("cursor"), limit: limit)
+        return EmployeePage(employees: page.map(EmployeeResponse.init), nextCursor: page.count == limit ? page.last?.externalID : nil)
+    }
+
+    /// `text/csv` body, streamed into the import (never held whole); `?mode=upsert|full_sync`.
+    @Sendable func importEmployees(_ request: Request, context: MobiliseRequestContext) async throws -> ImportResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        guard let contentType = request.headers[.contentType]?.lowercased(), contentType.hasPrefix("text/csv") else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the workforce file as text/csv")
+        }
+        let mode: ImportMode
+        switch request.query("mode") ?? "upsert" {
+        case "upsert": mode = .upsert
+        case "full_sync": mode = .fullSync
+        default: throw APIError.badRequest("invalid_parameter", "mode is upsert or full_sync")
+        }
+        try environment.importLimiter.check(caller.organisation.id.uuidString, what: "imports")
+        let limit = environment.configuration.maxImportSize
+        let chunks = LimitedBody(body: request.body, limit: limit)
+        let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)
+        return ImportResponse(report)
+    }
+
+    @Sendable func audit(_ request: Request, context: MobiliseRequestContext) async throws -> AuditPage {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let limit = try request.integer("limit", in: 1...500) ?? 50
+        var cursor: Int64?
+        if let text = request.query("cursor") {
+            guard let value = Int64(text) else { throw APIError.badRequest("invalid_cursor", "cursor is the next_cursor of a previous page") }
+            cursor = value
+        }
+        let entries = try await store.auditLog(organisationID: caller.organisation.id, before: cursor, limit: limit)
+        return AuditPage(
+            entries: entries.map { .init(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, details: $0.details) },
+            nextCursor: entries.count == limit ? entries.last.map { String($0.id) } : nil)
+    }
+}
+
+/// A request body as byte chunks, failing with 413 past `limit` bytes.
+struct LimitedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBufferView
+    let body: RequestBody
+    let limit: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var inner: RequestBody.AsyncIterator
+        let limit: Int
+        var seen = 0
+
+        mutating func next() async throws -> ByteBufferView? {
+            guard let buffer = try await inner.next() else { return nil }
+            seen += buffer.readableBytes
+            guard seen <= limit else { throw APIError(.contentTooLarge, code: "too_large", "the file is larger than \(limit) bytes") }
+            return buffer.readableBytesView
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inner: body.makeAsyncIterator(), limit: limit) }
+}

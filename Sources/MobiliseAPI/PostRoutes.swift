@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+import NIOCore
+
+/// Stories: posting, the feed, reports and moderation.
+struct PostRoutes {
+    let environment: APIEnvironment
+    var store: MobiliseStore { environment.store }
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.post("campaigns/:id/posts", use: create)
+        v1.get("campaigns/:id/posts", use: list)
+        v1.post("posts/:post/reports", use: report)
+        v1.post("posts/:post/approve", use: approve)
+        v1.post("posts/:post/reject", use: reject)
+        v1.get("posts/:post/media", use: media)
+    }
+
+    /// JSON `{"body": …}`, or multipart with a `body` field and one `media` file. 201, pending moderation.
+    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        var text = ""
+        var upload: MediaUpload?
+        if contentType.hasPrefix("multipart/form-data") {
+            guard let boundary = MultipartForm.boundary(from: request.headers[.contentType] ?? "") else {
+                throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
+            }
+            let buffer = try await request.collectBody(limit: environment.configuration.maxPostSize)
+            let form = try MultipartForm(data: Data(buffer.readableBytesView), boundary: boundary)
+            for part in form.parts {
+                switch part.name {
+                case "body": text = String(decoding: part.data, as: UTF8.self)
+                case "media":
+                    guard upload == nil else { throw APIError.badRequest("too_many_files", "a story carries one media file") }
+                    upload = MediaUpload(bytes: part.data, claimedType: part.contentType)
+                default: throw APIError.badRequest("unknown_field", "unexpected form field '\(part.name)' (expected body and media)")
+                }
+            }
+        } else {
+            text = try await request.json(PostInput.self, context: context, limit: environment.configuration.maxBodySize).body
+        }
+        let post = try await store.createPost(
+            organisationID: caller.organisation.id, campaignID: campaign.id, author: caller.subject, body: text, media: upload)
+        return try jsonResponse(PostResponse(post), status: .created)
+    }
+
+    /// The approved feed (cursor-paginated); HR may ask for `?status=pending|rejected|approved`.
+    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> PostPage {
+        let caller = try context.caller()
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let limit = try request.integer("limit", in: 1...100) ?? 20
+        if let status = request.query("status") {
+            try caller.require(.hrAdmin)
+            guard let status = PostStatus(rawValue: status) else {
+                throw APIError.badRequest("invalid_parameter", "status is pending, approved or rejected")
+            }
+            let posts = try await store.moderationQueue(organisationID: caller.organisation.id, campaignID: campaign.id, status: status, limit: limit)
+            return PostPage(posts: posts.map(PostResponse.init), nextCursor: nil)
+        }
+        let page = try await store.feed(organisationID: caller.organisation.id, campaignID: campaign.id, after: request.query("cursor"), limit: limit)
+        return PostPage(posts: page.posts.map(PostResponse.init), nextCursor: page.nextCursor)
+    }
+
+    @Sendable func report(_ request: Request, context: MobiliseRequestContext) async throws -> ReportResponse {
+        let caller = try context.caller()
+        _ = try await environment.activeEmployee(caller)
+        let outcome = try await store.reportPost(
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), reporter: caller.subject)
+        return ReportResponse(recorded: outcome.recorded, hidden: outcome.hidden)
+    }
+
+    @Sendable func approve(_ request: Request, context: MobiliseRequestContext) async throws -> PostResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        return PostResponse(try await store.approvePost(
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), moderator: caller.actor))
+    }
+
+    @Sendable func reject(_ request: Request, context: MobiliseRequestContext) async throws -> PostResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let input = try await request.json(RejectInput.self, context: context, limit: environment.configuration.maxBodySize)
+        return PostResponse(try await store.rejectPost(
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), moderator: caller.actor,
+            reason: input.reason))
+    }
+
+    /// A post's media: anyone in the organisation for a visible post, HR for any.
+    @Sendable func media(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let postID = try context.uuid("post", what: "post")
+        let post = try await store.post(organisationID: caller.organisation.id, postID: postID)
+        guard post.isVisible || caller.has(.hrAdmin) || post.authorExternalID == caller.subject else {
+            throw APIError(.notFound, code: "post_not_found", "no such post")
+        }
+        let file = try await store.media(organisationID: caller.organisation.id, postID: postID)
+        return Response(
+            status: .ok,
+            headers: [.contentType: file.info.type.rawValue, .cacheControl: "private, max-age=86400", .eTag: "\"\(file.info.sha256)\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+    }
+}

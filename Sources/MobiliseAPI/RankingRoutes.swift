@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+
+/// Leadership's breakdowns: rankings (JSON or CSV), a country's drill-down, the weekly timeline.
+struct RankingRoutes {
+    let environment: APIEnvironment
+    var store: MobiliseStore { environment.store }
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("campaigns/:id/rankings", use: rankings)
+        v1.get("campaigns/:id/countries/:country", use: country)
+        v1.get("campaigns/:id/timeline", use: timeline)
+        v1.get("campaigns/:id/counts/verify", use: verifyCounts)
+    }
+
+    @Sendable func rankings(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let viewer = try caller.rankingViewer()
+        var metric = RankingMetric.signatures
+        if let name = request.query("metric") {
+            guard let parsed = RankingMetric(rawValue: name) else {
+                throw APIError.badRequest("invalid_parameter", "metric is one of \(RankingMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            metric = parsed
+        }
+        let ranking = try await store.ranking(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), metric: metric, viewer: viewer,
+            asOf: try request.timestamp("as_of"), minEligible: try request.integer("min_eligible", in: 0...10_000_000) ?? 0)
+        let body = RankingResponse(ranking)
+        if Self.wantsCSV(request) {
+            return textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
+        }
+        return try jsonResponse(body, status: .ok)
+    }
+
+    @Sendable func country(_ request: Request, context: MobiliseRequestContext) async throws -> CountryResponse {
+        let caller = try context.caller()
+        let code = try context.parameters.require("country").uppercased()
+        return CountryResponse(try await store.countryBreakdown(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), country: code,
+            viewer: try caller.rankingViewer(), asOf: try request.timestamp("as_of")))
+    }
+
+    @Sendable func timeline(_ request: Request, context: MobiliseRequestContext) async throws -> TimelineResponse {
+        let caller = try context.caller()
+        guard (request.query("interval") ?? "week") == "week" else {
+            throw APIError.badRequest("invalid_parameter", "interval is 'week' (the only interval so far)")
+        }
+        return TimelineResponse(try await store.timeline(
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), viewer: try caller.rankingViewer()))
+    }
+
+    struct VerifyResponse: ResponseEncodable {
+        struct Difference: Encodable {
+            var table: String
+            var country: String
+            var day: String?
+            var counted: Int
+            var actual: Int
+        }
+        var consistent: Bool
+        var differences: [Difference]
+    }
+
+    /// HR: recompute the counts from the signature rows and report any difference.
+    @Sendable func verifyCounts(_ request: Request, context: MobiliseRequestContext) async throws -> VerifyResponse {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let differences = try await store.verifyCounts(organisationID: caller.organisation.id, campaign: try context.campaignReference())
+        return VerifyResponse(
+            consistent: differences.isEmpty,
+            differences: differences.map { .init(table: $0.table, country: $0.country, day: $0.day, counted: $0.counted, actual: $0.actual) })
+    }
+
+    static func wantsCSV(_ request: Request) -> Bool {
+        (request.headers[.accept] ?? "").lowercased().contains("text/csv") || request.query("format") == "csv"
+    }
+}

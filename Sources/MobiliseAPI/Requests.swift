@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+
+// Request bodies and query parameters.
+
+/// A text given as one string (the default language) or per language.
+enum LocalizedText: Decodable {
+    case single(String)
+    case byLanguage([String: String])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .single(text)
+        } else {
+            self = .byLanguage(try container.decode([String: String].self))
+        }
+    }
+
+    func texts(defaultLanguage: String) -> [String: String] {
+        switch self {
+        case .single(let text): [defaultLanguage: text]
+        case .byLanguage(let texts): texts
+        }
+    }
+}
+
+/// `POST /v1/campaigns` and `PATCH /v1/campaigns/{id}` (where every field is optional).
+struct CampaignInput: Decodable {
+    struct Translation: Decodable {
+        var title: String?
+        var pledgeText: String?
+    }
+    var slug: String?
+    var hashtag: String?
+    var defaultLanguage: String?
+    var title: LocalizedText?
+    var pledgeText: LocalizedText?
+    var translations: [String: Translation]?
+    var startsAt: Date?
+    var endsAt: Date?
+    var audience: AudienceBody?
+    var goalSignatures: Int?
+    var goalParticipation: Double?
+    var countryGoals: [String: CountryGoalBody]?
+    var successMinCountries: Int?
+
+    /// A complete draft: the fields given, else those of `base` (for PATCH); missing required
+    /// fields are a 422 naming them.
+    func draft(over base: Campaign? = nil) throws -> CampaignDraft {
+        let language = defaultLanguage ?? base?.defaultLanguage ?? "en"
+        var titles = title?.texts(defaultLanguage: language) ?? base?.title ?? [:]
+        var pledges = pledgeText?.texts(defaultLanguage: language) ?? base?.pledgeText ?? [:]
+        for (tag, translation) in translations ?? [:] {
+            if let title = translation.title { titles[tag] = title }
+            if let pledge = translation.pledgeText { pledges[tag] = pledge }
+        }
+        var missing: [String] = []
+        if slug ?? base?.slug == nil { missing.append("slug") }
+        if hashtag ?? base?.hashtag == nil { missing.append("hashtag") }
+        if titles.isEmpty { missing.append("title") }
+        if pledges.isEmpty { missing.append("pledge_text") }
+        if startsAt ?? base?.startsAt == nil { missing.append("starts_at") }
+        if endsAt ?? base?.endsAt == nil { missing.append("ends_at") }
+        guard missing.isEmpty, let slug = slug ?? base?.slug, let hashtag = hashtag ?? base?.hashtag,
+              let startsAt = startsAt ?? base?.startsAt, let endsAt = endsAt ?? base?.endsAt
+        else {
+            throw APIError(.unprocessableContent, code: "missing_fields", "missing: \(missing.joined(separator: ", "))")
+        }
+        var goals = base?.countryGoals ?? [:]
+        if let countryGoals {
+            goals = [:]
+            for (country, goal) in countryGoals { goals[country] = try goal.goal(for: country) }
+        }
+        return CampaignDraft(
+            slug: slug, hashtag: hashtag, defaultLanguage: language, title: titles, pledgeText: pledges, startsAt: startsAt,
+            endsAt: endsAt, audience: audience?.audience ?? base?.audience ?? .everyone,
+            goalSignatures: goalSignatures ?? base?.goalSignatures, goalParticipation: goalParticipation ?? base?.goalParticipation,
+            countryGoals: goals, successMinCountries: successMinCountries ?? base?.successMinCountries)
+    }
+}
+
+struct SignInput: Decodable {
+    var channel: SignatureChannel?
+}
+
+struct PostInput: Decodable {
+    var body: String
+}
+
+struct RejectInput: Decodable {
+    var reason: String
+}
+
+struct EventInput: Decodable {
+    var title: String
+    var kind: EventKind
+    var country: String
+    var city: String?
+    var startsAt: Date
+    var endsAt: Date
+    var capacity: Int?
+    /// The host's HR id.
+    var host: String
+
+    var draft: EventDraft {
+        EventDraft(title: title, kind: kind, country: country, city: city, startsAt: startsAt, endsAt: endsAt,
+                   capacity: capacity, hostExternalID: host)
+    }
+}
+
+struct CheckInInput: Decodable {
+    var externalIds: [String]
+}
+
+extension Request {
+    /// The body decoded as JSON, with a clear 400 for malformed JSON and 415 for another type.
+    func json<T: Decodable>(_ type: T.Type, context: MobiliseRequestContext, limit: Int) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the body as application/json")
+        }
+        let buffer = try await collectBody(limit: limit)
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("missing_body", "this request needs a JSON body") }
+        return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The body as JSON when there is one, else nil.
+    func optionalJSON<T: Decodable>(_ type: T.Type, context: MobiliseRequestContext, limit: Int) async throws -> T? {
+        let buffer = try await collectBody(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the body as application/json")
+        }
+        return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The whole body, refused with 413 past `limit` bytes.
+    func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(limit) bytes")
+        }
+    }
+
+    /// A query parameter, or nil.
+    func query(_ name: String) -> String? {
+        uri.queryParameters[name[...]].map(String.init)
+    }
+
+    /// An integer query parameter within `range`, 400 otherwise.
+    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.badRequest("invalid_parameter", "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A timestamp query parameter, 400 when it is not RFC 3339.
+    func timestamp(_ name: String) throws -> Date? {
+        guard let text = query(name) else { return nil }
+        guard let date = JSONCoding.parseTimestamp(text) else {
+            throw APIError.badRequest("invalid_parameter", "'\(name)' must be an RFC 3339 timestamp such as 2015-10-31T00:00:00Z")
+        }
+        return date
+    }
+}
+
+extension MobiliseRequestContext {
+    /// A path parameter that must be a UUID (404 when it is not: no such thing).
+    func uuid(_ name: String, what: String) throws -> UUID {
+        guard let value = parameters.get(name), let id = UUID(uuidString: value) else {
+            throw APIError(.notFound, code: "\(what)_not_found", "no such \(what)")
+        }
+        return id
+    }
+
+    func campaignReference() throws -> String {
+        try parameters.require("id")
+    }
+}

@@ -1,0 +1,471 @@
+import Foundation
+import Hummingbird
+import MobiliseDomain
+import MobiliseStore
+import NIOCore
+
+// The JSON shapes of the public contract. Property names are camelCase here and snake_case on the
+// wire (the encoder converts); timestamps are RFC 3339 UTC.
+
+struct CampaignResponse: ResponseEncodable {
+    var id: UUID
+    var slug: String
+    var hashtag: String
+    var defaultLanguage: String
+    var title: [String: String]
+    var pledgeText: [String: String]
+    var status: CampaignStatus
+    var startsAt: Date
+    var endsAt: Date
+    var audience: AudienceBody
+    var goalSignatures: Int?
+    var goalParticipation: Double?
+    var countryGoals: [String: CountryGoalBody]
+    var successMinCountries: Int?
+    /// For employees: whether they have a current signature.
+    var signed: Bool?
+
+    init(_ campaign: Campaign, signed: Bool? = nil) {
+        id = campaign.id
+        slug = campaign.slug
+        hashtag = campaign.hashtag
+        defaultLanguage = campaign.defaultLanguage
+        title = campaign.title
+        pledgeText = campaign.pledgeText
+        status = campaign.status
+        startsAt = campaign.startsAt
+        endsAt = campaign.endsAt
+        audience = AudienceBody(campaign.audience)
+        goalSignatures = campaign.goalSignatures
+        goalParticipation = campaign.goalParticipation
+        countryGoals = campaign.countryGoals.mapValues(CountryGoalBody.init)
+        successMinCountries = campaign.successMinCountries
+        self.signed = signed
+    }
+}
+
+struct AudienceBody: Codable {
+    var genders: [Gender]?
+    var countries: [String]?
+    var orgUnits: [String]?
+
+    init(_ audience: Audience) {
+        genders = audience.genders
+        countries = audience.countries
+        orgUnits = audience.orgUnits
+    }
+
+    var audience: Audience { Audience(genders: genders ?? [], countries: countries ?? [], orgUnits: orgUnits ?? []) }
+}
+
+/// `{"signatures": 5000}` or `{"participation": 0.3}`.
+struct CountryGoalBody: Codable {
+    var signatures: Int?
+    var participation: Double?
+
+    init(_ goal: CountryGoal) {
+        switch goal {
+        case .signatures(let count): signatures = count
+        case .participation(let rate): participation = rate
+        }
+    }
+
+    func goal(for country: String) throws -> CountryGoal {
+        switch (signatures, participation) {
+        case (let count?, nil): return .signatures(count)
+        case (nil, let rate?): return .participation(rate)
+        default: throw APIError(.badRequest, code: "invalid_goal", "the goal for \(country) needs exactly one of 'signatures' or 'participation'")
+        }
+    }
+}
+
+struct CampaignList: ResponseEncodable {
+    var campaigns: [CampaignResponse]
+}
+
+struct SignatureResponse: ResponseEncodable {
+    var id: UUID
+    var campaignId: UUID
+    var country: String
+    var site: String?
+    var orgUnit: String?
+    var channel: SignatureChannel
+    var eventId: UUID?
+    var signedAt: Date
+    var withdrawnAt: Date?
+
+    init(_ signature: Signature) {
+        id = signature.id
+        campaignId = signature.campaignID
+        country = signature.country
+        site = signature.site
+        orgUnit = signature.orgUnit
+        channel = signature.channel
+        eventId = signature.eventID
+        signedAt = signature.signedAt
+        withdrawnAt = signature.withdrawnAt
+    }
+}
+
+struct EmployeeResponse: ResponseEncodable {
+    var externalId: String
+    var email: String?
+    var displayName: String?
+    var country: String
+    var site: String?
+    var orgUnit: String?
+    var gender: Gender
+    var managerExternalId: String?
+    var active: Bool
+
+    init(_ employee: Employee) {
+        externalId = employee.externalID
+        email = employee.email
+        displayName = employee.displayName
+        country = employee.country
+        site = employee.site
+        orgUnit = employee.orgUnit
+        gender = employee.gender
+        managerExternalId = employee.managerExternalID
+        active = employee.active
+    }
+}
+
+struct MeResponse: ResponseEncodable {
+    struct OrganisationBody: Encodable {
+        var slug: String
+        var name: String
+    }
+    var subject: String
+    var roles: [Role]
+    var organisation: OrganisationBody
+    /// The caller's employee record, when the subject is one.
+    var employee: EmployeeResponse?
+}
+
+struct EmployeePage: ResponseEncodable {
+    var employees: [EmployeeResponse]
+    var nextCursor: String?
+}
+
+struct ImportResponse: ResponseEncodable {
+    struct Rejection: Encodable {
+        var line: Int
+        var error: String
+    }
+    var mode: String
+    var rowsRead: Int
+    var inserted: Int
+    var updated: Int
+    var unchanged: Int
+    var deactivated: Int
+    var rejectedCount: Int
+    var rejected: [Rejection]
+
+    init(_ report: ImportReport) {
+        mode = report.mode == .upsert ? "upsert" : "full_sync"
+        rowsRead = report.rowsRead
+        inserted = report.inserted
+        updated = report.updated
+        unchanged = report.unchanged
+        deactivated = report.deactivated
+        rejectedCount = report.rejectedCount
+        rejected = report.rejected.map { Rejection(line: $0.line, error: $0.error) }
+    }
+}
+
+struct PostResponse: ResponseEncodable {
+    struct Media: Encodable {
+        var type: String
+        var size: Int
+        var sha256: String
+        var url: String
+    }
+    var id: UUID
+    var campaignId: UUID
+    var author: String
+    var body: String
+    var hashtags: [String]
+    var media: Media?
+    var status: PostStatus
+    var moderationReason: String?
+    var hidden: Bool
+    var createdAt: Date
+
+    init(_ post: Post) {
+        id = post.id
+        campaignId = post.campaignID
+        author = post.authorExternalID
+        body = post.body
+        hashtags = post.hashtags
+        media = post.media.map { Media(type: $0.type.rawValue, size: $0.size, sha256: $0.sha256, url: "/v1/posts/\(post.id)/media") }
+        status = post.status
+        moderationReason = post.moderationReason
+        hidden = post.hiddenAt != nil
+        createdAt = post.createdAt
+    }
+}
+
+struct PostPage: ResponseEncodable {
+    var posts: [PostResponse]
+    var nextCursor: String?
+}
+
+struct ReportResponse: ResponseEncodable {
+    var recorded: Bool
+    var hidden: Bool
+}
+
+struct EventResponse: ResponseEncodable {
+    var id: UUID
+    var campaignId: UUID
+    var title: String
+    var kind: EventKind
+    var country: String
+    var city: String?
+    var startsAt: Date
+    var endsAt: Date
+    var capacity: Int?
+    var host: String
+    var going: Int
+    var waiting: Int
+    var checkedIn: Int
+
+    init(_ event: Event) {
+        id = event.id
+        campaignId = event.campaignID
+        title = event.title
+        kind = event.kind
+        country = event.country
+        city = event.city
+        startsAt = event.startsAt
+        endsAt = event.endsAt
+        capacity = event.capacity
+        host = event.hostExternalID
+        going = event.counts.going
+        waiting = event.counts.waiting
+        checkedIn = event.counts.checkedIn
+    }
+}
+
+struct EventList: ResponseEncodable {
+    var events: [EventResponse]
+}
+
+struct RSVPResponse: ResponseEncodable {
+    var status: String
+    /// Place in the waiting list (1 = next), when waiting.
+    var position: Int?
+
+    init(_ status: RSVPStatus) {
+        switch status {
+        case .going: self.status = "going"
+        case .waiting(let position):
+            self.status = "waiting"
+            self.position = position
+        }
+    }
+}
+
+struct CheckInResponse: ResponseEncodable {
+    var checkedIn: Int
+    var walkIns: Int
+    var alreadyCheckedIn: Int
+    var unknown: [String]
+    var inactive: [String]
+
+    init(_ report: CheckInReport) {
+        checkedIn = report.checkedIn
+        walkIns = report.walkIns
+        alreadyCheckedIn = report.alreadyCheckedIn
+        unknown = report.unknown
+        inactive = report.inactive
+    }
+}
+
+struct AuditPage: ResponseEncodable {
+    struct Entry: Encodable {
+        var id: Int64
+        var at: Date
+        var actor: String
+        var action: String
+        var subject: String?
+        var details: [String: String]
+    }
+    var entries: [Entry]
+    var nextCursor: String?
+}
+
+/// A ranking row on the wire; `rank` is absent for the `total` and `other` rows.
+struct RankingRowBody: Encodable {
+    var rank: Int?
+    var country: String
+    var countryName: String
+    var signatures: Int
+    var eligible: Int
+    var participation: Double?
+    var rateLowerBound: Double?
+    var last7Days: Int
+    var previous7Days: Int
+    var goal: Int?
+    var goalProgress: Double?
+    var momentum: Double?
+    var neededPerDay: Double?
+    var currentPerDay: Double
+
+    enum CodingKeys: String, CodingKey {
+        case rank, country, countryName = "country_name", signatures, eligible, participation
+        case rateLowerBound = "rate_lower_bound", last7Days = "last_7_days", previous7Days = "previous_7_days"
+        case goal, goalProgress = "goal_progress", momentum, neededPerDay = "needed_per_day", currentPerDay = "current_per_day"
+    }
+
+    init(_ row: RankingRow, ranked: Bool) {
+        rank = ranked ? row.rank : nil
+        country = row.key
+        countryName = row.name
+        signatures = row.signatures
+        eligible = row.eligible
+        participation = row.participation
+        rateLowerBound = row.rateLowerBound
+        last7Days = row.last7Days
+        previous7Days = row.previous7Days
+        goal = row.goal
+        goalProgress = row.goalProgress
+        momentum = row.momentum
+        neededPerDay = row.neededPerDay.map { $0.isFinite ? $0 : -1 }
+        currentPerDay = row.currentPerDay
+    }
+
+    /// The CSV columns, in the contract's order.
+    static let csvHeader = ["rank", "country", "country_name", "signatures", "eligible", "participation", "rate_lower_bound",
+                            "last_7_days", "previous_7_days", "goal", "goal_progress"]
+
+    var csvFields: [String] {
+        func number(_ value: Double?) -> String { value.map { String($0) } ?? "" }
+        return [rank.map(String.init) ?? "", country, countryName, String(signatures), String(eligible), number(participation),
+                number(rateLowerBound), String(last7Days), String(previous7Days), goal.map(String.init) ?? "", number(goalProgress)]
+    }
+}
+
+struct RankingResponse: ResponseEncodable {
+    var campaignId: UUID
+    var metric: RankingMetric
+    var asOf: Date
+    var total: RankingRowBody?
+    var rows: [RankingRowBody]
+    var other: RankingRowBody?
+    var countriesMeetingGoal: Int
+    var successMet: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case campaignId = "campaign_id", metric, asOf = "as_of", total, rows, other
+        case countriesMeetingGoal = "countries_meeting_goal", successMet = "success_met"
+    }
+
+    init(_ ranking: CampaignRanking) {
+        campaignId = ranking.campaignID
+        metric = ranking.ranking.metric
+        asOf = ranking.asOf
+        total = ranking.ranking.total.map { RankingRowBody($0, ranked: false) }
+        rows = ranking.ranking.rows.map { RankingRowBody($0, ranked: true) }
+        other = ranking.ranking.other.map { RankingRowBody($0, ranked: false) }
+        countriesMeetingGoal = ranking.countriesMeetingGoal
+        successMet = ranking.successMet
+    }
+
+    // `other` and `total` are encoded even when null: clients test for them.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(campaignId, forKey: .campaignId)
+        try container.encode(metric, forKey: .metric)
+        try container.encode(asOf, forKey: .asOf)
+        try container.encode(total, forKey: .total)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(other, forKey: .other)
+        try container.encode(countriesMeetingGoal, forKey: .countriesMeetingGoal)
+        try container.encode(successMet, forKey: .successMet)
+    }
+
+    /// The ranking as CSV: the header, one row per country, then `other` (country `other`).
+    var csv: String {
+        var lines = [RankingRowBody.csvHeader.joined(separator: ",")]
+        for row in rows + (other.map { [$0] } ?? []) {
+            lines.append(row.csvFields.map(CSV.field).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+struct GroupRankingBody: Encodable {
+    var rows: [RankingRowBody]
+    var other: RankingRowBody?
+
+    init(_ ranking: Ranking) {
+        rows = ranking.rows.map { RankingRowBody($0, ranked: true) }
+        other = ranking.other.map { RankingRowBody($0, ranked: false) }
+    }
+}
+
+struct CountryResponse: ResponseEncodable {
+    struct Week: Encodable {
+        var week: Date
+        var signatures: Int
+    }
+    var country: RankingRowBody
+    var bySite: GroupRankingBody
+    var byOrgUnit: GroupRankingBody
+    var weekly: [Week]
+
+    enum CodingKeys: String, CodingKey {
+        case country, bySite = "by_site", byOrgUnit = "by_org_unit", weekly
+    }
+
+    init(_ breakdown: CountryBreakdown) {
+        country = RankingRowBody(breakdown.country, ranked: true)
+        bySite = GroupRankingBody(breakdown.bySite)
+        byOrgUnit = GroupRankingBody(breakdown.byOrgUnit)
+        weekly = breakdown.weekly.map { Week(week: $0.week, signatures: $0.signatures) }
+    }
+}
+
+struct TimelineResponse: ResponseEncodable {
+    struct Series: Encodable {
+        var country: String
+        var cumulative: [Int]
+    }
+    var interval: String
+    var weeks: [Date]
+    var series: [Series]
+    var other: [Int]?
+    var total: [Int]
+
+    init(_ timeline: Timeline) {
+        interval = "week"
+        weeks = timeline.weeks
+        series = timeline.series.keys.sorted().map { Series(country: $0, cumulative: timeline.series[$0] ?? []) }
+        other = timeline.other
+        total = timeline.total
+    }
+}
+
+enum CSV {
+    /// A field quoted when it holds a comma, quote or line break. A leading `=`, `+`, `-` or `@`
+    /// is prefixed with `'` so a spreadsheet never runs it as a formula.
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+@".contains(first) || (first == "-" && Double(value) == nil) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A plain-text response.
+func textResponse(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// A JSON response with a status other than 200.
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+    let data = try JSONCoding.encoder.encode(value)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import EmbeddedPostgres
+import Foundation
+import Hummingbird
+import Logging
+import MobiliseAPI
+import MobiliseSchema
+import MobiliseStore
+import Postgres
+
+/// `mobilise serve`: the HTTP service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the intranet API. Without a database URL, runs the embedded PostgreSQL under ./.mobilise."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on (default: $MOBILISE_HOST, else 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default: $MOBILISE_PORT, else 8080).")
+    var port: Int?
+
+    @Option(help: "Database connections at most (default: $MOBILISE_DB_POOL, else 16).")
+    var poolSize: Int?
+
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
+        if let poolSize, poolSize < 1 { throw ValidationError("--pool-size must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = MobiliseCommand.bootstrapLogging()
+        var configuration = APIConfiguration.fromEnvironment()
+        let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
+        let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
+        let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16
+
+        var startedServer: EmbeddedPostgres?
+        let connectionString: String
+        if let url = database.externalURL {
+            connectionString = url
+        } else {
+            let server = database.embeddedServer(logger: logger)
+            if case .running = try await server.status() {} else {
+                try await server.start()
+                startedServer = server
+            }
+            try await DatabaseOptions.createDatabaseIfMissing(DatabaseOptions.embeddedDatabase, on: server, logger: logger)
+            connectionString = server.connectionString(database: DatabaseOptions.embeddedDatabase)
+            if configuration.jwtSecret == nil && configuration.jwksFile == nil {
+                configuration.jwtSecret = try database.developmentSecret()
+                logger.warning("MOBILISE_JWT_SECRET is not set: using a development secret kept in the data directory")
+            }
+        }
+        guard configuration.jwtSecret != nil || configuration.jwksFile != nil else {
+            throw ValidationError("set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256 keys) so tokens can be verified")
+        }
+
+        let pool = PostgresPool(
+            configuration: .init(connection: try PostgresConfiguration(connectionString, applicationName: "mobilise"), maxConnections: poolSize),
+            logger: logger)
+        let store = MobiliseStore(pool: pool, logger: logger)
+        let app = try await MobiliseService.application(
+            store: store, configuration: configuration, migrator: try MobiliseSchema.migrator(logger: logger),
+            host: host, port: port, logger: logger)
+        logger.info("serving", metadata: ["address": "http://\(host):\(port)"])
+        do {
+            try await app.runService()
+        } catch {
+            try? await startedServer?.stop()
+            throw error
+        }
+        try await startedServer?.stop()
+    }
+}
+
+extension DatabaseOptions {
+    /// A random secret kept in the data directory, so development tokens survive a restart.
+    func developmentSecret() throws -> String {
+        let root = dataDirectory ?? Environment.value("MOBILISE_DATA_DIR") ?? ".mobilise"
+        let file = URL(fileURLWithPath: root).appendingPathComponent("dev-jwt-secret")
+        if let existing = try? String(contentsOf: file, encoding: .utf8), existing.count >= 32 {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try secret.write(to: file, atomically: true, encoding: .utf8)
+        _ = chmod(file.path, 0o600)
+        return secret
+    }
+}
