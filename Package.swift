@@ -145,8 +145,9 @@ let package = Package(
         .testTarget(
             name: "MobiliseAPITests",
             dependencies: [
-                "MobiliseAPI", "MobiliseTesting", "MobiliseDemo",
+                "MobiliseAPI", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
