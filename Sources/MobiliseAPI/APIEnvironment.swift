@@ -23,6 +23,15 @@ struct APIEnvironment: Sendable {
         importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
     }
 
+    /// A campaign the caller may see: HR and leaders see all, others never see drafts (404, as if absent).
+    func visibleCampaign(_ caller: Identity, reference: String) async throws -> Campaign {
+        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: reference)
+        guard campaign.status != .draft || caller.has(.leader) else {
+            throw APIError(.notFound, code: "campaign_not_found", "no campaign '\(reference)' in this organisation")
+        }
+        return campaign
+    }
+
     /// The caller as an active employee of the organisation: employee actions need one (403 otherwise).
     func activeEmployee(_ caller: Identity) async throws -> Employee {
         try caller.require(.employee)

@@ -58,6 +58,8 @@ extension APIError {
         case let error as HTTPError:
             return APIError(error.status, code: error.status == .contentTooLarge ? "too_large" : "http_error",
                             error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, code: "too_large", "the body is too large")
         case is CancellationError:
             return APIError(.serviceUnavailable, code: "cancelled", "the request was cancelled", headers: [.retryAfter: "1"])
         default:

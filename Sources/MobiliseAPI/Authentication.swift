@@ -10,6 +10,10 @@ import Synchronization
 /// JWKS file. `alg: none` and algorithms without a configured key are refused by construction.
 public struct TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
+    /// The `alg` header values accepted: HS256 only with a secret, RS256/ES256 only with a JWKS.
+    /// (jwt-kit verifies a token without `kid` with its default key whatever `alg` says, so the
+    /// header is checked here first.)
+    private let algorithms: Set<String>
 
     public init(configuration: APIConfiguration) async throws {
         let keys = JWTKeyCollection()
@@ -25,11 +29,25 @@ public struct TokenVerifier: Sendable {
                            "set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256) to verify tokens")
         }
         self.keys = keys
+        algorithms = Set(configuration.jwtSecret != nil ? ["HS256"] : [])
+            .union(configuration.jwksFile != nil ? ["RS256", "ES256"] : [])
     }
 
     /// The claims of a valid token, or nil.
     func verify(_ token: String) async -> MobiliseClaims? {
-        try? await keys.verify(token, as: MobiliseClaims.self)
+        guard let algorithm = Self.algorithm(of: token), algorithms.contains(algorithm) else { return nil }
+        return try? await keys.verify(token, as: MobiliseClaims.self)
+    }
+
+    /// The `alg` of a token's header, if it has a readable one.
+    static func algorithm(of token: String) -> String? {
+        guard let segment = token.split(separator: ".", omittingEmptySubsequences: false).first, segment.count <= 1024 else { return nil }
+        var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+              let header = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return header["alg"] as? String
     }
 }
 

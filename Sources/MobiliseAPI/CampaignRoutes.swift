@@ -26,7 +26,14 @@ struct CampaignRoutes {
         let caller = try context.caller()
         let organisation = caller.organisation.id
         if caller.has(.leader) {
-            return CampaignList(campaigns: try await store.campaigns(organisationID: organisation).map { CampaignResponse($0) })
+            var campaigns: [CampaignResponse] = []
+            for campaign in try await store.campaigns(organisationID: organisation) {
+                // `signed` also for a leader who is an employee too.
+                let signature = caller.has(.employee)
+                    ? try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject) : nil
+                campaigns.append(CampaignResponse(campaign, signed: caller.has(.employee) ? (signature?.isCurrent ?? false) : nil))
+            }
+            return CampaignList(campaigns: campaigns)
         }
         let employee = try await environment.activeEmployee(caller)
         var campaigns: [CampaignResponse] = []
@@ -40,11 +47,11 @@ struct CampaignRoutes {
 
     @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
         let caller = try context.caller()
-        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
-        if caller.has(.leader) { return CampaignResponse(campaign) }
-        try caller.require(.employee)
-        // Employees do not see drafts.
-        guard campaign.status != .draft else { throw APIError(.notFound, code: "campaign_not_found", "no such campaign") }
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        guard caller.has(.employee) else {
+            try caller.require(.leader)
+            return CampaignResponse(campaign)
+        }
         let signature = try await store.signature(organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
         return CampaignResponse(campaign, signed: signature?.isCurrent ?? false)
     }
@@ -85,8 +92,9 @@ struct CampaignRoutes {
         guard channel == .web || channel == .mobile else {
             throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
         }
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let result = try await store.sign(
-            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject, channel: channel)
+            organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject, channel: channel)
         if result.created { environment.metrics.signaturesRecorded.increment() }
         return try jsonResponse(SignatureResponse(result.signature), status: result.created ? .created : .ok)
     }

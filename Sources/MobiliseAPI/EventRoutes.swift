@@ -19,7 +19,7 @@ struct EventRoutes {
     /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going.
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
         let caller = try context.caller()
-        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let upcomingOnly = request.query("upcoming") != "false"
         let events = try await store.events(organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly)
         return EventList(events: events.map(EventResponse.init))

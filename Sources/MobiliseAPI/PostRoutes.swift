@@ -23,7 +23,7 @@ struct PostRoutes {
         let caller = try context.caller()
         _ = try await environment.activeEmployee(caller)
         try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
-        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         var text = ""
         var upload: MediaUpload?
@@ -53,7 +53,7 @@ struct PostRoutes {
     /// The approved feed (cursor-paginated); HR may ask for `?status=pending|rejected|approved`.
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> PostPage {
         let caller = try context.caller()
-        let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let limit = try request.integer("limit", in: 1...100) ?? 20
         if let status = request.query("status") {
             try caller.require(.hrAdmin)

@@ -45,11 +45,12 @@ struct RankingRoutes {
 
     @Sendable func timeline(_ request: Request, context: MobiliseRequestContext) async throws -> TimelineResponse {
         let caller = try context.caller()
+        let viewer = try caller.rankingViewer()
         guard (request.query("interval") ?? "week") == "week" else {
             throw APIError.badRequest("invalid_parameter", "interval is 'week' (the only interval so far)")
         }
         return TimelineResponse(try await store.timeline(
-            organisationID: caller.organisation.id, campaign: try context.campaignReference(), viewer: try caller.rankingViewer()))
+            organisationID: caller.organisation.id, campaign: try context.campaignReference(), viewer: viewer))
     }
 
     struct VerifyResponse: ResponseEncodable {

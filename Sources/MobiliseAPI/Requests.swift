@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import MobiliseDomain
 
 // Request bodies and query parameters.
@@ -139,7 +140,7 @@ extension Request {
     func collectBody(limit: Int) async throws -> ByteBuffer {
         do {
             return try await body.collect(upTo: limit)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(limit) bytes")
         }
     }

@@ -332,7 +332,8 @@ struct RankingRowBody: Encodable {
         goal = row.goal
         goalProgress = row.goalProgress
         momentum = row.momentum
-        neededPerDay = row.neededPerDay.map { $0.isFinite ? $0 : -1 }
+        // Infinite once the campaign has ended short of the goal: then there is no pace to give.
+        neededPerDay = row.neededPerDay.flatMap { $0.isFinite ? $0 : nil }
         currentPerDay = row.currentPerDay
     }
 

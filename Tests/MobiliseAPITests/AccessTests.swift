@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MobiliseAPI
+import MobiliseSchema
+import MobiliseTesting
+import Testing
+
+@Suite struct TokenTests {
+    @Test func badTokensAreRefusedWith401AndAChallenge() async throws {
+        try await ServiceHarness.run { service in
+            let now = Int(Date().timeIntervalSince1970)
+            let header = #"{"alg":"HS256","typ":"JWT"}"#
+            func payload(sub: String? = "in-1", org: String = "acme", exp: Int? = nil, nbf: Int? = nil) -> String {
+                var fields = [#""org":"\#(org)""#, #""roles":["employee"]"#]
+                if let sub { fields.append(#""sub":"\#(sub)""#) }
+                if let exp { fields.append(#""exp":\#(exp)"#) }
+                if let nbf { fields.append(#""nbf":\#(nbf)"#) }
+                return "{" + fields.joined(separator: ",") + "}"
+            }
+            let valid = ServiceHarness.handMade(header: header, payload: payload(exp: now + 600))
+            #expect(try await service.call(.get, "/v1/me", token: valid).status == .ok)
+
+            let refused: [(String, String)] = [
+                ("wrong secret", ServiceHarness.handMade(header: header, payload: payload(exp: now + 600), secret: "another-secret")),
+                ("alg none", ServiceHarness.handMade(header: #"{"alg":"none","typ":"JWT"}"#, payload: payload(exp: now + 600), secret: nil)),
+                ("expired", ServiceHarness.handMade(header: header, payload: payload(exp: now - 60))),
+                ("no exp", ServiceHarness.handMade(header: header, payload: payload())),
+                ("not yet valid", ServiceHarness.handMade(header: header, payload: payload(exp: now + 600, nbf: now + 300))),
+                ("missing sub", ServiceHarness.handMade(header: header, payload: payload(sub: nil, exp: now + 600))),
+                ("unknown organisation", ServiceHarness.handMade(header: header, payload: payload(org: "initech", exp: now + 600))),
+                ("RS256 claimed with our secret", ServiceHarness.handMade(header: #"{"alg":"RS256","typ":"JWT"}"#, payload: payload(exp: now + 600))),
+                ("garbage", "not.a.token"),
+                ("huge", String(repeating: "a", count: 20_000)),
+            ]
+            for (name, token) in refused {
+                let reply = try await service.call(.get, "/v1/me", token: token)
+                #expect(reply.status == .unauthorized, "\(name)")
+                #expect(reply.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(name)")
+            }
+            let basic = try await service.call(.get, "/v1/me", headers: [.authorization: "Basic dXNlcjpwYXNz"])
+            #expect(basic.status == .unauthorized)
+            let none = try await service.call(.get, "/v1/me")
+            #expect(none.status == .unauthorized && none.errorCode == "missing_token")
+        }
+    }
+
+    @Test func anotherOrganisationNeverSeesAcme() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let acmeCampaign = try await service.call(.get, "/v1/campaigns/\(slug)", token: try await service.token("hr-1", [.hrAdmin]))
+            let id = try #require(acmeCampaign.json["id"] as? String)
+            let globex = try await service.token("g-1", [.hrAdmin, .employee], organisation: "globex")
+            for path in ["/v1/campaigns/\(slug)", "/v1/campaigns/\(id)", "/v1/campaigns/\(id)/rankings", "/v1/campaigns/\(slug)/timeline",
+                         "/v1/campaigns/\(slug)/countries/IN", "/v1/campaigns/\(slug)/posts", "/v1/campaigns/\(slug)/events"] {
+                #expect(try await service.call(.get, path, token: globex).status == .notFound, "\(path)")
+            }
+            #expect(try await service.call(.put, "/v1/campaigns/\(id)/signature", token: globex).status == .notFound)
+            let list = try await service.call(.get, "/v1/campaigns", token: globex)
+            #expect((list.json["campaigns"] as? [Any])?.isEmpty == true)
+            let employees = try await service.call(.get, "/v1/employees", token: globex)
+            #expect((employees.json["employees"] as? [[String: any Sendable]])?.map { $0["external_id"] as? String } == ["g-1"])
+            let audit = try await service.call(.get, "/v1/audit", token: globex)
+            #expect(!audit.text.contains("heforshe"))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MobiliseAPI
+import MobiliseSchema
+import MobiliseTesting
+import Testing
+
+/// Who may call what. Columns: no token, an employee, a leader, an HR admin, another organisation's
+/// HR admin. `ok` = allowed (any answer but 401/403/404), `401`, `403`, `404` = refused that way.
+/// `{campaign}` is a launched campaign, `{draft}` a draft, `{post}` an approved post with a photo,
+/// `{event}` an upcoming event. Rows run in order (the lifecycle rows change `{draft}`).
+let authorizationMatrix = """
+    GET    /v1/me                                   401 ok  ok  ok  ok
+    GET    /v1/campaigns                            401 ok  ok  ok  ok
+    POST   /v1/campaigns                            401 403 403 ok  ok
+    GET    /v1/campaigns/{campaign}                 401 ok  ok  ok  404
+    PATCH  /v1/campaigns/{draft}                    401 403 403 ok  404
+    PUT    /v1/campaigns/{campaign}/signature       401 ok  403 403 403
+    GET    /v1/campaigns/{campaign}/signature       401 ok  403 403 403
+    DELETE /v1/campaigns/{campaign}/signature       401 ok  403 403 403
+    POST   /v1/campaigns/{campaign}/posts           401 ok  403 403 403
+    GET    /v1/campaigns/{campaign}/posts           401 ok  ok  ok  404
+    POST   /v1/posts/{post}/reports                 401 ok  403 403 403
+    POST   /v1/posts/{post}/approve                 401 403 403 ok  404
+    POST   /v1/posts/{post}/reject                  401 403 403 ok  404
+    GET    /v1/posts/{post}/media                   401 ok  ok  ok  404
+    GET    /v1/campaigns/{campaign}/events          401 ok  ok  ok  404
+    POST   /v1/campaigns/{campaign}/events          401 403 403 ok  404
+    PUT    /v1/events/{event}/rsvp                  401 ok  403 403 403
+    DELETE /v1/events/{event}/rsvp                  401 ok  403 403 403
+    POST   /v1/events/{event}/check-ins             401 403 403 ok  404
+    POST   /v1/employees/import                     401 403 403 ok  ok
+    GET    /v1/employees                            401 403 403 ok  ok
+    GET    /v1/audit                                401 403 403 ok  ok
+    GET    /v1/campaigns/{campaign}/rankings        401 403 ok  ok  404
+    GET    /v1/campaigns/{campaign}/countries/{cc}  401 403 ok  ok  404
+    GET    /v1/campaigns/{campaign}/timeline        401 403 ok  ok  404
+    GET    /v1/campaigns/{campaign}/counts/verify   401 403 403 ok  404
+    POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404
+    POST   /v1/campaigns/{draft}/close              401 403 403 ok  404
+    POST   /v1/campaigns/{draft}/archive            401 403 403 ok  404
+    GET    /healthz                                 ok  ok  ok  ok  ok
+    GET    /readyz                                  ok  ok  ok  ok  ok
+    GET    /metrics                                 ok  ok  ok  ok  ok
+    GET    /openapi.yaml                            ok  ok  ok  ok  ok
+    """
+
+@Suite struct AuthorizationMatrixTests {
+    struct Row {
+        var method: HTTPRequest.Method
+        var path: String
+        var expected: [String]
+    }
+
+    static var rows: [Row] {
+        authorizationMatrix.split(separator: "\n").map { line in
+            let fields = line.split(separator: " ").map(String.init)
+            return Row(method: HTTPRequest.Method(fields[0]) ?? .get, path: fields[1], expected: Array(fields[2...]))
+        }
+    }
+
+    /// The router's routes, as `METHOD /path` with `{…}` for parameters.
+    static func routerRoutes() async throws -> Set<String> {
+        let configuration = APIConfiguration(jwtSecret: ServiceHarness.secret)
+        return try await TestDatabase.withStore { store in
+            let router = MobiliseService.router(
+                store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
+                migrator: try MobiliseSchema.migrator(logger: Logger(label: "test")))
+            return Set(router.routes.map { route in
+                let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                return "\(route.method) /" + path.joined(separator: "/")
+            })
+        }
+    }
+
+    @Test func theMatrixCoversEveryRoute() async throws {
+        let normalise: (String) -> String = { path in
+            path.replacingOccurrences(of: "{campaign}", with: "{id}").replacingOccurrences(of: "{draft}", with: "{id}")
+                .replacingOccurrences(of: "{cc}", with: "{country}")
+        }
+        let table = Set(Self.rows.map { "\($0.method) \(normalise($0.path))" })
+        #expect(table == (try await Self.routerRoutes()))
+    }
+
+    @Test func everyRoleGetsTheDocumentedStatus() async throws {
+        try await ServiceHarness.run { service in
+            let campaign = try await service.launchedCampaign()
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let start = rfc3339(Date().addingTimeInterval(-86_400))
+            let end = rfc3339(Date().addingTimeInterval(30 * 86_400))
+            let draftBody = ##"{"slug": "later", "hashtag": "#Later", "title": "Later", "pledge_text": "Later", "starts_at": "\##(start)", "ends_at": "\##(end)"}"##
+            _ = try await service.call(.post, "/v1/campaigns", token: hr, json: draftBody)
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+                + [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE, 0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+            let form = Array("--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nHello\r\n--B\r\nContent-Disposition: form-data; name=\"media\"\r\nContent-Type: image/png\r\n\r\n".utf8) + png + Array("\r\n--B--\r\n".utf8)
+            let post = try await service.call(.post, "/v1/campaigns/\(campaign)/posts", token: try await service.token("in-2", [.employee]),
+                                              raw: form, contentType: "multipart/form-data; boundary=B")
+            let postID = try #require(post.json["id"] as? String)
+            _ = try await service.call(.post, "/v1/posts/\(postID)/approve", token: hr)
+            let eventStart = rfc3339(Date().addingTimeInterval(86_400))
+            let eventEnd = rfc3339(Date().addingTimeInterval(90_000))
+            let event = try await service.call(.post, "/v1/campaigns/\(campaign)/events", token: hr, json: """
+                {"title": "Town hall", "kind": "site", "country": "IN", "city": "Pune", "starts_at": "\(eventStart)", "ends_at": "\(eventEnd)", "host": "in-3"}
+                """)
+            let eventID = try #require(event.json["id"] as? String)
+
+            let tokens: [String?] = [
+                nil, try await service.token("in-1", [.employee]), try await service.token("lead-1", [.leader]), hr,
+                try await service.token("g-1", [.hrAdmin], organisation: "globex"),
+            ]
+            let bodies: [String: (json: String?, raw: [UInt8]?, type: String?)] = [
+                "POST /v1/campaigns": (draftBody.replacingOccurrences(of: "later", with: "matrix"), nil, nil),
+                "PATCH /v1/campaigns/{draft}": (#"{"goal_signatures": 10}"#, nil, nil),
+                "POST /v1/campaigns/{campaign}/posts": (#"{"body": "My story #HeForShe"}"#, nil, nil),
+                "POST /v1/posts/{post}/reject": (#"{"reason": "off topic"}"#, nil, nil),
+                "POST /v1/campaigns/{campaign}/events": (event.text.isEmpty ? nil : """
+                    {"title": "Second", "kind": "online", "country": "IN", "starts_at": "\(eventStart)", "ends_at": "\(eventEnd)", "host": "in-3"}
+                    """, nil, nil),
+                "POST /v1/events/{event}/check-ins": (#"{"external_ids": ["in-1"]}"#, nil, nil),
+                "POST /v1/employees/import": (nil, Array("external_id,country\nm-1,FR\n".utf8), "text/csv"),
+            ]
+            for row in Self.rows {
+                let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
+                    .replacingOccurrences(of: "{post}", with: postID).replacingOccurrences(of: "{event}", with: eventID)
+                    .replacingOccurrences(of: "{cc}", with: "IN")
+                let body = bodies["\(row.method) \(row.path)"]
+                for (column, token) in tokens.enumerated() {
+                    let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)
+                    let expected = row.expected[column]
+                    let code = reply.status.code
+                    if expected == "ok" {
+                        #expect(![401, 403, 404].contains(code), "\(row.method) \(row.path) as role #\(column): \(code) \(reply.text)")
+                        #expect(code < 500, "\(row.method) \(row.path) as role #\(column): \(code)")
+                    } else {
+                        #expect(String(code) == expected, "\(row.method) \(row.path) as role #\(column): \(code) \(reply.text)")
+                    }
+                }
+            }
+        }
+    }
+}
