@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobiliseStoreTests",
-            dependencies: ["MobiliseStore", "MobiliseTesting"],
+            dependencies: ["MobiliseStore", "MobiliseTesting", "MobiliseDemo"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

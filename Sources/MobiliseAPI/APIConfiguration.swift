@@ -2,6 +2,9 @@ import Foundation
 
 /// The service's settings. Every one has an environment variable (documented in the README).
 public struct APIConfiguration: Sendable {
+    /// HS256 secrets shorter than this are refused (a short HMAC key is guessable).
+    public static let minimumSecretBytes = 32
+
     /// HS256 secret for bearer tokens (`MOBILISE_JWT_SECRET`).
     public var jwtSecret: String?
     /// A JWKS file with the RS256/ES256 public keys of the identity provider (`MOBILISE_JWKS_FILE`).

@@ -18,6 +18,7 @@ public struct TokenVerifier: Sendable {
     public init(configuration: APIConfiguration) async throws {
         let keys = JWTKeyCollection()
         if let secret = configuration.jwtSecret {
+            try TokenIssuer.checkSecret(secret)
             await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         }
         if let path = configuration.jwksFile {

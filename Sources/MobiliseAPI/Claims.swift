@@ -39,10 +39,19 @@ public struct MobiliseClaims: JWTPayload, Equatable {
 public struct TokenIssuer: Sendable {
     private let keys: JWTKeyCollection
 
-    public init(secret: String) async {
+    public init(secret: String) async throws {
+        try Self.checkSecret(secret)
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
+    }
+
+    /// Refuses secrets shorter than ``APIConfiguration/minimumSecretBytes``.
+    static func checkSecret(_ secret: String) throws {
+        guard secret.utf8.count >= APIConfiguration.minimumSecretBytes else {
+            throw APIError(.internalServerError, code: "secret_too_short",
+                           "the HS256 secret is \(secret.utf8.count) bytes; use at least \(APIConfiguration.minimumSecretBytes) (e.g. `openssl rand -hex 32`)")
+        }
     }
 
     /// A signed token for `subject` in `organisation`, valid for `lifetime`.

@@ -10,7 +10,10 @@ struct MobiliseCommand: AsyncParsableCommand {
         commandName: "mobilise",
         abstract: "Internal solidarity campaigns: pledges, stories, events and per-country rankings.",
         version: version,
-        subcommands: [ServeCommand.self, DatabaseCommand.self, MigrateCommand.self]
+        subcommands: [
+            ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, CampaignCommand.self,
+            RankingsCommand.self, TokenCommand.self, DemoCommand.self,
+        ]
     )
 
     /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names (default info).

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MobiliseAPI
+import MobiliseDemo
 import MobiliseSchema
 import MobiliseStore
 import Postgres
@@ -25,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Database connections at most (default: $MOBILISE_DB_POOL, else 16).")
     var poolSize: Int?
+
+    @Flag(help: "Load the demo organisation first when it is missing (see `mobilise demo`), and print sign-in tokens.")
+    var demo = false
 
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
@@ -63,9 +67,20 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(connection: try PostgresConfiguration(connectionString, applicationName: "mobilise"), maxConnections: poolSize),
             logger: logger)
         let store = MobiliseStore(pool: pool, logger: logger)
+        let migrator = try MobiliseSchema.migrator(logger: logger)
+        if demo {
+            try await migrator.migrate(pool)
+            let summary = try await DemoOrganisation.load(into: store) { step in logger.info("demo: \(step)") }
+            print("""
+                Demo organisation '\(summary.organisation.slug)', campaign \(summary.campaignSlug): \(summary.signatures) signatures.
+                Sign in as:
+                """)
+            try await DemoCommand.printSignIn(summary, secret: configuration.jwtSecret.map { .success($0) }
+                ?? .failure(.init(message: "the service verifies tokens with a JWKS: ask your identity provider for one")))
+            print("Then: curl -H \"Authorization: Bearer <token>\" http://\(host):\(port)/v1/me\n")
+        }
         let app = try await MobiliseService.application(
-            store: store, configuration: configuration, migrator: try MobiliseSchema.migrator(logger: logger),
-            host: host, port: port, logger: logger)
+            store: store, configuration: configuration, migrator: migrator, host: host, port: port, logger: logger)
         logger.info("serving", metadata: ["address": "http://\(host):\(port)"])
         do {
             try await app.runService()

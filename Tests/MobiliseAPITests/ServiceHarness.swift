@@ -54,7 +54,7 @@ struct ServiceHarness: Sendable {
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
                 migrator: try MobiliseSchema.migrator(logger: logger))
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-            let issuer = await TokenIssuer(secret: secret)
+            let issuer = try await TokenIssuer(secret: secret)
             try await app.test(.live) { client in
                 try await body(ServiceHarness(store: store, acme: acme, globex: globex, client: client, issuer: issuer))
             }

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+import Synchronization
+
+/// `mobilise import employees`: loads the HR system's workforce file.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load data from other systems into an organisation.",
+        subcommands: [Employees.self]
+    )
+
+    /// How the file treats employees it does not list.
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case upsert
+        case fullSync = "full-sync"
+
+        var importMode: ImportMode { self == .upsert ? .upsert : .fullSync }
+    }
+
+    struct Employees: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the workforce file (CSV) into an organisation.",
+            discussion: """
+                The file is a CSV with a header row: external_id and country are required; email, display_name, \
+                gender, site, org_unit, manager_external_id and active are optional (absent columns leave those \
+                fields untouched). It is read in 64 KiB chunks, never whole.
+
+                upsert inserts new employees and updates changed ones. full-sync also deactivates active employees \
+                missing from the file, and refuses to run when any line is rejected.
+
+                Exit status: 0 when every line loaded; 2 when some lines were rejected (the others loaded, the \
+                report lists each rejected line); 1 on an error (nothing loaded).
+                """
+        )
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var organisation: OrganisationOption
+
+        @Argument(help: ArgumentHelp("The CSV file.", valueName: "file"))
+        var file: String
+
+        @Option(help: "upsert or full-sync.")
+        var mode: Mode = .upsert
+
+        func validate() throws {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+                throw ValidationError("There is no file '\(file)': give the path of the workforce CSV file.")
+            }
+            guard !isDirectory.boolValue else { throw ValidationError("'\(file)' is a folder: give the path of the workforce CSV file.") }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ValidationError("'\(file)' cannot be read: check its permissions.")
+            }
+        }
+
+        func run() async throws {
+            let logger = MobiliseCommand.bootstrapLogging()
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+            let bar = ImportProgress(fileSize: size ?? 0, terminal: StandardError.isTerminal)
+            let report = try await database.withStore(logger: logger) { store in
+                let target = try await store.organisation(slug: organisation.slug)
+                let handle: FileHandle
+                do {
+                    handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+                } catch {
+                    throw MobiliseError(.invalid, code: "unreadable_file", "cannot open '\(file)': \(error.localizedDescription)")
+                }
+                defer { try? handle.close() }
+                let chunks = FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() })
+                return try await store.importEmployees(
+                    organisationID: target.id, csv: chunks, mode: mode.importMode, actor: .operatorCLI,
+                    progress: { bar.update(rows: $0) })
+            }
+            print("""
+                read \(grouped(report.rowsRead)) rows: \(grouped(report.inserted)) new, \(grouped(report.updated)) changed, \
+                \(grouped(report.unchanged)) unchanged, \(grouped(report.deactivated)) deactivated, \
+                \(grouped(report.rejectedCount)) rejected
+                """)
+            guard report.rejectedCount > 0 else { return }
+            print("rejected lines (fix them in the file and import it again; the other lines are loaded):")
+            for rejection in report.rejected { print("  \(rejection)") }
+            if report.rejectedCount > report.rejected.count {
+                print("  … and \(grouped(report.rejectedCount - report.rejected.count)) more")
+            }
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// A file read in chunks as they are asked for (the import pulls the next one when it is ready).
+struct FileChunks: AsyncSequence {
+    typealias Element = Data
+
+    let handle: FileHandle
+    var chunkSize = 64 * 1024
+    /// Told the bytes read so far, after each chunk.
+    let onRead: @Sendable (Int) -> Void
+    /// Told once the whole file has been read.
+    let onEnd: @Sendable () -> Void
+
+    init(handle: FileHandle, onRead: @escaping @Sendable (Int) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        self.handle = handle
+        self.onRead = onRead
+        self.onEnd = onEnd
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let chunks: FileChunks
+        var total = 0
+
+        mutating func next() async throws -> Data? {
+            guard let data = try chunks.handle.read(upToCount: chunks.chunkSize), !data.isEmpty else {
+                chunks.onEnd()
+                return nil
+            }
+            total += data.count
+            chunks.onRead(total)
+            return data
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self) }
+}
+
+/// The import's progress on standard error: a bar redrawn in place on a terminal, else a line
+/// every 10% of the file.
+final class ImportProgress: Sendable {
+    private struct State {
+        var bytes = 0
+        var shown = -1
+        var drewBar = false
+        var endOfFile = false
+        var done = false
+    }
+
+    private let fileSize: Int
+    private let terminal: Bool
+    private let state = Mutex(State())
+
+    init(fileSize: Int, terminal: Bool) {
+        self.fileSize = fileSize
+        self.terminal = terminal
+    }
+
+    /// The bytes read so far.
+    func read(bytes: Int) { state.withLock { $0.bytes = bytes } }
+
+    /// The whole file has been read (its last rows are counted by the next update).
+    func endOfFile() { state.withLock { $0.endOfFile = true } }
+
+    /// The rows read so far.
+    func update(rows: Int) {
+        state.withLock { state in
+            guard !state.done else { return }
+            let percent = state.endOfFile || fileSize == 0 ? 100 : min(99, state.bytes * 100 / fileSize)
+            if terminal {
+                if percent != state.shown || rows % 5_000 == 0 || state.endOfFile {
+                    state.shown = percent
+                    state.drewBar = true
+                    let filled = percent / 5
+                    let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled)
+                    StandardError.write("\r[\(bar)] \(padded(String(percent), 3, right: true))%  \(grouped(rows)) rows read")
+                }
+            } else if percent / 10 * 10 > state.shown {
+                state.shown = percent / 10 * 10
+                StandardError.print("read \(grouped(rows)) rows (\(state.shown)% of the file)")
+            }
+            if state.endOfFile {
+                state.done = true
+                if state.drewBar { StandardError.write("\n") }
+                StandardError.print("file read; loading \(grouped(rows)) rows into the database")
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import ArgumentParser
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+
+/// `mobilise rankings CAMPAIGN`: the per-country ranking, for a terminal, a spreadsheet or a program.
+struct RankingsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rankings",
+        abstract: "Rank a campaign's countries (as a table, CSV or JSON).",
+        discussion: """
+            participation ranks by the lower bound of the 95% Wilson interval, so a tiny office at 100% does not \
+            outrank a large country at 60%. As a leader (--viewer leader), countries with fewer than k eligible \
+            employees are folded into 'other'. CSV and JSON give rates as fractions (0.8123); the table as percentages.
+            """
+    )
+
+    enum Metric: String, ExpressibleByArgument, CaseIterable {
+        case signatures, participation, momentum
+        case goalProgress = "goal_progress"
+
+        var metric: RankingMetric {
+            switch self {
+            case .signatures: .signatures
+            case .participation: .participation
+            case .momentum: .momentum
+            case .goalProgress: .goalProgress
+            }
+        }
+    }
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
+
+    enum ViewerArgument: String, ExpressibleByArgument, CaseIterable {
+        case hrAdmin = "hr_admin"
+        case leader
+
+        var viewer: Viewer { self == .hrAdmin ? .hrAdmin : .leader }
+    }
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var organisation: OrganisationOption
+
+    @Argument(help: ArgumentHelp("The campaign's slug.", valueName: "campaign"))
+    var campaign: String
+
+    @Option(help: "What to rank by.")
+    var metric: Metric = .participation
+
+    @Option(help: "table, csv or json (default: table on a terminal, else csv).")
+    var format: Format?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The instant the figures are for (ISO 8601; default now).", valueName: "date"))
+    var asOf: String?
+
+    @Option(help: "Whose view: hr_admin sees every country; leader sees small countries folded into 'other'.")
+    var viewer: ViewerArgument = .hrAdmin
+
+    func validate() throws {
+        if let asOf, ISO8601.parse(asOf) == nil { throw ISO8601.invalid("--as-of", asOf) }
+    }
+
+    func run() async throws {
+        let logger = MobiliseCommand.bootstrapLogging()
+        let instant = asOf.flatMap(ISO8601.parse)
+        let (result, hashtag) = try await database.withStore(logger: logger) { store in
+            let target = try await store.organisation(slug: organisation.slug)
+            let found = try await store.campaign(organisationID: target.id, reference: campaign)
+            let ranking = try await store.ranking(organisationID: target.id, campaign: found.slug, metric: metric.metric,
+                                                  viewer: viewer.viewer, asOf: instant)
+            return (ranking, found.hashtag)
+        }
+        let output = RankingOutput(
+            campaign: campaign, organisation: organisation.slug, hashtag: hashtag, metric: metric.rawValue,
+            viewer: viewer.rawValue, result: result)
+        switch format ?? (standardOutputIsTerminal ? .table : .csv) {
+        case .table: print(output.table(), terminator: "")
+        case .csv: print(output.csv(), terminator: "")
+        case .json: print(try output.json())
+        }
+    }
+}
+
+/// A ranking written out in the command's three formats.
+struct RankingOutput {
+    var campaign: String
+    var organisation: String
+    var hashtag: String
+    var metric: String
+    var viewer: String
+    var result: CampaignRanking
+
+    static let csvHeader =
+        "rank,country,country_name,signatures,eligible,participation,rate_lower_bound,last_7_days,previous_7_days,goal,goal_progress"
+
+    func csv() -> String {
+        var lines = [Self.csvHeader]
+        for row in result.ranking.rows { lines.append(csvLine(row, rank: String(row.rank))) }
+        if let other = result.ranking.other { lines.append(csvLine(other, rank: "")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func csvLine(_ row: RankingRow, rank: String) -> String {
+        [rank, row.key, Self.csvField(row.name), String(row.signatures), String(row.eligible), Self.fraction(row.participation),
+         Self.fraction(row.rateLowerBound), String(row.last7Days), String(row.previous7Days), row.goal.map(String.init) ?? "",
+         Self.fraction(row.goalProgress)].joined(separator: ",")
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A rate with four decimals (`0.8123`), empty when there is none.
+    static func fraction(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "" }
+        return String(format: "%.4f", value)
+    }
+
+    static func percent(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "–" }
+        return String(format: "%.1f %%", value * 100)
+    }
+
+    func table() -> String {
+        let header = ["rank", "country", "signatures", "eligible", "participation", "lower bound", "last 7 days", "goal progress"]
+        func cells(_ row: RankingRow, rank: String, name: String) -> [String] {
+            [rank, name, grouped(row.signatures), grouped(row.eligible), Self.percent(row.participation),
+             Self.percent(row.rateLowerBound), (row.last7Days > 0 ? "+" : "") + grouped(row.last7Days),
+             row.goalProgress.map { Self.percent($0) + " of " + grouped(row.goal ?? 0) } ?? "–"]
+        }
+        let body = result.ranking.rows.map { cells($0, rank: String($0.rank), name: "\($0.key) \($0.name)") }
+        var footer: [[String]] = []
+        if let other = result.ranking.other { footer.append(cells(other, rank: "", name: "other (countries under k, folded)")) }
+        if let total = result.ranking.total { footer.append(cells(total, rank: "", name: "total")) }
+        let all = [header] + body + footer
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        func line(_ row: [String]) -> String {
+            row.indices.map { padded(row[$0], widths[$0], right: $0 != 1) }.joined(separator: "  ")
+        }
+        var lines = ["\(hashtag) (\(campaign) in \(organisation)): ranked by \(metric), as of \(ISO8601.format(result.asOf)), as seen by \(viewer)", ""]
+        lines.append(line(header))
+        lines += body.map(line)
+        if !footer.isEmpty {
+            lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+            lines += footer.map(line)
+        }
+        if body.isEmpty && footer.isEmpty { lines.append("(nothing to show: no eligible employees or signatures yet, or fewer than k in all)") }
+        lines.append("")
+        lines.append("countries meeting their goal: \(result.countriesMeetingGoal)"
+            + (result.successMet.map { $0 ? " (the success rule is met)" : " (the success rule is not met yet)" } ?? ""))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func json() throws -> String {
+        let document = Document(
+            campaign: campaign, organisation: organisation, hashtag: hashtag, metric: metric, viewer: viewer,
+            asOf: ISO8601.format(result.asOf),
+            rows: result.ranking.rows.map { Row($0, rank: $0.rank) },
+            other: result.ranking.other.map { Row($0, rank: nil) },
+            total: result.ranking.total.map { Row($0, rank: nil) },
+            countriesMeetingGoal: result.countriesMeetingGoal, successMet: result.successMet)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self)
+    }
+
+    /// The JSON document: the same fields as the CSV, snake_case, nulls written out.
+    struct Document: Encodable {
+        var campaign, organisation, hashtag, metric, viewer, asOf: String
+        var rows: [Row]
+        var other: Row?
+        var total: Row?
+        var countriesMeetingGoal: Int
+        var successMet: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case campaign, organisation, hashtag, metric, viewer, rows, other, total
+            case asOf = "as_of"
+            case countriesMeetingGoal = "countries_meeting_goal"
+            case successMet = "success_met"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(campaign, forKey: .campaign)
+            try container.encode(organisation, forKey: .organisation)
+            try container.encode(hashtag, forKey: .hashtag)
+            try container.encode(metric, forKey: .metric)
+            try container.encode(viewer, forKey: .viewer)
+            try container.encode(asOf, forKey: .asOf)
+            try container.encode(rows, forKey: .rows)
+            try container.encode(other, forKey: .other)
+            try container.encode(total, forKey: .total)
+            try container.encode(countriesMeetingGoal, forKey: .countriesMeetingGoal)
+            try container.encode(successMet, forKey: .successMet)
+        }
+    }
+
+    struct Row: Encodable {
+        var rank: Int?
+        var country: String
+        var countryName: String
+        var signatures: Int
+        var eligible: Int
+        var participation: Double?
+        var rateLowerBound: Double?
+        var last7Days: Int
+        var previous7Days: Int
+        var goal: Int?
+        var goalProgress: Double?
+
+        init(_ row: RankingRow, rank: Int?) {
+            self.rank = rank
+            country = row.key
+            countryName = row.name
+            signatures = row.signatures
+            eligible = row.eligible
+            participation = row.participation
+            rateLowerBound = row.rateLowerBound
+            last7Days = row.last7Days
+            previous7Days = row.previous7Days
+            goal = row.goal
+            goalProgress = row.goalProgress.flatMap { $0.isFinite ? $0 : nil }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case rank, country, signatures, eligible, participation, goal
+            case countryName = "country_name"
+            case rateLowerBound = "rate_lower_bound"
+            case last7Days = "last_7_days"
+            case previous7Days = "previous_7_days"
+            case goalProgress = "goal_progress"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rank, forKey: .rank)
+            try container.encode(country, forKey: .country)
+            try container.encode(countryName, forKey: .countryName)
+            try container.encode(signatures, forKey: .signatures)
+            try container.encode(eligible, forKey: .eligible)
+            try container.encode(participation, forKey: .participation)
+            try container.encode(rateLowerBound, forKey: .rateLowerBound)
+            try container.encode(last7Days, forKey: .last7Days)
+            try container.encode(previous7Days, forKey: .previous7Days)
+            try container.encode(goal, forKey: .goal)
+            try container.encode(goalProgress, forKey: .goalProgress)
+        }
+    }
+}
