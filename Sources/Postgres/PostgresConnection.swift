@@ -54,6 +54,8 @@ public final class PostgresConnection {
         self.configuration = configuration
         self.interrupt = interrupt
         self.cancelHandle = PQgetCancel(handle)
+        // Server notices ("relation … already exists, skipping") would go to standard error by default.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQsetnonblocking(handle, 1) == 0 else {
             throw PostgresError(kind: .connection, message: "could not switch the connection to non-blocking mode")
         }
