@@ -148,6 +148,7 @@ let package = Package(
                 "MobiliseAPI", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

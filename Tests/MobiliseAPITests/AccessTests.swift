@@ -5,6 +5,7 @@ import Logging
 import MobiliseAPI
 import MobiliseSchema
 import MobiliseTesting
+import JWTKit
 import Testing
 
 @Suite struct TokenTests {
@@ -63,6 +64,53 @@ import Testing
             #expect((employees.json["employees"] as? [[String: any Sendable]])?.map { $0["external_id"] as? String } == ["g-1"])
             let audit = try await service.call(.get, "/v1/audit", token: globex)
             #expect(!audit.text.contains("heforshe"))
+        }
+    }
+}
+
+@Suite struct IdentityProviderTests {
+    /// A token signed by an identity provider's ES256 key, whose public half is in a JWKS file.
+    @Test func tokensSignedWithAJWKSKeyAreAccepted() async throws {
+        let providerKey = ES256PrivateKey()
+        let parameters = try #require(providerKey.parameters)
+        let jwks = #"{"keys": [{"kty": "EC", "crv": "P-256", "x": "\#(parameters.x)", "y": "\#(parameters.y)", "kid": "idp-1", "alg": "ES256", "use": "sig"}]}"#
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json")
+        try jwks.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let provider = JWTKeyCollection()
+        await provider.add(ecdsa: providerKey, kid: "idp-1")
+        let impostor = JWTKeyCollection()
+        await impostor.add(ecdsa: ES256PrivateKey(), kid: "idp-1")
+        let claims = MobiliseClaims(subject: "in-1", organisation: "acme", roles: [.employee], expires: Date().addingTimeInterval(600))
+        let good = try await provider.sign(claims, kid: "idp-1")
+        let forged = try await impostor.sign(claims, kid: "idp-1")
+
+        try await ServiceHarness.run(jwksFile: file.path) { service in
+            let accepted = try await service.call(.get, "/v1/me", token: good)
+            #expect(accepted.status == .ok)
+            let refused = try await service.call(.get, "/v1/me", token: forged)
+            #expect(refused.status == .unauthorized)
+            // The HS256 secret keeps working next to the JWKS.
+            let hmac = try await service.call(.get, "/v1/me", token: try await service.token("in-1", [.employee]))
+            #expect(hmac.status == .ok)
+        }
+    }
+}
+
+@Suite struct BodyLimitTests {
+    @Test func oversizedBodiesGet413() async throws {
+        try await ServiceHarness.run(maxImportSize: 64 * 1024) { service in
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let huge = #"{"slug": "x", "padding": ""# + String(repeating: "a", count: 2 << 20) + #""}"#
+            let json = try await service.call(.post, "/v1/campaigns", token: hr, json: huge)
+            #expect(json.status == .contentTooLarge && json.errorCode == "too_large")
+            let file = "external_id,country\n" + (0..<20_000).map { "e-\($0),FR" }.joined(separator: "\n")
+            let csv = try await service.call(.post, "/v1/employees/import", token: hr, raw: Array(file.utf8), contentType: "text/csv")
+            #expect(csv.status == .contentTooLarge)
+            // Nothing of the oversized file was loaded.
+            let count = try await service.store.pool.query("SELECT count(*) FROM employees WHERE external_id LIKE 'e-%'").scalar(Int.self)
+            #expect(count == 0)
         }
     }
 }

@@ -41,14 +41,18 @@ struct ServiceHarness: Sendable {
 
         """
 
-    static func run(ratePerMinute: Int = 1000, _ body: @Sendable (ServiceHarness) async throws -> Void) async throws {
+    static func run(
+        ratePerMinute: Int = 1000, jwksFile: String? = nil, maxImportSize: Int = 256 << 20,
+        _ body: @Sendable (ServiceHarness) async throws -> Void
+    ) async throws {
         try await TestDatabase.withStore { store in
             let acme = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: 3)
             let globex = try await store.createOrganisation(slug: "globex", name: "Globex", privacyK: 3)
             _ = try await store.importEmployees(organisationID: acme.id, csv: Array(workforce.utf8), mode: .upsert, actor: Actor("setup"))
             _ = try await store.importEmployees(
                 organisationID: globex.id, csv: Array("external_id,country\ng-1,US\n".utf8), mode: .upsert, actor: Actor("setup"))
-            let configuration = APIConfiguration(jwtSecret: secret, ratePerMinute: ratePerMinute)
+            let configuration = APIConfiguration(
+                jwtSecret: secret, jwksFile: jwksFile, maxImportSize: maxImportSize, ratePerMinute: ratePerMinute)
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
