@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "MobiliseAPITests",
             dependencies: [
-                "MobiliseAPI", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema",
+                "MobiliseAPI", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema", "EmbeddedPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -23,6 +23,9 @@ public struct EmbeddedPostgres: Sendable {
         /// When true, a watchdog stops the server and deletes the data directory once this
         /// process exits (even when killed), and ``EmbeddedPostgres/stop(mode:)`` deletes it too.
         public var ephemeral: Bool
+        /// The connection string of a primary server: when set, a new cluster is made with
+        /// `pg_basebackup -R` as a streaming-replication standby of it, instead of with `initdb`.
+        public var standbyOf: String?
 
         /// A configuration for the cluster in `dataDirectory`; every other setting has a default.
         public init(
@@ -32,7 +35,8 @@ public struct EmbeddedPostgres: Sendable {
             durable: Bool = true,
             settings: [String: String] = [:],
             binDirectory: String? = nil,
-            ephemeral: Bool = false
+            ephemeral: Bool = false,
+            standbyOf: String? = nil
         ) {
             self.dataDirectory = dataDirectory
             self.port = port
@@ -41,6 +45,7 @@ public struct EmbeddedPostgres: Sendable {
             self.settings = settings
             self.binDirectory = binDirectory
             self.ephemeral = ephemeral
+            self.standbyOf = standbyOf
         }
     }
 
@@ -99,7 +104,11 @@ public struct EmbeddedPostgres: Sendable {
         let placement = ClusterPlacement(account: account, logger: logger)
         let dataDirectory = try await placement.prepareDataDirectory(requested: requestedDataDirectory)
         if !Self.isCluster(dataDirectory) {
-            try await initdb(bin: bin, dataDirectory: dataDirectory, account: account)
+            if let primary = configuration.standbyOf {
+                try await baseBackup(of: primary, bin: bin, dataDirectory: dataDirectory, account: account)
+            } else {
+                try await initdb(bin: bin, dataDirectory: dataDirectory, account: account)
+            }
         }
         let socketDirectory = Paths.socketDirectory(dataDirectory: dataDirectory, port: configuration.port)
         try placement.prepareSocketDirectory(socketDirectory, dataDirectory: dataDirectory)
@@ -245,6 +254,18 @@ public struct EmbeddedPostgres: Sendable {
         }
         guard result.succeeded else {
             throw EmbeddedPostgresError(.commandFailed, "initdb failed (exit \(result.status)): \(result.text)")
+        }
+    }
+
+    /// Copies a running primary into the empty data directory, set up to follow it (`standby.signal`
+    /// and `primary_conninfo`, from `-R`).
+    private func baseBackup(of primary: String, bin: String, dataDirectory: String, account: ServerAccount) async throws {
+        logger.info("Creating a standby cluster from its primary", metadata: ["dataDirectory": "\(dataDirectory)"])
+        let result = try await ProcessRunner.run(account.command("\(bin)/pg_basebackup", [
+            "-D", dataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "-d", primary,
+        ]))
+        guard result.succeeded else {
+            throw EmbeddedPostgresError(.commandFailed, "pg_basebackup failed (exit \(result.status)): \(result.text)")
         }
     }
 

@@ -27,8 +27,9 @@ public enum MobiliseService {
         return router
     }
 
-    /// The application: serves on `host:port`, runs `pool` as a service (closed after the server
-    /// stops, on SIGTERM or SIGINT, once in-flight requests are done), and migrates before serving.
+    /// The application: serves on `host:port`, runs the pool (and the read replicas' checks) as
+    /// services (closed after the server stops, on SIGTERM or SIGINT, once in-flight requests are
+    /// done), and migrates before serving.
     public static func application(
         store: MobiliseStore, configuration: APIConfiguration, migrator: Migrator, host: String, port: Int, logger: Logger
     ) async throws -> some ApplicationProtocol {
@@ -36,9 +37,10 @@ public enum MobiliseService {
         let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
-            services: [store.pool], logger: logger)
+            services: [store.pool] + (store.readReplicas.map { [$0] } ?? []), logger: logger)
         app.beforeServerStarts {
             try await migrator.migrate(store.pool)
+            await store.readReplicas?.checkNow()
         }
         return app
     }

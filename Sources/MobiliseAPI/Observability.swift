@@ -30,8 +30,21 @@ public final class ServiceMetrics: Sendable {
                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
     }
 
-    /// The Prometheus text exposition, with the pool's gauges read now.
-    func exposition(pool: PostgresPool) -> String {
+    /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now.
+    func exposition(pool: PostgresPool, replicas: PostgresReadReplicas?) -> String {
+        for status in replicas?.statuses ?? [] {
+            let labels = [("replica", status.name)]
+            registry.makeGauge(descriptor: Self.name("db_replica_lag", unit: "seconds", "Seconds a read replica is behind the primary (-1: unknown)"),
+                               labels: labels).set(status.lagSeconds ?? -1)
+            registry.makeGauge(descriptor: Self.name("db_replica_healthy", unit: "", "1 when the replica serves reads"),
+                               labels: labels).set(Int64(status.healthy ? 1 : 0))
+            registry.makeGauge(descriptor: Self.name("db_replica_reads", unit: "", "Reads served by the replica since start"),
+                               labels: labels).set(Int64(status.reads))
+        }
+        if let replicas {
+            registry.makeGauge(descriptor: Self.name("db_primary_fallback_reads", unit: "", "Replica-eligible reads served by the primary"))
+                .set(Int64(replicas.primaryReads))
+        }
         let statistics = pool.statistics
         registry.makeGauge(descriptor: Self.name("db_pool_connections_open", unit: "", "Open database connections")).set(Int64(statistics.open))
         registry.makeGauge(descriptor: Self.name("db_pool_connections_in_use", unit: "", "Database connections in use")).set(Int64(statistics.inUse))

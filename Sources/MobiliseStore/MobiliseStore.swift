@@ -10,12 +10,27 @@ import Postgres
 /// rankings, audit log). Methods take the organisation they act in explicitly: nothing of another
 /// organisation is ever read or written.
 public struct MobiliseStore: Sendable {
+    /// The primary: every write, and every read that must see the caller's own writes.
     public let pool: PostgresPool
+    /// Standbys for the read-heavy ranking traffic (rankings, drill-downs, timelines), if any.
+    public let readReplicas: PostgresReadReplicas?
     let logger: Logger
 
-    public init(pool: PostgresPool, logger: Logger) {
+    public init(pool: PostgresPool, readReplicas: PostgresReadReplicas? = nil, logger: Logger) {
         self.pool = pool
+        self.readReplicas = readReplicas
         self.logger = logger
+    }
+
+    /// A read-only snapshot transaction, on a standby when there is a healthy one. "Not found" from a
+    /// standby is asked again of the primary: a standby a little behind must never make something
+    /// just created look missing.
+    func withReadTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        if let readReplicas {
+            return try await readReplicas.withReadTransaction(
+                isolation: .repeatableRead, retryOnPrimary: { ($0 as? MobiliseError)?.kind == .notFound }, body)
+        }
+        return try await pool.withTransaction(isolation: .repeatableRead, body)
     }
 }
 

@@ -55,7 +55,7 @@ extension MobiliseStore {
         organisationID: UUID, campaign reference: String, metric: RankingMetric, viewer: Viewer, asOf: Date? = nil,
         minEligible: Int = 0
     ) async throws -> CampaignRanking {
-        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+        try await withReadTransaction { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(
@@ -74,7 +74,7 @@ extension MobiliseStore {
     /// One country by site and by org unit, with its weekly timeline. A leader may not open a
     /// country that the ranking folds (fewer than k employees, or folded to protect one that has).
     public func countryBreakdown(organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil) async throws -> CountryBreakdown {
-        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+        try await withReadTransaction { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
@@ -99,7 +99,7 @@ extension MobiliseStore {
     /// Cumulative signatures per ISO week, per country, up to now. For a leader, the countries the
     /// ranking folds form one `other` series.
     public func timeline(organisationID: UUID, campaign reference: String, viewer: Viewer) async throws -> Timeline {
-        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+        try await withReadTransaction { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: nil)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,

@@ -66,7 +66,20 @@ struct ServeCommand: AsyncParsableCommand {
         let pool = PostgresPool(
             configuration: .init(connection: try PostgresConfiguration(connectionString, applicationName: "mobilise"), maxConnections: poolSize),
             logger: logger)
-        let store = MobiliseStore(pool: pool, logger: logger)
+        let replicaURLs = (Environment.value("DATABASE_REPLICA_URLS") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var readReplicas: PostgresReadReplicas?
+        if !replicaURLs.isEmpty {
+            let replicaPools = try replicaURLs.map { url in
+                PostgresPool(
+                    configuration: .init(connection: try PostgresConfiguration(url, applicationName: "mobilise-reads"), maxConnections: poolSize,
+                                         label: "replica"),
+                    logger: logger)
+            }
+            readReplicas = PostgresReadReplicas(primary: pool, replicas: replicaPools, logger: logger)
+            logger.info("read replicas configured", metadata: ["db.replicas": "\(replicaPools.count)"])
+        }
+        let store = MobiliseStore(pool: pool, readReplicas: readReplicas, logger: logger)
         let migrator = try MobiliseSchema.migrator(logger: logger)
         if demo {
             try await migrator.migrate(pool)
