@@ -397,6 +397,15 @@ struct RankingResponse: ResponseEncodable {
     }
 }
 
+/// A ranking in the API's export formats, for other front ends (the `mobilise rankings` command).
+public enum RankingExport {
+    /// The CSV of `GET /v1/campaigns/{id}/rankings` with `Accept: text/csv`.
+    public static func csv(_ ranking: CampaignRanking) -> String { RankingResponse(ranking).csv }
+
+    /// The JSON of `GET /v1/campaigns/{id}/rankings`.
+    public static func json(_ ranking: CampaignRanking) throws -> Data { try JSONCoding.encoder.encode(RankingResponse(ranking)) }
+}
+
 struct GroupRankingBody: Encodable {
     var rows: [RankingRowBody]
     var other: RankingRowBody?

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MobiliseAPI
 import MobiliseDomain
 import MobiliseStore
 
@@ -92,32 +93,8 @@ struct RankingOutput {
     var viewer: String
     var result: CampaignRanking
 
-    static let csvHeader =
-        "rank,country,country_name,signatures,eligible,participation,rate_lower_bound,last_7_days,previous_7_days,goal,goal_progress"
-
-    func csv() -> String {
-        var lines = [Self.csvHeader]
-        for row in result.ranking.rows { lines.append(csvLine(row, rank: String(row.rank))) }
-        if let other = result.ranking.other { lines.append(csvLine(other, rank: "")) }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func csvLine(_ row: RankingRow, rank: String) -> String {
-        [rank, row.key, Self.csvField(row.name), String(row.signatures), String(row.eligible), Self.fraction(row.participation),
-         Self.fraction(row.rateLowerBound), String(row.last7Days), String(row.previous7Days), row.goal.map(String.init) ?? "",
-         Self.fraction(row.goalProgress)].joined(separator: ",")
-    }
-
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A rate with four decimals (`0.8123`), empty when there is none.
-    static func fraction(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "" }
-        return String(format: "%.4f", value)
-    }
+    /// The API's CSV (`Accept: text/csv`).
+    func csv() -> String { RankingExport.csv(result) }
 
     static func percent(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "–" }
@@ -154,100 +131,6 @@ struct RankingOutput {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func json() throws -> String {
-        let document = Document(
-            campaign: campaign, organisation: organisation, hashtag: hashtag, metric: metric, viewer: viewer,
-            asOf: ISO8601.format(result.asOf),
-            rows: result.ranking.rows.map { Row($0, rank: $0.rank) },
-            other: result.ranking.other.map { Row($0, rank: nil) },
-            total: result.ranking.total.map { Row($0, rank: nil) },
-            countriesMeetingGoal: result.countriesMeetingGoal, successMet: result.successMet)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
-    }
-
-    /// The JSON document: the same fields as the CSV, snake_case, nulls written out.
-    struct Document: Encodable {
-        var campaign, organisation, hashtag, metric, viewer, asOf: String
-        var rows: [Row]
-        var other: Row?
-        var total: Row?
-        var countriesMeetingGoal: Int
-        var successMet: Bool?
-
-        enum CodingKeys: String, CodingKey {
-            case campaign, organisation, hashtag, metric, viewer, rows, other, total
-            case asOf = "as_of"
-            case countriesMeetingGoal = "countries_meeting_goal"
-            case successMet = "success_met"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(campaign, forKey: .campaign)
-            try container.encode(organisation, forKey: .organisation)
-            try container.encode(hashtag, forKey: .hashtag)
-            try container.encode(metric, forKey: .metric)
-            try container.encode(viewer, forKey: .viewer)
-            try container.encode(asOf, forKey: .asOf)
-            try container.encode(rows, forKey: .rows)
-            try container.encode(other, forKey: .other)
-            try container.encode(total, forKey: .total)
-            try container.encode(countriesMeetingGoal, forKey: .countriesMeetingGoal)
-            try container.encode(successMet, forKey: .successMet)
-        }
-    }
-
-    struct Row: Encodable {
-        var rank: Int?
-        var country: String
-        var countryName: String
-        var signatures: Int
-        var eligible: Int
-        var participation: Double?
-        var rateLowerBound: Double?
-        var last7Days: Int
-        var previous7Days: Int
-        var goal: Int?
-        var goalProgress: Double?
-
-        init(_ row: RankingRow, rank: Int?) {
-            self.rank = rank
-            country = row.key
-            countryName = row.name
-            signatures = row.signatures
-            eligible = row.eligible
-            participation = row.participation
-            rateLowerBound = row.rateLowerBound
-            last7Days = row.last7Days
-            previous7Days = row.previous7Days
-            goal = row.goal
-            goalProgress = row.goalProgress.flatMap { $0.isFinite ? $0 : nil }
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case rank, country, signatures, eligible, participation, goal
-            case countryName = "country_name"
-            case rateLowerBound = "rate_lower_bound"
-            case last7Days = "last_7_days"
-            case previous7Days = "previous_7_days"
-            case goalProgress = "goal_progress"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rank, forKey: .rank)
-            try container.encode(country, forKey: .country)
-            try container.encode(countryName, forKey: .countryName)
-            try container.encode(signatures, forKey: .signatures)
-            try container.encode(eligible, forKey: .eligible)
-            try container.encode(participation, forKey: .participation)
-            try container.encode(rateLowerBound, forKey: .rateLowerBound)
-            try container.encode(last7Days, forKey: .last7Days)
-            try container.encode(previous7Days, forKey: .previous7Days)
-            try container.encode(goal, forKey: .goal)
-            try container.encode(goalProgress, forKey: .goalProgress)
-        }
-    }
+    /// The API's JSON.
+    func json() throws -> String { String(decoding: try RankingExport.json(result), as: UTF8.self) }
 }
