@@ -151,16 +151,16 @@
     let text;
     switch (column.key) {
       case 'rank': text = value === undefined || value === null ? '' : String(value); break;
-      case 'country_name': text = row.country === 'other' ? 'Other (countries under the privacy threshold)' : value; break;
+      case 'country_name': text = row.country === 'other' ? 'Other (small countries)' : value; break;
       case 'participation':
         text = value === null ? '–' : fmtPct(value) + ' (' + fmtPct(row.rate_lower_bound) + ')'; break;
       case 'goal_progress': text = value === null || value === undefined ? '–' : fmtPct(value, 0) + ' of ' + fmtInt(row.goal); break;
       default: text = fmtInt(value);
     }
-    const attributes = { 'data-col': column.key, 'data-value': value === null || value === undefined ? '' : value, text };
-    if (column.numeric) attributes.class = 'num';
+    const attributes = { 'data-col': column.key, 'data-value': value === null || value === undefined ? '' : value, text,
+      class: (column.numeric ? 'num ' : '') + 'col-' + column.key };
     if (column.key === 'country_name') {
-      const node = el('td', { 'data-col': column.key, 'data-value': value });
+      const node = el('td', { 'data-col': column.key, 'data-value': value, class: 'col-country_name' });
       if (row.country === 'other') node.textContent = text;
       else node.append(el('a', { href: countryHref(row.country), 'data-country': row.country, text }));
       return node;
@@ -174,7 +174,7 @@
       const active = state.sort.key === column.key;
       const button = el('button', { type: 'button', 'data-sort': column.key, text: column.label });
       button.addEventListener('click', () => sortBy(column));
-      return el('th', { scope: 'col', class: column.numeric ? 'num' : null,
+      return el('th', { scope: 'col', class: (column.numeric ? 'num ' : '') + 'col-' + column.key,
         'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none' }, button);
     }));
     state.shownRows = sortedRows();
@@ -356,7 +356,8 @@
     const max = Math.max(1, ...series.flatMap((s) => s.values));
     const x = (i) => left + (weeks.length < 2 ? 0 : (i * (width - left - right)) / (weeks.length - 1));
     const y = (v) => top + (1 - v / max) * (height - top - bottom);
-    const chart = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title, class: 'line-chart' }, svg('title'));
+    const chart = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title, class: 'line-chart',
+      preserveAspectRatio: 'xMinYMin meet' }, svg('title'));
     chart.firstChild.textContent = title;
     for (let i = 0; i <= 4; i += 1) {
       const value = (max * i) / 4;
