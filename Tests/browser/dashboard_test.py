@@ -247,6 +247,10 @@ def main():
         with open(os.path.join(OUTPUT, "dashboard.pdf"), "wb") as out:
             out.write(base64.b64decode(pdf["data"]))
         check("the page prints to PDF", len(pdf["data"]) > 1000)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        check("the controls are hidden in print", not driver.find_element(By.ID, "download-csv").is_displayed())
+        screenshot(driver, "dashboard-print.png", full_page=True)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
         # Signing out ends the session.
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
