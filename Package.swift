@@ -95,8 +95,16 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [
+                .embedInCode("openapi.yaml"),
+                // The leadership dashboard (plain HTML, JS and CSS; no build step) and its world map.
+                .embedInCode("Dashboard/dashboard.html"), .embedInCode("Dashboard/sign-in.html"),
+                .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/sign-in.js"),
+                .embedInCode("Dashboard/dashboard.css"), .embedInCode("Dashboard/world-countries.geojson"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The demo organisation: a Schneider-like workforce and a #HeForShe drive, from a fixed seed.

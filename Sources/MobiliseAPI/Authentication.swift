@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,6 +15,10 @@ public struct TokenVerifier: Sendable {
     /// (jwt-kit verifies a token without `kid` with its default key whatever `alg` says, so the
     /// header is checked here first.)
     private let algorithms: Set<String>
+    /// Signs and verifies session cookies (`POST /v1/session`): HS256 with a key derived from
+    /// `MOBILISE_JWT_SECRET` for this purpose only (so a session is never a bearer token, nor the
+    /// reverse), or a random key per process when only a JWKS is configured.
+    private let sessionKeys: JWTKeyCollection
 
     public init(configuration: APIConfiguration) async throws {
         let keys = JWTKeyCollection()
@@ -30,6 +35,12 @@ public struct TokenVerifier: Sendable {
                            "set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256) to verify tokens")
         }
         self.keys = keys
+        let sessionKey = configuration.jwtSecret.map { secret in
+            HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("mobilise session cookie v1".utf8),
+                                   outputByteCount: 32)
+        } ?? SymmetricKey(size: .bits256)
+        sessionKeys = JWTKeyCollection()
+        await sessionKeys.add(hmac: HMACKey(key: sessionKey), digestAlgorithm: .sha256)
         algorithms = Set(configuration.jwtSecret != nil ? ["HS256"] : [])
             .union(configuration.jwksFile != nil ? ["RS256", "ES256"] : [])
     }
@@ -38,6 +49,20 @@ public struct TokenVerifier: Sendable {
     func verify(_ token: String) async -> MobiliseClaims? {
         guard let algorithm = Self.algorithm(of: token), algorithms.contains(algorithm) else { return nil }
         return try? await keys.verify(token, as: MobiliseClaims.self)
+    }
+
+    /// A session value for verified `claims`: the same identity, valid for `lifetime` but never
+    /// beyond the token it was exchanged for.
+    func session(for claims: MobiliseClaims, lifetime: TimeInterval) async throws -> (value: String, expires: Date) {
+        let expires = min(claims.exp.value, Date().addingTimeInterval(lifetime))
+        let session = MobiliseClaims(subject: claims.sub.value, organisation: claims.org, roles: claims.roles, expires: expires)
+        return (try await sessionKeys.sign(session), expires)
+    }
+
+    /// The claims of a valid session cookie, or nil.
+    func verifySession(_ value: String) async -> MobiliseClaims? {
+        guard value.count <= AuthenticationMiddleware.maxTokenLength, Self.algorithm(of: value) == "HS256" else { return nil }
+        return try? await sessionKeys.verify(value, as: MobiliseClaims.self)
     }
 
     /// The `alg` of a token's header, if it has a readable one.
@@ -74,7 +99,8 @@ final class OrganisationDirectory: Sendable {
 }
 
 /// Requires a valid bearer token on every route behind it and records the caller's identity.
-/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header.
+/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. For GET and HEAD only, the
+/// dashboard's session cookie (``SessionRoutes``) is accepted instead of the header.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
     let verifier: TokenVerifier
@@ -84,18 +110,33 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static let maxTokenLength = 8 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        let claims: MobiliseClaims
+        if let header = request.headers[.authorization] {
+            guard header.count <= Self.maxTokenLength else {
+                throw Self.unauthorized("invalid_token", "the token is too long")
+            }
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw Self.unauthorized("invalid_token", "the Authorization header must be: Bearer <token>")
+            }
+            guard let verified = await verifier.verify(String(parts[1])) else {
+                throw Self.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
+            }
+            claims = verified
+        } else if let cookie = request.cookies[SessionRoutes.cookieName]?.value {
+            // A session cookie authorises reading only: a browser sends cookies with any request it
+            // is made to send, so a state change always needs the bearer token (CSRF-safe).
+            guard request.method == .get || request.method == .head else {
+                throw Self.unauthorized("token_required", "a session cookie only allows reading; send Authorization: Bearer <token> to change anything",
+                                        challenge: #"Bearer realm="mobilise""#)
+            }
+            guard let verified = await verifier.verifySession(cookie) else {
+                throw Self.unauthorized("session_expired", "the session is invalid or has expired; sign in again",
+                                        challenge: #"Bearer realm="mobilise""#)
+            }
+            claims = verified
+        } else {
             throw Self.unauthorized("missing_token", "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
-        }
-        guard header.count <= Self.maxTokenLength else {
-            throw Self.unauthorized("invalid_token", "the token is too long")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw Self.unauthorized("invalid_token", "the Authorization header must be: Bearer <token>")
-        }
-        guard let claims = await verifier.verify(String(parts[1])) else {
-            throw Self.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
         }
         guard let organisation = try await organisations.organisation(slug: claims.org) else {
             throw Self.unauthorized("invalid_token", "the token's organisation is not known here")

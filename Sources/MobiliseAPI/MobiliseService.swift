@@ -15,8 +15,12 @@ public enum MobiliseService {
         let environment = APIEnvironment(store: store, configuration: configuration, metrics: metrics, migrator: migrator)
         let router = Router(context: MobiliseRequestContext.self)
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
         OperationsRoutes(environment: environment).register(on: router)
+        DashboardRoutes().register(on: router)
+        let sessions = SessionRoutes(verifier: verifier)
+        sessions.registerSignOut(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, organisations: OrganisationDirectory(store: store)))
         PeopleRoutes(environment: environment).register(on: v1)
@@ -24,6 +28,8 @@ public enum MobiliseService {
         PostRoutes(environment: environment).register(on: v1)
         EventRoutes(environment: environment).register(on: v1)
         RankingRoutes(environment: environment).register(on: v1)
+        LiveRoutes(environment: environment).register(on: v1)
+        sessions.register(on: v1)
         return router
     }
 

@@ -10,6 +10,11 @@ public struct SigningResult: Sendable, Equatable {
 }
 
 extension MobiliseStore {
+    /// The `NOTIFY` channel of signature changes; the payload is the campaign's id. Sent inside the
+    /// changing transaction, so listeners hear of a change only once it is committed (and of many
+    /// changes in one transaction once).
+    public static let signatureChannel = "signatures"
+
     /// Signs the pledge for an employee.
     ///
     /// Idempotent: signing a current signature returns it unchanged (`created == false`); signing
@@ -133,6 +138,7 @@ extension MobiliseStore {
             VALUES (\(organisationID), \(campaignID), \(country), \(slot), \(delta))
             ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
             """)
+        try connection.execute("SELECT pg_notify(\(signatureChannel), \(campaignID.uuidString.lowercased()))")
     }
 
     struct Signer: Decodable {

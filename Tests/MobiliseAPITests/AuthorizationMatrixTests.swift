@@ -38,6 +38,9 @@ let authorizationMatrix = """
     GET    /v1/campaigns/{campaign}/countries/{cc}  401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/timeline        401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/counts/verify   401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/live            401 403 ok  ok  404
+    POST   /v1/session                              401 ok  ok  ok  ok
+    DELETE /v1/session                              ok  ok  ok  ok  ok
     POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404
     POST   /v1/campaigns/{draft}/close              401 403 403 ok  404
     POST   /v1/campaigns/{draft}/archive            401 403 403 ok  404
@@ -45,6 +48,12 @@ let authorizationMatrix = """
     GET    /readyz                                  ok  ok  ok  ok  ok
     GET    /metrics                                 ok  ok  ok  ok  ok
     GET    /openapi.yaml                            ok  ok  ok  ok  ok
+    GET    /dashboard                               ok  ok  ok  ok  ok
+    GET    /dashboard/sign-in                       ok  ok  ok  ok  ok
+    GET    /dashboard/assets/dashboard.css          ok  ok  ok  ok  ok
+    GET    /dashboard/assets/dashboard.js           ok  ok  ok  ok  ok
+    GET    /dashboard/assets/sign-in.js             ok  ok  ok  ok  ok
+    GET    /dashboard/assets/world-countries.geojson ok  ok  ok  ok  ok
     """
 
 @Suite struct AuthorizationMatrixTests {

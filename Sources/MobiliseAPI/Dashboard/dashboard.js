@@ -1,0 +1,617 @@
+// The leadership dashboard. Plain JavaScript, no framework, no build step, nothing from another
+// origin. Every number comes from the JSON API with the session cookie, so the rankings' privacy
+// rule (leaders never see a figure covering fewer than k employees) applies to all of them.
+'use strict';
+
+(function () {
+  const SVG = 'http://www.w3.org/2000/svg';
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(window.location.search);
+  const state = {
+    campaign: null, campaigns: [], ranking: null, timeline: null, world: null,
+    sort: { key: 'rank', descending: false }, shownRows: [], mapMetric: 'participation', source: null, live: null,
+  };
+
+  // ---------- formatting ----------
+  const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+  const fmtInt = (n) => (n === null || n === undefined ? '–' : integer.format(n));
+  const fmtPct = (x, digits = 1) => (x === null || x === undefined ? '–' : (x * 100).toFixed(digits) + '%');
+  const fmtDate = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const fmtDateTime = (iso) => new Date(iso).toLocaleString('en-GB', {
+    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC',
+  }) + ' UTC';
+
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'text') node.textContent = value; else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  function svg(tag, attributes = {}, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value !== null && value !== undefined) node.setAttribute(key, String(value));
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  }
+
+  // ---------- API ----------
+  class APIError extends Error {
+    constructor(status, body) {
+      super((body && body.error && body.error.message) || ('HTTP ' + status));
+      this.status = status;
+      this.code = body && body.error && body.error.code;
+    }
+  }
+
+  async function api(path) {
+    const response = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new APIError(response.status, body);
+    return body;
+  }
+
+  const campaignPath = (suffix = '') => '/v1/campaigns/' + encodeURIComponent(state.campaign.slug) + suffix;
+
+  function showMessage(html) {
+    const box = $('message');
+    box.replaceChildren(...html);
+    box.hidden = false;
+  }
+
+  // ---------- headline ----------
+  function renderHeadline(total) {
+    const campaign = state.campaign;
+    const hidden = !total || total.signatures === null || total.signatures === undefined;
+    const signatures = hidden ? null : total.signatures;
+    const eligible = hidden ? null : total.eligible;
+    $('stat-signatures').textContent = hidden ? 'hidden' : fmtInt(signatures);
+    $('stat-signatures').dataset.value = hidden ? '' : String(signatures);
+    $('stat-signatures-note').textContent = hidden ? 'fewer than k employees in total' : (fmtInt(total.last_7_days) + ' in the last 7 days');
+    $('stat-eligible').textContent = fmtInt(eligible);
+    $('stat-eligible').dataset.value = hidden ? '' : String(eligible);
+    $('stat-participation').textContent = hidden ? '–' : fmtPct(total.participation);
+    $('stat-participation').dataset.value = hidden || total.participation === null ? '' : String(total.participation);
+
+    let goal = null;
+    if (campaign.goal_signatures) goal = campaign.goal_signatures;
+    else if (campaign.goal_participation && eligible) goal = Math.ceil(campaign.goal_participation * eligible);
+    const pace = $('pace-status');
+    if (hidden || !goal) {
+      $('stat-goal').textContent = hidden ? '–' : 'no overall goal';
+      $('stat-goal').dataset.value = '';
+      $('goal-progress').value = 0;
+      pace.textContent = hidden ? '' : ('Pace: ' + (total.last_7_days / 7).toFixed(1) + '/day over the last 7 days');
+      pace.className = 'note';
+      return;
+    }
+    const progress = signatures / goal;
+    $('stat-goal').textContent = fmtPct(progress, 0) + ' of ' + fmtInt(goal);
+    $('stat-goal').dataset.value = String(progress);
+    $('goal-progress').value = Math.min(progress, 1);
+    const asOf = new Date((state.live && state.live.as_of) || (state.ranking && state.ranking.as_of) || Date.now());
+    const daysLeft = Math.max((new Date(campaign.ends_at) - asOf) / 86400000, 0);
+    const current = total.last_7_days / 7;
+    const missing = Math.max(goal - signatures, 0);
+    if (missing === 0) {
+      pace.textContent = 'Goal reached';
+      pace.className = 'note good';
+    } else if (daysLeft <= 0) {
+      pace.textContent = 'The campaign has ended, ' + fmtInt(missing) + ' short of the goal';
+      pace.className = 'note bad';
+    } else {
+      const needed = missing / daysLeft;
+      const summary = 'needs ' + needed.toFixed(1) + '/day for ' + Math.ceil(daysLeft) + ' days; last 7 days: ' + current.toFixed(1) + '/day';
+      if (current >= needed) {
+        pace.textContent = 'On track — ' + summary;
+        pace.className = 'note good';
+      } else {
+        pace.textContent = 'Behind by ' + (needed - current).toFixed(1) + '/day — ' + summary;
+        pace.className = 'note bad';
+      }
+    }
+  }
+
+  // ---------- ranking table and CSV ----------
+  const COLUMNS = [
+    { key: 'rank', label: 'Rank', numeric: true },
+    { key: 'country_name', label: 'Country' },
+    { key: 'signatures', label: 'Signatures', numeric: true, metric: 'signatures' },
+    { key: 'eligible', label: 'Eligible', numeric: true },
+    { key: 'participation', label: 'Participation (lower bound)', numeric: true, metric: 'participation' },
+    { key: 'last_7_days', label: 'Last 7 days', numeric: true, metric: 'momentum' },
+    { key: 'goal_progress', label: 'Goal progress', numeric: true, metric: 'goal_progress' },
+  ];
+  // The API's CSV columns, in its order.
+  const CSV_COLUMNS = ['rank', 'country', 'country_name', 'signatures', 'eligible', 'participation', 'rate_lower_bound',
+    'last_7_days', 'previous_7_days', 'goal', 'goal_progress'];
+
+  function sortedRows() {
+    const rows = state.ranking.rows.slice();
+    const { key, descending } = state.sort;
+    const value = (row) => (key === 'participation' ? row.rate_lower_bound : row[key]);
+    rows.sort((a, b) => {
+      const x = value(a); const y = value(b);
+      if (x === y) return a.rank - b.rank;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      const order = typeof x === 'string' ? x.localeCompare(y) : x - y;
+      return descending ? -order : order;
+    });
+    return rows;
+  }
+
+  function cell(row, column) {
+    const value = row[column.key];
+    let text;
+    switch (column.key) {
+      case 'rank': text = value === undefined || value === null ? '' : String(value); break;
+      case 'country_name': text = row.country === 'other' ? 'Other (small countries)' : value; break;
+      case 'participation':
+        text = value === null ? '–' : fmtPct(value) + ' (' + fmtPct(row.rate_lower_bound) + ')'; break;
+      case 'goal_progress': text = value === null || value === undefined ? '–' : fmtPct(value, 0) + ' of ' + fmtInt(row.goal); break;
+      default: text = fmtInt(value);
+    }
+    const attributes = { 'data-col': column.key, 'data-value': value === null || value === undefined ? '' : value, text,
+      class: (column.numeric ? 'num ' : '') + 'col-' + column.key };
+    if (column.key === 'country_name') {
+      const node = el('td', { 'data-col': column.key, 'data-value': value, class: 'col-country_name' });
+      if (row.country === 'other') node.textContent = text;
+      else node.append(el('a', { href: countryHref(row.country), 'data-country': row.country, text }));
+      return node;
+    }
+    return el('td', attributes);
+  }
+
+  function renderTable() {
+    const head = $('ranking-head');
+    head.replaceChildren(...COLUMNS.map((column) => {
+      const active = state.sort.key === column.key;
+      const button = el('button', { type: 'button', 'data-sort': column.key, text: column.label });
+      button.addEventListener('click', () => sortBy(column));
+      return el('th', { scope: 'col', class: (column.numeric ? 'num ' : '') + 'col-' + column.key,
+        'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none' }, button);
+    }));
+    state.shownRows = sortedRows();
+    const body = $('ranking-table').tBodies[0];
+    const rows = state.shownRows.map((row) => el('tr', { 'data-country': row.country }, ...COLUMNS.map((c) => cell(row, c))));
+    if (state.ranking.other) {
+      rows.push(el('tr', { 'data-country': 'other', class: 'other' }, ...COLUMNS.map((c) => cell(state.ranking.other, c))));
+    }
+    body.replaceChildren(...rows);
+    const metricName = { signatures: 'signatures', participation: 'participation (by its lower bound)', momentum: 'momentum', goal_progress: 'goal progress' };
+    $('ranking-caption').textContent = 'Ranked by ' + metricName[state.ranking.metric] + ' as of ' + fmtDateTime(state.ranking.as_of) +
+      (state.ranking.other ? '. “Other” groups the countries under the privacy threshold.' : '.');
+  }
+
+  async function sortBy(column) {
+    const descending = state.sort.key === column.key ? !state.sort.descending : column.numeric && column.key !== 'rank';
+    if (column.metric && column.metric !== state.ranking.metric) {
+      // Ask the API for the ranking by this metric: its ranks (ties, lower bounds) are the reference.
+      state.ranking = await api(campaignPath('/rankings?metric=' + column.metric));
+      state.sort = { key: 'rank', descending: false };
+      renderAll();
+      return;
+    }
+    state.sort = { key: column.key, descending };
+    renderTable();
+  }
+
+  // Swift's Double description, as the API's CSV writes numbers: 0.5, 1.0, 1e-05.
+  function swiftDouble(x) {
+    if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
+    if (x !== 0 && Math.abs(x) < 1e-4) {
+      const [mantissa, exponent] = x.toExponential().split('e');
+      const sign = exponent[0] === '-' ? '-' : '+';
+      const digits = exponent.replace(/^[+-]/, '');
+      return mantissa + 'e' + sign + (digits.length < 2 ? '0' + digits : digits);
+    }
+    return String(x);
+  }
+
+  function csvField(text) {
+    let value = text;
+    if (value.length && ('=+@'.includes(value[0]) || (value[0] === '-' && Number.isNaN(Number(value))))) value = "'" + value;
+    return /[",\r\n]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
+  }
+
+  function csvText() {
+    const rows = state.shownRows.concat(state.ranking.other ? [state.ranking.other] : []);
+    const lines = [CSV_COLUMNS.join(',')];
+    for (const row of rows) {
+      lines.push(CSV_COLUMNS.map((key) => {
+        const value = row[key];
+        if (value === null || value === undefined) return '';
+        if (['participation', 'rate_lower_bound', 'goal_progress'].includes(key)) return csvField(swiftDouble(value));
+        return csvField(String(value));
+      }).join(','));
+    }
+    return lines.join('\r\n') + '\r\n';
+  }
+
+  function downloadCSV() {
+    const blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const link = el('a', { href: url, download: state.campaign.slug + '-ranking.csv' });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // ---------- map ----------
+  const PALETTE = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+  const MAP = { width: 1000, top: 84, bottom: -58 };
+  const project = ([lon, lat]) => [((lon + 180) / 360) * MAP.width, ((MAP.top - lat) / 360) * MAP.width];
+
+  function metricValue(row, metric) {
+    switch (metric) {
+      case 'signatures': return row.signatures;
+      case 'momentum': return row.momentum;
+      case 'goal_progress': return row.goal_progress;
+      default: return row.participation;
+    }
+  }
+
+  function formatMetric(value, metric) {
+    if (value === null || value === undefined) return '–';
+    return metric === 'signatures' ? fmtInt(value) : fmtPct(value);
+  }
+
+  function classes(values) {
+    const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+    if (!sorted.length) return [];
+    const breaks = [];
+    for (let i = 1; i < PALETTE.length; i += 1) breaks.push(sorted[Math.floor((i * sorted.length) / PALETTE.length)] ?? sorted[sorted.length - 1]);
+    return breaks;
+  }
+
+  function colourFor(value, breaks) {
+    if (value === null || value === undefined) return '#c9c9c9';
+    let index = 0;
+    while (index < breaks.length && value >= breaks[index]) index += 1;
+    return PALETTE[Math.min(index, PALETTE.length - 1)];
+  }
+
+  function pathData(geometry) {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    let d = '';
+    for (const polygon of polygons) {
+      for (const ring of polygon) {
+        ring.forEach((point, index) => {
+          const [x, y] = project(point);
+          d += (index ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
+        });
+        d += 'Z';
+      }
+    }
+    return d;
+  }
+
+  function renderMap() {
+    if (!state.world) return;
+    const metric = state.mapMetric;
+    const rows = new Map(state.ranking.rows.map((row) => [row.country, row]));
+    const breaks = classes(state.ranking.rows.map((row) => metricValue(row, metric)));
+    const map = $('map');
+    const height = ((MAP.top - MAP.bottom) / 360) * MAP.width;
+    map.setAttribute('viewBox', '0 0 ' + MAP.width + ' ' + height.toFixed(0));
+    const shapes = [];
+    for (const feature of state.world.features) {
+      const code = feature.properties.iso_a2;
+      const name = feature.properties.name;
+      const row = rows.get(code);
+      const value = row ? metricValue(row, metric) : null;
+      const label = row
+        ? name + ': ' + formatMetric(value, metric) + ' (' + fmtInt(row.signatures) + ' of ' + fmtInt(row.eligible) + ' signed)'
+        : name + ': not shown — no employees in the campaign, or fewer than k (counted in Other)';
+      const shape = svg('path', {
+        d: pathData(feature.geometry), fill: row ? colourFor(value, breaks) : '#ececec',
+        class: row ? 'country shown' : 'country', 'data-country': code, 'aria-label': label,
+        tabindex: row ? '0' : null, role: row ? 'link' : null,
+      }, svg('title'));
+      shape.firstChild.textContent = label;
+      if (row) {
+        shape.addEventListener('click', () => openCountry(code));
+        shape.addEventListener('keydown', (event) => {
+          if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); openCountry(code); }
+        });
+      }
+      shapes.push(shape);
+    }
+    map.replaceChildren(svg('rect', { x: 0, y: 0, width: MAP.width, height: height.toFixed(0), class: 'sea' }), ...shapes);
+
+    const legend = $('legend');
+    const items = [];
+    const bounds = [null, ...breaks, null];
+    PALETTE.forEach((colour, index) => {
+      if (!breaks.length && index > 0) return;
+      const low = bounds[index]; const high = bounds[index + 1];
+      let text;
+      if (!breaks.length) text = 'all shown countries';
+      else if (low === null) text = 'below ' + formatMetric(high, metric);
+      else if (high === null) text = formatMetric(low, metric) + ' and above';
+      else text = formatMetric(low, metric) + ' to ' + formatMetric(high, metric);
+      items.push(el('li', {}, swatch(colour), document.createTextNode(text)));
+    });
+    items.push(el('li', {}, swatch('#ececec'), document.createTextNode('not shown: fewer than k employees (in “Other”) or none')));
+    legend.replaceChildren(...items);
+  }
+
+  function swatch(colour) {
+    return svg('svg', { width: 14, height: 14, 'aria-hidden': 'true', class: 'swatch' },
+      svg('rect', { width: 14, height: 14, fill: colour, stroke: '#888', 'stroke-width': 0.5 }));
+  }
+
+  // ---------- charts ----------
+  const LINE_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02'];
+
+  function lineChart(container, weeks, series, title) {
+    const width = 640; const height = 260; const left = 48; const right = 12; const top = 12; const bottom = 28;
+    const max = Math.max(1, ...series.flatMap((s) => s.values));
+    const x = (i) => left + (weeks.length < 2 ? 0 : (i * (width - left - right)) / (weeks.length - 1));
+    const y = (v) => top + (1 - v / max) * (height - top - bottom);
+    const chart = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title, class: 'line-chart',
+      preserveAspectRatio: 'xMinYMin meet' }, svg('title'));
+    chart.firstChild.textContent = title;
+    for (let i = 0; i <= 4; i += 1) {
+      const value = (max * i) / 4;
+      chart.append(svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value), class: 'grid' }));
+      const label = svg('text', { x: left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'axis' });
+      label.textContent = fmtInt(Math.round(value));
+      chart.append(label);
+    }
+    const step = Math.max(1, Math.ceil(weeks.length / 6));
+    weeks.forEach((week, i) => {
+      if (i % step !== 0 && i !== weeks.length - 1) return;
+      const label = svg('text', { x: x(i), y: height - 8, 'text-anchor': 'middle', class: 'axis' });
+      label.textContent = fmtDate(week).replace(/ \d{4}$/, '');
+      chart.append(label);
+    });
+    series.forEach((s, index) => {
+      const colour = s.colour || LINE_COLOURS[index % LINE_COLOURS.length];
+      const points = s.values.map((v, i) => x(i).toFixed(1) + ',' + y(v).toFixed(1)).join(' ');
+      chart.append(svg('polyline', { points, fill: 'none', stroke: colour, 'stroke-width': s.bold ? 3 : 2, class: 'series' }));
+      s.values.forEach((v, i) => chart.append(svg('circle', { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 2.5, fill: colour })));
+    });
+    const legend = el('ul', { class: 'legend' }, ...series.map((s, index) =>
+      el('li', {}, swatch(s.colour || LINE_COLOURS[index % LINE_COLOURS.length]), document.createTextNode(s.name))));
+    container.replaceChildren(chart, legend);
+  }
+
+  function weeklyTable(table, weeks, series) {
+    const head = el('tr', {}, el('th', { scope: 'col', text: 'Week of' }), ...series.map((s) => el('th', { scope: 'col', class: 'num', text: s.name })));
+    const rows = weeks.map((week, i) => el('tr', {}, el('th', { scope: 'row', text: fmtDate(week) }),
+      ...series.map((s) => el('td', { class: 'num', text: fmtInt(s.values[i]) }))));
+    table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
+  }
+
+  function renderMomentum() {
+    const timeline = state.timeline;
+    const names = new Map(state.ranking.rows.map((row) => [row.country, row.country_name]));
+    const top = timeline.series.slice()
+      .sort((a, b) => (b.cumulative[b.cumulative.length - 1] || 0) - (a.cumulative[a.cumulative.length - 1] || 0))
+      .slice(0, 5)
+      .map((s) => ({ name: names.get(s.country) || s.country, values: s.cumulative }));
+    if (timeline.total && timeline.total.length) top.unshift({ name: 'All countries', values: timeline.total, colour: '#222', bold: true });
+    if (!timeline.weeks.length || !top.length) {
+      $('momentum-chart').replaceChildren(el('p', { class: 'muted', text: 'No signatures yet.' }));
+      $('momentum-table').replaceChildren();
+      return;
+    }
+    lineChart($('momentum-chart'), timeline.weeks, top, 'Cumulative signatures per week: ' + top.map((s) => s.name + ' ' +
+      fmtInt(s.values[s.values.length - 1])).join(', '));
+    weeklyTable($('momentum-table'), timeline.weeks, top);
+  }
+
+  // ---------- country page ----------
+  const countryHref = (code) => '/dashboard?campaign=' + encodeURIComponent(state.campaign.slug) + '&country=' + encodeURIComponent(code);
+
+  function groupTable(caption, group) {
+    const rows = group.rows.concat(group.other ? [Object.assign({}, group.other, { country_name: 'Other (small groups)' })] : []);
+    return el('table', { class: 'group' },
+      el('caption', { text: caption }),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Signatures' }),
+        el('th', { scope: 'col', class: 'num', text: 'Eligible' }), el('th', { scope: 'col', class: 'num', text: 'Participation' }))),
+      el('tbody', {}, ...(rows.length ? rows.map((row) => el('tr', {},
+        el('th', { scope: 'row', text: row.country_name || row.country || '—' }), el('td', { class: 'num', text: fmtInt(row.signatures) }),
+        el('td', { class: 'num', text: fmtInt(row.eligible) }), el('td', { class: 'num', text: fmtPct(row.participation) }))) :
+        [el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'Nothing to show at this privacy threshold.' }))])));
+  }
+
+  async function openCountry(code, push = true) {
+    if (push) history.pushState({ country: code }, '', countryHref(code));
+    const panel = $('country-panel');
+    panel.hidden = false;
+    $('country-title').textContent = code;
+    $('country-body').replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
+    try {
+      const data = await api(campaignPath('/countries/' + encodeURIComponent(code)));
+      const row = data.country;
+      $('country-title').textContent = row.country_name;
+      const facts = el('dl', { class: 'facts' },
+        el('dt', { text: 'Signatures' }), el('dd', { id: 'country-signatures', 'data-value': row.signatures, text: fmtInt(row.signatures) }),
+        el('dt', { text: 'Eligible' }), el('dd', { 'data-value': row.eligible, text: fmtInt(row.eligible) }),
+        el('dt', { text: 'Participation' }), el('dd', { text: fmtPct(row.participation) + ' (at least ' + fmtPct(row.rate_lower_bound) + ')' }),
+        el('dt', { text: 'Last 7 days' }), el('dd', { text: fmtInt(row.last_7_days) }),
+        el('dt', { text: 'Goal' }), el('dd', { text: row.goal ? fmtInt(row.goal) + ' signatures — ' + fmtPct(row.goal_progress, 0) +
+          (row.needed_per_day ? ', needs ' + row.needed_per_day.toFixed(1) + '/day' : '') : 'none set' }));
+      const chart = el('div', { class: 'chart' });
+      const weekly = el('table', { class: 'weekly' });
+      const children = [facts, el('div', { class: 'two' }, groupTable('By site', data.by_site), groupTable('By organisation unit', data.by_org_unit))];
+      if (data.weekly.length) {
+        children.push(el('h3', { text: 'Weekly timeline' }), chart, el('details', { class: 'data-table' }, el('summary', { text: 'As a table' }), weekly));
+      }
+      $('country-body').replaceChildren(...children);
+      if (data.weekly.length) {
+        const series = [{ name: row.country_name, values: data.weekly.map((w) => w.signatures), colour: '#3182bd', bold: true }];
+        lineChart(chart, data.weekly.map((w) => w.week), series, 'Cumulative signatures per week in ' + row.country_name);
+        weeklyTable(weekly, data.weekly.map((w) => w.week), series);
+      }
+      panel.scrollIntoView({ block: 'start' });
+    } catch (error) {
+      $('country-body').replaceChildren(el('p', { text: error.code === 'country_too_small'
+        ? 'Fewer than k employees here: this country is counted in “Other”.' : error.message }));
+    }
+  }
+
+  function closeCountry(push = true) {
+    $('country-panel').hidden = true;
+    if (push) history.pushState({}, '', '/dashboard?campaign=' + encodeURIComponent(state.campaign.slug));
+  }
+
+  // ---------- stories and events ----------
+  async function renderStories() {
+    const list = $('stories');
+    try {
+      const page = await api(campaignPath('/posts?limit=12'));
+      if (!page.posts.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No approved stories yet.' })); return; }
+      list.replaceChildren(...page.posts.map((post) => {
+        const item = el('li', { class: 'story' });
+        if (post.media && post.media.type.startsWith('image/')) {
+          item.append(el('img', { src: post.media.url, alt: 'Photo shared with this story', width: 320, height: 180 }));
+        } else if (post.media && post.media.type.startsWith('video/')) {
+          item.append(el('video', { src: post.media.url, controls: true, preload: 'none', width: 320, height: 180 }));
+        }
+        item.append(el('p', { text: post.body }));
+        if (post.hashtags.length) item.append(el('p', { class: 'tags' }, ...post.hashtags.map((tag) => el('span', { class: 'tag', text: tag }))));
+        item.append(el('p', { class: 'muted small', text: fmtDate(post.created_at) }));
+        return item;
+      }));
+    } catch (error) {
+      list.replaceChildren(el('li', { class: 'muted', text: 'Stories are not available: ' + error.message }));
+    }
+  }
+
+  async function renderEvents() {
+    const list = $('events');
+    try {
+      const data = await api(campaignPath('/events'));
+      if (!data.events.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No upcoming events.' })); return; }
+      list.replaceChildren(...data.events.map((event) => el('li', { class: 'event' },
+        el('strong', { text: event.title }),
+        el('span', { text: (event.city ? event.city + ', ' : '') + event.country + ' · ' + event.kind }),
+        el('span', { class: 'muted', text: fmtDateTime(event.starts_at) + ' · ' + event.going + ' going' +
+          (event.capacity ? ' of ' + event.capacity : '') + (event.waiting ? ', ' + event.waiting + ' waiting' : '') }))));
+    } catch (error) {
+      list.replaceChildren(el('li', { class: 'muted', text: 'Events are not available: ' + error.message }));
+    }
+  }
+
+  // ---------- live counter ----------
+  function connectLive() {
+    if (state.source) state.source.close();
+    const source = new EventSource(campaignPath('/live'), { withCredentials: true });
+    state.source = source;
+    const status = $('live-status');
+    source.addEventListener('open', () => { status.textContent = '● live'; status.className = 'live on'; });
+    source.addEventListener('error', () => { status.textContent = 'reconnecting…'; status.className = 'live off'; });
+    source.addEventListener('total', (event) => {
+      const data = JSON.parse(event.data);
+      const previous = state.live;
+      state.live = data;
+      const total = state.ranking.total ? Object.assign({}, state.ranking.total, data) : null;
+      renderHeadline(total);
+      if (previous && previous.signatures !== data.signatures) {
+        const value = $('stat-signatures');
+        value.classList.remove('flash');
+        void value.offsetWidth;  // restart the animation
+        value.classList.add('flash');
+      }
+    });
+  }
+
+  // ---------- page ----------
+  function renderAll() {
+    const total = state.ranking.total && state.live ? Object.assign({}, state.ranking.total, state.live) : state.ranking.total;
+    renderHeadline(total);
+    renderTable();
+    renderMap();
+  }
+
+  async function load() {
+    let me;
+    try {
+      me = await api('/v1/me');
+    } catch (error) {
+      if (error.status === 401) {
+        showMessage([el('h2', { text: 'Please sign in' }),
+          el('p', {}, document.createTextNode('Your session has ended or you have not signed in yet. '),
+            el('a', { href: '/dashboard/sign-in', text: 'Sign in' }))]);
+        $('live-status').textContent = '';
+        return;
+      }
+      throw error;
+    }
+    if (!me.roles.includes('leader') && !me.roles.includes('hr_admin')) {
+      showMessage([el('h2', { text: 'For leadership' }), el('p', { text: 'This dashboard is for leaders and HR admins.' })]);
+      $('live-status').textContent = '';
+      return;
+    }
+    const list = await api('/v1/campaigns');
+    state.campaigns = list.campaigns.filter((c) => c.status !== 'draft');
+    const wanted = params.get('campaign');
+    state.campaign = state.campaigns.find((c) => c.slug === wanted || c.id === wanted) ||
+      state.campaigns.find((c) => c.status === 'active') || state.campaigns[0];
+    if (!state.campaign) {
+      showMessage([el('h2', { text: 'No campaign yet' }), el('p', { text: 'There is no launched campaign to show.' })]);
+      return;
+    }
+    const select = $('campaign-select');
+    select.replaceChildren(...state.campaigns.map((c) => el('option', { value: c.slug, selected: c === state.campaign, text: titleOf(c) + ' (' + c.status + ')' })));
+    select.addEventListener('change', () => { window.location.assign('/dashboard?campaign=' + encodeURIComponent(select.value)); });
+    $('campaign-title').textContent = titleOf(state.campaign);
+    $('campaign-subtitle').textContent = me.organisation.name + ' · ' + state.campaign.hashtag + ' · ' +
+      fmtDate(state.campaign.starts_at) + ' to ' + fmtDate(state.campaign.ends_at);
+    document.title = titleOf(state.campaign) + ' — Mobilise dashboard';
+
+    const [ranking, timeline, world] = await Promise.all([
+      api(campaignPath('/rankings?metric=participation')), api(campaignPath('/timeline')),
+      fetch('/dashboard/assets/world-countries.geojson').then((r) => r.json()),
+    ]);
+    state.ranking = ranking;
+    state.timeline = timeline;
+    state.world = world;
+    $('main').hidden = false;
+    renderAll();
+    renderMomentum();
+    renderStories();
+    renderEvents();
+    connectLive();
+    const country = params.get('country');
+    if (country) openCountry(country.toUpperCase(), false);
+    document.body.dataset.ready = 'true';
+  }
+
+  function titleOf(campaign) {
+    const language = (navigator.language || 'en').slice(0, 2);
+    return campaign.title[language] || campaign.title[campaign.default_language] || Object.values(campaign.title)[0] || campaign.slug;
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('metric-select').addEventListener('change', (event) => { state.mapMetric = event.target.value; renderMap(); });
+    $('download-csv').addEventListener('click', downloadCSV);
+    $('country-close').addEventListener('click', (event) => { event.preventDefault(); closeCountry(); });
+    $('ranking-table').addEventListener('click', (event) => {
+      const link = event.target.closest('a[data-country]');
+      if (link) { event.preventDefault(); openCountry(link.dataset.country); }
+    });
+    $('sign-out').addEventListener('click', async () => {
+      if (state.source) state.source.close();
+      await fetch('/v1/session', { method: 'DELETE', credentials: 'same-origin' });
+      window.location.assign('/dashboard/sign-in');
+    });
+    window.addEventListener('popstate', () => {
+      const country = new URLSearchParams(window.location.search).get('country');
+      if (country) openCountry(country, false); else closeCountry(false);
+    });
+    load().catch((error) => {
+      showMessage([el('h2', { text: 'The dashboard could not load' }), el('p', { text: error.message })]);
+    });
+  });
+})();

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MobiliseDomain
+import MobiliseStore
+import NIOCore
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// `GET /v1/campaigns/{id}/live`: the organisation's signature count, live.
+///
+/// With `Accept: text/event-stream` (what `EventSource` sends) it is a Server-Sent Events stream: a
+/// `total` event at once, then one whenever the count changes, and a comment every
+/// ``heartbeat`` so proxies keep the connection open. Otherwise it answers the current figures as
+/// JSON once. Changes arrive through PostgreSQL `NOTIFY` on ``MobiliseStore/signatureChannel``
+/// (sent by the signing transaction, so only on commit); a burst of notifications costs one re-read
+/// per ``minimumInterval``. The figures are the ranking's `total` row for this viewer: a leader of an
+/// organisation smaller than its privacy threshold gets nulls, never a count.
+///
+/// The stream ends when the client goes away (the next write fails: within one heartbeat), when the
+/// server shuts down gracefully, or when the database pool closes.
+struct LiveRoutes {
+    let environment: APIEnvironment
+    var heartbeat: Duration = .seconds(15)
+    var minimumInterval: Duration = .milliseconds(250)
+
+    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("campaigns/:id/live", use: live)
+    }
+
+    /// The figures sent: those of the ranking's `total` row, or nulls when the viewer may not see it.
+    struct Snapshot: Encodable, Sendable, Equatable {
+        var campaignId: UUID
+        var signatures: Int?
+        var eligible: Int?
+        var participation: Double?
+        var last7Days: Int?
+        var asOf: Date
+
+        enum CodingKeys: String, CodingKey {
+            case campaignId = "campaign_id", signatures, eligible, participation, last7Days = "last_7_days", asOf = "as_of"
+        }
+
+        // Null figures are sent as null, not left out: the page tests for them.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(campaignId, forKey: .campaignId)
+            try container.encode(signatures, forKey: .signatures)
+            try container.encode(eligible, forKey: .eligible)
+            try container.encode(participation, forKey: .participation)
+            try container.encode(last7Days, forKey: .last7Days)
+            try container.encode(asOf, forKey: .asOf)
+        }
+
+        /// Whether the figures differ (the instant alone does not make a new event).
+        func differs(from other: Snapshot) -> Bool {
+            signatures != other.signatures || eligible != other.eligible || last7Days != other.last7Days
+        }
+    }
+
+    @Sendable func live(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let viewer = try caller.rankingViewer()
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        let read: @Sendable () async throws -> Snapshot = { [store = environment.store] in
+            let ranking = try await store.ranking(
+                organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer)
+            let total = ranking.ranking.total
+            return Snapshot(campaignId: campaign.id, signatures: total?.signatures, eligible: total?.eligible,
+                            participation: total?.participation, last7Days: total?.last7Days, asOf: ranking.asOf)
+        }
+        guard (request.headers[.accept] ?? "").lowercased().contains("text/event-stream") else {
+            return try jsonResponse(try await read(), status: .ok)
+        }
+        // Subscribe before answering, so a failure is still an HTTP error, and before the first read,
+        // so no change between the two is missed.
+        let notifications = try await environment.store.pool.notifications(channel: MobiliseStore.signatureChannel)
+        let logger = context.logger
+        let settings = (heartbeat: heartbeat, minimumInterval: minimumInterval)
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
+        if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }  // nginx: do not buffer
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            do {
+                try await Self.stream(
+                    to: &writer, campaignID: campaign.id, notifications: notifications, read: read,
+                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval)
+            } catch {
+                logger.debug("live stream ended", metadata: ["error": "\(error)"])
+            }
+            try? await writer.finish(nil)
+        })
+    }
+
+    static func stream(
+        to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
+        read: @escaping @Sendable () async throws -> Snapshot, heartbeat: Duration, minimumInterval: Duration
+    ) async throws {
+        // One wake-up signal for everything; what happened is in `pending`, so coalescing the
+        // signals (the stream keeps only the newest) loses nothing.
+        let (wake, wakeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let pending = Pending()
+        let campaign = campaignID.uuidString.lowercased()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await notification in notifications where notification.payload.lowercased() == campaign {
+                        pending.state.withLock { $0.changed = true }
+                        wakeContinuation.yield()
+                    }
+                    wakeContinuation.finish()  // the pool closed
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: heartbeat)
+                        pending.state.withLock { $0.heartbeat = true }
+                        wakeContinuation.yield()
+                    }
+                }
+                defer { group.cancelAll() }
+                var last = try await read()
+                try await writer.write(ByteBuffer(string: "retry: 3000\n\n" + (try event(last))))
+                for await _ in wake {
+                    let due = pending.state.withLock { state in
+                        defer { state = (false, false) }
+                        return state
+                    }
+                    var wrote = false
+                    if due.changed {
+                        let now = try await read()
+                        if now.differs(from: last) {
+                            try await writer.write(ByteBuffer(string: try event(now)))
+                            last = now
+                            wrote = true
+                        }
+                        try await Task.sleep(for: minimumInterval)
+                    }
+                    if due.heartbeat && !wrote {
+                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            wakeContinuation.finish()
+        }
+    }
+
+    /// What happened since the stream last woke up.
+    final class Pending: Sendable {
+        let state = Mutex((changed: false, heartbeat: false))
+    }
+
+    static func event(_ snapshot: Snapshot) throws -> String {
+        let data = String(decoding: try JSONCoding.encoder.encode(snapshot), as: UTF8.self)
+        return "event: total\ndata: \(data)\n\n"
+    }
+}

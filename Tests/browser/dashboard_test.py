@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""The leadership dashboard in headless Chromium, against a running Mobilise service.
+
+Environment:
+  MOBILISE_URL            the service, e.g. http://127.0.0.1:8080
+  MOBILISE_LEADER_TOKEN   a bearer token with the leader role (the page is read as a leader)
+  MOBILISE_SIGNER_TOKEN   an employee who has not signed MOBILISE_CAMPAIGN yet (signs during the test)
+  MOBILISE_CAMPAIGN       the campaign's slug
+  MOBILISE_OUTPUT         where screenshots go (default .ci/output)
+
+Needs Debian's chromium and chromium-driver and Selenium (pip install selenium); nothing is
+downloaded. Exits 0 when every check passes; any JavaScript console error fails the test.
+"""
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["MOBILISE_URL"].rstrip("/")
+LEADER = os.environ["MOBILISE_LEADER_TOKEN"]
+SIGNER = os.environ["MOBILISE_SIGNER_TOKEN"]
+CAMPAIGN = os.environ["MOBILISE_CAMPAIGN"]
+OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
+
+passed, failed = [], []
+console_errors = []
+
+
+def check(name, condition, detail=""):
+    (passed if condition else failed).append(name)
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition or not detail else ": " + str(detail)), flush=True)
+    return condition
+
+
+def api(method, path, token, accept="application/json"):
+    request = urllib.request.Request(BASE + path, method=method, headers={"Authorization": "Bearer " + token, "Accept": accept})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read().decode("utf-8")
+    return json.loads(body) if accept == "application/json" and body else body
+
+
+def find_binary(*names):
+    for name in names:
+        for folder in os.environ.get("PATH", "").split(":") + ["/usr/bin", "/usr/lib/chromium"]:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                return path
+    sys.exit("not found: " + " or ".join(names) + " (apt-get install chromium chromium-driver)")
+
+
+def make_driver(downloads):
+    options = Options()
+    options.binary_location = find_binary("chromium", "chromium-browser")
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800",
+                     "--hide-scrollbars", "--lang=en-GB", "--force-device-scale-factor=1"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+    driver = webdriver.Chrome(options=options, service=Service(find_binary("chromedriver")))
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    return driver
+
+
+def collect_console(driver):
+    for entry in driver.get_log("browser"):
+        if entry.get("level") == "SEVERE":
+            console_errors.append(entry.get("message"))
+
+
+def viewport(driver, width, height, mobile=False):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
+def screenshot(driver, name, full_page=False):
+    path = os.path.join(OUTPUT, name)
+    if full_page:
+        import base64
+        data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                   "clip": full_page_clip(driver)})
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(data["data"]))
+    else:
+        driver.save_screenshot(path)
+    print("     screenshot " + path, flush=True)
+
+
+def full_page_clip(driver):
+    size = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    return {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}
+
+
+def dom_number(driver, element_id):
+    return driver.find_element(By.ID, element_id).get_attribute("data-value")
+
+
+def close(a, b):
+    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+
+
+def table_rows(driver):
+    rows = []
+    for tr in driver.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr"):
+        cells = {td.get_attribute("data-col"): td.get_attribute("data-value") for td in tr.find_elements(By.CSS_SELECTOR, "td")}
+        rows.append((tr.get_attribute("data-country"), cells))
+    return rows
+
+
+def main():
+    os.makedirs(OUTPUT, exist_ok=True)
+    downloads = tempfile.mkdtemp(prefix="mobilise-downloads-")
+    driver = make_driver(downloads)
+    wait = WebDriverWait(driver, 30)
+    try:
+        viewport(driver, 1280, 800)
+        # Sign in through a one-click link: the token rides in the fragment.
+        driver.get(BASE + "/dashboard/sign-in#token=" + LEADER + "&campaign=" + CAMPAIGN)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        check("the sign-in link opens the dashboard", driver.current_url.startswith(BASE + "/dashboard?campaign=" + CAMPAIGN), driver.current_url)
+        check("the token is not left in the address bar", LEADER not in driver.current_url)
+        wait.until(lambda d: d.find_element(By.ID, "live-status").text == "● live")
+        check("the live counter is connected", True)
+
+        ranking = api("GET", "/v1/campaigns/%s/rankings?metric=participation" % CAMPAIGN, LEADER)
+        total = ranking["total"]
+        check("headline signatures = API total", dom_number(driver, "stat-signatures") == str(total["signatures"]),
+              (dom_number(driver, "stat-signatures"), total["signatures"]))
+        check("headline eligible = API total", dom_number(driver, "stat-eligible") == str(total["eligible"]))
+        check("headline participation = API total", close(dom_number(driver, "stat-participation"), total["participation"]))
+        pace = driver.find_element(By.ID, "pace-status").text
+        check("the pace says on track or behind", pace.startswith("On track") or pace.startswith("Behind by") or pace == "Goal reached", pace)
+
+        rows = table_rows(driver)
+        expected = ranking["rows"] + ([ranking["other"]] if ranking["other"] else [])
+        check("the table lists the API's rows in order", [code for code, _ in rows] == [row["country"] for row in expected],
+              ([code for code, _ in rows], [row["country"] for row in expected]))
+        same = all(cells.get("signatures") == str(row["signatures"]) and cells.get("eligible") == str(row["eligible"])
+                   and cells.get("last_7_days") == str(row["last_7_days"]) and (cells.get("rank") or None) == (str(row["rank"]) if "rank" in row else None)
+                   and (close(cells.get("participation"), row["participation"]) if row.get("participation") is not None else cells.get("participation") == "")
+                   for (_, cells), row in zip(rows, expected))
+        check("the table's numbers equal the API's", same and len(rows) == len(expected))
+        check("a folded 'other' row is shown (privacy)", ranking["other"] is None or rows[-1][0] == "other")
+
+        shown = driver.find_elements(By.CSS_SELECTOR, "#map path.country.shown")
+        check("the map colours every ranked country", len(shown) == len(ranking["rows"]),
+              len(shown))
+        titles = [p.find_element(By.TAG_NAME, "title").get_attribute("textContent") for p in shown[:3]]
+        check("map countries have names for hover and screen readers", all(": " in t for t in titles) and all(p.get_attribute("aria-label") for p in shown[:3]), titles)
+        momentum = driver.find_elements(By.CSS_SELECTOR, "#momentum-chart polyline")
+        check("the momentum chart has the total and the top countries", len(momentum) == 6, len(momentum))
+        check("the momentum chart has a table equivalent", len(driver.find_elements(By.CSS_SELECTOR, "#momentum-table tbody tr")) > 0)
+        check("stories are shown", len(driver.find_elements(By.CSS_SELECTOR, "#stories li.story")) >= 1)
+        try:
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+                "const i = document.querySelector('#stories img'); return !!i && i.complete && i.naturalWidth > 0;"))
+            photo = True
+        except TimeoutException:
+            photo = False
+        check("a story's photo loads (through the session cookie)", photo)
+        check("events are shown", len(driver.find_elements(By.CSS_SELECTOR, "#events li.event")) >= 1)
+
+        screenshot(driver, "dashboard-1280x800.png")
+        screenshot(driver, "dashboard-1280-full.png", full_page=True)
+
+        # The CSV download holds exactly the rows shown, as the API's CSV does.
+        driver.find_element(By.ID, "download-csv").click()
+        path = os.path.join(downloads, CAMPAIGN + "-ranking.csv")
+        try:
+            WebDriverWait(driver, 15).until(lambda d: os.path.exists(path) and os.path.getsize(path) > 0)
+            with open(path, encoding="utf-8", newline="") as f:
+                downloaded = f.read()
+        except TimeoutException:
+            downloaded = ""
+        check("the CSV was downloaded", bool(downloaded), os.listdir(downloads))
+        parsed = list(csv.DictReader(io.StringIO(downloaded)))
+        check("the CSV has the table's rows", [(r["country"], r["signatures"]) for r in parsed] ==
+              [(code, cells["signatures"]) for code, cells in rows], parsed[:2])
+        api_csv = api("GET", "/v1/campaigns/%s/rankings?metric=participation" % CAMPAIGN, LEADER, accept="text/csv")
+        check("the CSV equals the API's CSV byte for byte", downloaded == api_csv,
+              "\n" + downloaded[:300] + "\n---\n" + api_csv[:300])
+
+        # Sorting by a column re-orders the rows.
+        driver.find_element(By.CSS_SELECTOR, "button[data-sort='eligible']").click()
+        eligible = [int(cells["eligible"]) for code, cells in table_rows(driver) if code != "other"]
+        check("sorting by eligible orders the table", eligible == sorted(eligible, reverse=True), eligible)
+        driver.find_element(By.CSS_SELECTOR, "button[data-sort='signatures']").click()
+        wait.until(lambda d: d.find_element(By.ID, "ranking-caption").text.startswith("Ranked by signatures"))
+        by_signatures = api("GET", "/v1/campaigns/%s/rankings?metric=signatures" % CAMPAIGN, LEADER)
+        check("sorting by signatures shows the API's ranking by signatures",
+              [code for code, _ in table_rows(driver) if code != "other"] == [r["country"] for r in by_signatures["rows"]])
+
+        # Live: a signature through the API moves the counter without a reload.
+        driver.execute_script("window.__noReload = true;")
+        before = int(dom_number(driver, "stat-signatures"))
+        signed = api("PUT", "/v1/campaigns/%s/signature" % CAMPAIGN, SIGNER)
+        check("the API took the signature", signed.get("country") is not None)
+        try:
+            WebDriverWait(driver, 20).until(lambda d: dom_number(d, "stat-signatures") == str(before + 1))
+            changed = True
+        except TimeoutException:
+            changed = False
+        check("the live counter shows the new signature", changed, (before, dom_number(driver, "stat-signatures")))
+        check("without reloading the page", driver.execute_script("return window.__noReload === true;"))
+
+        # A country page: click the first country of the table.
+        first = driver.find_element(By.CSS_SELECTOR, "#ranking-table tbody tr a[data-country]")
+        code = first.get_attribute("data-country")
+        first.click()
+        wait.until(lambda d: d.find_element(By.ID, "country-panel").is_displayed()
+                   and d.find_elements(By.ID, "country-signatures"))
+        country = api("GET", "/v1/campaigns/%s/countries/%s" % (CAMPAIGN, code), LEADER)
+        check("the country page opens with its own address", ("country=" + code) in driver.current_url, driver.current_url)
+        check("the country page's figures equal the API's", dom_number(driver, "country-signatures") == str(country["country"]["signatures"]))
+        check("the country page lists sites and org units", len(driver.find_elements(By.CSS_SELECTOR, "#country-body table.group")) == 2)
+        check("the country page has its weekly timeline", len(driver.find_elements(By.CSS_SELECTOR, "#country-body polyline")) == 1)
+        screenshot(driver, "dashboard-country-1280x800.png")
+
+        # Opening the country address directly works too.
+        driver.get(BASE + "/dashboard?campaign=%s&country=%s" % (CAMPAIGN, code))
+        wait.until(lambda d: d.find_elements(By.ID, "country-signatures"))
+        check("a country address opens its page", dom_number(driver, "country-signatures") == str(country["country"]["signatures"]))
+
+        # Phone width.
+        viewport(driver, 390, 844, mobile=True)
+        driver.get(BASE + "/dashboard?campaign=" + CAMPAIGN)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check("nothing is wider than a phone screen", overflow <= 0, overflow)
+        screenshot(driver, "dashboard-390x844.png")
+        screenshot(driver, "dashboard-390-full.png", full_page=True)
+
+        # Printed to PDF (what leaders forward).
+        viewport(driver, 1280, 800)
+        import base64
+        pdf = driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": False, "paperWidth": 8.27, "paperHeight": 11.69})
+        with open(os.path.join(OUTPUT, "dashboard.pdf"), "wb") as out:
+            out.write(base64.b64decode(pdf["data"]))
+        check("the page prints to PDF", len(pdf["data"]) > 1000)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        check("the controls are hidden in print", not driver.find_element(By.ID, "download-csv").is_displayed())
+        screenshot(driver, "dashboard-print.png", full_page=True)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+        # Signing out ends the session.
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.get(BASE + "/dashboard?campaign=" + CAMPAIGN)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        driver.find_element(By.ID, "sign-out").click()
+        wait.until(lambda d: "/dashboard/sign-in" in d.current_url)
+        collect_console(driver)
+        check("no JavaScript error in the console", not console_errors, console_errors)
+    finally:
+        driver.quit()
+    print("%d passed, %d failed" % (len(passed), len(failed)))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
