@@ -83,7 +83,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Prints the demo's three identities with a token for each, or why there are none.
-    static func printSignIn(_ summary: DemoSummary, secret: Result<String, TokenCommand.SecretProblem>) async throws {
+    /// - Parameter dashboard: the service's address, to print a one-click dashboard sign-in link too.
+    static func printSignIn(_ summary: DemoSummary, secret: Result<String, TokenCommand.SecretProblem>, dashboard: String? = nil) async throws {
         let organisation = summary.organisation
         var issuer: TokenIssuer?
         var secretProblem: String?
@@ -97,6 +98,10 @@ struct DemoCommand: AsyncParsableCommand {
                 let roles = identity.roles.compactMap(Role.init(rawValue:))
                 let token = try await issuer.token(subject: identity.externalID, organisation: organisation.slug, roles: roles)
                 print("    token (8 h): \(token)")
+                if let dashboard {
+                    // The token travels in the fragment: it never reaches the server's logs.
+                    print("    dashboard: \(dashboard)/dashboard/sign-in#token=\(token)&campaign=\(summary.campaignSlug)")
+                }
             }
         }
         if let secretProblem {

@@ -89,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
                 Sign in as:
                 """)
             try await DemoCommand.printSignIn(summary, secret: configuration.jwtSecret.map { .success($0) }
-                ?? .failure(.init(message: "the service verifies tokens with a JWKS: ask your identity provider for one")))
+                ?? .failure(.init(message: "the service verifies tokens with a JWKS: ask your identity provider for one")),
+                dashboard: "http://\(host):\(port)")
             print("Then: curl -H \"Authorization: Bearer <token>\" http://\(host):\(port)/v1/me\n")
             fflush(nil)  // the service runs on: show this now even when standard output is a file or a pipe
         }

@@ -20,6 +20,11 @@ import tempfile
 import time
 import urllib.request
 
+# Selenium Manager must never reach the internet (driver downloads, usage statistics): the browser
+# and its driver are Debian's, named explicitly below.
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.options import Options
