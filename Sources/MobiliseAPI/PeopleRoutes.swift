@@ -14,6 +14,7 @@ struct PeopleRoutes {
         v1.get("employees", use: employees)
         v1.post("employees/import", use: importEmployees)
         v1.get("audit", use: audit)
+        registerPersonalData(on: v1)
     }
 
     @Sendable func me(_ request: Request, context: MobiliseRequestContext) async throws -> MeResponse {
@@ -90,4 +91,34 @@ struct LimitedBody: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inner: body.makeAsyncIterator(), limit: limit) }
+}
+
+extension PeopleRoutes {
+    func registerPersonalData(on v1: RouterGroup<MobiliseRequestContext>) {
+        v1.get("me/export", use: export)
+        v1.delete("employees/:employee", use: erase)
+    }
+
+    /// Everything stored about the caller (GDPR access), as a JSON download.
+    @Sendable func export(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        try caller.require(.employee)
+        guard let export = try await store.exportPersonalData(organisationID: caller.organisation.id, externalID: caller.subject) else {
+            throw APIError(.notFound, code: "employee_not_found", "there is no employee record for you in this organisation")
+        }
+        var response = try jsonResponse(export, status: .ok)
+        response.headers[.contentDisposition] = "attachment; filename=\"mobilise-export.json\""
+        return response
+    }
+
+    /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; rankings do not change.
+    @Sendable func erase(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        try caller.require(.hrAdmin)
+        let externalID = try context.parameters.require("employee")
+        guard try await store.eraseEmployee(organisationID: caller.organisation.id, externalID: externalID, actor: caller.actor) != nil else {
+            throw APIError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+        }
+        return Response(status: .noContent)
+    }
 }

@@ -44,6 +44,8 @@ let authorizationMatrix = """
     POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404
     POST   /v1/campaigns/{draft}/close              401 403 403 ok  404
     POST   /v1/campaigns/{draft}/archive            401 403 403 ok  404
+    GET    /v1/me/export                            401 ok  403 403 403
+    DELETE /v1/employees/{employee}                 401 403 403 ok  404
     GET    /healthz                                 ok  ok  ok  ok  ok
     GET    /readyz                                  ok  ok  ok  ok  ok
     GET    /metrics                                 ok  ok  ok  ok  ok
@@ -133,7 +135,7 @@ let authorizationMatrix = """
             for row in Self.rows {
                 let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
                     .replacingOccurrences(of: "{post}", with: postID).replacingOccurrences(of: "{event}", with: eventID)
-                    .replacingOccurrences(of: "{cc}", with: "IN")
+                    .replacingOccurrences(of: "{cc}", with: "IN").replacingOccurrences(of: "{employee}", with: "mt-2")
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)

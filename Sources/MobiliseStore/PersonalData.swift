@@ -1,0 +1,126 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+/// Everything Mobilise keeps about one employee (GDPR access).
+public struct PersonalDataExport: Sendable, Encodable {
+    public struct SignatureRecord: Sendable, Encodable {
+        public var campaign: String
+        public var signature: Signature
+    }
+    public struct PostRecord: Sendable, Encodable {
+        public var id: UUID
+        public var campaign: String
+        public var body: String
+        public var status: String
+        public var createdAt: Date
+        public var mediaType: String?
+    }
+    public struct RSVPRecord: Sendable, Encodable {
+        public var eventID: UUID
+        public var eventTitle: String
+        public var status: String
+        public var checkedInAt: Date?
+    }
+    public struct AuditRecord: Sendable, Encodable {
+        public var at: Date
+        public var action: String
+        public var subject: String?
+    }
+
+    public var exportedAt: Date
+    public var employee: Employee
+    public var signatures: [SignatureRecord]
+    public var posts: [PostRecord]
+    public var postsReported: [UUID]
+    public var rsvps: [RSVPRecord]
+    /// Admin actions the employee took (for HR staff).
+    public var actions: [AuditRecord]
+}
+
+extension MobiliseStore {
+    /// Everything stored about the employee with this HR id, nil when there is none.
+    public func exportPersonalData(organisationID: UUID, externalID: String) async throws -> PersonalDataExport? {
+        guard let employee = try await employee(organisationID: organisationID, externalID: externalID) else { return nil }
+        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let signatures = try connection.query("""
+                SELECT c.slug, s.id, s.campaign_id, s.country, s.site, s.org_unit, s.channel, s.event_id, s.signed_at, s.withdrawn_at
+                FROM signatures s JOIN campaigns c ON c.organisation_id = s.organisation_id AND c.id = s.campaign_id
+                WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id) ORDER BY s.signed_at
+                """).rows.map { row in
+                PersonalDataExport.SignatureRecord(campaign: try row.decode(String.self, column: "slug"), signature: try row.decode(SignatureRow.self).signature)
+            }
+            let posts = try connection.query("""
+                SELECT p.id, c.slug, p.body, p.status, p.created_at, p.media_type
+                FROM posts p JOIN campaigns c ON c.organisation_id = p.organisation_id AND c.id = p.campaign_id
+                WHERE p.organisation_id = \(organisationID) AND p.author_id = \(employee.id) ORDER BY p.created_at
+                """).rows.map { row in
+                let (id, campaign, body, status, created, media) = try row.decode((UUID, String, String, String, Date, String?).self)
+                return PersonalDataExport.PostRecord(id: id, campaign: campaign, body: body, status: status, createdAt: created, mediaType: media)
+            }
+            let reported = try connection.query("""
+                SELECT post_id FROM post_reports WHERE organisation_id = \(organisationID) AND employee_id = \(employee.id) ORDER BY post_id
+                """).column(UUID.self)
+            let rsvps = try connection.query("""
+                SELECT r.event_id, e.title, r.status, r.checked_in_at
+                FROM event_rsvps r JOIN events e ON e.organisation_id = r.organisation_id AND e.id = r.event_id
+                WHERE r.organisation_id = \(organisationID) AND r.employee_id = \(employee.id) ORDER BY e.starts_at
+                """).rows.map { row in
+                let (event, title, status, checkedIn) = try row.decode((UUID, String, String, Date?).self)
+                return PersonalDataExport.RSVPRecord(eventID: event, eventTitle: title, status: status, checkedInAt: checkedIn)
+            }
+            let actions = try connection.query("""
+                SELECT at, action, subject FROM audit_log WHERE organisation_id = \(organisationID) AND actor = \(externalID) ORDER BY id
+                """).rows.map { row in
+                let (at, action, subject) = try row.decode((Date, String, String?).self)
+                return PersonalDataExport.AuditRecord(at: at, action: action, subject: subject)
+            }
+            return PersonalDataExport(
+                exportedAt: Date(), employee: employee, signatures: signatures, posts: posts, postsReported: reported, rsvps: rsvps,
+                actions: actions)
+        }
+    }
+
+    /// Erases an employee (GDPR): their identifiers (HR id, email, name, manager) are replaced by a
+    /// pseudonym, their posts, reports and RSVPs are deleted, and their name leaves the audit log.
+    /// Their signatures stay, unlinked from any identity, counted in the same country and week, and
+    /// the attributes that decide eligibility (country, gender, org unit, active) stay too, so no
+    /// ranking changes. The HR system must drop them as well, or the next import brings them back.
+    ///
+    /// - Returns: the pseudonym, or nil when there is no such employee.
+    @discardableResult
+    public func eraseEmployee(organisationID: UUID, externalID: String, actor: Actor) async throws -> String? {
+        try await pool.withTransaction { connection in
+            guard let id = try connection.query("""
+                SELECT id FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID) FOR UPDATE
+                """).scalar(UUID.self) else { return nil }
+            let pseudonym = "erased-" + UUID().uuidString.lowercased()
+            try connection.execute("DELETE FROM posts WHERE organisation_id = \(organisationID) AND author_id = \(id)")
+            try connection.execute("DELETE FROM post_reports WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+            try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+            try connection.execute("""
+                UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
+                    hired_on = NULL, updated_at = now()
+                WHERE organisation_id = \(organisationID) AND id = \(id)
+                """)
+            try connection.execute("""
+                UPDATE employees SET manager_external_id = NULL WHERE organisation_id = \(organisationID) AND manager_external_id = \(externalID)
+                """)
+            try connection.execute("""
+                UPDATE audit_log SET actor = \(pseudonym) WHERE organisation_id = \(organisationID) AND actor = \(externalID)
+                """)
+            try connection.execute("""
+                UPDATE events SET host_external_id = \(pseudonym) WHERE organisation_id = \(organisationID) AND host_external_id = \(externalID)
+                """)
+            try connection.execute("""
+                UPDATE audit_log SET details = jsonb_set(details, '{host}', to_jsonb(\(pseudonym)))
+                WHERE organisation_id = \(organisationID) AND details->>'host' = \(externalID)
+                """)
+            try connection.execute("""
+                UPDATE posts SET moderator = \(pseudonym) WHERE organisation_id = \(organisationID) AND moderator = \(externalID)
+                """)
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "employee.erase", subject: pseudonym)
+            return pseudonym
+        }
+    }
+}

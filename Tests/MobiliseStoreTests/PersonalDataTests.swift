@@ -1,0 +1,70 @@
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+import MobiliseTesting
+import Testing
+
+@Suite struct PersonalDataTests {
+    @Test func exportHoldsEverythingAndErasureLeavesRankingsUnchanged() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 3)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(12, in: "IN", site: "Pune", orgUnit: "Energy Management")
+            let brazil = try await fixture.hire(5, in: "BR", site: "São Paulo")
+            let campaign = try await fixture.campaign()
+            let now = Date()
+            for (index, person) in (india.prefix(5) + brazil.prefix(2)).enumerated() {
+                _ = try await fixture.sign(person, campaign, at: now - Double(index) * 3 * 86_400)
+            }
+            let subject = india[0]
+            _ = try await store.createPost(organisationID: org, campaignID: campaign.id, author: subject, body: "I signed #HeForShe")
+            let event = try await store.createEvent(
+                organisationID: org, campaignID: campaign.id,
+                EventDraft(title: "Pune town hall", kind: .city, country: "IN", city: "Pune", startsAt: now + 86_400,
+                           endsAt: now + 90_000, capacity: nil, hostExternalID: india[1]),
+                actor: fixture.admin)
+            _ = try await store.rsvp(organisationID: org, eventID: event.id, employee: subject)
+
+            let export = try #require(try await store.exportPersonalData(organisationID: org, externalID: subject))
+            #expect(export.employee.externalID == subject)
+            #expect(export.signatures.map(\.campaign) == ["heforshe"])
+            #expect(export.posts.map(\.body) == ["I signed #HeForShe"])
+            #expect(export.rsvps.map(\.eventTitle) == ["Pune town hall"])
+
+            func figures() async throws -> [String] {
+                var lines: [String] = []
+                for viewer in [Viewer.hrAdmin, .leader] {
+                    for metric in RankingMetric.allCases {
+                        let ranking = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: metric, viewer: viewer)
+                        lines.append("\(viewer) \(metric) \(ranking.ranking.rows) \(String(describing: ranking.ranking.total)) \(String(describing: ranking.ranking.other))")
+                    }
+                }
+                let timeline = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .hrAdmin)
+                lines.append("\(timeline.series.sorted { $0.key < $1.key }) \(timeline.total)")
+                let breakdown = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .hrAdmin)
+                lines.append("\(breakdown.bySite.rows) \(breakdown.byOrgUnit.rows)")
+                return lines
+            }
+            let before = try await figures()
+
+            let pseudonym = try #require(try await store.eraseEmployee(organisationID: org, externalID: subject, actor: fixture.admin))
+            #expect(pseudonym.hasPrefix("erased-"))
+            #expect(try await store.employee(organisationID: org, externalID: subject) == nil)
+            #expect(try await store.exportPersonalData(organisationID: org, externalID: subject) == nil)
+            let leftovers = try await store.pool.query("""
+                SELECT (SELECT count(*) FROM posts WHERE body LIKE 'I signed%') + (SELECT count(*) FROM event_rsvps)
+                     + (SELECT count(*) FROM employees WHERE external_id = \(subject))
+                """).scalar(Int.self)
+            #expect(leftovers == 0)
+            // The signature stays, anonymised: same country, same week; every figure is unchanged.
+            let after = try await figures()
+            #expect(after == before)
+            for (old, new) in zip(before, after) where old != new { Issue.record("changed:\n\(old)\n\(new)") }
+            #expect(try await store.verifyCounts(organisationID: org, campaign: campaign.slug).isEmpty)
+            let audit = try await store.auditLog(organisationID: org)
+            #expect(audit.first?.action == "employee.erase" && audit.first?.subject == pseudonym)
+            #expect(!audit.contains { $0.actor == subject || $0.subject == subject })
+            #expect(try await store.eraseEmployee(organisationID: org, externalID: subject, actor: fixture.admin) == nil)
+        }
+    }
+}
