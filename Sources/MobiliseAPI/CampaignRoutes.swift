@@ -102,8 +102,9 @@ struct CampaignRoutes {
     @Sendable func signature(_ request: Request, context: MobiliseRequestContext) async throws -> SignatureResponse {
         let caller = try context.caller()
         _ = try await environment.activeEmployee(caller)
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         guard let signature = try await store.signature(
-            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject)
+            organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
         else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
         return SignatureResponse(signature)
     }
@@ -111,8 +112,9 @@ struct CampaignRoutes {
     @Sendable func withdraw(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
         _ = try await environment.activeEmployee(caller)
+        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         guard try await store.withdraw(
-            organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject) != nil
+            organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject) != nil
         else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
         return Response(status: .noContent)
     }

@@ -66,7 +66,8 @@ struct LiveRoutes {
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let read: @Sendable () async throws -> Snapshot = { [store = environment.store] in
             let ranking = try await store.ranking(
-                organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer)
+                organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer,
+                fromPrimary: true)  // the notification came from the primary's commit: a standby may not have it yet
             let total = ranking.ranking.total
             return Snapshot(campaignId: campaign.id, signatures: total?.signatures, eligible: total?.eligible,
                             participation: total?.participation, last7Days: total?.last7Days, asOf: ranking.asOf)

@@ -12,12 +12,14 @@ extension MobiliseStore {
             throw MobiliseError(.invalid, code: "invalid_name", "an organisation name is 1 to 200 characters")
         }
         guard privacyK >= 1 else { throw MobiliseError(.invalid, code: "invalid_privacy_k", "the privacy threshold k must be at least 1") }
-        guard TimeZone(identifier: timeZone) != nil else {
-            throw MobiliseError(.invalid, code: "invalid_time_zone", "'\(timeZone)' is not an IANA time zone")
-        }
         do {
             return try await pool.withConnection { connection in
-                try connection.query("""
+                // PostgreSQL counts the days, so PostgreSQL's list decides (POSIX forms like GMT+2 are refused).
+                let known = try connection.query("""
+                    SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = \(timeZone)) AND \(timeZone) !~ '^(Etc/)?GMT[+-]'
+                    """).scalar(Bool.self) ?? false
+                guard known else { throw MobiliseError(.invalid, code: "invalid_time_zone", "'\(timeZone)' is not an IANA time zone name") }
+                return try connection.query("""
                     INSERT INTO organisations (slug, name, privacy_k, time_zone)
                     VALUES (\(slug), \(name), \(privacyK), \(timeZone))
                     RETURNING id, slug, name, privacy_k, time_zone

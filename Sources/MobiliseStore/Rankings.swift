@@ -51,11 +51,14 @@ public struct CountDiscrepancy: Sendable, Equatable {
 extension MobiliseStore {
     /// Ranks a campaign's countries by `metric`, as of `asOf` (default now), for `viewer`.
     /// Reads the count tables only: the cost grows with the number of countries, not of signatures.
+    ///
+    /// - Parameter fromPrimary: read the primary even when read replicas are configured (for
+    ///   figures that must include a commit just notified, like the live counter).
     public func ranking(
         organisationID: UUID, campaign reference: String, metric: RankingMetric, viewer: Viewer, asOf: Date? = nil,
-        minEligible: Int = 0
+        minEligible: Int = 0, fromPrimary: Bool = false
     ) async throws -> CampaignRanking {
-        try await withReadTransaction { connection in
+        let body: @Sendable (PostgresConnection) throws -> CampaignRanking = { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(
@@ -69,6 +72,8 @@ extension MobiliseStore {
                 campaignID: context.campaign.id, asOf: context.asOf, ranking: ranking, countriesMeetingGoal: meeting,
                 successMet: context.campaign.successMinCountries.map { meeting >= $0 })
         }
+        if fromPrimary { return try await pool.withTransaction(isolation: .repeatableRead, body) }
+        return try await withReadTransaction(body)
     }
 
     /// One country by site and by org unit, with its weekly timeline. A leader may not open a

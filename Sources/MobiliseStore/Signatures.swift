@@ -27,7 +27,8 @@ extension MobiliseStore {
         organisationID: UUID, campaign reference: String, employee externalID: String, channel: SignatureChannel = .web,
         eventID: UUID? = nil, at: Date? = nil
     ) async throws -> SigningResult {
-        try await pool.withTransaction { connection in
+        // Retried on a deadlock (with a bulk signing touching the same rows): the body is idempotent.
+        try await pool.withTransaction(attempts: 3) { connection in
             try Self.sign(connection, organisationID: organisationID, campaign: reference, employee: externalID,
                           channel: channel, eventID: eventID, at: at)
         }
@@ -36,7 +37,7 @@ extension MobiliseStore {
     /// Withdraws an employee's signature. The row stays, with `withdrawnAt`, so history is exact.
     /// Returns nil when the employee never signed; withdrawing twice returns the withdrawn signature.
     public func withdraw(organisationID: UUID, campaign reference: String, employee externalID: String, at: Date? = nil) async throws -> Signature? {
-        try await pool.withTransaction { connection in
+        try await pool.withTransaction(attempts: 3) { connection in
             let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
             guard campaign.status == .active else {
                 throw MobiliseError(.unprocessable, code: "campaign_not_active", "signatures can only change while the campaign is active")

@@ -24,6 +24,11 @@ extension PostgresConnection {
         guard let start = try nextResult(deadline: deadline, interruption: &interruption, query: query) else {
             throw connectionError(query: query.sql)
         }
+        if PQresultStatus(start) == PGRES_COPY_OUT || PQresultStatus(start) == PGRES_COPY_BOTH {
+            PQclear(start)
+            markBroken()
+            throw PostgresError(kind: .client, message: "copyFrom needs a COPY … FROM STDIN statement", query: query.sql)
+        }
         guard PQresultStatus(start) == PGRES_COPY_IN else {
             let error = PQresultStatus(start) == PGRES_FATAL_ERROR
                 ? serverError(start, query: query.sql)
@@ -62,6 +67,7 @@ extension PostgresConnection {
 
     /// Sends a chunk of COPY data, waiting for the socket when libpq's buffer is full.
     func putCopyData(_ bytes: [UInt8], deadline: ContinuousClock.Instant?, query: PostgresQuery) throws {
+        if interrupt.isCancelled { throw CancellationError() }
         while true {
             let status = bytes.withUnsafeBufferPointer { buffer in
                 buffer.baseAddress.map { base in
@@ -70,7 +76,11 @@ extension PostgresConnection {
                     }
                 } ?? 1
             }
-            if status == 1 { return }
+            if status == 1 {
+                // Send it now: libpq would otherwise grow its buffer to the whole file.
+                try flush(deadline: deadline, query: query)
+                return
+            }
             if status < 0 { throw connectionError(query: query.sql) }
             try waitToSend(deadline: deadline, query: query)
         }

@@ -111,8 +111,14 @@ final class NotificationHub: Sendable {
                 guard let live = connection else { continue }
                 try reconcile(live, listening: &listening)
                 deliver(live)
-                if case .ready = live.wait(forWriting: false, deadline: nil), !live.consumeIdleInput() {
-                    logger.info("the notification listener lost its connection; reconnecting")
+                switch live.wait(forWriting: false, deadline: .now + .seconds(30)) {
+                case .ready:
+                    if !live.consumeIdleInput() { logger.info("the notification listener lost its connection; reconnecting") }
+                case .timedOut:
+                    // Quiet for 30 s: make sure the server is still there.
+                    if (try? live.query("SELECT 1", timeout: .seconds(5))) == nil { live.markBroken() }
+                case .interrupted:
+                    break
                 }
                 deliver(live)
             } catch {

@@ -45,7 +45,7 @@ extension PostgresConnection {
                 if mode == .independent { try readSync(deadline: deadline, interruption: &interruption) }
             }
             if mode == .transaction { try readSync(deadline: deadline, interruption: &interruption) }
-            PQexitPipelineMode(handle)
+            if PQexitPipelineMode(handle) != 1 { markBroken() }
             if interruption.happened { try interruption.throwIfInterrupted(query: queries[0]) }
             return results
         } catch {

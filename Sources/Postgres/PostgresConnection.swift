@@ -39,6 +39,8 @@ public final class PostgresConnection {
             ("dbname", configuration.connectionString),
             ("client_encoding", "UTF8"),
             ("connect_timeout", String(max(1, Int(configuration.connectTimeout.components.seconds)))),
+            // Notice a silently dead TCP peer in about a minute rather than the OS's two hours.
+            ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
         ]
         if let name = configuration.applicationName { parameters.append(("application_name", name)) }
         let handle = withCStrings(parameters.map(\.0)) { keywords in
@@ -121,6 +123,11 @@ public final class PostgresConnection {
         var failure: PostgresError?
         while let result = try nextResult(deadline: deadline, interruption: &interruption, query: query) {
             let status = PQresultStatus(result)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                PQclear(result)
+                markBroken()
+                throw PostgresError(kind: .client, message: "scripts cannot contain COPY; use copyFrom(_:_:)")
+            }
             if status != PGRES_TUPLES_OK, status != PGRES_COMMAND_OK, status != PGRES_EMPTY_QUERY, failure == nil {
                 failure = serverError(result, query: nil)
             }
@@ -234,6 +241,12 @@ public final class PostgresConnection {
     func nextResult(
         deadline: ContinuousClock.Instant?, interruption: inout Interruption, query: PostgresQuery?
     ) throws -> OpaquePointer? {
+        // A cancellation noticed while sending (the pipe was emptied then) is acted on here.
+        if interrupt.isCancelled, !interruption.happened {
+            interruption.cause = .cancelled
+            interruption.graceDeadline = .now + Self.cancelGrace
+            requestCancel()
+        }
         while PQisBusy(handle) == 1 {
             switch wait(forWriting: false, deadline: interruption.graceDeadline ?? deadline) {
             case .ready:

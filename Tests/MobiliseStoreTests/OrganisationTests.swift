@@ -18,6 +18,9 @@ import Testing
         try await TestDatabase.withStore { store in
             await #expect(throws: MobiliseError.self) { try await store.createOrganisation(slug: "Not Valid", name: "x") }
             await #expect(throws: MobiliseError.self) { try await store.createOrganisation(slug: "ok", name: "x", timeZone: "Mars/Olympus") }
+            // A POSIX-style zone means the opposite offset to PostgreSQL: refused.
+            await #expect(throws: MobiliseError.self) { try await store.createOrganisation(slug: "ok", name: "x", timeZone: "GMT+2") }
+            #expect(try await store.createOrganisation(slug: "paris", name: "x", timeZone: "Europe/Paris").timeZone == "Europe/Paris")
             _ = try await store.createOrganisation(slug: "acme", name: "Acme")
             let error = await #expect(throws: MobiliseError.self) { try await store.createOrganisation(slug: "acme", name: "Acme") }
             #expect(error?.kind == .conflict)

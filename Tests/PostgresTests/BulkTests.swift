@@ -53,6 +53,24 @@ import Testing
     }
 }
 
+@Suite struct CopyMisuseTests {
+    /// COPY in the wrong place fails with an error instead of leaving the connection spinning.
+    @Test func copyStatementsOutsideCopyFromFailCleanly() async throws {
+        try await TestDatabase.withDatabase(migrated: false, maxConnections: 1) { pool in
+            try await pool.execute("CREATE TABLE t (x int)")
+            await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.executeScript("COPY t FROM STDIN") }
+            }
+            await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { connection in try connection.copyFrom("COPY t TO STDOUT") { _ in } }
+            }
+            await #expect(throws: PostgresError.self) { try await pool.query("COPY t FROM STDIN") }
+            // The pool replaced the connection each time: it still works.
+            #expect(try await pool.query("SELECT 1").scalar(Int.self) == 1)
+        }
+    }
+}
+
 @Suite struct PipelineTests {
     @Test func aThousandInsertsWithOneFailureReportedAtItsPosition() async throws {
         try await TestDatabase.withDatabase(migrated: false) { pool in
