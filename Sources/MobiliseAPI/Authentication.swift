@@ -15,6 +15,8 @@ public struct TokenVerifier: Sendable {
     /// (jwt-kit verifies a token without `kid` with its default key whatever `alg` says, so the
     /// header is checked here first.)
     private let algorithms: Set<String>
+    private let issuer: String?
+    private let audience: String?
     /// Signs and verifies session cookies (`POST /v1/session`): HS256 with a key derived from
     /// `MOBILISE_JWT_SECRET` for this purpose only (so a session is never a bearer token, nor the
     /// reverse), or a random key per process when only a JWKS is configured.
@@ -35,7 +37,9 @@ public struct TokenVerifier: Sendable {
                            "set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256) to verify tokens")
         }
         self.keys = keys
-        let sessionKey = configuration.jwtSecret.map { secret in
+        issuer = configuration.jwtIssuer
+        audience = configuration.jwtAudience
+        let sessionKey = (configuration.sessionSecret ?? configuration.jwtSecret).map { secret in
             HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("mobilise session cookie v1".utf8),
                                    outputByteCount: 32)
         } ?? SymmetricKey(size: .bits256)
@@ -47,8 +51,12 @@ public struct TokenVerifier: Sendable {
 
     /// The claims of a valid token, or nil.
     func verify(_ token: String) async -> MobiliseClaims? {
-        guard let algorithm = Self.algorithm(of: token), algorithms.contains(algorithm) else { return nil }
-        return try? await keys.verify(token, as: MobiliseClaims.self)
+        guard let algorithm = Self.algorithm(of: token), algorithms.contains(algorithm),
+              let claims = try? await keys.verify(token, as: MobiliseClaims.self)
+        else { return nil }
+        if let issuer, claims.iss?.value != issuer { return nil }
+        if let audience, !(claims.aud?.value.contains(audience) ?? false) { return nil }
+        return claims
     }
 
     /// A session value for verified `claims`: the same identity, valid for `lifetime` but never

@@ -18,6 +18,10 @@ public struct MobiliseClaims: JWTPayload, Equatable {
     public var roles: [Role]
     public var exp: ExpirationClaim
     public var nbf: NotBeforeClaim?
+    /// Checked when the service is configured with an issuer.
+    public var iss: IssuerClaim?
+    /// Checked when the service is configured with an audience.
+    public var aud: AudienceClaim?
 
     public init(subject: String, organisation: String, roles: [Role], expires: Date, notBefore: Date? = nil) {
         self.sub = SubjectClaim(value: subject)

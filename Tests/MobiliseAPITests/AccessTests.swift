@@ -98,6 +98,38 @@ import Testing
     }
 }
 
+extension IdentityProviderTests {
+    /// With an issuer and an audience configured, tokens the provider made for other applications are refused.
+    @Test func issuerAndAudienceAreChecked() async throws {
+        let providerKey = ES256PrivateKey()
+        let parameters = try #require(providerKey.parameters)
+        let jwks = #"{"keys": [{"kty": "EC", "crv": "P-256", "x": "\#(parameters.x)", "y": "\#(parameters.y)", "kid": "idp-1", "alg": "ES256"}]}"#
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json")
+        try jwks.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let provider = JWTKeyCollection()
+        await provider.add(ecdsa: providerKey, kid: "idp-1")
+        func token(issuer: String?, audience: [String]?) async throws -> String {
+            var claims = MobiliseClaims(subject: "in-1", organisation: "acme", roles: [.employee], expires: Date().addingTimeInterval(600))
+            claims.iss = issuer.map { IssuerClaim(value: $0) }
+            claims.aud = audience.map { AudienceClaim(value: $0) }
+            return try await provider.sign(claims, kid: "idp-1")
+        }
+        let right = try await token(issuer: "https://idp.example", audience: ["mobilise", "other"])
+        let otherApp = try await token(issuer: "https://idp.example", audience: ["payroll"])
+        let noAudience = try await token(issuer: "https://idp.example", audience: nil)
+        let otherIssuer = try await token(issuer: "https://evil.example", audience: ["mobilise"])
+        try await ServiceHarness.run(jwksFile: file.path, issuer: "https://idp.example", audience: "mobilise") { service in
+            let accepted = try await service.call(.get, "/v1/me", token: right)
+            #expect(accepted.status == .ok)
+            for refused in [otherApp, noAudience, otherIssuer] {
+                let reply = try await service.call(.get, "/v1/me", token: refused)
+                #expect(reply.status == .unauthorized)
+            }
+        }
+    }
+}
+
 @Suite struct BodyLimitTests {
     @Test func oversizedBodiesGet413() async throws {
         try await ServiceHarness.run(maxImportSize: 64 * 1024) { service in

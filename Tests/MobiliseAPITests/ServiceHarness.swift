@@ -42,7 +42,7 @@ struct ServiceHarness: Sendable {
         """
 
     static func run(
-        ratePerMinute: Int = 1000, jwksFile: String? = nil, maxImportSize: Int = 256 << 20,
+        ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
         _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
@@ -51,8 +51,10 @@ struct ServiceHarness: Sendable {
             _ = try await store.importEmployees(organisationID: acme.id, csv: Array(workforce.utf8), mode: .upsert, actor: Actor("setup"))
             _ = try await store.importEmployees(
                 organisationID: globex.id, csv: Array("external_id,country\ng-1,US\n".utf8), mode: .upsert, actor: Actor("setup"))
-            let configuration = APIConfiguration(
+            var configuration = APIConfiguration(
                 jwtSecret: secret, jwksFile: jwksFile, maxImportSize: maxImportSize, ratePerMinute: ratePerMinute)
+            configuration.jwtIssuer = issuer
+            configuration.jwtAudience = audience
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
