@@ -271,6 +271,8 @@ struct RankingContext {
     }
 
     /// Inside one country, by `column` (`site` or `org_unit`), from the signature rows as of `asOf`.
+    /// For a past `asOf` this uses each signature's latest state (a signature withdrawn and given
+    /// again since counts from its latest signing): exact for now, close for the past.
     func groupFigures(_ connection: PostgresConnection, country: String, column: String) throws -> [GroupFigures] {
         precondition(column == "site" || column == "org_unit", "only trusted column names")
         var groups: [String: GroupFigures] = [:]
@@ -306,6 +308,7 @@ struct RankingContext {
         return try connection.query("""
             SELECT country, date_trunc('week', day)::date::timestamp AT TIME ZONE 'UTC' AS week, sum(delta)::bigint
             FROM signature_daily WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
+              AND day <= (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date
             GROUP BY 1, 2 ORDER BY 2, 1
             """).rows.map { row in
             let (country, week, change) = try row.decode((String, Date, Int).self)
