@@ -8,7 +8,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A notification sent with `NOTIFY` or `pg_notify`.
+/// A notification sent with `NOTIFY` or `pg_notify`. After the listening connection was lost and
+/// made again, every subscriber receives one with an empty payload and `senderPID` 0: notifications
+/// may have been missed meanwhile, so refresh what they stand for.
 public struct PostgresNotification: Sendable, Hashable {
     public var channel: String
     public var payload: String
@@ -34,7 +36,7 @@ final class NotificationHub: Sendable {
         var subscribers: [UInt64: Subscriber] = [:]
         var nextID: UInt64 = 0
         /// Callers waiting for their channel's LISTEN to have run.
-        var pendingListens: [(channel: String, continuation: CheckedContinuation<Void, any Error>)] = []
+        var pendingListens: [(id: UInt64, channel: String, continuation: CheckedContinuation<Void, any Error>)] = []
         var started = false
         var closed = false
     }
@@ -66,21 +68,48 @@ final class NotificationHub: Sendable {
             self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
             self?.interrupt?.signal()
         }
-        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
-            let (closed, start) = state.withLock { state -> (Bool, Bool) in
-                if state.closed { return (true, false) }
-                state.pendingListens.append((channel, ready))
-                defer { state.started = true }
-                return (false, !state.started)
+        // Wait for the LISTEN, but not forever: the database may be down, or the caller gone.
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(for: Self.listenTimeout)
+            if !Task.isCancelled {
+                self?.abandon(id, PostgresError(kind: .connection, message: "could not LISTEN within \(Self.listenTimeout): the database is unavailable"))
             }
-            if closed {
-                ready.resume(throwing: PostgresError(kind: .pool, message: "the connection pool is closed"))
-                return
+        }
+        defer { timeout.cancel() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
+                let (closed, start) = state.withLock { state -> (Bool, Bool) in
+                    if state.closed { return (true, false) }
+                    state.pendingListens.append((id, channel, ready))
+                    defer { state.started = true }
+                    return (false, !state.started)
+                }
+                if closed {
+                    ready.resume(throwing: PostgresError(kind: .pool, message: "the connection pool is closed"))
+                    return
+                }
+                if start { thread.submit { self.listenLoop(interrupt) } }
+                interrupt.signal()
             }
-            if start { thread.submit { self.listenLoop(interrupt) } }
-            interrupt.signal()
+        } onCancel: { [weak self] in
+            self?.abandon(id, CancellationError())
         }
         return stream
+    }
+
+    /// How long `subscribe` waits for its LISTEN.
+    static let listenTimeout: Duration = .seconds(10)
+
+    /// Gives up a subscription still waiting for its LISTEN.
+    private func abandon(_ id: UInt64, _ error: any Error) {
+        let (waiter, subscriber) = state.withLock { state in
+            let index = state.pendingListens.firstIndex { $0.id == id }
+            let waiter = index.map { state.pendingListens.remove(at: $0) }
+            return (waiter, waiter == nil ? nil : state.subscribers.removeValue(forKey: id))
+        }
+        guard let waiter else { return }
+        subscriber?.continuation.finish()
+        waiter.continuation.resume(throwing: error)
     }
 
     func close() async {
@@ -100,6 +129,8 @@ final class NotificationHub: Sendable {
         var connection: PostgresConnection?
         var listening: Set<String> = []
         var backoff: Duration = .milliseconds(50)
+        var connectedBefore = false
+        var announceReconnect = false
         while !state.withLock({ $0.closed }) {
             do {
                 if connection == nil || connection?.isBroken == true {
@@ -107,9 +138,18 @@ final class NotificationHub: Sendable {
                     listening = []
                     connection = try PostgresConnection(configuration: configuration, interrupt: interrupt)
                     backoff = .milliseconds(50)
+                    announceReconnect = connectedBefore
+                    connectedBefore = true
                 }
                 guard let live = connection else { continue }
                 try reconcile(live, listening: &listening)
+                if announceReconnect {
+                    announceReconnect = false
+                    let subscribers = state.withLock { Array($0.subscribers.values) }
+                    for subscriber in subscribers {
+                        subscriber.continuation.yield(PostgresNotification(channel: subscriber.channel, payload: "", senderPID: 0))
+                    }
+                }
                 deliver(live)
                 switch live.wait(forWriting: false, deadline: .now + .seconds(30)) {
                 case .ready:

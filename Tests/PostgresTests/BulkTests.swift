@@ -1,4 +1,6 @@
+import EmbeddedPostgres
 import Foundation
+import Logging
 import MobiliseTesting
 import Postgres
 import Testing
@@ -129,5 +131,36 @@ import Testing
             var iterator = other.makeAsyncIterator()
             #expect(await iterator.next()?.payload == "x")
         }
+    }
+}
+
+@Suite struct NotificationRecoveryTests {
+    @Test func listenersHearOfAReconnectAndSubscribingFailsWhileTheServerIsDown() async throws {
+        let directory = "/tmp/mobilise-listen-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let server = EmbeddedPostgres(configuration: .init(dataDirectory: directory, durable: false, ephemeral: true), logger: Logger(label: "test"))
+        try await server.start()
+        let pool = PostgresPool(configuration: .init(connection: try PostgresConfiguration(server.connectionString()), maxConnections: 2),
+                                logger: Logger(label: "test"))
+        do {
+            var iterator = try await pool.notifications(channel: "signatures").makeAsyncIterator()
+            try await server.stop(mode: .fast)
+            try await server.start()
+            // The listener reconnects by itself and says so with an empty notification…
+            let reconnected = await iterator.next()
+            #expect(reconnected?.payload == "" && reconnected?.senderPID == 0)
+            // …and notifications flow again.
+            try await pool.execute("SELECT pg_notify('signatures', 'after')")
+            #expect(await iterator.next()?.payload == "after")
+
+            try await server.stop(mode: .immediate)
+            let error = await #expect(throws: PostgresError.self) { _ = try await pool.notifications(channel: "other") }
+            #expect(error?.kind == .connection)
+        } catch {
+            await pool.close()
+            try? await server.stop()
+            throw error
+        }
+        await pool.close()
+        try? await server.stop()
     }
 }
