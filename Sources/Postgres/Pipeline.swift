@@ -18,6 +18,10 @@ extension PostgresConnection {
     /// for (index, result) in results.enumerated() { if case .failure(let error) = result { … } }
     /// ```
     ///
+    /// Cancelling the task (or a timeout) cancels the statement running at that moment; in
+    /// `.independent` mode the statements after it still run and commit (each is its own
+    /// transaction), and the call then throws. Use `.transaction` when the batch must be all or nothing.
+    ///
     /// See <https://www.postgresql.org/docs/current/libpq-pipeline-mode.html>.
     public func pipeline(
         _ queries: [PostgresQuery], mode: PipelineMode = .independent, timeout: Duration? = nil
