@@ -53,6 +53,9 @@ extension APIError {
         case let error as PostgresError where error.kind == .timeout:
             return APIError(.serviceUnavailable, code: "database_timeout", "the database did not answer in time; try again shortly",
                             headers: [.retryAfter: "2"])
+        case let error as PostgresError where error.code?.errorClass == "22":
+            // A data exception: a value PostgreSQL cannot hold (a NUL character, a date outside its range…).
+            return APIError(.badRequest, code: "invalid_value", "a value in the request cannot be stored: \(error.description)")
         case let error as DecodingError:
             return APIError(.badRequest, code: "malformed_body", describe(error))
         case let error as HTTPError:

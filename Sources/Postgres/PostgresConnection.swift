@@ -387,7 +387,8 @@ func withParameters<R>(
             continue
         }
         if !bind.isBinary, bytes.contains(0) {
-            throw PostgresError(kind: .client, message: "parameter $\(index + 1) is text containing a NUL (0x00) character, which PostgreSQL text cannot store; send binary data as Data")
+            throw PostgresError(kind: .client, code: .characterNotInRepertoire,
+                                message: "parameter $\(index + 1) is text containing a NUL (0x00) character, which PostgreSQL text cannot store; send binary data as Data")
         }
         offsets.append(storage.count)
         storage += bytes

@@ -36,6 +36,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let duplicateDatabase = SQLState("42P04")
     public static let syntaxError = SQLState("42601")
     public static let invalidTextRepresentation = SQLState("22P02")
+    public static let characterNotInRepertoire = SQLState("22021")
     public static let stringDataRightTruncation = SQLState("22001")
     public static let numericValueOutOfRange = SQLState("22003")
     public static let raiseException = SQLState("P0001")

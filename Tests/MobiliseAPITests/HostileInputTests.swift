@@ -228,8 +228,8 @@ struct JSONFuzzer {
                 "2015-10-31T00:00:00Z", "2015-10-31T00:00:00+05:30", "2015-10-31T00:00:00.123456Z", "2015-13-45T99:99:99Z",
                 "1e308", "now", "IN", "in", "ZZ", "I", "INDIA", "eyJhbGciOiJub25lIn0", "MjAyNi0wMS0wMQ", "not-a-cursor", "::", "%", "%zz",
             ] + Hostile.strings
-            // NUL characters and timestamps outside PostgreSQL's range are known to answer 500: they
-            // are checked one by one in `valuesPostgreSQLCannotHoldAreRefused`, not drawn here.
+            // NUL characters and timestamps outside PostgreSQL's range are checked one by one in
+            // `valuesPostgreSQLCannotHoldAreRefused`, not drawn here.
             func value() -> String {
                 switch random.int(0...5) {
                 case 0: return String((0..<random.int(0...64)).map { _ in Character(Unicode.Scalar(UInt8(random.int(1...127)))) })
@@ -468,9 +468,6 @@ struct JSONFuzzer {
             let eventID = try #require(events.value?["id"]?.string)
             let post = try await service.call(.post, "/v1/campaigns/\(slug)/posts", token: employee, json: #"{"body": "A story"}"#)
             let postID = try #require(post.value?["id"]?.string)
-            /// Known bug: `PostgresConnection` refuses a text parameter holding NUL with a
-            /// `PostgresError(kind: .client)`, which `APIError.from` does not map: 500 internal_error.
-            let knownBug = "a NUL in a text parameter reaches PostgresConnection, whose .client PostgresError APIError.from maps to 500"
             for (index, text) in Hostile.unstorable.enumerated() {
                 let literal = Hostile.literal(text)
                 let encoded = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -505,9 +502,7 @@ struct JSONFuzzer {
                 for (what, method, path, body) in answeredWith500 {
                     let before = try await tableFingerprint(service.store.pool)
                     let reply = try await service.call(method, path, token: hr, raw: body.map { Array($0.utf8) }, contentType: "application/json")
-                    withKnownIssue(Comment(rawValue: knownBug)) {
-                        #expect((400..<500).contains(reply.status.code), "\(what) NUL #\(index): \(reply.status) \(reply.text)")
-                    }
+                    #expect((400..<500).contains(reply.status.code), "\(what) NUL #\(index): \(reply.status) \(reply.text)")
                     // Whatever the status, nothing is stored (in particular not cut at the NUL).
                     #expect(try await tableFingerprint(service.store.pool) == before, "\(what) NUL #\(index) changed a table")
                     #expect(reply.value?["error"]?["code"]?.string != nil, "\(what) NUL #\(index): no JSON error body")
@@ -525,36 +520,25 @@ extension HostileInputTests {
             let slug = try await service.launchedCampaign()
             let hr = try await service.token("hr-1", [.hrAdmin])
             let leader = try await service.token("lead-1", [.leader])
-            // Known bug: ISO8601DateFormatter accepts years PostgreSQL's timestamptz refuses (year 0,
-            // before 4713 BC); PostgreSQL's 22007/22009 errors are not mapped, so the answer is 500.
-            let timestampBug = "as_of before PostgreSQL's range (year 0, -271821) is parsed, then refused by PostgreSQL: 500 instead of 400"
-            let timestamps: [(String, known: Bool)] = [
-                ("0001-01-01T00:00:00Z", false), ("9999-12-31T23:59:59Z", false), ("275760-09-13T00:00:00Z", false),
-                ("2015-10-31T00:00:00+23:59", false), ("0000-01-01T00:00:00Z", true), ("-271821-04-20T00:00:00Z", true),
+            // ISO8601DateFormatter accepts years PostgreSQL's timestamptz refuses (year 0, before
+            // 4713 BC): PostgreSQL's data exceptions must answer 400, not 500.
+            let timestamps = [
+                "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "275760-09-13T00:00:00Z", "2015-10-31T00:00:00+23:59",
+                "0000-01-01T00:00:00Z", "-271821-04-20T00:00:00Z",
             ]
-            for (value, known) in timestamps {
+            for value in timestamps {
                 let encoded = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
                 for path in ["/v1/campaigns/\(slug)/rankings?as_of=\(encoded)", "/v1/campaigns/\(slug)/countries/IN?as_of=\(encoded)"] {
                     let reply = try await service.call(.get, path, token: leader)
-                    if known {
-                        withKnownIssue(Comment(rawValue: timestampBug)) {
-                            #expect((200..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
-                        }
-                    } else {
-                        #expect((200..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
-                    }
+                    #expect((200..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
                     #expect(reply.value?["error"]?["code"]?.string != nil || reply.status == .ok, "\(path): \(reply.text)")
                 }
             }
-            // Known bug: the Postgres client refuses a NUL in a text parameter with PostgresError(kind: .client),
-            // which APIError.from does not map: 500 internal_error.
-            let nulBug = "a NUL in a query parameter reaches PostgresConnection, whose .client PostgresError APIError.from maps to 500"
+            // The Postgres client refuses a NUL in a text parameter before sending it: 400.
             for value in ["%00", "IN%00", "end%00"] {
                 for path in ["/v1/employees?country=\(value)", "/v1/employees?cursor=\(value)"] {
                     let reply = try await service.call(.get, path, token: hr)
-                    withKnownIssue(Comment(rawValue: nulBug)) {
-                        #expect((400..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
-                    }
+                    #expect((400..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
                 }
             }
         }

@@ -16,11 +16,6 @@ import Testing
         }
     }
 
-    /// Known bug: openapi.yaml declares the 200 body of this operation as `application/geo+json`
-    /// with schema `type: string`, but the file is a GeoJSON object, so every response is flagged
-    /// (ST108 response violates schema).
-    static let geoJSONOperation = "GET /dashboard/assets/world-countries.geojson"
-    static let geoJSONBug = "openapi.yaml: GET /dashboard/assets/world-countries.geojson is application/geo+json with schema type string; the body is a JSON object"
 
     @Test(.enabled(if: pythonAvailable, "needs python3 (schemathesis is installed from PyPI)"), .timeLimit(.minutes(5)))
     func theLiveServiceAnswersWithoutServerErrorsAndAsItsSchemaSays() async throws {
@@ -37,12 +32,8 @@ import Testing
                 guard words.count == 4, words[0].allSatisfy({ $0 == "_" }), words[3].allSatisfy({ $0 == "_" }) else { return nil }
                 return "\(words[1]) \(words[2])"
             }
-            let known: Set = [Self.geoJSONOperation]
-            #expect(Set(failing).subtracting(known).isEmpty, "\(report)")
-            #expect(output.status == 0 || output.status == 1, "\(report)")
-            withKnownIssue(Comment(rawValue: Self.geoJSONBug)) {
-                #expect(output.status == 0, "\(report)")
-            }
+            #expect(failing.isEmpty, "\(report)")
+                            #expect(output.status == 0, "\(report)")
 
         }
     }
