@@ -13,7 +13,7 @@ SELECT alpha2, row_number() OVER (ORDER BY alpha2) - 1 AS n FROM countries ORDER
 INSERT INTO employees (organisation_id, external_id, country, site, org_unit, gender)
 SELECT :'org_id', 'B' || lpad(g::text, 7, '0'), cc.alpha2, cc.alpha2 || '-site-' || (g % 3), '/ops/' || lower(cc.alpha2),
        (ARRAY['male', 'female', 'non_binary', 'undisclosed'])[1 + g % 4]
-FROM generate_series(1, greatest(0, 1000000 - :have)) g JOIN cc ON cc.n = (g * 7919) % 150;
+FROM generate_series(1, greatest(0, 1000000 - :have)) g JOIN cc ON cc.n = (g::bigint * 7919) % 150;
 
 INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, signed_at)
 SELECT organisation_id, :'camp_id', id, country, site, org_unit, 'web', now() - random() * interval '20 hours'
