@@ -51,22 +51,24 @@ struct DatabaseOptions: ParsableArguments {
         await admin.close()
     }
 
+    /// The connection string of the configured database. With the embedded server, starts it when it
+    /// is not running (returning it then, so the caller can stop it) and creates Mobilise's database.
+    func database(logger: Logger) async throws -> (connectionString: String, startedServer: EmbeddedPostgres?) {
+        if let url = externalURL { return (url, nil) }
+        let server = embeddedServer(logger: logger)
+        var started: EmbeddedPostgres?
+        if case .running = try await server.status() {} else {
+            try await server.start()
+            started = server
+        }
+        try await Self.createDatabaseIfMissing(Self.embeddedDatabase, on: server, logger: logger)
+        return (server.connectionString(database: Self.embeddedDatabase), started)
+    }
+
     /// Runs `body` with a pool on the configured database. With the embedded server, starts it
     /// when it is not running, and stops it afterwards if this call started it.
     func withPool<T: Sendable>(logger: Logger, _ body: (PostgresPool) async throws -> T) async throws -> T {
-        let connectionString: String
-        var startedServer: EmbeddedPostgres?
-        if let url = externalURL {
-            connectionString = url
-        } else {
-            let server = embeddedServer(logger: logger)
-            if case .running = try await server.status() {} else {
-                try await server.start()
-                startedServer = server
-            }
-            try await Self.createDatabaseIfMissing(Self.embeddedDatabase, on: server, logger: logger)
-            connectionString = server.connectionString(database: Self.embeddedDatabase)
-        }
+        let (connectionString, startedServer) = try await database(logger: logger)
         let pool = PostgresPool(
             configuration: .init(connection: try PostgresConfiguration(connectionString, applicationName: "mobilise"), maxConnections: 2),
             logger: logger)

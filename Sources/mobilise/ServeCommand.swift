@@ -42,22 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16
 
-        var startedServer: EmbeddedPostgres?
-        let connectionString: String
-        if let url = database.externalURL {
-            connectionString = url
-        } else {
-            let server = database.embeddedServer(logger: logger)
-            if case .running = try await server.status() {} else {
-                try await server.start()
-                startedServer = server
-            }
-            try await DatabaseOptions.createDatabaseIfMissing(DatabaseOptions.embeddedDatabase, on: server, logger: logger)
-            connectionString = server.connectionString(database: DatabaseOptions.embeddedDatabase)
-            if configuration.jwtSecret == nil && configuration.jwksFile == nil {
-                configuration.jwtSecret = try database.developmentSecret()
-                logger.warning("MOBILISE_JWT_SECRET is not set: using a development secret kept in the data directory")
-            }
+        let (connectionString, startedServer) = try await database.database(logger: logger)
+        // Development only: the embedded database without a configured key gets a secret kept beside it.
+        if database.externalURL == nil, configuration.jwtSecret == nil, configuration.jwksFile == nil {
+            configuration.jwtSecret = try database.developmentSecret()
+            logger.warning("MOBILISE_JWT_SECRET is not set: using a development secret kept in the data directory")
         }
         guard configuration.jwtSecret != nil || configuration.jwksFile != nil else {
             throw ValidationError("set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256 keys) so tokens can be verified")
