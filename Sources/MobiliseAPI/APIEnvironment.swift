@@ -36,11 +36,14 @@ struct APIEnvironment: Sendable {
     func activeEmployee(_ caller: Identity) async throws -> Employee {
         try caller.require(.employee)
         guard let employee = try await store.employee(organisationID: caller.organisation.id, externalID: caller.subject) else {
-            throw APIError(.forbidden, code: "not_an_employee", "your token's subject is not an employee of this organisation")
+            throw Self.notAnEmployee
         }
         guard employee.active else {
             throw APIError(.forbidden, code: "employee_inactive", "your employee record is not active")
         }
         return employee
     }
+
+    /// A token whose subject is not an employee of its organisation, on an employee action.
+    static let notAnEmployee = APIError(.forbidden, code: "not_an_employee", "your token's subject is not an employee of this organisation")
 }

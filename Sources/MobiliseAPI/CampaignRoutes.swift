@@ -84,17 +84,24 @@ struct CampaignRoutes {
 
     /// 201 the first time (or when signing again after a withdrawal), 200 with the same signature after.
     @Sendable func sign(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        // The hot path: no look-up of its own. The employee, the campaign and every rule are checked
+        // inside the signing batch (see MobiliseStore.sign), and refusals mapped as elsewhere.
         let caller = try context.caller()
-        _ = try await environment.activeEmployee(caller)
+        try caller.require(.employee)
         try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096)
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {
             throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
         }
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
-        let result = try await store.sign(
-            organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject, channel: channel)
+        let result: SigningResult
+        do {
+            result = try await store.sign(
+                organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject, channel: channel,
+                hidingDrafts: !caller.has(.leader))
+        } catch let error as MobiliseError where error.code == "employee_not_found" {
+            throw APIEnvironment.notAnEmployee
+        }
         if result.created { environment.metrics.signaturesRecorded.increment() }
         return try jsonResponse(SignatureResponse(result.signature), status: result.created ? .created : .ok)
     }

@@ -42,14 +42,16 @@ public struct BulkSigningReport: Sendable, Equatable {
 }
 
 extension MobiliseStore {
-    /// Signs for many employees at once (a paper drive typed in, the demo organisation), running
-    /// `batchSize` signings per transaction instead of one.
+    /// Signs for many employees at once (a paper drive typed in, the demo organisation), writing
+    /// `batchSize` signings per transaction the way concurrent signers are written
+    /// (``signBatch(_:pool:campaigns:)``).
     ///
-    /// Each signing goes through exactly the rules and counting of
-    /// ``sign(organisationID:campaign:employee:channel:eventID:at:)``, so the counts stay exact
+    /// Each signing follows exactly the rules and counting of
+    /// ``sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``, so the counts stay exact
     /// (``verifyCounts(organisationID:campaign:)`` finds nothing). A refused signing (inactive
     /// employee, outside the audience, …) is reported with its index and does not stop the others.
-    /// A database error rolls back the batch it happened in and is thrown; earlier batches stay.
+    /// A database error that is not about one row (the server went away) is thrown after the batch
+    /// it happened in; earlier batches stay.
     ///
     /// ```swift
     /// let report = try await store.signInBulk(organisationID: org.id, campaign: "heforshe",
@@ -67,41 +69,21 @@ extension MobiliseStore {
         while start < signings.count {
             try Task.checkCancellation()
             let end = min(start + size, signings.count)
-            let batch = Array(signings[start..<end])
-            let offset = start
-            // Retried as a whole on a deadlock: the body recomputes everything it returns.
-            let outcome = try await pool.withTransaction(attempts: 5) { connection -> BatchOutcome in
-                var outcome = BatchOutcome()
-                for (position, signing) in batch.enumerated() {
-                    do {
-                        let result = try Self.sign(
-                            connection, organisationID: organisationID, campaign: reference, employee: signing.employee,
-                            channel: signing.channel, eventID: signing.eventID, at: signing.at)
-                        if result.created { outcome.created += 1 } else { outcome.alreadyCurrent += 1 }
-                    } catch let error as MobiliseError {
-                        // Refusals are decided before anything is written: the transaction is intact.
-                        outcome.refused.append(BatchRefusal(index: offset + position, error: error))
-                    }
-                }
-                return outcome
+            let requests = signings[start..<end].map { signing in
+                SigningRequest(organisationID: organisationID, campaign: reference, employee: signing.employee, channel: signing.channel,
+                               eventID: signing.eventID, at: signing.at, hideDrafts: false)
             }
-            report.created += outcome.created
-            report.alreadyCurrent += outcome.alreadyCurrent
-            report.refused += outcome.refused.map { (index: $0.index, error: $0.error) }
+            let results = await Self.signBatch(requests, pool: pool, campaigns: signing.campaigns)
+            for (position, result) in results.enumerated() {
+                switch result {
+                case .success(let signed): if signed.created { report.created += 1 } else { report.alreadyCurrent += 1 }
+                case .failure(let refusal as MobiliseError): report.refused.append((index: start + position, error: refusal))
+                case .failure(let error): throw error
+                }
+            }
             start = end
             progress?(end)
         }
         return report
-    }
-
-    private struct BatchRefusal: Sendable {
-        var index: Int
-        var error: MobiliseError
-    }
-
-    private struct BatchOutcome: Sendable {
-        var created = 0
-        var alreadyCurrent = 0
-        var refused: [BatchRefusal] = []
     }
 }

@@ -15,11 +15,14 @@ public struct MobiliseStore: Sendable {
     /// Standbys for the read-heavy ranking traffic (rankings, drill-downs, timelines), if any.
     public let readReplicas: PostgresReadReplicas?
     let logger: Logger
+    /// Where concurrent signings meet to be written together.
+    let signing: SigningQueue
 
-    public init(pool: PostgresPool, readReplicas: PostgresReadReplicas? = nil, logger: Logger) {
+    public init(pool: PostgresPool, readReplicas: PostgresReadReplicas? = nil, groupCommit: GroupCommit = GroupCommit(), logger: Logger) {
         self.pool = pool
         self.readReplicas = readReplicas
         self.logger = logger
+        signing = SigningQueue(pool: pool, settings: groupCommit)
     }
 
     /// A read-only snapshot transaction, on a standby when there is a healthy one. "Not found" from a

@@ -22,17 +22,23 @@ extension MobiliseStore {
     /// site and org unit of now. Refusals, each with its own code: unknown or inactive employee,
     /// campaign not active or outside its dates, employee outside the audience, event of another campaign.
     ///
-    /// - Parameter at: when the signature was given; defaults to now (set for paper signatures and demo data).
+    /// Concurrent calls are written together (group commit, see ``SigningQueue``): each returns once
+    /// the transaction holding its signature has committed.
+    ///
+    /// - Parameters:
+    ///   - at: when the signature was given; defaults to now (set for paper signatures and demo data).
+    ///   - hidingDrafts: answer "campaign not found" for a draft, as to an employee, who never sees drafts.
     public func sign(
         organisationID: UUID, campaign reference: String, employee externalID: String, channel: SignatureChannel = .web,
-        eventID: UUID? = nil, at: Date? = nil
+        eventID: UUID? = nil, at: Date? = nil, hidingDrafts: Bool = false
     ) async throws -> SigningResult {
-        // Retried on a deadlock (with a bulk signing touching the same rows): the body is idempotent.
-        try await pool.withTransaction(attempts: 3) { connection in
-            try Self.sign(connection, organisationID: organisationID, campaign: reference, employee: externalID,
-                          channel: channel, eventID: eventID, at: at)
-        }
+        try await signing.sign(SigningRequest(
+            organisationID: organisationID, campaign: reference, employee: externalID, channel: channel, eventID: eventID, at: at,
+            hideDrafts: hidingDrafts))
     }
+
+    /// How signing calls have been batched so far (for metrics and tests).
+    public var groupCommitStatistics: GroupCommitStatistics { signing.statistics }
 
     /// Withdraws an employee's signature. The row stays, with `withdrawnAt`, so history is exact.
     /// Returns nil when the employee never signed; withdrawing twice returns the withdrawn signature.
@@ -44,7 +50,9 @@ extension MobiliseStore {
             }
             let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
             let withdrawn = try connection.query("""
-                UPDATE signatures SET withdrawn_at = coalesce(\(at), now())
+                -- now() is this transaction's start: a signing that committed while it waited for the row can be
+                -- later, and a withdrawal never precedes its signature.
+                UPDATE signatures SET withdrawn_at = coalesce(\(at), greatest(now(), signed_at))
                 WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND employee_id = \(employee.id)
                   AND withdrawn_at IS NULL
                 RETURNING \(unsafeSQL: Self.signatureColumns)
@@ -71,32 +79,23 @@ extension MobiliseStore {
 
     // MARK: - Inside a transaction
 
+    /// Signs one request alone, in the caller's transaction (the batch writer's fallback, and bulk rows with
+    /// their own time).
+    static func sign(_ connection: PostgresConnection, _ request: SigningRequest) throws -> SigningResult {
+        try sign(connection, organisationID: request.organisationID, campaign: request.campaign, employee: request.employee,
+                 channel: request.channel, eventID: request.eventID, at: request.at, hideDrafts: request.hideDrafts)
+    }
+
     static func sign(
         _ connection: PostgresConnection, organisationID: UUID, campaign reference: String, employee externalID: String,
-        channel: SignatureChannel, eventID: UUID?, at: Date?
+        channel: SignatureChannel, eventID: UUID?, at: Date?, hideDrafts: Bool = false
     ) throws -> SigningResult {
         let campaign = try campaign(connection, organisationID: organisationID, reference: reference)
         let employee = try signer(connection, organisationID: organisationID, externalID: externalID)
         let now = try at ?? (connection.query("SELECT now()").scalar(Date.self) ?? Date())
-        guard campaign.status == .active else {
-            throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue), not open for signing")
-        }
-        guard now >= campaign.startsAt else {
-            throw MobiliseError(.unprocessable, code: "campaign_not_started", "this campaign opens for signing at \(campaign.startsAt)")
-        }
-        guard now < campaign.endsAt else {
-            throw MobiliseError(.unprocessable, code: "campaign_ended", "this campaign closed for signing at \(campaign.endsAt)")
-        }
-        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-            throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
-        }
-        if channel == .event, eventID == nil {
-            throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
-        }
+        try checkSigning(campaign: campaign, employee: employee, at: now, channel: channel, eventID: eventID, hideDrafts: hideDrafts)
         if let eventID {
-            guard try eventForSigning(connection, organisationID: organisationID, eventID: eventID)?.campaignID == campaign.id else {
-                throw MobiliseError(.unprocessable, code: "unknown_event", "no event \(eventID) in this campaign")
-            }
+            try checkEvent(eventID, of: eventForSigning(connection, organisationID: organisationID, eventID: eventID)?.campaignID, campaign: campaign)
         }
         let recordedChannel = eventID == nil ? channel : .event
         // Insert, or make a withdrawn signature current again; a current one is left alone.
@@ -121,6 +120,38 @@ extension MobiliseStore {
         return SigningResult(signature: existing, created: false)
     }
 
+    /// The signing rules that need no database: the campaign open at `at` (when known), the employee
+    /// in its audience, an event named for the event channel. Drafts answer "not found" with `hideDrafts`.
+    static func checkSigning(campaign: Campaign, employee: Signer, at: Date?, channel: SignatureChannel, eventID: UUID?, hideDrafts: Bool) throws {
+        if hideDrafts, campaign.status == .draft {
+            throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(campaign.slug)' in this organisation")
+        }
+        guard campaign.status == .active else {
+            throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue), not open for signing")
+        }
+        if let at {
+            guard at >= campaign.startsAt else {
+                throw MobiliseError(.unprocessable, code: "campaign_not_started", "this campaign opens for signing at \(campaign.startsAt)")
+            }
+            guard at < campaign.endsAt else {
+                throw MobiliseError(.unprocessable, code: "campaign_ended", "this campaign closed for signing at \(campaign.endsAt)")
+            }
+        }
+        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
+            throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+        }
+        if channel == .event, eventID == nil {
+            throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
+        }
+    }
+
+    /// Refuses an event that is not one of `campaign`'s (`eventCampaign` is the event's campaign, nil when there is no such event).
+    static func checkEvent(_ eventID: UUID, of eventCampaign: UUID?, campaign: Campaign) throws {
+        guard eventCampaign == campaign.id else {
+            throw MobiliseError(.unprocessable, code: "unknown_event", "no event \(eventID) in this campaign")
+        }
+    }
+
     /// Records a change of current signatures: the event, the day's net change and the total, each
     /// on one of 16 slots so that concurrent signers do not wait on one counter row.
     static func count(_ connection: PostgresConnection, organisationID: UUID, campaignID: UUID, signatureID: UUID, country: String, at: Date, delta: Int) throws {
@@ -142,26 +173,56 @@ extension MobiliseStore {
         try connection.execute("SELECT pg_notify(\(signatureChannel), \(campaignID.uuidString.lowercased()))")
     }
 
+    /// Who signs: an employee's id and what the signature records of them.
     struct Signer: Decodable {
+        var organisation_id: UUID
+        var external_id: String
         var id: UUID
         var country: String
         var site: String?
-        var orgUnit: String?
+        var org_unit: String?
         var gender: Gender
         var active: Bool
+
+        var orgUnit: String? { org_unit }
+
+        /// The signer, or the refusal: no such employee, or not active.
+        static func checked(_ signer: Signer?, externalID: String) throws -> Signer {
+            guard let signer else {
+                throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+            }
+            guard signer.active else {
+                throw MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
+            }
+            return signer
+        }
     }
 
+    struct SignerReference: Hashable {
+        var organisationID: UUID
+        var externalID: String
+    }
+
+    struct SignatureKey: Hashable {
+        var campaignID: UUID
+        var employeeID: UUID
+    }
+
+    /// The employee with this HR id, when active (refusals as in ``Signer/checked(_:externalID:)``).
     static func signer(_ connection: PostgresConnection, organisationID: UUID, externalID: String) throws -> Signer {
-        guard let employee = try connection.query("""
-            SELECT id, country, site, org_unit, gender, active FROM employees
-            WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
-            """).decode(Signer.self).first else {
-            throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
-        }
-        guard employee.active else {
-            throw MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
-        }
-        return employee
+        try Signer.checked(signers(connection, [(organisationID, externalID)])[SignerReference(organisationID: organisationID, externalID: externalID)],
+                           externalID: externalID)
+    }
+
+    /// The employees with these HR ids, in one statement.
+    static func signers(_ connection: PostgresConnection, _ references: [(organisationID: UUID, externalID: String)]) throws -> [SignerReference: Signer] {
+        let signers = try connection.query("""
+            SELECT e.organisation_id, e.external_id, e.id, e.country, e.site, e.org_unit, e.gender, e.active
+            FROM unnest(\(references.map(\.organisationID)), \(references.map(\.externalID))) AS k (organisation_id, external_id)
+            JOIN employees e ON e.organisation_id = k.organisation_id AND e.external_id = k.external_id
+            """).decode(Signer.self)
+        return Dictionary(signers.map { (SignerReference(organisationID: $0.organisation_id, externalID: $0.external_id), $0) },
+                          uniquingKeysWith: { first, _ in first })
     }
 
     static let signatureColumns = "id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at"

@@ -14,6 +14,12 @@ extension Int16: PostgresArrayElement { public static var postgresArrayType: Pos
 extension Bool: PostgresArrayElement { public static var postgresArrayType: PostgresType { .boolArray } }
 extension Double: PostgresArrayElement { public static var postgresArrayType: PostgresType { .float8Array } }
 extension UUID: PostgresArrayElement { public static var postgresArrayType: PostgresType { .uuidArray } }
+extension Date: PostgresArrayElement { public static var postgresArrayType: PostgresType { .timestamptzArray } }
+
+/// Arrays with NULL elements: `[String?]` binds as `text[]`, nil as `NULL`.
+extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
+    public static var postgresArrayType: PostgresType { Wrapped.postgresArrayType }
+}
 
 /// One-dimensional arrays, in PostgreSQL's text format: `{"a","b",NULL}`.
 ///
@@ -66,6 +72,7 @@ enum PostgresArrayText {
         case .boolArray: .bool
         case .float8Array: .float8
         case .uuidArray: .uuid
+        case .timestamptzArray: .timestamptz
         default: nil
         }
     }

@@ -31,6 +31,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let date = PostgresType(rawValue: 1082)
     public static let timestamp = PostgresType(rawValue: 1114)
     public static let timestamptz = PostgresType(rawValue: 1184)
+    public static let timestamptzArray = PostgresType(rawValue: 1185)
     public static let numeric = PostgresType(rawValue: 1700)
     public static let uuid = PostgresType(rawValue: 2950)
     public static let uuidArray = PostgresType(rawValue: 2951)
@@ -66,6 +67,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .date: "date"
         case .timestamp: "timestamp"
         case .timestamptz: "timestamptz"
+        case .timestamptzArray: "timestamptz[]"
         case .numeric: "numeric"
         case .uuid: "uuid"
         case .uuidArray: "uuid[]"

@@ -147,15 +147,3 @@ final class Recorder: Sendable {
     func append(_ value: Int) { storage.withLock { $0.append(value) } }
     var values: [Int] { storage.withLock { $0 } }
 }
-
-/// Waits until `condition` holds, checking every 10 ms, for at most 10 seconds.
-func waitUntil(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not reached within 10 seconds")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}

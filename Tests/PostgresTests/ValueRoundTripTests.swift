@@ -89,6 +89,12 @@ struct Settings: Codable, Sendable, Equatable {
             #expect(try await roundTrip([Int](), as: "int8[]", on: pool) == [])
             let withNull = try await pool.query("SELECT ARRAY['a', NULL, 'c']")
             #expect(try withNull.scalar([String?].self) == ["a", nil, "c"])
+            let optionalTexts: [String?] = ["a", nil, "NULL", ""]
+            #expect(try await roundTrip(optionalTexts, as: "text[]", on: pool) == optionalTexts)
+            let instants: [Date?] = [Date(timeIntervalSince1970: 1_433_151_000.25), nil]
+            #expect(try await roundTrip(instants, as: "timestamptz[]", on: pool) == instants)
+            let ids: [UUID?] = [nil, UUID()]
+            #expect(try await roundTrip(ids, as: "uuid[]", on: pool) == ids)
             let countries = ["IN", "BR"]
             let matched = try await pool.query("SELECT count(*) FROM unnest(ARRAY['IN','FR','BR']) c WHERE c = ANY(\(countries))")
             #expect(try matched.scalar(Int.self) == 2)

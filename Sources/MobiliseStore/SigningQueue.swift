@@ -1,0 +1,141 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+import Synchronization
+
+/// Group commit for signing: concurrent ``MobiliseStore/sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``
+/// calls queue here, and up to ``GroupCommit/writers`` writers each take everything waiting (up to
+/// ``GroupCommit/maxBatch``) and write it as one batch (``MobiliseStore/signBatch(_:pool:campaigns:)``).
+///
+/// No request waits for a batch to fill: a writer takes what is queued the moment it is free, so a
+/// lone signer is written at once, and under load the batches grow by themselves while the previous
+/// ones commit. Every caller is answered after its batch's commit, with its own result.
+final class SigningQueue: Sendable {
+    private struct Waiting {
+        var request: SigningRequest
+        var continuation: CheckedContinuation<SigningResult, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var writers = 0
+        var statistics = GroupCommitStatistics()
+    }
+
+    let settings: GroupCommit
+    private let pool: PostgresPool
+    let campaigns = CampaignCache()
+    private let state = Mutex(State())
+
+    init(pool: PostgresPool, settings: GroupCommit) {
+        self.pool = pool
+        self.settings = settings
+    }
+
+    func sign(_ request: SigningRequest) async throws -> SigningResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = state.withLock { state in
+                state.waiting.append(Waiting(request: request, continuation: continuation))
+                state.statistics.submitted += 1
+                guard state.writers < settings.writers else { return false }
+                state.writers += 1
+                return true
+            }
+            if startWriter { Task { await self.write() } }
+        }
+    }
+
+    /// Writes batches until nothing is waiting.
+    private func write() async {
+        while true {
+            let batch = state.withLock { state -> [Waiting] in
+                let batch = Array(state.waiting.prefix(settings.maxBatch))
+                state.waiting.removeFirst(batch.count)
+                if batch.isEmpty {
+                    state.writers -= 1
+                } else {
+                    state.statistics.batches += 1
+                    state.statistics.writing += 1
+                }
+                return batch
+            }
+            if batch.isEmpty { return }
+            let results = await MobiliseStore.signBatch(batch.map(\.request), pool: pool, campaigns: campaigns)
+            state.withLock { $0.statistics.writing -= 1 }
+            for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+        }
+    }
+
+    var statistics: GroupCommitStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.queued = state.waiting.count
+            return statistics
+        }
+    }
+}
+
+/// What group commit has done since the store was made.
+public struct GroupCommitStatistics: Sendable, Equatable {
+    /// Signing calls received.
+    public var submitted = 0
+    /// Batches taken by a writer (each one transaction, unless a row's failure made its rows be signed alone).
+    public var batches = 0
+    /// Calls waiting for a writer now.
+    public var queued = 0
+    /// Batches being written now.
+    public var writing = 0
+}
+
+/// How signing requests are batched.
+public struct GroupCommit: Sendable {
+    /// The most signatures written in one transaction. Default 256.
+    public var maxBatch: Int
+    /// Batches written at the same time (each on its own connection), so that one batch is prepared
+    /// while another waits for its commit to reach the disk. Default 2.
+    public var writers: Int
+
+    public init(maxBatch: Int = 256, writers: Int = 2) {
+        self.maxBatch = max(1, maxBatch)
+        self.writers = max(1, writers)
+    }
+}
+
+/// Active campaigns by organisation and id or slug, for the signing path. A launched campaign's
+/// rules never change (only drafts can be edited) and the batch checks the status again in the
+/// database, so an entry can only be stale about the status, which that check catches; entries are
+/// dropped after a minute anyway.
+final class CampaignCache: Sendable {
+    private struct Key: Hashable {
+        var organisationID: UUID
+        var reference: String
+    }
+
+    private let entries = Mutex<[Key: (campaign: Campaign, stored: ContinuousClock.Instant)]>([:])
+    private static let lifetime = Duration.seconds(60)
+    private static let capacity = 1024
+
+    func campaign(organisationID: UUID, reference: String) -> Campaign? {
+        entries.withLock { entries in
+            guard let entry = entries[Key(organisationID: organisationID, reference: reference)],
+                  ContinuousClock.now - entry.stored < Self.lifetime else { return nil }
+            return entry.campaign
+        }
+    }
+
+    /// Keeps `campaign` when it is active.
+    func store(_ campaign: Campaign, reference: String) {
+        guard campaign.status == .active else { return }
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[Key(organisationID: campaign.organisationID, reference: reference)] = (campaign, .now)
+        }
+    }
+
+    /// Drops every entry of `campaign` (it was found no longer active).
+    func forget(_ campaign: Campaign) {
+        entries.withLock { entries in
+            entries = entries.filter { $0.value.campaign.id != campaign.id }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import MobiliseDomain
+import MobiliseStore
+import MobiliseTesting
+import Postgres
+import Synchronization
+import Testing
+
+/// Group commit: concurrent signings are written together, each answered after its batch commits.
+///
+/// The tests hold the campaign's row with `FOR UPDATE` in a transaction of their own: the writers'
+/// batches then wait on it (they lock the campaign `FOR SHARE`), so everything submitted meanwhile
+/// is queued, deterministically, and written when the row is let go.
+@Suite struct GroupCommitTests {
+    /// Holds `SELECT … FOR UPDATE` on a campaign row until told to commit (optionally closing the campaign first).
+    final class CampaignRowLock: Sendable {
+        enum Release: Int { case hold, commit, closeAndCommit }
+        /// Shared with the transaction's body: how to end it, and whether the row is locked yet.
+        private final class Signals: Sendable {
+            let release = Atomic<Int>(Release.hold.rawValue)
+            let locked = Atomic<Bool>(false)
+        }
+        private let signals = Signals()
+        private let task: Task<Void, any Error>
+
+        init(pool: PostgresPool, campaign: UUID) async throws {
+            let signals = signals
+            task = Task {
+                try await pool.withTransaction { connection in
+                    try connection.execute("SELECT 1 FROM campaigns WHERE id = \(campaign) FOR UPDATE")
+                    signals.locked.store(true, ordering: .sequentiallyConsistent)
+                    // On the connection's own thread: waiting here blocks no Swift task.
+                    while signals.release.load(ordering: .sequentiallyConsistent) == Release.hold.rawValue { usleep(1000) }
+                    if signals.release.load(ordering: .sequentiallyConsistent) == Release.closeAndCommit.rawValue {
+                        try connection.execute("UPDATE campaigns SET status = 'closed' WHERE id = \(campaign)")
+                    }
+                }
+            }
+            try await waitUntil { signals.locked.load(ordering: .sequentiallyConsistent) }
+        }
+
+        func release(_ how: Release) async throws {
+            signals.release.store(how.rawValue, ordering: .sequentiallyConsistent)
+            try await task.value
+        }
+    }
+
+    /// Waits until `submitted` signings were received and every batch being written waits on the
+    /// row lock (the rest are queued), then lets the lock go; lets it go on failure too, so that a
+    /// failing test does not leave the writers blocked.
+    func releaseWhenQueued(_ store: MobiliseStore, submitted: Int, lock: CampaignRowLock, _ how: CampaignRowLock.Release = .commit) async throws {
+        do {
+            try await waitUntil {
+                let statistics = store.groupCommitStatistics
+                guard statistics.submitted >= submitted, statistics.writing > 0 else { return false }
+                let blocked = try await store.pool.query("""
+                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    """).scalar(Int.self) ?? 0
+                return blocked == statistics.writing
+            }
+        } catch {
+            try await lock.release(.commit)
+            throw error
+        }
+        try await lock.release(how)
+    }
+
+    @Test func concurrentSignersAreWrittenInAFewBatchesWithExactCounts() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let org = fixture.organisation.id
+            let people = try await fixture.hire(200, in: "IN") + fixture.hire(100, in: "BR")
+            let campaign = try await fixture.campaign()
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: store.pool, campaign: campaign.id)
+            // Each employee signs twice at once: exactly one of the two creates the signature.
+            let signing = Task {
+                try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                    for person in people + people {
+                        group.addTask { (person, try await fixture.sign(person, campaign).created) }
+                    }
+                    var created: [String: Int] = [:]
+                    for try await (person, wasCreated) in group where wasCreated { created[person, default: 0] += 1 }
+                    return created
+                }
+            }
+            try await releaseWhenQueued(store, submitted: before.submitted + 600, lock: lock)
+            let created = try await signing.value
+
+            #expect(created.count == 300 && created.values.allSatisfy { $0 == 1 })
+            let batches = store.groupCommitStatistics.batches - before.batches
+            // Two batches waited on the lock; the 600 - 2 or more queued meanwhile need at most 3 more (256 each).
+            #expect(batches <= 5, "600 signings took \(batches) batches")
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures WHERE withdrawn_at IS NULL").scalar(Int.self) == 300)
+            #expect(try await store.pool.query("SELECT count(*) FROM signature_events").scalar(Int.self) == 300)
+            let ranking = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin)
+            #expect(ranking.ranking.rows.map { "\($0.key):\($0.signatures)" } == ["IN:200", "BR:100"])
+            #expect(try await store.verifyCounts(organisationID: org, campaign: campaign.slug).isEmpty)
+            // Counts are added once per country and batch, not once per signature.
+            let totalsRows = try await store.pool.query("SELECT count(*) FROM signature_totals").scalar(Int.self) ?? 0
+            #expect(totalsRows <= 2 * batches)
+        }
+    }
+
+    @Test func aRowTheDatabaseRefusesFailsOnlyItsOwnRequest() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(50, in: "FR")
+            let campaign = try await fixture.campaign()
+            // A rule the batch cannot know in advance, for one employee only.
+            try await store.pool.execute("""
+                CREATE FUNCTION refuse_fr_7() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.employee_id = (SELECT id FROM employees WHERE external_id = 'fr-7') THEN
+                        RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """)
+            try await store.pool.execute("""
+                CREATE TRIGGER refuse_fr_7 BEFORE INSERT ON signatures FOR EACH ROW EXECUTE FUNCTION refuse_fr_7()
+                """)
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: store.pool, campaign: campaign.id)
+            let signing = Task {
+                try await withThrowingTaskGroup(of: (String, Result<SigningResult, any Error>).self) { group in
+                    for person in people {
+                        group.addTask { (person, await outcome { try await fixture.sign(person, campaign) }) }
+                    }
+                    return try await group.reduce(into: [String: Result<SigningResult, any Error>]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            try await releaseWhenQueued(store, submitted: before.submitted + 50, lock: lock)
+            let results = try await signing.value
+
+            for person in people where person != "fr-7" {
+                #expect((try? results[person]?.get().created) == true, "\(person) should have signed")
+            }
+            guard case .failure(let error as PostgresError)? = results["fr-7"] else {
+                Issue.record("fr-7 should have failed with the trigger's error, got \(String(describing: results["fr-7"]))")
+                return
+            }
+            #expect(error.code == .checkViolation)
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 49)
+            #expect(try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug).isEmpty)
+        }
+    }
+
+    @Test func aCampaignClosedWhileSigningsWaitTakesNoneOfThem() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(40, in: "US")
+            let campaign = try await fixture.campaign()
+            // Cached as active by a first signature.
+            #expect(try await fixture.sign(people[0], campaign).created)
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: store.pool, campaign: campaign.id)
+            let signing = Task {
+                try await withThrowingTaskGroup(of: Result<SigningResult, any Error>.self) { group in
+                    for person in people.dropFirst() {
+                        group.addTask { await outcome { try await fixture.sign(person, campaign) } }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            try await releaseWhenQueued(store, submitted: before.submitted + 39, lock: lock, .closeAndCommit)
+            let results = try await signing.value
+
+            #expect(results.count == 39)
+            for result in results {
+                guard case .failure(let error as MobiliseError) = result else {
+                    Issue.record("a signing after the close was not refused: \(result)")
+                    continue
+                }
+                #expect(error.code == "campaign_not_active")
+            }
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 1)
+            #expect(try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug).isEmpty)
+        }
+    }
+
+    @Test func refusalsInABatchKeepTheirCodesAndTheRestSign() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let women = try await fixture.hire(3, in: "IN", prefix: "w", gender: .female)
+            let men = try await fixture.hire(3, in: "IN", prefix: "m")
+            let leavers = try await fixture.hire(2, in: "IN", prefix: "gone", active: false)
+            let campaign = try await fixture.campaign(audience: Audience(genders: [.male]))
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: store.pool, campaign: campaign.id)
+            let everyone = women + men + leavers + ["nobody"]
+            let signing = Task {
+                try await withThrowingTaskGroup(of: (String, Result<SigningResult, any Error>).self) { group in
+                    for person in everyone {
+                        group.addTask { (person, await outcome { try await fixture.sign(person, campaign) }) }
+                    }
+                    return try await group.reduce(into: [String: Result<SigningResult, any Error>]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            try await releaseWhenQueued(store, submitted: before.submitted + everyone.count, lock: lock)
+            let results = try await signing.value
+
+            func code(_ person: String) -> String? {
+                guard case .failure(let error as MobiliseError)? = results[person] else { return nil }
+                return error.code
+            }
+            for person in men { #expect((try? results[person]?.get().created) == true) }
+            for person in women { #expect(code(person) == "not_in_audience") }
+            for person in leavers { #expect(code(person) == "employee_inactive") }
+            #expect(code("nobody") == "employee_not_found")
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 3)
+        }
+    }
+}
+
+/// The result of `body`, error included.
+func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
