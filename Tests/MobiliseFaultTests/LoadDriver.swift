@@ -3,6 +3,7 @@ import Logging
 import MobiliseTesting
 import Postgres
 import Synchronization
+import Testing
 
 /// The suites' sizes: short in `swift test`, long with `MOBILISE_LONG_FAULTS=1`.
 enum Scale {
@@ -138,6 +139,8 @@ func withServiceAndCampaign(
     do {
         let campaign = try await SigningCampaign.prepare(pool: pool, port: service.port, employees: employees)
         try await body(service, campaign, url)
+        let unexpected = service.unexpectedErrors.filter { !$0.contains(KnownIssues.withdrawalRaceLog) }
+        #expect(unexpected.isEmpty, "the service logged unexpected errors:\n\(unexpected.prefix(5).joined(separator: "\n"))")
     } catch {
         print("[faults] service log:\n\(service.logTail)")
         await service.stop()

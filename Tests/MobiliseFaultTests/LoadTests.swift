@@ -37,8 +37,11 @@ import Testing
 
             let answers = chaos.all + settle.all
             #expect(answers.allSatisfy { $0.status != nil }, "requests without an answer: \(answers.filter { $0.status == nil }.prefix(3).map { $0.failure ?? "" })")
-            #expect(answers.allSatisfy { [200, 201, 204].contains($0.status) || ($0.status == 404 && $0.operation == .withdraw) },
-                    "unexpected answers: \(answers.filter { ![200, 201, 204, 404].contains($0.status) }.prefix(5).map { "\($0.status ?? 0) \($0.code ?? "")" })")
+            let unexpected = answers.filter {
+                !([200, 201, 204].contains($0.status) || ($0.status == 404 && $0.operation == .withdraw) || KnownIssues.withdrawalRace($0))
+            }
+            #expect(unexpected.isEmpty, "unexpected answers: \(unexpected.prefix(5).map { "\($0.operation) \($0.status ?? 0) \($0.code ?? "")" })")
+            KnownIssues.recordWithdrawalRace(answers)
 
             let rows = try await campaign.rows()
             let byEmployee = Dictionary(grouping: answers, by: \.employee)
@@ -54,7 +57,10 @@ import Testing
                 let current = row?.current ?? false
                 let ok = plus == created && minus == plus - (current ? 1 : 0) && minus <= withdrawn
                 if !ok, mismatches < 5 {
-                    Issue.record("employee \(employee): \(created) answered 201 / \(plus) recorded signings, \(withdrawn) answered 204 / \(minus) recorded withdrawals, current \(current)")
+                    let history = answers.sorted { $0.started < $1.started }.map { "\($0.operation.rawValue) \($0.status ?? 0)" }
+                    let message = "employee \(employee): \(created) answered 201 / \(plus) recorded signings, \(withdrawn) answered 204 / "
+                        + "\(minus) recorded withdrawals, current \(current); answers in order: \(history.joined(separator: ", "))"
+                    Issue.record(Comment(rawValue: message))
                 }
                 if !ok { mismatches += 1 }
                 if let final = finals[employee] {

@@ -96,6 +96,12 @@ final class ServiceProcess: Sendable {
         return (rss, peak)
     }
 
+    /// Lines of the log about errors the service did not expect (answered 500).
+    var unexpectedErrors: [String] {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { $0.contains("unexpected error") }.map(String.init)
+    }
+
     /// The end of the service's log, for failure messages.
     var logTail: String {
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
