@@ -62,10 +62,11 @@ import Testing
             #expect(slowest < .seconds(5), "a request during the outage took \(slowest)")
             #expect(answers.allSatisfy { $0.status != nil }, "the service dropped connections: \(answers.filter { $0.status == nil }.prefix(3).map { $0.failure ?? "" })")
 
+            let summary = try await campaign.check(ledger, port: port, signOnly: true)
             let final = await finalSigningPass(port: port, campaign: campaign, connections: connections)
             let recovered = final.all.allSatisfy { $0.succeeded }
             #expect(recovered, "after recovery: \(final.all.filter { !$0.succeeded }.prefix(3).map { "\($0.status ?? 0) \($0.code ?? "")" })")
-            let summary = try await campaign.check(ledger, port: port, signOnly: true)
+            try await campaign.check(Ledger(ledger.all + final.all), port: port, signOnly: true)
             let signedAtTheEnd = try await campaign.rows().values.filter(\.current).count
             #expect(signedAtTheEnd == employees)
             print("[faults] database restart (\(mode)): \(employees) employees, \(connections) connections; \(summary); "
@@ -113,9 +114,7 @@ import Testing
             await drive(port: service.port, campaign: campaign, connections: requests,
                         jobs: JobList((0..<requests).map { Job(employee: $0, operation: .sign) }), ledger: after)
             #expect(after.all.allSatisfy { $0.status == 201 })
-            let all = Ledger()
-            for answer in answers + after.all { all.record(answer) }
-            let summary = try await campaign.check(all, port: service.port, signOnly: true)
+            let summary = try await campaign.check(Ledger(answers + after.all), port: service.port, signOnly: true)
             print("[faults] stuck statement: \(requests) signings behind a lock, all 503 database_timeout, slowest \(slowest); \(summary)")
         }
     }

@@ -82,7 +82,9 @@ struct Answer: Sendable {
 
 /// Every answer of a run, in the order they came.
 final class Ledger: Sendable {
-    private let answers = Mutex<[Answer]>([])
+    private let answers: Mutex<[Answer]>
+
+    init(_ answers: [Answer] = []) { self.answers = Mutex(answers) }
 
     func record(_ answer: Answer) {
         answers.withLock { $0.append(answer) }

@@ -124,9 +124,7 @@ import Testing
             let memory = service.memory()
             let peakMiB = (memory?.peak ?? 0) / 1024
             #expect(memory != nil && peakMiB < 300, "peak memory \(peakMiB) MiB")
-            let all = Ledger()
-            for answer in stalled.all + answers { all.record(answer) }
-            let summary = try await campaign.check(all, port: service.port, signOnly: true)
+            let summary = try await campaign.check(Ledger(stalled.all + answers), port: service.port, signOnly: true)
             print("[faults] overload: \(crowd) connections against a pool of 2 and \(limit) requests in flight; stalled: \(shed.count) shed in at most "
                 + "\(slowest); free: \(answers.count) requests, \(answers.count { $0.status == 503 }) shed; \(summary); "
                 + "memory \((baseline?.rss ?? 0) / 1024) MiB before, peak \(peakMiB) MiB")

@@ -44,10 +44,11 @@ import Testing
             await load.value
             let service = current
             let unanswered = ledger.count { $0.status == nil }
+            let summary = try await campaign.check(ledger, port: port, signOnly: true)
             let final = await finalSigningPass(port: port, campaign: campaign, connections: connections)
             let recovered = final.all.allSatisfy { $0.succeeded }
             #expect(recovered, "after the kills: \(final.all.filter { !$0.succeeded }.prefix(3).map { "\($0.status ?? 0) \($0.code ?? $0.failure ?? "")" })")
-            let summary = try await campaign.check(ledger, port: port, signOnly: true)
+            try await campaign.check(Ledger(ledger.all + final.all), port: port, signOnly: true)
             let signedAtTheEnd = try await campaign.rows().values.filter(\.current).count
             #expect(signedAtTheEnd == employees)
             await service.stop()
