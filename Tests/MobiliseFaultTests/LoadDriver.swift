@@ -97,7 +97,7 @@ func lockSignatures(_ pool: PostgresPool) async throws -> Task<Void, Never> {
         _ = try? await pool.withConnection { connection in
             try connection.execute("BEGIN")
             try connection.execute("LOCK TABLE signatures IN EXCLUSIVE MODE")
-            try connection.execute("SELECT pg_sleep(600)")
+            try connection.execute("SELECT pg_sleep(300)")
         }
     }
     try await waitUntil("the test holds the lock on signatures") {

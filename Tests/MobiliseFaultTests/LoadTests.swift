@@ -95,6 +95,7 @@ import Testing
             let baseline = service.memory()
             // Stalled: the limit's worth of requests wait for the lock or a connection, the rest are shed.
             let holder = try await lockSignatures(campaign.pool)
+            defer { holder.cancel() }  // also when the test throws: the pool cannot close while the lock's session sleeps
             let stalled = Ledger()
             let crowdTask = Task {
                 await drive(port: service.port, campaign: campaign, connections: crowd,

@@ -63,6 +63,7 @@ import Testing
         let requests = 10
         try await withServiceAndCampaign(employees: requests, environment: ["MOBILISE_DB_POOL": "16"]) { service, campaign, _ in
             let holder = try await lockSignatures(campaign.pool)
+            defer { holder.cancel() }  // also when the test throws: the pool cannot close while the lock's session sleeps
             let ledger = Ledger()
             let load = Task {
                 await drive(port: service.port, campaign: campaign, connections: requests,
