@@ -92,8 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try await MobiliseService.application(
             store: store, configuration: configuration, migrator: migrator, host: host, port: port, logger: logger)
         logger.info("serving", metadata: ["address": "http://\(host):\(port)"])
-        // SIGTERM or SIGINT: stop accepting, let in-flight requests finish (for at most the shutdown
-        // timeout, then cancel them), close the pool, exit 0.
+        // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
+        // Requests still running after the shutdown timeout are cancelled.
         var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = limits.shutdownTimeout
         do {
