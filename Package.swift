@@ -127,6 +127,8 @@ let package = Package(
                 "MobiliseAPI", "MobiliseDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,6 +165,15 @@ let package = Package(
         .testTarget(
             name: "MigrationTests",
             dependencies: ["PostgresMigrations", "MobiliseSchema", "MobiliseTesting"],
+            swiftSettings: swiftSettings
+        ),
+        // Load and fault suites: the `mobilise` binary as a subprocess, real PostgreSQL, real HTTP.
+        .testTarget(
+            name: "MobiliseFaultTests",
+            dependencies: [
+                "mobilise", "MobiliseTesting", "MobiliseAPI", "MobiliseStore", "EmbeddedPostgres", "Postgres",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,10 +27,14 @@ public struct APIConfiguration: Sendable {
     public var ratePerMinute: Int
     /// Imports allowed per organisation per hour (default 20).
     public var importsPerHour: Int
+    /// Requests in progress at most (`MOBILISE_MAX_IN_FLIGHT`, default 256); past it, requests are
+    /// answered 503 `overloaded` with `Retry-After` at once instead of queueing. Health, readiness
+    /// and metrics are not counted.
+    public var maxInFlight: Int
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
-        maxImportSize: Int = 256 << 20, ratePerMinute: Int = 30, importsPerHour: Int = 20
+        maxImportSize: Int = 256 << 20, ratePerMinute: Int = 30, importsPerHour: Int = 20, maxInFlight: Int = 256
     ) {
         self.jwtSecret = jwtSecret
         self.jwksFile = jwksFile
@@ -39,6 +43,7 @@ public struct APIConfiguration: Sendable {
         self.maxImportSize = maxImportSize
         self.ratePerMinute = ratePerMinute
         self.importsPerHour = importsPerHour
+        self.maxInFlight = max(1, maxInFlight)
     }
 
     /// Reads the configuration from environment variables.
@@ -51,6 +56,7 @@ public struct APIConfiguration: Sendable {
         if let size = value("MOBILISE_MAX_BODY").flatMap(Int.init) { configuration.maxBodySize = size }
         if let size = value("MOBILISE_MAX_IMPORT").flatMap(Int.init) { configuration.maxImportSize = size }
         if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }
+        if let limit = value("MOBILISE_MAX_IN_FLIGHT").flatMap(Int.init), limit > 0 { configuration.maxInFlight = limit }
         return configuration
     }
 }

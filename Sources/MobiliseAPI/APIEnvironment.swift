@@ -13,6 +13,8 @@ struct APIEnvironment: Sendable {
     let employeeLimiter: RateLimiter
     /// Workforce imports, per organisation.
     let importLimiter: RateLimiter
+    /// Requests in progress, for load shedding.
+    let inFlight: InFlightLimit
 
     init(store: MobiliseStore, configuration: APIConfiguration, metrics: ServiceMetrics, migrator: Migrator) {
         self.store = store
@@ -21,6 +23,7 @@ struct APIEnvironment: Sendable {
         self.migrator = migrator
         employeeLimiter = RateLimiter(capacity: configuration.ratePerMinute, per: .seconds(60))
         importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
+        inFlight = InFlightLimit(limit: configuration.maxInFlight)
     }
 
     /// A campaign the caller may see: HR and leaders see all, others never see drafts (404, as if absent).

@@ -16,6 +16,7 @@ public enum MobiliseService {
         let router = Router(context: MobiliseRequestContext.self)
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: LoadSheddingMiddleware(inFlight: environment.inFlight, metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)

@@ -8,9 +8,11 @@ import Prometheus
 public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let signaturesRecorded: Counter
+    let requestsShed: Counter
 
     public init() {
         signaturesRecorded = registry.makeCounter(descriptor: Self.name("signatures_recorded", unit: "total", "Signatures made current (new or re-signed)"))
+        requestsShed = registry.makeCounter(descriptor: Self.name("http_requests_shed", unit: "total", "Requests answered 503 overloaded without being run"))
     }
 
     static func name(_ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
@@ -31,7 +33,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now.
-    func exposition(pool: PostgresPool, replicas: PostgresReadReplicas?) -> String {
+    func exposition(pool: PostgresPool, replicas: PostgresReadReplicas?, inFlight: InFlightLimit) -> String {
         for status in replicas?.statuses ?? [] {
             let labels = [("replica", status.name)]
             registry.makeGauge(descriptor: Self.name("db_replica_lag", unit: "seconds", "Seconds a read replica is behind the primary (-1: unknown)"),
@@ -49,6 +51,10 @@ public final class ServiceMetrics: Sendable {
         registry.makeGauge(descriptor: Self.name("db_pool_connections_open", unit: "", "Open database connections")).set(Int64(statistics.open))
         registry.makeGauge(descriptor: Self.name("db_pool_connections_in_use", unit: "", "Database connections in use")).set(Int64(statistics.inUse))
         registry.makeGauge(descriptor: Self.name("db_pool_waiting", unit: "", "Callers waiting for a database connection")).set(Int64(statistics.waiting))
+        registry.makeGauge(descriptor: Self.name("http_requests_in_flight", unit: "", "Requests in progress (health, readiness and metrics not counted)"))
+            .set(Int64(inFlight.current))
+        registry.makeGauge(descriptor: Self.name("http_requests_in_flight_limit", unit: "", "Requests in progress at most; past it, 503 overloaded"))
+            .set(Int64(inFlight.limit))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

@@ -10,7 +10,8 @@ struct OperationsRoutes {
         router.get("healthz") { _, _ in textResponse("{\"status\":\"ok\"}\n", contentType: "application/json") }
         router.get("readyz", use: ready)
         router.get("metrics") { _, _ in
-            textResponse(environment.metrics.exposition(pool: environment.store.pool, replicas: environment.store.readReplicas),
+            textResponse(environment.metrics.exposition(pool: environment.store.pool, replicas: environment.store.readReplicas,
+                                                                inFlight: environment.inFlight),
                          contentType: "text/plain; version=0.0.4")
         }
         router.get("openapi.yaml") { _, _ in

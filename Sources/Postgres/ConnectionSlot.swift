@@ -53,12 +53,16 @@ final class ConnectionSlot: @unchecked Sendable {
 
     /// The connection, replaced when it is broken or found dead. A connection idle for longer than
     /// `idleLimit` is checked with a round trip; any idle connection is checked, at no cost, for input
-    /// the server sent meanwhile (which is how a server restart shows).
+    /// the server sent meanwhile (which is how a server restart shows), and one that got some is
+    /// checked with a round trip too: a server shutting down sends its FATAL message before closing,
+    /// and libpq takes that message as a notice, leaving the connection looking fine until the next
+    /// statement fails.
     private func healthyConnection(_ configuration: PostgresConfiguration, idleLimit: Duration, logger: Logger) throws -> PostgresConnection {
         if interrupt.isCancelled { throw CancellationError() }
         if let connection, !connection.isBroken {
-            var healthy = !connection.hasPendingInput || connection.consumeIdleInput()
-            if healthy, ContinuousClock.now - connection.lastUsed > idleLimit {
+            let heardFromServer = connection.hasPendingInput
+            var healthy = !heardFromServer || connection.consumeIdleInput()
+            if healthy, heardFromServer || ContinuousClock.now - connection.lastUsed > idleLimit {
                 healthy = (try? connection.query("SELECT 1", timeout: .seconds(5))) != nil
             }
             if healthy { return connection }

@@ -107,9 +107,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var isForeignKeyViolation: Bool { code == .foreignKeyViolation }
     /// True for serialization failures and deadlocks: the transaction may succeed when retried.
     public var isTransient: Bool { code == .serializationFailure || code == .deadlockDetected }
-    /// True when the connection is gone (or the server is shutting down): a new connection may work.
+    /// True when the connection is gone (or the server is shutting down or starting up, or reports a
+    /// connection exception, class 08): a new connection may work.
     public var isConnectionFailure: Bool {
         kind == .connection || code == .adminShutdown || code == .crashShutdown || code == .cannotConnectNow
+            || code?.errorClass == "08"
     }
 
     public var description: String {

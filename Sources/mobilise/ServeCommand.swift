@@ -8,6 +8,8 @@ import MobiliseDemo
 import MobiliseSchema
 import MobiliseStore
 import Postgres
+import ServiceLifecycle
+import UnixSignals
 
 /// `mobilise serve`: the HTTP service.
 struct ServeCommand: AsyncParsableCommand {
@@ -41,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16
+        let limits = try ServiceLimits.fromEnvironment()
 
         let (connectionString, startedServer) = try await database.database(logger: logger)
         // Development only: the embedded database without a configured key gets a secret kept beside it.
@@ -53,7 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let pool = PostgresPool(
-            configuration: .init(connection: try PostgresConfiguration(connectionString, applicationName: "mobilise"), maxConnections: poolSize),
+            configuration: .init(
+                connection: try PostgresConfiguration(connectionString, applicationName: "mobilise", statementTimeout: limits.statementTimeout),
+                maxConnections: poolSize, acquireTimeout: limits.acquireTimeout),
             logger: logger)
         let replicaURLs = (Environment.value("DATABASE_REPLICA_URLS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -61,8 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !replicaURLs.isEmpty {
             let replicaPools = try replicaURLs.map { url in
                 PostgresPool(
-                    configuration: .init(connection: try PostgresConfiguration(url, applicationName: "mobilise-reads"), maxConnections: poolSize,
-                                         label: "replica"),
+                    configuration: .init(
+                        connection: try PostgresConfiguration(url, applicationName: "mobilise-reads", statementTimeout: limits.statementTimeout),
+                        maxConnections: poolSize, acquireTimeout: limits.acquireTimeout, label: "replica"),
                     logger: logger)
             }
             readReplicas = PostgresReadReplicas(primary: pool, replicas: replicaPools, logger: logger)
@@ -86,8 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try await MobiliseService.application(
             store: store, configuration: configuration, migrator: migrator, host: host, port: port, logger: logger)
         logger.info("serving", metadata: ["address": "http://\(host):\(port)"])
+        // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
+        // Requests still running after the shutdown timeout are cancelled.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = limits.shutdownTimeout
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
+            logger.info("stopped")
         } catch {
             try? await startedServer?.stop()
             throw error

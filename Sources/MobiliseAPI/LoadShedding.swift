@@ -1,0 +1,56 @@
+import Hummingbird
+import Synchronization
+
+/// How many requests the service works on at once, at most.
+///
+/// A request past the limit is not queued: it is answered at once with 503 and `Retry-After`, so
+/// a crowd far larger than the database pool costs the service a small, fixed amount of memory
+/// per connection rather than a growing queue of requests each holding its body and its task.
+final class InFlightLimit: Sendable {
+    let limit: Int
+    private let count = Atomic<Int>(0)
+
+    init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Requests in progress now.
+    var current: Int { count.load(ordering: .relaxed) }
+
+    /// Takes a place; false when every place is taken (then nothing was taken).
+    func enter() -> Bool {
+        if count.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= limit { return true }
+        count.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        return false
+    }
+
+    func leave() {
+        count.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+    }
+}
+
+/// Sheds load: past ``InFlightLimit/limit`` requests in progress, answers 503 `overloaded` with
+/// `Retry-After: 1` without running the route. Health, readiness and metrics are never shed, so
+/// operators and load balancers still see the service while it is saturated.
+///
+/// A streamed response (the live counter, media) holds its place only until its head is ready.
+struct LoadSheddingMiddleware: RouterMiddleware {
+    typealias Context = MobiliseRequestContext
+    let inFlight: InFlightLimit
+    let metrics: ServiceMetrics
+
+    static let exempt: Set<String> = ["/healthz", "/readyz", "/metrics"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if Self.exempt.contains(request.uri.path) { return try await next(request, context) }
+        guard inFlight.enter() else {
+            metrics.requestsShed.increment()
+            throw APIError(
+                .serviceUnavailable, code: "overloaded",
+                "the service is at capacity (\(inFlight.limit) requests in progress); try again shortly",
+                headers: [.retryAfter: "1"])
+        }
+        defer { inFlight.leave() }
+        return try await next(request, context)
+    }
+}
