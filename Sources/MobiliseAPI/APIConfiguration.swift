@@ -25,7 +25,8 @@ public struct APIConfiguration: Sendable {
     public var maxImportSize: Int
     /// Signing and posting requests allowed per employee per minute (`MOBILISE_RATE_LIMIT`, default 30).
     public var ratePerMinute: Int
-    /// Imports allowed per organisation per hour (default 20).
+    /// Imports allowed per organisation per hour (`MOBILISE_IMPORT_RATE_LIMIT`, default 20); beyond
+    /// it an import gets 429 with `Retry-After`.
     public var importsPerHour: Int
 
     public init(
@@ -51,6 +52,7 @@ public struct APIConfiguration: Sendable {
         if let size = value("MOBILISE_MAX_BODY").flatMap(Int.init) { configuration.maxBodySize = size }
         if let size = value("MOBILISE_MAX_IMPORT").flatMap(Int.init) { configuration.maxImportSize = size }
         if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }
+        if let rate = value("MOBILISE_IMPORT_RATE_LIMIT").flatMap(Int.init) { configuration.importsPerHour = rate }
         return configuration
     }
 }
