@@ -113,6 +113,28 @@ if im:
     L.append("|---:|---:|---:|---:|")
     L.append(f"| {im['rows']:,} | {f(im['import_rows_s'])} rows/s ({im['import_s']:.2f} s, process start included) | "
              f"{f(im['copy_rows_s'])} rows/s ({im['copy_s']:.2f} s) | {im['import_rows_s'] / im['copy_rows_s']:.2f}× |")
+    if im.get("again_s") is not None:
+        L.append("")
+        L.append("The same import again, into the loaded organisation (what a daily HR sync does):")
+        L.append("")
+        L.append("| File | `mobilise import employees` | ÷ copy |")
+        L.append("|---|---:|---:|")
+        L.append(f"| the same file, nothing changed | {f(im['again_rows_s'])} rows/s ({im['again_s']:.2f} s) | {im['again_rows_s'] / im['copy_rows_s']:.2f}× |")
+        L.append(f"| one row in a hundred changed (`{im.get('changed_report', '').strip()}`) | {f(im['changed_rows_s'])} rows/s ({im['changed_s']:.2f} s) | "
+                 f"{im['changed_rows_s'] / im['copy_rows_s']:.2f}× |")
+    L.append("")
+    L.append("The first row is the issue's comparison and stays as it was: a first import (every employee new) against `\\copy` "
+             "of the same file into a plain table with no index, no key and no check. Where the import's time goes "
+             "(profile of 2026-11-23, `perf` on the reader, `EXPLAIN ANALYZE` of the merge; see the commit messages of the "
+             "import branch): reading and checking the file in Swift now costs about 0.25 s of CPU for 200,000 rows "
+             "(it was about 2.2 s: Foundation's `trimmingCharacters`, String-keyed lookups per column and a Set built per "
+             "email check); COPY into the temporary staging table is about as fast as the limit itself; what remains is the "
+             "INSERT into `employees`: a random-UUID primary key, the unique (organisation, external_id) index, the "
+             "per-country partial index, and two foreign-key checks per row (organisation, country) that PostgreSQL 15 "
+             "runs row by row. Measured on one cluster of this shared, heavily loaded machine (so ratios only, and rough), inserting the same 200,000 rows from a "
+             "staging table: plain 7-column table 1×, `employees` columns without indexes or keys about 2×, with its "
+             "indexes about 7×, with its foreign keys as well about 10–18×. An import that must write that table cannot "
+             "reach half of `\\copy` into a bare table; re-imports, which write only what changed, come much closer.")
 else:
     L.append("Not measured.")
 L.append("")
@@ -144,7 +166,9 @@ else:
     L.append(f"| Ranking at 5,000,000 signatures within 2× of 10,000, and < 10 ms | large size not measured; small size p50 {f(s and s['p50_ms'], 2)} ms, p99 {f(s and s['p99_ms'], 2)} ms | — |")
 if im:
     r = im["import_rows_s"] / im["copy_rows_s"]
-    L.append(f"| Import ≥ 50% of `\\copy` | {r * 100:.0f}% | {verdict(r >= 0.5)}{'' if r >= 0.5 else ' (short by %.0f points)' % ((0.5 - r) * 100)} |")
+    again = f"; re-import of the unchanged file {im['again_rows_s'] / im['copy_rows_s'] * 100:.0f}%" if im.get("again_s") else ""
+    L.append(f"| Import ≥ 50% of `\\copy` | first import {r * 100:.0f}%{again} | {verdict(r >= 0.5)}"
+             f"{'' if r >= 0.5 else ' (short by %.0f points: the INSERT into the indexed, foreign-keyed employees table, see section 4)' % ((0.5 - r) * 100)} |")
 if peak:
     mb = int(peak) / 1024
     L.append(f"| Peak server RSS < 150 MB during the signing run | {mb:.1f} MiB | {verdict(mb < 150)} |")

@@ -25,7 +25,8 @@ public struct APIConfiguration: Sendable {
     public var maxImportSize: Int
     /// Signing and posting requests allowed per employee per minute (`MOBILISE_RATE_LIMIT`, default 30).
     public var ratePerMinute: Int
-    /// Imports allowed per organisation per hour (default 20).
+    /// Imports allowed per organisation per hour (`MOBILISE_IMPORT_RATE_LIMIT`, default 20); beyond
+    /// it an import gets 429 with `Retry-After`.
     public var importsPerHour: Int
     /// Requests in progress at most (`MOBILISE_MAX_IN_FLIGHT`, default 256); past it, requests are
     /// answered 503 `overloaded` with `Retry-After` at once instead of queueing. Health, readiness
@@ -57,6 +58,7 @@ public struct APIConfiguration: Sendable {
         if let size = value("MOBILISE_MAX_IMPORT").flatMap(Int.init) { configuration.maxImportSize = size }
         if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }
         if let limit = value("MOBILISE_MAX_IN_FLIGHT").flatMap(Int.init), limit > 0 { configuration.maxInFlight = limit }
+        if let rate = value("MOBILISE_IMPORT_RATE_LIMIT").flatMap(Int.init) { configuration.importsPerHour = rate }
         return configuration
     }
 }

@@ -5,14 +5,17 @@ import Postgres
 // The workforce: importing the HR system's file, and looking employees up.
 //
 // An import runs in two phases.
-// 1. Reading, on the caller's task: the file's chunks go through `WorkforceCSVReader`, and each
-//    good row is appended to a buffer already in COPY's text format (about the size of the good
-//    part of the file; the file itself is never held whole, nor as a String).
+// 1. Reading, on the caller's task: the file's chunks go through `WorkforceCSVReader`, which checks
+//    each record on its bytes (no String per field for plain-ASCII records) and writes each good
+//    row straight into a buffer in COPY's text format (about the size of the good part of the file;
+//    the file itself is never held whole). Unknown country codes are rejected here too, against the
+//    `countries` table read once before the file.
 // 2. Loading, in one transaction on a pooled connection's own thread: the buffer is COPY'd into a
-//    temporary staging table, rows whose country is unknown are rejected (and removed from the
-//    staging table), then one INSERT … ON CONFLICT merges the rest into `employees`, touching only
-//    rows where something changed; a full sync deactivates the leavers; the audit log records it
-//    all. Any failure rolls the whole import back.
+//    temporary staging table, then one statement joins it with the organisation's employees and
+//    writes only what differs: new employees are inserted, changed ones updated, unchanged ones
+//    not touched at all (no new row version, no index entry, no WAL); a full sync deactivates the
+//    leavers; the audit log records it all (`recordWorkforceChange`, the one place where "the
+//    workforce changed" is known). Any failure rolls the whole import back.
 
 extension MobiliseStore {
     /// Imports the workforce file (CSV with a header row, see ``WorkforceCSV``) into an organisation.
@@ -38,15 +41,20 @@ extension MobiliseStore {
         organisationID: UUID, csv: Chunks, mode: ImportMode, actor: Actor,
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ImportReport where Chunks.Element: Sequence<UInt8> {
-        var reader = WorkforceCSVReader()
-        var staging = StagingBuffer()
+        // Read before the file, so that unknown codes are rejected line by line as the file is read
+        // (the foreign key on employees.country stays the guarantee).
+        let countries = try await pool.withConnection { connection in
+            Set(try connection.query("SELECT alpha2 FROM countries").rows.map { try $0.decode(String.self, column: "alpha2") })
+        }
+        var reader = WorkforceCSVReader(knownCountries: countries)
+        var staging = WorkforceStaging()
         for try await chunk in csv {
             try Task.checkCancellation()
-            try reader.feed(chunk) { staging.take($0) }
+            try reader.feed(chunk, into: &staging)
             progress?(reader.recordsRead)
             await Task.yield()
         }
-        try reader.finish { staging.take($0) }
+        try reader.finish(into: &staging)
         progress?(reader.recordsRead)
         let present = Set(reader.header?.positions.keys.map { $0 } ?? [])
         return try await load(
@@ -95,31 +103,24 @@ extension MobiliseStore {
     // MARK: - Loading
 
     /// The temporary table an import loads into: the file's good rows, with their lines.
-    private static let stagingColumns =
-        "line, external_id, email, display_name, country, site, org_unit, gender, manager_external_id, active"
+    private static let stagingColumns = WorkforceStaging.columns.joined(separator: ", ")
 
     /// Loads the staged rows in one transaction, and reports.
     private func load(
-        organisationID: UUID, staging: StagingBuffer, columns: Set<String>, rowsRead: Int, mode: ImportMode, actor: Actor
+        organisationID: UUID, staging: WorkforceStaging, columns: Set<String>, rowsRead: Int, mode: ImportMode, actor: Actor
     ) async throws -> ImportReport {
+        let rejected = staging.rejected
+        let rejectedCount = staging.rejectedCount
         if mode == .fullSync {
-            if staging.rejectedCount > 0 { throw Self.fullSyncRefused(staging.rejected, count: staging.rejectedCount) }
+            if rejectedCount > 0 { throw Self.fullSyncRefused(rejected, count: rejectedCount) }
             if rowsRead == 0 {
                 throw MobiliseError(.unprocessable, code: "full_sync_refused",
                                     "full sync refused: the file has no rows, and syncing it would deactivate every employee")
             }
         }
         let copyData = staging.copyData
-        let fileRejections = staging.rejected
-        let fileRejectedCount = staging.rejectedCount
         let staged = staging.rows
-        // Existing employees get the values of the file's columns only: a file without, say, an
-        // email column leaves emails alone. (New employees get the columns' defaults.)
-        let updatable = Self.updatableColumns.filter(columns.contains)
-        let assignments = updatable.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let current = updatable.map { "e.\($0)" }.joined(separator: ", ")
-        let incoming = updatable.map { "EXCLUDED.\($0)" }.joined(separator: ", ")
-        let updatesActive = columns.contains("active")
+        let merge = Self.mergeStatement(organisationID: organisationID, columns: columns)
         let outcome = try await pool.withTransaction { connection -> LoadOutcome in
             // Serialises imports of one organisation (NO KEY UPDATE does not block inserts that
             // reference the organisation), and gives "today" in its time zone.
@@ -131,6 +132,11 @@ extension MobiliseStore {
                 throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation with id \(organisationID)")
             }
 
+            // Room for the merge's hash join of a big file in memory (200,000 rows spill to disk
+            // at the default 4 MB); for this transaction only.
+            try connection.execute("SET LOCAL work_mem = '64MB'")
+            // Temporary: no WAL, dropped at commit. No index and no ANALYZE: the reader already
+            // rejected repeated ids, and the merge reads the table once.
             try connection.execute("""
                 CREATE TEMP TABLE workforce_staging (
                     line integer NOT NULL, external_id text NOT NULL, email text, display_name text,
@@ -141,53 +147,13 @@ extension MobiliseStore {
             try connection.copyFrom("COPY workforce_staging (\(unsafeSQL: Self.stagingColumns)) FROM STDIN") { writer in
                 var start = 0
                 while start < copyData.count {
-                    let end = min(start + 64 * 1024, copyData.count)
+                    let end = min(start + Self.copySlice, copyData.count)
                     try writer.write(copyData[start..<end])
                     start = end
                 }
             }
 
-            // Unknown countries are rejected line by line, not left to fail the whole merge on the
-            // foreign key.
-            let unknown = try connection.query("""
-                DELETE FROM workforce_staging s
-                WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.alpha2 = s.country)
-                RETURNING s.line, s.country
-                """).rows.map { row in
-                let (line, country) = try row.decode((Int, String).self)
-                return WorkforceRejection(line: line, error: "unknown country code '\(country)' (not an ISO 3166-1 alpha-2 code)")
-            }
-            var rejected = fileRejections + unknown
-            rejected.sort { $0.line < $1.line }
-            let rejectedCount = fileRejectedCount + unknown.count
-            if mode == .fullSync, rejectedCount > 0 { throw Self.fullSyncRefused(rejected, count: rejectedCount) }
-
-            try connection.execute("CREATE UNIQUE INDEX ON workforce_staging (external_id)")
-            try connection.execute("ANALYZE workforce_staging")
-
-            // Only rows where something changed are written; xmax = 0 marks a row this statement
-            // inserted (an updated row carries the updating transaction's id).
-            let merged = try connection.query("""
-                WITH merged AS (
-                    INSERT INTO employees AS e (organisation_id, external_id, email, display_name, country, site,
-                                                org_unit, gender, manager_external_id, active)
-                    SELECT \(organisationID), external_id, email, display_name, country, site,
-                           org_unit, gender, manager_external_id, active
-                    FROM workforce_staging
-                    ON CONFLICT (organisation_id, external_id) DO UPDATE SET
-                        \(unsafeSQL: assignments),
-                        -- Leaving (per the file) starts today; coming back clears the date.
-                        left_on = CASE WHEN NOT \(updatesActive) THEN e.left_on
-                                       WHEN EXCLUDED.active THEN NULL
-                                       WHEN e.active THEN \(today)::date
-                                       ELSE e.left_on END,
-                        updated_at = now()
-                    WHERE ROW(\(unsafeSQL: current)) IS DISTINCT FROM ROW(\(unsafeSQL: incoming))
-                    RETURNING (xmax = 0) AS inserted
-                )
-                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
-                """)[0]
-            let (inserted, updated) = try merged.decode((Int, Int).self)
+            let (inserted, updated) = try connection.query(merge.query(today: today))[0].decode((Int, Int).self)
 
             var deactivated = 0
             if mode == .fullSync {
@@ -198,17 +164,12 @@ extension MobiliseStore {
                     """)
             }
 
-            let unchanged = staged - unknown.count - inserted - updated
-            try Self.audit(
-                connection, organisationID: organisationID, actor: actor, action: "employees.import", subject: nil,
-                details: [
-                    "mode": mode.rawValue, "rows": String(rowsRead), "inserted": String(inserted),
-                    "updated": String(updated), "unchanged": String(unchanged), "deactivated": String(deactivated),
-                    "rejected": String(rejectedCount),
-                ])
-            return LoadOutcome(
-                inserted: inserted, updated: updated, unchanged: unchanged, deactivated: deactivated,
-                rejected: Array(rejected.prefix(ImportReport.maxListedRejections)), rejectedCount: rejectedCount)
+            let outcome = LoadOutcome(
+                inserted: inserted, updated: updated, unchanged: staged - inserted - updated, deactivated: deactivated,
+                rejected: rejected, rejectedCount: rejectedCount)
+            try Self.recordWorkforceChange(
+                connection, organisationID: organisationID, actor: actor, mode: mode, rowsRead: rowsRead, outcome: outcome)
+            return outcome
         }
         logger.info("imported the workforce file", metadata: [
             "organisation.id": "\(organisationID)", "import.mode": "\(mode.rawValue)", "import.rows": "\(rowsRead)",
@@ -221,10 +182,92 @@ extension MobiliseStore {
             rejectedCount: outcome.rejectedCount)
     }
 
+    /// COPY data goes to the connection in slices of this size.
+    private static let copySlice = 1 << 20
+
+    /// The merge of the staging table into the organisation's employees, in one statement: the
+    /// staging rows are joined once with the employees (a hash join for a big file, index lookups
+    /// for a small one); the rows that are new are inserted, the rows where a column of the file
+    /// differs (`IS DISTINCT FROM`) are updated, and the others are not written at all.
+    ///
+    /// Existing employees get the values of the file's columns only: a file without, say, an email
+    /// column leaves emails alone (new employees get the columns' defaults). A plain INSERT is
+    /// enough for the new ones: imports of an organisation are serialised (the lock on its row),
+    /// and nothing else inserts employees.
+    struct MergeStatement: Sendable {
+        let organisationID: UUID
+        let assignments: String
+        let current: String
+        let incoming: String
+        let updatesActive: Bool
+
+        func query(today: String) -> PostgresQuery {
+            """
+            WITH incoming AS (
+                SELECT s.*, e.id AS existing_id
+                FROM workforce_staging s
+                LEFT JOIN employees e ON e.organisation_id = \(organisationID) AND e.external_id = s.external_id
+                WHERE e.id IS NULL OR ROW(\(unsafeSQL: current)) IS DISTINCT FROM ROW(\(unsafeSQL: incoming))
+            ), updated AS (
+                UPDATE employees e SET
+                    \(unsafeSQL: assignments),
+                    -- Leaving (per the file) starts today; coming back clears the date.
+                    left_on = CASE WHEN NOT \(updatesActive) THEN e.left_on
+                                   WHEN i.active THEN NULL
+                                   WHEN e.active THEN \(today)::date
+                                   ELSE e.left_on END,
+                    updated_at = now()
+                FROM incoming i
+                WHERE i.existing_id IS NOT NULL AND e.organisation_id = \(organisationID) AND e.id = i.existing_id
+                  -- Rechecked on a row changed meanwhile (an erasure renames external_id).
+                  AND e.external_id = i.external_id
+                RETURNING 1
+            ), inserted AS (
+                INSERT INTO employees (organisation_id, external_id, email, display_name, country, site, org_unit, gender,
+                                       manager_external_id, active)
+                SELECT \(organisationID), external_id, email, display_name, country, site, org_unit, gender,
+                       manager_external_id, active
+                FROM incoming WHERE existing_id IS NULL
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)
+            """
+        }
+    }
+
+    static func mergeStatement(organisationID: UUID, columns: Set<String>) -> MergeStatement {
+        let updatable = updatableColumns.filter(columns.contains)
+        return MergeStatement(
+            organisationID: organisationID,
+            assignments: updatable.map { "\($0) = i.\($0)" }.joined(separator: ", "),
+            current: updatable.map { "e.\($0)" }.joined(separator: ", "),
+            incoming: updatable.map { "s.\($0)" }.joined(separator: ", "),
+            updatesActive: columns.contains("active"))
+    }
+
+    /// The one place where an import's change to the workforce is recorded, inside its
+    /// transaction: the audit entry. Anything derived from the employees (a cached headcount)
+    /// should be invalidated here, when `outcome.changedEmployees` is true.
+    private static func recordWorkforceChange(
+        _ connection: PostgresConnection, organisationID: UUID, actor: Actor, mode: ImportMode, rowsRead: Int,
+        outcome: LoadOutcome
+    ) throws {
+        try audit(
+            connection, organisationID: organisationID, actor: actor, action: "employees.import", subject: nil,
+            details: [
+                "mode": mode.rawValue, "rows": String(rowsRead), "inserted": String(outcome.inserted),
+                "updated": String(outcome.updated), "unchanged": String(outcome.unchanged),
+                "deactivated": String(outcome.deactivated), "rejected": String(outcome.rejectedCount),
+            ])
+    }
+
     private struct LoadOutcome: Sendable {
         var inserted, updated, unchanged, deactivated: Int
         var rejected: [WorkforceRejection]
         var rejectedCount: Int
+
+        /// Whether any employee row was written.
+        var changedEmployees: Bool { inserted + updated + deactivated > 0 }
     }
 
     /// The refusal of a full sync over a file with rejected lines, listing the first few.
@@ -264,49 +307,6 @@ extension MobiliseStore {
             gender: gender,
             managerExternalID: try row.decode(String?.self, column: "manager_external_id"),
             active: try row.decode(Bool.self, column: "active"))
-    }
-}
-
-/// The good rows of a file in COPY's text format (with their lines), and the rejected lines.
-private struct StagingBuffer {
-    var copyData: [UInt8] = []
-    var rows = 0
-    var rejected: [WorkforceRejection] = []
-    var rejectedCount = 0
-
-    mutating func take(_ item: WorkforceCSVItem) {
-        switch item {
-        case .row(let row):
-            rows += 1
-            append([
-                String(row.line), row.externalID, row.email, row.displayName, row.country, row.site, row.orgUnit,
-                row.gender.rawValue, row.managerExternalID, row.active ? "t" : "f",
-            ])
-        case .rejected(let rejection):
-            rejectedCount += 1
-            if rejected.count < ImportReport.maxListedRejections { rejected.append(rejection) }
-        }
-    }
-
-    /// One row: tab-separated, `\N` for NULL, backslash, tab, newline and carriage return escaped.
-    private mutating func append(_ fields: [String?]) {
-        for (index, field) in fields.enumerated() {
-            if index > 0 { copyData.append(UInt8(ascii: "\t")) }
-            guard let field else {
-                copyData += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
-                continue
-            }
-            for byte in field.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): copyData += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-                case UInt8(ascii: "\t"): copyData += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-                case UInt8(ascii: "\n"): copyData += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-                case UInt8(ascii: "\r"): copyData += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-                default: copyData.append(byte)
-                }
-            }
-        }
-        copyData.append(UInt8(ascii: "\n"))
     }
 }
 

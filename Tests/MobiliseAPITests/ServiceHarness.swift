@@ -43,7 +43,7 @@ struct ServiceHarness: Sendable {
 
     static func run(
         ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
-        _ body: @Sendable (ServiceHarness) async throws -> Void
+        importsPerHour: Int = 20, _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
             let acme = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: 3)
@@ -52,7 +52,8 @@ struct ServiceHarness: Sendable {
             _ = try await store.importEmployees(
                 organisationID: globex.id, csv: Array("external_id,country\ng-1,US\n".utf8), mode: .upsert, actor: Actor("setup"))
             var configuration = APIConfiguration(
-                jwtSecret: secret, jwksFile: jwksFile, maxImportSize: maxImportSize, ratePerMinute: ratePerMinute)
+                jwtSecret: secret, jwksFile: jwksFile, maxImportSize: maxImportSize, ratePerMinute: ratePerMinute,
+                importsPerHour: importsPerHour)
             configuration.jwtIssuer = issuer
             configuration.jwtAudience = audience
             let logger = Logger(label: "test-service")

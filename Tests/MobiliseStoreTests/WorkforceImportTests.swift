@@ -90,6 +90,41 @@ private final class ProgressRecorder: Sendable {
         }
     }
 
+    @Test func unchangedEmployeesAreNotWrittenAgainAndOtherOrganisationsAreNotTouched() async throws {
+        try await TestDatabase.withStore { store in
+            let acme = try await store.createOrganisation(slug: "acme", name: "Acme")
+            let globex = try await store.createOrganisation(slug: "globex", name: "Globex")
+            let file = header + "A,a@x.com,Ana,FR,female,Paris,HR,,true\nB,,Bo,FR,,,,,\nC,,Cy,DE,,,,,no\n"
+            _ = try await importCSV(store, acme, file)
+            _ = try await importCSV(store, globex, file)
+            // A row's version: a rewrite, even with equal values, gives it a new ctid and xmin.
+            func versions(_ organisation: Organisation) async throws -> [String: String] {
+                let rows = try await store.pool.query("""
+                    SELECT external_id, ctid::text || '/' || xmin::text || '/' || updated_at::text AS version FROM employees
+                    WHERE organisation_id = \(organisation.id)
+                    """).rows
+                return Dictionary(uniqueKeysWithValues: try rows.map {
+                    (try $0.decode(String.self, column: "external_id"), try $0.decode(String.self, column: "version"))
+                })
+            }
+            let acmeBefore = try await versions(acme)
+            let globexBefore = try await versions(globex)
+
+            let same = try await importCSV(store, acme, file, mode: .fullSync)
+            #expect(same.unchanged == 3 && same.inserted == 0 && same.updated == 0 && same.deactivated == 0)
+            #expect(try await versions(acme) == acmeBefore)
+
+            // Only B changes (case and spaces elsewhere are normalised away, so A and C are as they were).
+            let changed = try await importCSV(store, acme, header + " A ,a@x.com,Ana,fr,FEMALE,Paris,HR,,yes\nB,,Bo,FR,,Lyon,,,\nC,,Cy,DE,,,,,0\n")
+            #expect(changed.updated == 1 && changed.unchanged == 2)
+            let acmeAfter = try await versions(acme)
+            #expect(acmeAfter["A"] == acmeBefore["A"] && acmeAfter["C"] == acmeBefore["C"])
+            #expect(acmeAfter["B"] != acmeBefore["B"])
+            #expect(try await versions(globex) == globexBefore)
+            #expect(try await store.employee(organisationID: globex.id, externalID: "B")?.site == nil)
+        }
+    }
+
     @Test func fullSyncDeactivatesLeaversAndReactivatesReturners() async throws {
         try await TestDatabase.withStore { store in
             let organisation = try await store.createOrganisation(slug: "acme", name: "Acme", timeZone: "Asia/Kolkata")
