@@ -10,15 +10,22 @@ import Synchronization
 /// No request waits for a batch to fill: a writer takes what is queued the moment it is free, so a
 /// lone signer is written at once, and under load the batches grow by themselves while the previous
 /// ones commit. Every caller is answered after its batch's commit, with its own result.
+///
+/// A call waits in the queue at most the pool's `acquireTimeout`, as it would for a connection: when
+/// the writers are stuck (a lock, a slow disk), the calls behind them fail with the pool's
+/// "no connection became free" error instead of piling up.
 final class SigningQueue: Sendable {
     private struct Waiting {
         var request: SigningRequest
         var continuation: CheckedContinuation<SigningResult, any Error>
+        var queuedAt: ContinuousClock.Instant
     }
 
     private struct State {
         var waiting: [Waiting] = []
         var writers = 0
+        /// Whether a watchdog is expiring calls that waited too long.
+        var watching = false
         var statistics = GroupCommitStatistics()
     }
 
@@ -34,14 +41,38 @@ final class SigningQueue: Sendable {
 
     func sign(_ request: SigningRequest) async throws -> SigningResult {
         try await withCheckedThrowingContinuation { continuation in
-            let startWriter = state.withLock { state in
-                state.waiting.append(Waiting(request: request, continuation: continuation))
+            let (startWriter, startWatchdog) = state.withLock { state in
+                state.waiting.append(Waiting(request: request, continuation: continuation, queuedAt: .now))
                 state.statistics.submitted += 1
-                guard state.writers < settings.writers else { return false }
-                state.writers += 1
-                return true
+                if state.writers < settings.writers {
+                    state.writers += 1
+                    return (true, false)
+                }
+                if state.watching { return (false, false) }
+                state.watching = true
+                return (false, true)
             }
             if startWriter { Task { await self.write() } }
+            if startWatchdog { Task { await self.expireLongWaits() } }
+        }
+    }
+
+    /// While calls are queued behind busy writers, fails those that waited longer than the pool's acquire timeout.
+    private func expireLongWaits() async {
+        let limit = pool.configuration.acquireTimeout
+        let error = PostgresError(kind: .pool, message: "no database connection became free within \(limit) (signing writers busy)")
+        while true {
+            try? await Task.sleep(for: min(max(limit / 4, .milliseconds(10)), .milliseconds(250)))
+            let (expired, done) = state.withLock { state -> ([Waiting], Bool) in
+                let now = ContinuousClock.now
+                let count = state.waiting.prefix { now - $0.queuedAt >= limit }.count
+                let expired = Array(state.waiting.prefix(count))
+                state.waiting.removeFirst(count)
+                if state.waiting.isEmpty { state.watching = false }
+                return (expired, !state.watching)
+            }
+            for waiting in expired { waiting.continuation.resume(throwing: error) }
+            if done { return }
         }
     }
 

@@ -104,6 +104,8 @@ func lockSignatures(_ pool: PostgresPool) async throws -> Task<Void, Never> {
         try await pool.query("""
             SELECT count(*) FROM pg_locks
             WHERE relation = 'signatures'::regclass AND mode = 'ExclusiveLock' AND granted
+              -- pg_locks covers the whole cluster, and the test databases are clones with the same oids.
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """).scalar(Int.self) == 1
     }
     return holder

@@ -69,7 +69,11 @@ import Testing
                 await drive(port: service.port, campaign: campaign, connections: requests,
                             jobs: JobList((0..<requests).map { Job(employee: $0, operation: .sign) }), ledger: ledger)
             }
-            try await waitUntil("every request waits on the lock") { try await sessionsWaitingForALock(campaign.pool) == requests }
+            // Every request in flight (/metrics does not count itself), the signing writers waiting on the lock.
+            try await waitUntil("every request waits on the lock") {
+                let inFlight = try await HTTP.metric(port: service.port, "mobilise_http_requests_in_flight")
+                return try await sessionsWaitingForALock(campaign.pool) >= 1 && inFlight == Double(requests)
+            }
             service.signal(SIGTERM)
             try await waitUntil("the service stops accepting connections", timeout: .seconds(30)) {
                 (try? await HTTP.request(port: service.port, .get, "/healthz", timeout: .seconds(5))) == nil
