@@ -113,6 +113,72 @@ import Testing
         }
     }
 
+    /// Waits (up to 10 s) until another backend waits for a lock this connection holds.
+    private static func waitUntilSomeoneWaitsForUs(_ connection: PostgresConnection) throws -> Bool {
+        for _ in 0..<500 {
+            let waiting = try connection.query("""
+                SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))
+                """).scalar(Int.self) ?? 0
+            if waiting > 0 { return true }
+            usleep(20_000)  // on the connection's own thread, not the cooperative pool
+        }
+        return false
+    }
+
+    @Test func aCampaignCreatedWhileEmployeesAreAddedCountsThemOnceCommitted() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 1)
+            _ = try await fixture.hire(2, in: "FR")
+            let org = fixture.organisation.id
+            // Employees added in a transaction still open while the campaign is created: its count,
+            // made from a snapshot without them, would miss them but for the organisation's lock.
+            let (creation, waited) = try await store.pool.withConnection { connection -> (Task<Campaign, any Error>, Bool) in
+                try connection.execute("BEGIN")
+                try connection.execute("""
+                    INSERT INTO employees (organisation_id, external_id, country) SELECT \(org), 'late-' || g, 'IN' FROM generate_series(1, 5) g
+                    """)
+                let creation = Task { try await fixture.campaign(slug: "meanwhile") }
+                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                try connection.execute("COMMIT")
+                return (creation, waited)
+            }
+            #expect(waited, "creating the campaign should have waited for the employees' transaction")
+            let campaign = try await creation.value
+            #expect(try await rankedEligible(fixture, campaign) == ["FR": 2, "IN": 5])
+            try await expectExact(fixture, [campaign], "created while employees were being added")
+        }
+    }
+
+    @Test func anImportWhileACampaignIsCreatedCountsForItOnceCommitted() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 1)
+            _ = try await fixture.hire(2, in: "FR")
+            let org = fixture.organisation.id
+            // The campaign is created in a transaction still open while an import runs: the import's
+            // triggers, from a snapshot without the campaign, would not count for it but for the lock.
+            let (importing, waited) = try await store.pool.withConnection { connection -> (Task<ImportReport, any Error>, Bool) in
+                try connection.execute("BEGIN")
+                try connection.execute("""
+                    INSERT INTO campaigns (organisation_id, slug, hashtag, title, pledge_text, starts_at, ends_at)
+                    VALUES (\(org), 'meanwhile', '#HeForShe', '{"en": "t"}', '{"en": "p"}', now(), now() + interval '30 days')
+                    """)
+                let importing = Task {
+                    try await store.importEmployees(
+                        organisationID: org, csv: Array((Self.header + "N1,,,IN,female,,,,\nN2,,,IN,male,,,,\nN3,,,BR,male,,,,\n").utf8),
+                        mode: .upsert, actor: fixture.admin)
+                }
+                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                try connection.execute("COMMIT")
+                return (importing, waited)
+            }
+            #expect(waited, "the import should have waited for the campaign's transaction")
+            #expect(try await importing.value.inserted == 3)
+            let campaign = try await store.campaign(organisationID: org, reference: "meanwhile")
+            #expect(try await rankedEligible(fixture, campaign) == ["FR": 2, "IN": 2, "BR": 1])
+            try await expectExact(fixture, [campaign], "with an import during its creation")
+        }
+    }
+
     @Test func erasureLeavesTheHeadcountAsItWas() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store, privacyK: 1)
