@@ -32,7 +32,7 @@ struct RankingRoutes {
         if Self.wantsCSV(request) {
             return textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
         }
-        return try jsonResponse(body, status: .ok)
+        return try jsonResponse(body, status: .ok, encoder: JSONCoding.literalKeysEncoder)
     }
 
     @Sendable func country(_ request: Request, context: MobiliseRequestContext) async throws -> CountryResponse {

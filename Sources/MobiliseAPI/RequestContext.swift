@@ -82,13 +82,20 @@ enum JSONCoding {
         return decoder
     }
 
-    /// `2015-06-01T09:30:00Z`, with milliseconds when the instant has them.
+    /// An encoder for types whose coding keys are all written out in snake_case already (the
+    /// ranking bodies): the same output as ``encoder`` without converting every key of every row,
+    /// which was a tenth of a ranking read's CPU.
+    static var literalKeysEncoder: JSONEncoder {
+        let encoder = encoder
+        encoder.keyEncodingStrategy = .useDefaultKeys
+        return encoder
+    }
+
+    /// `2015-06-01T09:30:00Z`, with milliseconds when the instant has them. A format style, not an
+    /// `ISO8601DateFormatter`: creating one of those per call cost a tenth of a ranking read's CPU.
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
         let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
-        formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        return Date.ISO8601FormatStyle(includingFractionalSeconds: !whole, timeZone: .gmt).format(date)
     }
 
     /// RFC 3339 with or without fractional seconds.
