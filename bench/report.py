@@ -108,7 +108,7 @@ else:
     bs = text("bulk_seconds.txt")
     L.append("")
     L.append(f"The large size was bulk-loaded with SQL (`bench/bulk_load.sql`, {bs} s), not signed through the service: employees up to "
-             f"{big_emp:,} with generate_series (150 countries), then every active employee signed each of five campaigns "
+             f"{big_emp:,} with generate_series ({big_cc} countries in `rank-big`), then every active employee signed each of five campaigns "
              f"(`rank-big`, `rank-big-2` … `rank-big-5`: one campaign cannot hold more signatures than there are employees) and "
              f"{s10k_n:,} of them signed `rank-small`, at instants spread over the last 140 days; `signature_events`, "
              "`signature_totals` (16 slots) and `signature_daily` (up to 16 slots per country and day) were derived from those rows, and "
