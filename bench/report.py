@@ -127,25 +127,47 @@ L.append("## 3. Ranking reads (sequential GETs on one keep-alive connection, as 
 L.append("")
 L.append("| Data | Metric | Reads | p50 ms | p99 ms | non-200 |")
 L.append("|---|---|---:|---:|---:|---:|")
-small_n = text("reads-small-size.txt")
-big_n, big_emp, big_all = text("reads-big-size.txt"), text("reads-big-employees.txt"), text("reads-big-all-signatures.txt")
+num = lambda name: int(text(name)) if text(name) else None
+small_n = num("reads-small-size.txt")
+big_n, big_emp, big_all, big_cc = num("reads-big-size.txt"), num("reads-big-employees.txt"), num("reads-big-all-signatures.txt"), num("reads-big-countries.txt")
+s10k_n = num("reads-small10k-size.txt")
 rk = {}
-for label, desc in (("small", f"{int(small_n):,} signatures in the campaign" if small_n else "small"),
-                    ("big", f"{int(big_n):,} signatures in the campaign ({int(big_all):,} in all), {int(big_emp):,} employees" if big_n else "big")):
+imported = (load("import.json") or {}).get("rows")
+rows = [("small", f"`sign-c{levels[-1]}`: {small_n:,} signatures, all signed today over HTTP; {f(imported)} employees" if small_n else "small")]
+if big_n:
+    rows += [
+        ("small10k-raw", f"`rank-small`: {s10k_n:,} signatures over 140 days; {big_emp:,} employees; daily slots as loaded"),
+        ("big-raw", f"`rank-big`: {big_n:,} signatures over 140 days, {big_cc} countries ({big_all:,} in the organisation); {big_emp:,} employees; daily slots as loaded"),
+        ("small10k", f"`rank-small`: {s10k_n:,} signatures, past days compacted"),
+        ("big", f"`rank-big`: {big_n:,} signatures ({big_all:,} in the organisation), past days compacted"),
+    ]
+for label, desc in rows:
     for metric in ("signatures", "participation"):
         r = load(f"reads-{label}-{metric}.json")
         rk[(label, metric)] = r
         if r: L.append(f"| {desc} | {metric} | {r['n']:,} | {f(r['p50_ms'], 2)} | {f(r['p99_ms'], 2)} | {r['non_200']} |")
 if not big_n:
-    L.append("| 1,000,000+ signatures | — | not measured in this run (`bench/run --big` bulk-loads them) | | | |")
+    L.append("| 5,000,000 signatures | — | not measured in this run (`bench/run --big` bulk-loads them) | | | |")
 else:
     bs = text("bulk_seconds.txt")
     L.append("")
     L.append(f"The large size was bulk-loaded with SQL (`bench/bulk_load.sql`, {bs} s), not signed through the service: employees up to "
-             "1,000,000 with generate_series, one signature per employee in campaign `rank-big`, and `signature_events`, "
-             "`signature_totals` (16 slots) and `signature_daily` derived from those rows. It is 1,000,000 signatures, not the 5,000,000 of the issue.")
-    vb = load("verify-big.json")
-    L.append(f"`/counts/verify` on `rank-big` afterwards: {'consistent' if vb and vb.get('consistent') else vb}.")
+             f"{big_emp:,} with generate_series ({big_cc} countries in `rank-big`), then every active employee signed each of five campaigns "
+             f"(`rank-big`, `rank-big-2` … `rank-big-5`: one campaign cannot hold more signatures than there are employees) and "
+             f"{s10k_n:,} of them signed `rank-small`, at instants spread over the last 140 days; `signature_events`, "
+             "`signature_totals` (16 slots) and `signature_daily` (up to 16 slots per country and day) were derived from those rows, and "
+             "`campaign_headcount` was kept by the database's triggers as the employees were inserted. Reads alternate between "
+             "`rank-small` and `rank-big` (`reads.py` with two paths), so both see the same machine load.")
+    L.append("")
+    L.append(f"Daily count rows: `rank-big` {num('daily-big-raw.txt'):,} as loaded, {num('daily-big.txt'):,} after folding the slots of days before "
+             f"yesterday ({num('compact_rows.txt'):,} rows folded in all campaigns, {text('compact_seconds.txt')} s; the service does this hourly, "
+             f"`CountCompactionService`); `rank-small` {num('daily-small10k-raw.txt'):,} → {num('daily-small10k.txt'):,}. A ranking read "
+             "touches the last 14 days of these rows, the 16 `signature_totals` slots and one `campaign_headcount` row per country: "
+             "never `signatures` or `employees`.")
+    for name, slug in (("verify-big.json", "rank-big"), ("verify-small10k.json", "rank-small")):
+        v = load(name)
+        L.append(f"`/counts/verify` on `{slug}` afterwards (signature counts and eligible headcount): "
+                 f"{'consistent' if v and v.get('consistent') else v}.")
 L.append("")
 
 # Import
@@ -209,12 +231,24 @@ if s64 and pi64 and pc64 and pi64["signatures_per_s"] and pc64["signatures_per_s
 else:
     L.append("| Signing at 64 connections ≥ 3× the Hummingbird 2 + postgres-nio peer (both ways) | not measured in this run"
              + (" (the peer was skipped or did not build)" if not peer_build else " (no 64-connection level for the peer)") + " | — |")
-if rk.get(("big", "signatures")) and rk.get(("small", "signatures")):
+if rk.get(("big", "signatures")) and rk.get(("small10k", "signatures")):
     for metric in ("signatures", "participation"):
-        b, s = rk[("big", metric)], rk[("small", metric)]
+        b, s = rk[("big", metric)], rk[("small10k", metric)]
         ratio = b["p50_ms"] / s["p50_ms"]
-        L.append(f"| Ranking ({metric}) at the large size within 2× of the small one, and < 10 ms | p50 {b['p50_ms']:.2f} ms vs {s['p50_ms']:.2f} ms = {ratio:.2f}× "
-                 f"(p99 {b['p99_ms']:.2f} ms); large = {int(big_n):,} signatures, not 5,000,000 | {verdict(ratio <= 2 and b['p99_ms'] < 10)} |")
+        ok = ratio <= 2 and b["p99_ms"] < 10
+        miss = []
+        if ratio > 2: miss.append(f"ratio {ratio:.2f}× > 2×")
+        if b["p99_ms"] >= 10: miss.append(f"p99 {b['p99_ms'] / 10:.1f}× the 10 ms")
+        L.append(f"| Ranking ({metric}): {big_n:,} signatures in the campaign, {big_all:,} in the organisation, {big_emp:,} employees, {big_cc} countries, "
+                 f"within 2× of {s10k_n:,} signatures, and < 10 ms | p50 {b['p50_ms']:.2f} ms vs {s['p50_ms']:.2f} ms = {ratio:.2f}× "
+                 f"(p99 {b['p99_ms']:.2f} ms vs {s['p99_ms']:.2f} ms) | {verdict(ok)}{'' if ok else ' (' + '; '.join(miss) + ')'} |")
+    for metric in ("signatures", "participation"):
+        b, s = rk.get(("big-raw", metric)), rk.get(("small10k-raw", metric))
+        if not (b and s): continue
+        ratio = b["p50_ms"] / s["p50_ms"]
+        ok = ratio <= 2 and b["p99_ms"] < 10
+        L.append(f"| The same ({metric}) before the hourly fold of past days' slots (right after loading) | p50 {b['p50_ms']:.2f} ms vs {s['p50_ms']:.2f} ms = {ratio:.2f}× "
+                 f"(p99 {b['p99_ms']:.2f} ms vs {s['p99_ms']:.2f} ms) | {verdict(ok)}{'' if ok else ' (at most an hour after a deploy or a bulk load)'} |")
 else:
     s = rk.get(("small", "signatures"))
     L.append(f"| Ranking at 5,000,000 signatures within 2× of 10,000, and < 10 ms | large size not measured; small size p50 {f(s and s['p50_ms'], 2)} ms, p99 {f(s and s['p99_ms'], 2)} ms | — |")
@@ -230,6 +264,6 @@ L.append("")
 L.append("The machine is shared with other jobs (2 cores): rates move by tens of percent between runs; "
          "the HTTP run and pgbench run one after the other, not at the same instant.")
 L.append("")
-L.append("Not done here: 256 connections when the level list omits it, the 5,000,000-signature ranking, "
-         "and profiles (perf / callgrind) of the missed targets.")
+L.append("Not done here: 256 connections when the level list omits it, "
+         "and profiles (perf / callgrind) of the missed signing and import targets.")
 print("\n".join(L))

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import MobiliseStore
 import Postgres
 import PostgresMigrations
@@ -34,17 +35,20 @@ public enum MobiliseService {
         return router
     }
 
-    /// The application: serves on `host:port`, runs the pool (and the read replicas' checks) as
-    /// services (closed after the server stops, on SIGTERM or SIGINT, once in-flight requests are
-    /// done), and migrates before serving.
+    /// The application: serves on `host:port`, runs the pool, the read replicas' checks and the
+    /// hourly compaction of the daily counts as services (closed after the server stops, on SIGTERM
+    /// or SIGINT, once in-flight requests are done), and migrates before serving.
     public static func application(
         store: MobiliseStore, configuration: APIConfiguration, migrator: Migrator, host: String, port: Int, logger: Logger
     ) async throws -> some ApplicationProtocol {
         let verifier = try await TokenVerifier(configuration: configuration)
         let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
+        var services: [any Service] = [store.pool]
+        if let readReplicas = store.readReplicas { services.append(readReplicas) }
+        services.append(CountCompactionService(store: store, logger: logger))
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
-            services: [store.pool] + (store.readReplicas.map { [$0] } ?? []), logger: logger)
+            services: services, logger: logger)
         app.beforeServerStarts {
             try await migrator.migrate(store.pool)
             await store.readReplicas?.checkNow()

@@ -32,7 +32,7 @@ struct RankingRoutes {
         if Self.wantsCSV(request) {
             return textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
         }
-        return try jsonResponse(body, status: .ok)
+        return try jsonResponse(body, status: .ok, encoder: JSONCoding.literalKeysEncoder)
     }
 
     @Sendable func country(_ request: Request, context: MobiliseRequestContext) async throws -> CountryResponse {
@@ -65,7 +65,7 @@ struct RankingRoutes {
         var differences: [Difference]
     }
 
-    /// HR: recompute the counts from the signature rows and report any difference.
+    /// HR: recompute the counts from the signature rows (and the headcount from the employees) and report any difference.
     @Sendable func verifyCounts(_ request: Request, context: MobiliseRequestContext) async throws -> VerifyResponse {
         let caller = try context.caller()
         try caller.require(.hrAdmin)

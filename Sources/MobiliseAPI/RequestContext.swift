@@ -82,13 +82,22 @@ enum JSONCoding {
         return decoder
     }
 
-    /// `2015-06-01T09:30:00Z`, with milliseconds when the instant has them.
+    /// An encoder for types whose coding keys are all written out in snake_case already (the
+    /// ranking bodies): the same output as ``encoder`` without converting every key of every row,
+    /// which was a tenth of a ranking read's CPU.
+    static var literalKeysEncoder: JSONEncoder {
+        let encoder = encoder
+        encoder.keyEncodingStrategy = .useDefaultKeys
+        return encoder
+    }
+
+    /// `2015-06-01T09:30:00Z`, with milliseconds when the instant has them. Format styles, made once,
+    /// not an `ISO8601DateFormatter` per call: that cost about 60 µs a date, a tenth of a ranking read's CPU.
     static func timestamp(_ date: Date) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
         return date.formatted(whole ? wholeSeconds : milliseconds)
     }
 
-    // Format styles are values, made once (a formatter object per call cost about 60 µs a date).
     private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
     private static let milliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 

@@ -348,6 +348,7 @@ struct RankingRowBody: Encodable {
     }
 }
 
+/// Every coding key below is written out in snake_case: encode with ``JSONCoding/literalKeysEncoder``.
 struct RankingResponse: ResponseEncodable {
     var campaignId: UUID
     var metric: RankingMetric
@@ -403,7 +404,7 @@ public enum RankingExport {
     public static func csv(_ ranking: CampaignRanking) -> String { RankingResponse(ranking).csv }
 
     /// The JSON of `GET /v1/campaigns/{id}/rankings`.
-    public static func json(_ ranking: CampaignRanking) throws -> Data { try JSONCoding.encoder.encode(RankingResponse(ranking)) }
+    public static func json(_ ranking: CampaignRanking) throws -> Data { try JSONCoding.literalKeysEncoder.encode(RankingResponse(ranking)) }
 }
 
 struct GroupRankingBody: Encodable {
@@ -475,7 +476,7 @@ func textResponse(_ text: String, contentType: String, status: HTTPResponse.Stat
 }
 
 /// A JSON response with a status other than 200.
-func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
-    let data = try JSONCoding.encoder.encode(value)
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status, encoder: JSONEncoder = JSONCoding.encoder) throws -> Response {
+    let data = try encoder.encode(value)
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }

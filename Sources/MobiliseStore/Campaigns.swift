@@ -91,6 +91,10 @@ extension MobiliseStore {
 
     // MARK: - Helpers
 
+    /// - Parameter lock: lock the row against other changes of the campaign until the transaction
+    ///   ends. NO KEY UPDATE, not UPDATE: rows that reference the campaign (signatures, an import's
+    ///   `campaign_headcount` rows) can still be written meanwhile, so an audience change, which then
+    ///   waits for the organisation's row, cannot deadlock with an import holding it.
     static func campaign(_ connection: PostgresConnection, organisationID: UUID, reference: String, lock: Bool = false) throws -> Campaign {
         let id = UUID(uuidString: reference)
         let result = try connection.query("""
@@ -98,7 +102,7 @@ extension MobiliseStore {
                    audience_countries, audience_org_units, goal_signatures, goal_participation, success_min_countries
             FROM campaigns
             WHERE organisation_id = \(organisationID) AND (id = \(id) OR slug = \(reference))
-            \(unsafeSQL: lock ? "FOR UPDATE" : "")
+            \(unsafeSQL: lock ? "FOR NO KEY UPDATE" : "")
             """)
         guard result.count > 0 else {
             throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(reference)' in this organisation")

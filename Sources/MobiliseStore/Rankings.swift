@@ -37,9 +37,9 @@ public struct Timeline: Sendable, Equatable {
     public var total: [Int]
 }
 
-/// A difference between the maintained counts and what the signature rows say.
+/// A difference between the maintained counts and what the signature and employee rows say.
 public struct CountDiscrepancy: Sendable, Equatable {
-    /// `signature_totals` or `signature_daily`.
+    /// `signature_totals`, `signature_daily` or `campaign_headcount` (eligible employees).
     public var table: String
     public var country: String
     /// For `signature_daily`, the day.
@@ -133,8 +133,9 @@ extension MobiliseStore {
         }
     }
 
-    /// Recomputes the counts from the signature rows and events and lists every difference
-    /// (empty when the counts are exact).
+    /// Recomputes the counts from the signature rows and events, and the eligible headcount from
+    /// the employees, and lists every difference (empty when the counts are exact). The headcount
+    /// check counts the whole workforce: O(employees), unlike a ranking read.
     public func verifyCounts(organisationID: UUID, campaign reference: String) async throws -> [CountDiscrepancy] {
         try await pool.withTransaction(isolation: .repeatableRead) { connection in
             let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
@@ -174,6 +175,25 @@ extension MobiliseStore {
                     day: try row.decode(String.self, column: "day"),
                     counted: try row.decode(Int.self, column: "counted"), actual: try row.decode(Int.self, column: "actual")))
             }
+            // The maintained headcount against a count of the employees (the audience rule written
+            // independently of the database's own, in `audienceFilter`).
+            for row in try connection.query("""
+                WITH counted AS (
+                    SELECT country, eligible::bigint AS n FROM campaign_headcount
+                    WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
+                ), actual AS (
+                    SELECT country, count(*) AS n FROM employees e
+                    WHERE organisation_id = \(organisationID) AND active AND \(RankingContext.audienceFilter(campaign.audience)) GROUP BY country
+                )
+                SELECT coalesce(c.country, a.country) AS country, coalesce(c.n, 0) AS counted, coalesce(a.n, 0) AS actual
+                FROM counted c FULL JOIN actual a ON a.country = c.country
+                WHERE coalesce(c.n, 0) <> coalesce(a.n, 0)
+                ORDER BY 1
+                """).rows {
+                discrepancies.append(CountDiscrepancy(
+                    table: "campaign_headcount", country: try row.decode(String.self, column: "country"), day: nil,
+                    counted: try row.decode(Int.self, column: "counted"), actual: try row.decode(Int.self, column: "actual")))
+            }
             return discrepancies
         }
     }
@@ -207,28 +227,81 @@ struct RankingContext {
     }
 
     /// Per-country signatures, eligible headcount, 7-day windows and goals.
+    ///
+    /// The headcount comes from `campaign_headcount`, which the database keeps up to date as the
+    /// workforce and the campaign's audience change (`sql/0008_campaign_headcount.sql`): one row
+    /// per country, never a count of the employees. It is today's headcount, also for a past `asOf`.
     func countryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
+        isNow ? try currentCountryFigures(connection) : try pastCountryFigures(connection)
+    }
+
+    /// Now: one statement over the maintained counts, O(countries). Per country it reads the
+    /// headcount row, the 16 `signature_totals` slots, and the last 14 days of `signature_daily`
+    /// (16 slots for today and yesterday, one row per earlier day once compacted; see
+    /// ``MobiliseStore/compactDailyCounts(olderThanDays:)``).
+    private func currentCountryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
+        let goalCountries = Array(campaign.countryGoals.keys)
+        // Windows are whole days in the organisation's time zone: today and the six days before it,
+        // then the seven before those.
+        return try connection.query("""
+            WITH bounds AS MATERIALIZED (
+                SELECT (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date AS day
+            ), headcount AS (
+                SELECT country, eligible FROM campaign_headcount
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND eligible <> 0
+            ), totals AS (
+                SELECT country, sum(current)::bigint AS signatures FROM signature_totals
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) GROUP BY country
+            ), windows AS (
+                SELECT d.country,
+                       sum(d.delta) FILTER (WHERE d.day > b.day - 7)::bigint AS last_7_days,
+                       sum(d.delta) FILTER (WHERE d.day <= b.day - 7)::bigint AS previous_7_days
+                FROM signature_daily d, bounds b
+                WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id)
+                  AND d.day > (SELECT day - 14 FROM bounds)
+                GROUP BY d.country
+            ), codes AS (
+                SELECT country FROM headcount UNION SELECT country FROM totals
+                UNION SELECT unnest(\(goalCountries)::text[])
+            )
+            SELECT k.country, coalesce(c.name, k.country), coalesce(h.eligible, 0), coalesce(t.signatures, 0),
+                   coalesce(w.last_7_days, 0), coalesce(w.previous_7_days, 0)
+            FROM codes k
+            LEFT JOIN headcount h ON h.country = k.country
+            LEFT JOIN totals t ON t.country = k.country
+            LEFT JOIN windows w ON w.country = k.country
+            LEFT JOIN countries c ON c.alpha2 = k.country
+            ORDER BY k.country
+            """).rows.map { row in
+            let (code, name, eligible, signatures, last, previous) = try row.decode((String, String, Int, Int, Int, Int).self)
+            return GroupFigures(
+                key: code, name: name, signatures: signatures, eligible: eligible, last7Days: last, previous7Days: previous,
+                goal: campaign.countryGoals[code])
+        }
+    }
+
+    /// A past instant: the daily counts before `asOf`'s day and that day's events up to `asOf`
+    /// (O(countries × days of the campaign) rows, plus one day of events).
+    private func pastCountryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
         var eligible: [String: Int] = [:]
         for row in try connection.query("""
-            SELECT country, count(*) FROM employees e
-            WHERE organisation_id = \(organisationID) AND active AND \(audienceFilter)
-            GROUP BY country
+            SELECT country, eligible FROM campaign_headcount
+            WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND eligible <> 0
             """).rows {
             let (country, count) = try row.decode((String, Int).self)
             eligible[country] = count
         }
         // Windows are whole days in the organisation's time zone: as_of's day and the six before it,
-        // then the seven before those. When as_of is in the past, its own day counts only up to as_of.
+        // then the seven before those. As_of's own day counts only up to as_of.
         let counts = try connection.query("""
             WITH bounds AS (
                 SELECT (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date AS day
             ), history AS (
                 SELECT d.country, d.day, d.delta FROM signature_daily d, bounds b
-                WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id)
-                  AND (\(isNow) OR d.day < b.day)
+                WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id) AND d.day < b.day
                 UNION ALL
                 SELECT e.country, b.day, e.delta FROM signature_events e, bounds b
-                WHERE NOT \(isNow) AND e.organisation_id = \(organisationID) AND e.campaign_id = \(campaign.id)
+                WHERE e.organisation_id = \(organisationID) AND e.campaign_id = \(campaign.id)
                   AND e.at >= (b.day::timestamp AT TIME ZONE \(timeZone)) AND e.at <= \(asOf)
             )
             SELECT country,
@@ -236,7 +309,6 @@ struct RankingContext {
                    sum(delta) FILTER (WHERE h.day <= b.day - 7 AND h.day > b.day - 14)::bigint AS previous_7_days,
                    sum(delta)::bigint AS signatures
             FROM history h, bounds b
-            WHERE \(isNow) = false OR h.day > b.day - 14
             GROUP BY country
             """)
         var windows: [String: (last: Int, previous: Int, total: Int)] = [:]
@@ -244,19 +316,7 @@ struct RankingContext {
             let (country, last, previous, total) = try row.decode((String, Int?, Int?, Int?).self)
             windows[country] = (last ?? 0, previous ?? 0, total ?? 0)
         }
-        var signatures: [String: Int] = [:]
-        if isNow {
-            // Current totals from the running counts; the history above only covered 14 days.
-            for row in try connection.query("""
-                SELECT country, sum(current)::bigint FROM signature_totals
-                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) GROUP BY country
-                """).rows {
-                let (country, count) = try row.decode((String, Int).self)
-                signatures[country] = count
-            }
-        } else {
-            signatures = windows.mapValues(\.total)
-        }
+        let signatures = windows.mapValues(\.total)
         let codes = Array(Set(eligible.keys).union(signatures.keys).union(campaign.countryGoals.keys)).sorted()
         var names: [String: String] = [:]
         for row in try connection.query("SELECT alpha2, name FROM countries WHERE alpha2 = ANY(\(codes))").rows {
@@ -318,10 +378,14 @@ struct RankingContext {
     }
 
     /// The campaign's audience as a condition on `employees e`.
-    var audienceFilter: PostgresQuery {
-        let genders = campaign.audience.genders.map(\.rawValue)
-        let countries = campaign.audience.countries
-        let units = campaign.audience.orgUnits
+    var audienceFilter: PostgresQuery { Self.audienceFilter(campaign.audience) }
+
+    /// An audience as a condition on `employees e` (the rule of ``Audience/admits(gender:country:orgUnit:)``;
+    /// the database's `mobilise_audience_admits` states it again for the maintained headcount).
+    static func audienceFilter(_ audience: Audience) -> PostgresQuery {
+        let genders = audience.genders.map(\.rawValue)
+        let countries = audience.countries
+        let units = audience.orgUnits
         return """
             (cardinality(\(genders)::text[]) = 0 OR e.gender = ANY(\(genders)::text[]))
             AND (cardinality(\(countries)::text[]) = 0 OR e.country = ANY(\(countries)::text[]))

@@ -37,6 +37,7 @@ SELECT create_distributed_table('signatures',             'organisation_id', col
 SELECT create_distributed_table('signature_events',       'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_totals',       'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_daily',        'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('campaign_headcount',     'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('posts',                  'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('post_reports',           'organisation_id', colocate_with => 'employees');
 
