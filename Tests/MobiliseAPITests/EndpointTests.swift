@@ -264,6 +264,13 @@ import Testing
             }
             #expect(statuses == [.created, .ok, .tooManyRequests])
             #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+            // Posting draws on the same per-employee allowance; another employee has their own.
+            let post = #"{"body": "Signed #HeForShe"}"#
+            let refusedPost = try await service.call(.post, "/v1/campaigns/\(slug)/posts", token: employee, json: post)
+            #expect(refusedPost.status == .tooManyRequests && refusedPost.headers[.retryAfter] != nil)
+            let colleague = try await service.token("in-2", [.employee])
+            #expect(try await service.call(.post, "/v1/campaigns/\(slug)/posts", token: colleague, json: post).status == .created)
+            #expect(try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: colleague).status == .created)
         }
     }
 }

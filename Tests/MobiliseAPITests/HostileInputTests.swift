@@ -48,10 +48,12 @@ enum Hostile {
     }
 }
 
-/// Everything stored, as one comparable value: each table's rows hashed.
+/// Everything stored, as one comparable value: each table's rows hashed (every table of the schema
+/// but the migrations' own, read from the catalog so that a new table is covered).
 func tableFingerprint(_ pool: PostgresPool) async throws -> String {
-    let tables = ["organisations", "employees", "campaigns", "campaign_country_goals", "events", "event_rsvps", "posts", "post_reports",
-                  "signatures", "signature_events", "signature_totals", "signature_daily", "audit_log"]
+    let tables = try await pool.query("""
+        SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY tablename
+        """).column(String.self)
     let parts = tables.map { "'\($0)=' || (SELECT count(*) FROM \($0)) || ':' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \($0) t)" }
     let sql = "SELECT concat_ws(' ', " + parts.joined(separator: ", ") + ")"
     return try await pool.query(PostgresQuery(unsafeSQL: sql)).scalar(String.self) ?? ""
