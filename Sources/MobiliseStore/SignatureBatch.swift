@@ -178,8 +178,6 @@ struct SignatureBatch: Sendable {
     private func write(_ connection: PostgresConnection, _ rows: [Row]) throws -> [Outcome] {
         let slot = Int.random(in: 0..<16)
         let campaignIDs = Array(Set(rows.map(\.campaign.id)))
-        let columns = MobiliseStore.signatureColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let picked = columns.map { "CASE WHEN ch.id IS NULL THEN s.\($0) ELSE ch.\($0) END AS \($0)" }.joined(separator: ", ")
         let write: PostgresQuery = """
             WITH open AS (
                 SELECT organisation_id, id, starts_at, ends_at FROM campaigns
@@ -217,7 +215,7 @@ struct SignatureBatch: Sendable {
                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
             )
-            SELECT i.ord, o.id IS NOT NULL AS open, ch.id IS NOT NULL AS created, \(unsafeSQL: picked)
+            SELECT i.ord, o.id IS NOT NULL AS open, ch.id IS NOT NULL AS created, \(unsafeSQL: Self.pickedColumns)
             FROM input i
             LEFT JOIN open o ON o.organisation_id = i.organisation_id AND o.id = i.campaign_id
             LEFT JOIN changed ch ON ch.organisation_id = i.organisation_id AND ch.campaign_id = i.campaign_id AND ch.employee_id = i.employee_id
@@ -245,6 +243,13 @@ struct SignatureBatch: Sendable {
             return written.open && signature.withdrawnAt == nil ? .signed(SigningResult(signature: signature, created: false)) : .alone
         }
     }
+
+    /// The signature columns of the batch's answer: as the batch wrote them (`ch`), else as they were (`s`).
+    /// Built once from the constant column list.
+    private static let pickedColumns = MobiliseStore.signatureColumns.split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+        .map { "CASE WHEN ch.id IS NULL THEN s.\($0) ELSE ch.\($0) END AS \($0)" }
+        .joined(separator: ", ")
 
     /// A row of the batch statement's answer: the signature as this batch left it (or as it was).
     private struct WrittenRow: Decodable {
