@@ -8,7 +8,7 @@
 #                                            creates a draft campaign, posts, events, erases an
 #                                            employee it imported itself — never point it at production)
 #
-# Every path parameter, query parameter and JSON body value of 21 routes is an injection point
+# Every path parameter, query parameter and JSON body value of 22 routes (and every cell of an imported CSV row) is an injection point
 # (bench/sqlmap_targets.py lists them); sqlmap runs at level 3, risk 2, PostgreSQL payloads only
 # (boolean, error, UNION, stacked and time-based). Options after TOKEN go to every sqlmap run.
 # Results: bench/out/sqlmap/ (one log per route, summary.json). Exit status 0: nothing injectable
@@ -52,6 +52,7 @@ trap cleanup EXIT
 
 export MOBILISE_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export MOBILISE_RATE_LIMIT=100000000
+export MOBILISE_IMPORT_RATE_LIMIT=100000000  # the scan sends a few hundred imports
 export MOBILISE_LOG_LEVEL=${MOBILISE_LOG_LEVEL:-error}
 echo "loading the demo organisation (scale 0.1)…" >&2
 "$MOBILISE_BIN" demo --scale 0.1 --data-dir "$DATA" > "$OUT/demo.txt"

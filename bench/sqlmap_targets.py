@@ -71,6 +71,9 @@ def marker_names(path, body):
     """The names of the values marked with * in the path (a path template or a query key) and in the body (JSON keys)."""
     in_path = [value.split("=", 1)[0] if "=" in value else placeholders.get(value, value)
                for value in re.findall(r"([^/?&*]+)\*", path)]
+    if body and not body.startswith("{"):  # CSV: the marked cells of the second line, named by the header
+        header, row = body.splitlines()[:2]
+        return in_path, [name for name, cell in zip(header.split(","), row.split(",")) if cell.endswith("*")]
     return in_path, re.findall(r'"([a-z_]+)": (?:\[)?"[^"]*\*"', body or "")
 
 
@@ -85,10 +88,10 @@ def marked(value, prefix=""):
     return json.dumps(value)
 
 
-# (name, method, path with * after each injected value, JSON body with * after each injected value or None).
-# Not scanned: POST /v1/employees/import (its `mode` is matched against two literals before anything
-# reaches the database, its CSV goes through COPY rather than SQL text, and it allows 20 imports per hour
-# per organisation: a scanner gets 429s after that), the dashboard's pages and assets, /v1/me (no parameter).
+# (name, method, path with * after each injected value, body with * after each injected value or None:
+# JSON, or CSV for the import). Not scanned: the dashboard's pages and assets, /v1/me (no parameter).
+# The import is scanned with every cell of a CSV row injected (its rate limit per organisation is
+# lifted by bench/sqlmap.sh: MOBILISE_IMPORT_RATE_LIMIT); mode=upsert never deactivates anybody.
 targets = [
     ("GET campaign", "GET", f"/v1/campaigns/{campaign}*", None),
     ("PUT signature", "PUT", f"/v1/campaigns/{campaign}*/signature", "{}"),
@@ -116,13 +119,16 @@ targets = [
     ("PUT rsvp", "PUT", f"/v1/events/{event_id}*/rsvp", None),
     ("POST check-ins (JSON)", "POST", f"/v1/events/{event_id}*/check-ins", marked({"external_ids": [victim]})),
     ("DELETE employee", "DELETE", f"/v1/employees/{victim}*", None),
+    ("POST import (CSV)", "POST", "/v1/employees/import?mode=upsert*",
+     "external_id,email,display_name,country,site,org_unit,gender\n"
+     "sqlmap-csv-1*,csv1@example.com*,Injected Name*,FR*,Lyon*,Energy*,female*\n"),
 ]
 
 os.makedirs(outdir, exist_ok=True)
 results = []
 for name, method, path, body in targets:
     url = base + path
-    content = "\nContent-Type: application/json" if body is not None else ""
+    content = "" if body is None else "\nContent-Type: " + ("application/json" if body.startswith("{") else "text/csv")
     args = [sys.executable, SQLMAP, "-u", url, "--method", method, "--headers", f"Authorization: Bearer {token}{content}",
             "--batch", "--dbms", "PostgreSQL", "--flush-session", "--output-dir", outdir, "--disable-coloring",
             "--level", os.environ.get("SQLMAP_LEVEL", "1"), "--risk", os.environ.get("SQLMAP_RISK", "1"), "--threads", "1", "--timeout", "15", "--retries", "1",

@@ -74,7 +74,26 @@ public struct TokenVerifier: Sendable {
     }
 
     /// The `alg` of a token's header, if it has a readable one.
+    ///
+    /// Nearly every token of a deployment has the same header segment, so the answers for the last
+    /// few distinct segments are kept: the same bytes always give the same `alg`.
     static func algorithm(of token: String) -> String? {
+        guard let end = token.utf8.firstIndex(of: UInt8(ascii: ".")) else { return parseAlgorithm(of: token) }
+        let segment = Substring(token[..<end])
+        if let known = knownHeaders.withLock({ $0[segment] }) { return known }
+        let algorithm = parseAlgorithm(of: token)
+        if let algorithm {
+            knownHeaders.withLock { known in
+                if known.count >= 16 { known.removeAll() }
+                known[Substring(String(segment))] = algorithm  // not a slice of the whole token
+            }
+        }
+        return algorithm
+    }
+
+    private static let knownHeaders = Mutex<[Substring: String]>([:])
+
+    private static func parseAlgorithm(of token: String) -> String? {
         guard let segment = token.split(separator: ".", omittingEmptySubsequences: false).first, segment.count <= 1024 else { return nil }
         var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

@@ -89,7 +89,7 @@ struct CampaignRoutes {
         let caller = try context.caller()
         try caller.require(.employee)
         try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
-        let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096)
+        let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {
             throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
@@ -103,7 +103,8 @@ struct CampaignRoutes {
             throw APIEnvironment.notAnEmployee
         }
         if result.created { environment.metrics.signaturesRecorded.increment() }
-        return try jsonResponse(SignatureResponse(result.signature), status: result.created ? .created : .ok)
+        return Response(status: result.created ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: SignatureResponse(result.signature).json)))
     }
 
     @Sendable func signature(_ request: Request, context: MobiliseRequestContext) async throws -> SignatureResponse {

@@ -107,6 +107,63 @@ struct SignatureResponse: ResponseEncodable {
     }
 }
 
+extension SignatureResponse {
+    /// The same bytes as ``JSONCoding/encoder`` writes for this value (snake_case keys in sorted
+    /// order, absent optionals left out), written directly: this is the answer of the signing hot
+    /// path, where the generic encoder was a tenth of the service's CPU. A test compares the two.
+    var json: [UInt8] {
+        var out = JSONBytes(capacity: 320)
+        out.append("{\"campaign_id\":"); out.string(campaignId.uuidString)
+        out.append(",\"channel\":"); out.string(channel.rawValue)
+        out.append(",\"country\":"); out.string(country)
+        if let eventId { out.append(",\"event_id\":"); out.string(eventId.uuidString) }
+        out.append(",\"id\":"); out.string(id.uuidString)
+        if let orgUnit { out.append(",\"org_unit\":"); out.string(orgUnit) }
+        out.append(",\"signed_at\":"); out.string(JSONCoding.timestamp(signedAt))
+        if let site { out.append(",\"site\":"); out.string(site) }
+        if let withdrawnAt { out.append(",\"withdrawn_at\":"); out.string(JSONCoding.timestamp(withdrawnAt)) }
+        out.append("}")
+        return out.bytes
+    }
+}
+
+/// A JSON text being written by hand, escaping strings the way Foundation's encoder does
+/// (with `.withoutEscapingSlashes`).
+struct JSONBytes {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    /// Literal JSON text.
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A JSON string: quoted, with `"`, `\\` and control characters escaped.
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x08: append("\\b")
+            case 0x0C: append("\\f")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0x00..<0x20:
+                append("\\u00")
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
+
 struct EmployeeResponse: ResponseEncodable {
     var externalId: String
     var email: String?

@@ -225,9 +225,9 @@ struct SignatureBatch: Sendable {
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
-        let results = try connection.pipeline([write, notify], mode: .transaction)
+        let results = try connection.pipeline([write.prepared(), notify.prepared()], mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        let written = try results[0].get().decode(WrittenRow.self)
+        let written = try results[0].get().rows.map(WrittenRow.init(row:))
         guard written.count == rows.count else {
             throw PostgresError(kind: .client, message: "the batch answered \(written.count) rows for \(rows.count) signatures")
         }
@@ -252,11 +252,12 @@ struct SignatureBatch: Sendable {
         .joined(separator: ", ")
 
     /// A row of the batch statement's answer: the signature as this batch left it (or as it was).
-    private struct WrittenRow: Decodable {
+    private struct WrittenRow {
         var ord: Int
         var open: Bool
         var created: Bool
         var id: UUID?
+        var campaign_id: UUID?
         var country: String?
         var site: String?
         var org_unit: String?
@@ -264,5 +265,11 @@ struct SignatureBatch: Sendable {
         var event_id: UUID?
         var signed_at: Date?
         var withdrawn_at: Date?
+
+        /// Read by position: `ord, open, created`, then ``MobiliseStore/signatureColumns`` in their order.
+        init(row: PostgresRow) throws {
+            (ord, open, created, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at) =
+                try row.decode((Int, Bool, Bool, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
+        }
     }
 }

@@ -174,7 +174,7 @@ extension MobiliseStore {
     }
 
     /// Who signs: an employee's id and what the signature records of them.
-    struct Signer: Decodable {
+    struct Signer {
         var organisation_id: UUID
         var external_id: String
         var id: UUID
@@ -183,6 +183,12 @@ extension MobiliseStore {
         var org_unit: String?
         var gender: Gender
         var active: Bool
+
+        /// Read by position from the columns of ``signers(_:_:)`` (the signing hot path: no Decodable).
+        init(row: PostgresRow) throws {
+            (organisation_id, external_id, id, country, site, org_unit, gender, active) =
+                try row.decode((UUID, String, UUID, String, String?, String?, Gender, Bool).self)
+        }
 
         var orgUnit: String? { org_unit }
 
@@ -216,11 +222,12 @@ extension MobiliseStore {
 
     /// The employees with these HR ids, in one statement.
     static func signers(_ connection: PostgresConnection, _ references: [(organisationID: UUID, externalID: String)]) throws -> [SignerReference: Signer] {
-        let signers = try connection.query("""
+        let query: PostgresQuery = """
             SELECT e.organisation_id, e.external_id, e.id, e.country, e.site, e.org_unit, e.gender, e.active
             FROM unnest(\(references.map(\.organisationID)), \(references.map(\.externalID))) AS k (organisation_id, external_id)
             JOIN employees e ON e.organisation_id = k.organisation_id AND e.external_id = k.external_id
-            """).decode(Signer.self)
+            """
+        let signers = try connection.query(query.prepared()).rows.map(Signer.init(row:))
         return Dictionary(signers.map { (SignerReference(organisationID: $0.organisation_id, externalID: $0.external_id), $0) },
                           uniquingKeysWith: { first, _ in first })
     }

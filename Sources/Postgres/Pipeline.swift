@@ -28,10 +28,11 @@ extension PostgresConnection {
     ) throws -> [Result<PostgresResult, PostgresError>] {
         try checkUsable()
         if queries.isEmpty { return [] }
+        let deadline = makeDeadline(timeout)
+        for query in queries { try prepareIfNeeded(query, deadline: deadline) }
         guard PQenterPipelineMode(handle) == 1 else {
             throw PostgresError(kind: .client, message: "could not enter pipeline mode: \(String(cString: PQerrorMessage(handle)).trimmed)")
         }
-        let deadline = makeDeadline(timeout)
         var interruption = Interruption()
         do {
             for query in queries {

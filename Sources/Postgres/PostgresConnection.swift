@@ -79,8 +79,9 @@ public final class PostgresConnection {
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration? = nil) throws -> PostgresResult {
         try checkUsable()
-        try send(query)
         let deadline = makeDeadline(timeout)
+        try prepareIfNeeded(query, deadline: deadline)
+        try send(query)
         try flush(deadline: deadline, query: query)
         var interruption = Interruption()
         var outcome: PostgresResult?
@@ -170,6 +171,8 @@ public final class PostgresConnection {
     }
 
     private var savepointDepth = 0
+    /// Statements prepared on this connection, by text and parameter types, with their names.
+    private var preparedStatements: [PreparedKey: String] = [:]
 
     var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
 
@@ -208,12 +211,52 @@ public final class PostgresConnection {
         (timeout ?? configuration.statementTimeout).map { ContinuousClock.now + $0 }
     }
 
-    /// Queues a statement with `PQsendQueryParams` (text results).
+    /// Queues a statement with `PQsendQueryParams` (text results), or with `PQsendQueryPrepared`
+    /// when it was prepared on this connection (``prepareIfNeeded(_:deadline:)``).
     func send(_ query: PostgresQuery) throws {
+        let name = query.isPrepared ? preparedStatements[PreparedKey(query)] : nil
         let sent = try withParameters(query.binds) { count, types, values, lengths, formats in
-            PQsendQueryParams(handle, query.sql, count, types, values, lengths, formats, 0)
+            if let name { return PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0) }
+            return PQsendQueryParams(handle, query.sql, count, types, values, lengths, formats, 0)
         }
         guard sent == 1 else { throw connectionError(query: query.sql) }
+    }
+
+    // MARK: - Prepared statements
+
+    /// The most statements a connection keeps prepared; marked queries beyond it run unprepared.
+    public static let maxPreparedStatements = 64
+
+    /// A prepared statement is the SQL text with its parameter types.
+    struct PreparedKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+        init(_ query: PostgresQuery) {
+            sql = query.sql
+            types = query.binds.map(\.type.rawValue)
+        }
+    }
+
+    /// Prepares a query marked with ``PostgresQuery/prepared()`` on this connection the first time it
+    /// comes (one extra round trip, once per connection); does nothing for other queries.
+    func prepareIfNeeded(_ query: PostgresQuery, deadline: ContinuousClock.Instant?) throws {
+        guard query.isPrepared else { return }
+        let key = PreparedKey(query)
+        guard preparedStatements[key] == nil, preparedStatements.count < Self.maxPreparedStatements else { return }
+        let name = "mobilise_\(preparedStatements.count + 1)"
+        let types = key.types.map { Oid($0) }
+        guard PQsendPrepare(handle, name, key.sql, Int32(types.count), types) == 1 else { throw connectionError(query: key.sql) }
+        try flush(deadline: deadline, query: query)
+        var interruption = Interruption()
+        var failure: PostgresError?
+        while let result = try nextResult(deadline: deadline, interruption: &interruption, query: query) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil { failure = serverError(result, query: key.sql) }
+            PQclear(result)
+        }
+        if PQstatus(handle) != CONNECTION_OK { isBroken = true }
+        try interruption.throwIfInterrupted(query: query)
+        if let failure { throw failure }
+        preparedStatements[key] = name
     }
 
     /// Sends what libpq has buffered, reading meanwhile so a server busy writing results never waits

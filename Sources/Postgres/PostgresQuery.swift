@@ -121,6 +121,22 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
 
     private var pieces: [Piece]
     public private(set) var binds: [PostgresBind]
+    /// Whether connections keep this statement prepared (see ``prepared()``).
+    public private(set) var isPrepared = false
+
+    /// The same query, marked to be prepared once per connection and then only executed: the
+    /// server parses and plans it once per connection instead of at every use (and, after a few
+    /// executions, may keep one generic plan). For the hot statements of a program, whose text is the
+    /// same every time and only the parameters vary; a connection keeps at most
+    /// ``PostgresConnection/maxPreparedStatements`` of them, and runs the others unprepared.
+    ///
+    /// A server-side pooler in transaction mode (PgBouncer before 1.21) does not keep prepared
+    /// statements: do not mark queries when running behind one.
+    public func prepared() -> PostgresQuery {
+        var query = self
+        query.isPrepared = true
+        return query
+    }
 
     /// The SQL text, with `$1`, `$2`, … where the parameters go.
     public var sql: String {

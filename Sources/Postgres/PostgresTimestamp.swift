@@ -19,10 +19,10 @@ enum PostgresTimestamp {
     }
 
     /// Parses `YYYY-MM-DD[ HH:MM:SS[.ffffff]][±HH[:MM[:SS]]]`, `infinity` and `-infinity`.
-    static func parse(_ text: String) -> Date? {
-        if text == "infinity" { return .distantFuture }
-        if text == "-infinity" { return .distantPast }
-        var scanner = DigitScanner(Array(text.utf8))
+    static func parse(_ text: [UInt8]) -> Date? {
+        if text.elementsEqual("infinity".utf8) { return .distantFuture }
+        if text.elementsEqual("-infinity".utf8) { return .distantPast }
+        var scanner = DigitScanner(text)
         guard let year = scanner.number(), scanner.skip("-"), let month = scanner.number(), scanner.skip("-"),
               let day = scanner.number(), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
@@ -87,13 +87,14 @@ private struct DigitScanner {
 
     var atEnd: Bool { index == bytes.count }
 
-    mutating func skip(_ literal: String) -> Bool {
-        let literalBytes = Array(literal.utf8)
-        guard bytes.count - index >= literalBytes.count,
-              Array(bytes[index..<index + literalBytes.count]) == literalBytes
-        else { return false }
-        index += literalBytes.count
-        return true
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - index >= count else { return false }
+        let matches = literal.withUTF8Buffer { literalBytes in
+            (0..<count).allSatisfy { bytes[index + $0] == literalBytes[$0] }
+        }
+        if matches { index += count }
+        return matches
     }
 
     mutating func number() -> Int? {

@@ -29,7 +29,7 @@ extension Bool: PostgresCodable {
     public static var postgresType: PostgresType { .bool }
     public var postgresBind: PostgresBind { PostgresBind(type: .bool, text: self ? "t" : "f") }
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.bool], as: Bool.self)
+        let text = try cell.text(accepting: AcceptedTypes.bool, as: Bool.self)
         switch text {
         case "t", "true": self = true
         case "f", "false": self = false
@@ -43,7 +43,7 @@ extension String: PostgresCodable {
     public var postgresBind: PostgresBind { PostgresBind(type: .text, text: self) }
     /// Reads text, varchar, char, name, json and user-defined types (enums, citext) as text.
     public init(postgresCell cell: PostgresCell) throws {
-        self = try cell.text(accepting: [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb], as: String.self,
+        self = try cell.text(accepting: AcceptedTypes.text, as: String.self,
                              userDefined: true)
     }
 }
@@ -54,7 +54,7 @@ public protocol PostgresInteger: PostgresCodable, FixedWidthInteger, CustomStrin
 extension PostgresInteger {
     public var postgresBind: PostgresBind { textBind }
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.int2, .int4, .int8, .oid], as: Self.self)
+        let text = try cell.text(accepting: AcceptedTypes.integer, as: Self.self)
         guard let value = Self(text, radix: 10) else { throw cell.malformed(as: Self.self) }
         self = value
     }
@@ -74,7 +74,7 @@ extension Double: PostgresCodable {
         return PostgresBind(type: .float8, text: text)
     }
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.float4, .float8, .numeric, .int2, .int4, .int8], as: Double.self)
+        let text = try cell.text(accepting: AcceptedTypes.double, as: Double.self)
         switch text {
         case "NaN": self = .nan
         case "Infinity": self = .infinity
@@ -90,7 +90,7 @@ extension Decimal: PostgresCodable {
     public static var postgresType: PostgresType { .numeric }
     public var postgresBind: PostgresBind { PostgresBind(type: .numeric, text: isNaN ? "NaN" : description) }
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.numeric, .int2, .int4, .int8], as: Decimal.self)
+        let text = try cell.text(accepting: AcceptedTypes.decimal, as: Decimal.self)
         if text == "NaN" { self = .nan; return }
         guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
             throw cell.malformed(as: Decimal.self)
@@ -101,10 +101,10 @@ extension Decimal: PostgresCodable {
 
 extension UUID: PostgresCodable {
     public static var postgresType: PostgresType { .uuid }
-    public var postgresBind: PostgresBind { PostgresBind(type: .uuid, text: uuidString.lowercased()) }
+    public var postgresBind: PostgresBind { PostgresBind(type: .uuid, bytes: UUIDText.format(self)) }
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.uuid], as: UUID.self)
-        guard let value = UUID(uuidString: text) else { throw cell.malformed(as: UUID.self) }
+        let bytes = try cell.bytes(accepting: AcceptedTypes.uuid, as: UUID.self)
+        guard let value = UUIDText.parse(bytes) else { throw cell.malformed(as: UUID.self) }
         self = value
     }
 }
@@ -115,8 +115,8 @@ extension Date: PostgresCodable {
     public var postgresBind: PostgresBind { PostgresBind(type: .timestamptz, text: PostgresTimestamp.format(self)) }
     /// Reads timestamptz (any offset), timestamp (taken as UTC) and date (midnight UTC).
     public init(postgresCell cell: PostgresCell) throws {
-        let text = try cell.text(accepting: [.timestamptz, .timestamp, .date], as: Date.self)
-        guard let value = PostgresTimestamp.parse(text) else { throw cell.malformed(as: Date.self) }
+        let bytes = try cell.bytes(accepting: AcceptedTypes.date, as: Date.self)
+        guard let value = PostgresTimestamp.parse(bytes) else { throw cell.malformed(as: Date.self) }
         self = value
     }
 }
@@ -126,7 +126,7 @@ extension Data: PostgresCodable {
     /// Sent in binary format, so zero bytes and any length go through untouched.
     public var postgresBind: PostgresBind { PostgresBind(type: .bytea, bytes: [UInt8](self), isBinary: true) }
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: [.bytea], as: Data.self)
+        let bytes = try cell.bytes(accepting: AcceptedTypes.bytea, as: Data.self)
         // Hex output format: \x followed by two hex digits per byte.
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"),
               bytes.count % 2 == 0
@@ -141,6 +141,59 @@ extension Data: PostgresCodable {
             index += 2
         }
         self = data
+    }
+}
+
+/// The column types each decoder reads, made once (not a new set for every cell).
+enum AcceptedTypes {
+    static let bool: Set<PostgresType> = [.bool]
+    static let text: Set<PostgresType> = [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb]
+    static let integer: Set<PostgresType> = [.int2, .int4, .int8, .oid]
+    static let double: Set<PostgresType> = [.float4, .float8, .numeric, .int2, .int4, .int8]
+    static let decimal: Set<PostgresType> = [.numeric, .int2, .int4, .int8]
+    static let uuid: Set<PostgresType> = [.uuid]
+    static let date: Set<PostgresType> = [.timestamptz, .timestamp, .date]
+    static let bytea: Set<PostgresType> = [.bytea]
+    static let json: Set<PostgresType> = [.json, .jsonb]
+}
+
+/// UUIDs in PostgreSQL's text form (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`), converted by hand:
+/// Foundation's `UUID(uuidString:)` and `uuidString` go through `sscanf` and `snprintf`.
+enum UUIDText {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// The 36 lowercase bytes.
+    static func format(_ uuid: UUID) -> [UInt8] {
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            var text = [UInt8]()
+            text.reserveCapacity(36)
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
+            return text
+        }
+    }
+
+    /// Parses the canonical 8-4-4-4-12 form (either case); nil for anything else.
+    static func parse(_ text: [UInt8]) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var position = 0
+            for index in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard text[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
+                }
+                guard let high = hexValue(text[position]), let low = hexValue(text[position + 1]) else { return false }
+                out[index] = high << 4 | low
+                position += 2
+            }
+            return true
+        }
+        return parsed ? UUID(uuid: bytes) : nil
     }
 }
 
@@ -210,7 +263,7 @@ public struct JSONB<Value: Codable & Sendable>: PostgresCodable {
     public var postgresBind: PostgresBind { PostgresBind(type: .jsonb, bytes: json) }
 
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: [.json, .jsonb], as: JSONB<Value>.self)
+        let bytes = try cell.bytes(accepting: AcceptedTypes.json, as: JSONB<Value>.self)
         do {
             self.value = try JSONDecoder().decode(Value.self, from: Data(bytes))
         } catch {

@@ -22,6 +22,52 @@ import Testing
         }
     }
 
+    @Test func preparedQueriesArePreparedOncePerConnectionAndRunWithTheirOwnValues() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            try await pool.withConnection { connection in
+                func prepared() throws -> Int {
+                    try connection.query("SELECT count(*) FROM pg_prepared_statements").scalar(Int.self) ?? -1
+                }
+                #expect(try prepared() == 0)
+                for value in 1...7 {
+                    let query: PostgresQuery = "SELECT \(value) * 2 AS doubled"
+                    #expect(try connection.query(query.prepared()).scalar(Int.self) == value * 2)
+                }
+                #expect(try prepared() == 1)
+                // The same text with other parameter types is another statement; unmarked queries never are.
+                let text: PostgresQuery = "SELECT \("x") || 'y'"
+                #expect(try connection.query(text.prepared()).scalar(String.self) == "xy")
+                #expect(try connection.query("SELECT \(3) + 1").scalar(Int.self) == 4)
+                #expect(try prepared() == 2)
+                // In a pipeline, and in a pipeline whose transaction fails after it.
+                let results = try connection.pipeline(
+                    [("SELECT \(21) * 2 AS answer" as PostgresQuery).prepared(), "SELECT 1/0"], mode: .transaction)
+                #expect(try results[0].get().scalar(Int.self) == 42)
+                #expect(throws: PostgresError.self) { try results[1].get() }
+                #expect(try prepared() == 3)
+                // A statement the server refuses to prepare fails like any statement and leaves the connection usable.
+                let broken: PostgresQuery = "SELEC \(1)"
+                let error = #expect(throws: PostgresError.self) { try connection.query(broken.prepared()) }
+                #expect(error?.kind == .server)
+                #expect(try connection.query("SELECT 1").scalar(Int.self) == 1)
+                #expect(try prepared() == 3)
+            }
+        }
+    }
+
+    @Test func aConnectionPreparesAtMostItsLimitAndRunsTheRestUnprepared() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            try await pool.withConnection { connection throws in
+                let limit = PostgresConnection.maxPreparedStatements
+                for index in 0..<(limit + 5) {
+                    let query: PostgresQuery = "SELECT \(index) + \(unsafeSQL: String(index)) AS total"
+                    #expect(try connection.query(query.prepared()).scalar(Int.self) == 2 * index)
+                }
+                #expect(try connection.query("SELECT count(*) FROM pg_prepared_statements").scalar(Int.self) == limit)
+            }
+        }
+    }
+
     @Test func uniqueViolationCanBeMatchedAndHidesValues() async throws {
         try await TestDatabase.withDatabase { pool in
             try await pool.execute("INSERT INTO organisations (slug, name) VALUES ('acme', 'Acme')")

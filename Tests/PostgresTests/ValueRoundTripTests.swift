@@ -41,6 +41,27 @@ struct Settings: Codable, Sendable, Equatable {
         }
     }
 
+    @Test func uuidsMatchTheServersOwnTextForm() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let uuids = (0..<200).map { _ in UUID() } + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                                                          UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+            let result = try await pool.query("SELECT u, u::text AS text FROM unnest(\(uuids)) AS u")
+            for (index, uuid) in uuids.enumerated() {
+                // What we send is what the server prints, and what it prints reads back as the same UUID.
+                #expect(try result[index].decode(String.self, column: "text") == uuid.uuidString.lowercased())
+                #expect(try result[index].decode(UUID.self, column: "u") == uuid)
+            }
+        }
+        // The parser itself: upper case is read; anything but 8-4-4-4-12 hex digits is refused.
+        func cell(_ text: String) -> PostgresCell { PostgresCell(bytes: Array(text.utf8), type: .uuid, columnName: "u", columnIndex: 0) }
+        let uuid = UUID()
+        #expect(try UUID(postgresCell: cell(uuid.uuidString.uppercased())) == uuid)
+        for malformed in ["", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11",
+                          "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"] {
+            #expect(throws: PostgresError.self) { try UUID(postgresCell: cell(malformed)) }
+        }
+    }
+
     @Test func textRoundTripsVerbatim() async throws {
         try await TestDatabase.withDatabase(migrated: false) { pool in
             for text in ["", "Zürich — São Paulo — 東京 — मुंबई — 🙋🏽‍♂️", "tab\tnew\nline\r\\back", String(repeating: "x", count: 5_000_000)] {
