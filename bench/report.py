@@ -28,7 +28,9 @@ L.append("")
 L.append(f"- **Date:** {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
 L.append(f"- **Machine:** {cpu()}, {os.cpu_count()} cores visible (shared with other work), {mem_gb:.0f} GiB RAM, "
          f"{platform.system()} {platform.release()}")
-L.append(f"- **Commit:** `{commit}` (mobilise built with `swift build -c release --product mobilise`)")
+config = os.environ.get("BENCH_CONFIG", "release")
+L.append(f"- **Commit:** `{commit}` (mobilise built with `swift build -c {config} --product mobilise`)"
+         + ("" if config == "release" else " — **a debug build: these figures say nothing about speed**"))
 L.append(f"- **Command:** `{command.strip()}` (mode: {mode})")
 L.append(f"- **PostgreSQL:** embedded throwaway cluster via `mobilise db start`; fsync, synchronous_commit, shared_buffers, max_connections = {pgsettings} (max_connections raised with ALTER SYSTEM so pgbench can open 256 clients; nothing else changed)")
 L.append("")

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Postgres
 import Prometheus
+import Synchronization
 
 /// The service's metrics, in a registry of its own (no global state), served at `/metrics`.
 public final class ServiceMetrics: Sendable {
@@ -19,17 +20,39 @@ public final class ServiceMetrics: Sendable {
         MetricNameDescriptor(namespace: "mobilise", metricName: metric, unitName: unit, helpText: help)
     }
 
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    /// The per-request metrics already made, so a request costs one dictionary look-up rather than
+    /// the registry's (which builds and checks the label set each time). Routes are the router's
+    /// templates and statuses a small set, so these stay small.
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private let latencies = Mutex<[RequestKey: DurationHistogram]>([:])
+    /// Beyond this many (odd methods a client made up), the registry is asked each time.
+    private static let cachedKeys = 1024
+
     func requests(route: String, method: String, status: Int) -> Counter {
-        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "HTTP requests by route, method and status"),
-                             labels: [("route", route), ("method", method), ("status", String(status))])
+        let key = RequestKey(route: route, method: method, status: status)
+        if let counter = requestCounters.withLock({ $0[key] }) { return counter }
+        let counter = registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "HTTP requests by route, method and status"),
+                                           labels: [("route", route), ("method", method), ("status", String(status))])
+        requestCounters.withLock { if $0.count < Self.cachedKeys { $0[key] = counter } }
+        return counter
     }
 
     func latency(route: String, method: String) -> DurationHistogram {
-        registry.makeDurationHistogram(
+        let key = RequestKey(route: route, method: method, status: 0)
+        if let histogram = latencies.withLock({ $0[key] }) { return histogram }
+        let histogram = registry.makeDurationHistogram(
             descriptor: Self.name("http_request_duration", unit: "seconds", "HTTP request latency by route"),
             labels: [("route", route), ("method", method)],
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
+        latencies.withLock { if $0.count < Self.cachedKeys { $0[key] = histogram } }
+        return histogram
     }
 
     /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now.
