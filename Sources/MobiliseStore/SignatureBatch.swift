@@ -225,9 +225,9 @@ struct SignatureBatch: Sendable {
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
-        let results = try connection.pipeline([write.prepared(), notify.prepared()], mode: .transaction)
+        let results = try connection.pipeline([MobiliseStore.indexPlans, write.prepared(), notify.prepared()], mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        let written = try results[0].get().rows.map(WrittenRow.init(row:))
+        let written = try results[1].get().rows.map(WrittenRow.init(row:))
         guard written.count == rows.count else {
             throw PostgresError(kind: .client, message: "the batch answered \(written.count) rows for \(rows.count) signatures")
         }
