@@ -78,7 +78,9 @@ public struct TokenVerifier: Sendable {
     /// Nearly every token of a deployment has the same header segment, so the answers for the last
     /// few distinct segments are kept: the same bytes always give the same `alg`.
     static func algorithm(of token: String) -> String? {
-        guard let end = token.utf8.firstIndex(of: UInt8(ascii: ".")) else { return parseAlgorithm(of: token) }
+        // Only ASCII segments are remembered (valid base64url is ASCII), so equal keys are equal bytes.
+        guard let end = token.utf8.firstIndex(of: UInt8(ascii: ".")), token.utf8[..<end].allSatisfy({ $0 < 0x80 })
+        else { return parseAlgorithm(of: token) }
         let segment = Substring(token[..<end])
         if let known = knownHeaders.withLock({ $0[segment] }) { return known }
         let algorithm = parseAlgorithm(of: token)

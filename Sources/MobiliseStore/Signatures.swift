@@ -228,6 +228,7 @@ extension MobiliseStore {
             JOIN employees e ON e.organisation_id = k.organisation_id AND e.external_id = k.external_id
             """
         let results = try connection.pipeline([indexPlans, query.prepared()], mode: .transaction)
+        for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
         let signers = try results[1].get().rows.map(Signer.init(row:))
         return Dictionary(signers.map { (SignerReference(organisationID: $0.organisation_id, externalID: $0.external_id), $0) },
                           uniquingKeysWith: { first, _ in first })
@@ -240,7 +241,9 @@ extension MobiliseStore {
     /// the table statistics of that moment: at a campaign's launch `signatures` is empty, and its plan
     /// joined by hashing a sequential scan of `signatures` — kept while the table grew (a third of the
     /// throughput gone). Every look-up of the signing path is by key, so index scans and nested loops
-    /// are the right plan at any size; these settings make them the only ones.
+    /// are the right plan at any size; these settings make them the only ones. They last until the end
+    /// of the transaction: inside a caller's transaction (withdrawing, signing alone), its later
+    /// statements are planned the same way — they are key look-ups too.
     static let indexPlans = PostgresQuery(
         unsafeSQL: "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
     ).prepared()

@@ -18,6 +18,10 @@ extension PostgresConnection {
     /// for (index, result) in results.enumerated() { if case .failure(let error) = result { … } }
     /// ```
     ///
+    /// Queries marked ``PostgresQuery/prepared()`` are prepared first, before the pipeline starts, the
+    /// first time on this connection: a statement the server cannot prepare (bad SQL) makes the whole
+    /// call throw rather than come back as that statement's result.
+    ///
     /// Cancelling the task (or a timeout) cancels the statement running at that moment; in
     /// `.independent` mode the statements after it still run and commit (each is its own
     /// transaction), and the call then throws. Use `.transaction` when the batch must be all or nothing.

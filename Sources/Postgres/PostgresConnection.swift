@@ -173,6 +173,8 @@ public final class PostgresConnection {
     private var savepointDepth = 0
     /// Statements prepared on this connection, by text and parameter types, with their names.
     private var preparedStatements: [PreparedKey: String] = [:]
+    /// Prepare calls made on this connection: the number in the next statement's name.
+    private var preparedNames = 0
 
     var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
 
@@ -243,20 +245,29 @@ public final class PostgresConnection {
         guard query.isPrepared else { return }
         let key = PreparedKey(query)
         guard preparedStatements[key] == nil, preparedStatements.count < Self.maxPreparedStatements else { return }
-        let name = "mobilise_\(preparedStatements.count + 1)"
+        // A name is never used twice on a connection, even when a prepare fails or is cut short.
+        preparedNames += 1
+        let name = "mobilise_\(preparedNames)"
         let types = key.types.map { Oid($0) }
         guard PQsendPrepare(handle, name, key.sql, Int32(types.count), types) == 1 else { throw connectionError(query: key.sql) }
-        try flush(deadline: deadline, query: query)
         var interruption = Interruption()
         var failure: PostgresError?
-        while let result = try nextResult(deadline: deadline, interruption: &interruption, query: query) {
-            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil { failure = serverError(result, query: key.sql) }
-            PQclear(result)
+        do {
+            try flush(deadline: deadline, query: query)
+            while let result = try nextResult(deadline: deadline, interruption: &interruption, query: query) {
+                if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil { failure = serverError(result, query: key.sql) }
+                PQclear(result)
+            }
+        } catch {
+            // Cut short: whether the server kept the statement is unknown, so the connection is given up.
+            isBroken = true
+            throw error
         }
         if PQstatus(handle) != CONNECTION_OK { isBroken = true }
+        // Prepared, even if the call was interrupted meanwhile (the statement exists on the server).
+        if failure == nil { preparedStatements[key] = name }
         try interruption.throwIfInterrupted(query: query)
         if let failure { throw failure }
-        preparedStatements[key] = name
     }
 
     /// Sends what libpq has buffered, reading meanwhile so a server busy writing results never waits
@@ -391,6 +402,10 @@ public final class PostgresConnection {
         let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result)).trimmed
         let isConnectionLoss = code == nil && PQstatus(handle) != CONNECTION_OK
         if isConnectionLoss { isBroken = true }
+        // The server no longer has a statement we prepared (DEALLOCATE, DISCARD), or a prepared
+        // statement's tables changed shape under it: our list of prepared statements is wrong, so the
+        // connection is given up and the pool opens a fresh one (with an empty list).
+        if code?.rawValue == "26000" || (code?.rawValue == "0A000" && message.contains("cached plan")) { isBroken = true }
         return PostgresError(
             kind: isConnectionLoss ? .connection : .server, code: code, message: message,
             detail: field(UInt8(ascii: "D")), hint: field(UInt8(ascii: "H")),

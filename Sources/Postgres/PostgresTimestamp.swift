@@ -88,10 +88,9 @@ private struct DigitScanner {
     var atEnd: Bool { index == bytes.count }
 
     mutating func skip(_ literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
-        guard bytes.count - index >= count else { return false }
-        let matches = literal.withUTF8Buffer { literalBytes in
-            (0..<count).allSatisfy { bytes[index + $0] == literalBytes[$0] }
+        let (matches, count) = literal.withUTF8Buffer { literalBytes in
+            (bytes.count - index >= literalBytes.count && (0..<literalBytes.count).allSatisfy { bytes[index + $0] == literalBytes[$0] },
+             literalBytes.count)
         }
         if matches { index += count }
         return matches

@@ -55,6 +55,25 @@ import Testing
         }
     }
 
+    @Test func aConnectionWhosePreparedStatementsWereDroppedIsReplaced() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let query: PostgresQuery = "SELECT \(20) + 1 AS total"
+            let first = try await pool.withConnection { connection in
+                #expect(try connection.query(query.prepared()).scalar(Int.self) == 21)
+                try connection.execute("DEALLOCATE ALL")  // behind our back, as a pooler or a DISCARD would
+                let error = #expect(throws: PostgresError.self) { try connection.query(query.prepared()) }
+                #expect(error?.code?.rawValue == "26000")
+                return connection.backendPID
+            }
+            // The pool gave that connection up: the next use gets a fresh one, where the query prepares again.
+            let (pid, total) = try await pool.withConnection { connection in
+                (connection.backendPID, try connection.query(query.prepared()).scalar(Int.self))
+            }
+            #expect(total == 21)
+            #expect(pid != first)
+        }
+    }
+
     @Test func aConnectionPreparesAtMostItsLimitAndRunsTheRestUnprepared() async throws {
         try await TestDatabase.withDatabase(migrated: false) { pool in
             try await pool.withConnection { connection throws in
