@@ -109,7 +109,9 @@ actor TestCluster {
     private static func launch() async throws -> Running {
         let directory = "/tmp/mobilise-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let server = EmbeddedPostgres(
-            configuration: .init(dataDirectory: directory, durable: false, ephemeral: true),
+            // Swift Testing runs every test of the process at once, each with its own pools (and some
+            // with a service's): PostgreSQL's default of 100 connections is not enough for them all.
+            configuration: .init(dataDirectory: directory, durable: false, settings: ["max_connections": "500"], ephemeral: true),
             logger: Logger(label: "test-cluster"))
         try await server.start()
         let running = try Running(server: server)
