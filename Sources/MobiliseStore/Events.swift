@@ -95,14 +95,21 @@ extension MobiliseStore {
     /// Answers "I'm coming": `going` while the event has room, else `waiting` with a place in the
     /// queue. Asking again returns the current status and changes nothing.
     ///
-    /// Refusals: `.notFound` for an unknown event or employee; `.forbidden` when the employee is not
-    /// active (`employee_inactive`); `.unprocessable` when the event has ended (`event_over`).
+    /// Refusals: `.notFound` for an unknown event or employee, and for an event of a draft campaign
+    /// (employees never see drafts); `.forbidden` when the employee is not active (`employee_inactive`)
+    /// or not in the campaign's audience (`not_in_audience`); `.unprocessable` when the campaign is
+    /// closed or archived (`campaign_not_active`) or the event has ended (`event_over`).
     public func rsvp(organisationID: UUID, eventID: UUID, employee externalID: String) async throws -> RSVPStatus {
         try await pool.withTransaction(attempts: 3) { connection in
             let event = try Self.lockEvent(connection, organisationID: organisationID, eventID: eventID)
-            let employee = try Self.employee(connection, organisationID: organisationID, externalID: externalID)
-            guard employee.active else {
-                throw MobiliseError(.forbidden, code: "employee_inactive", "'\(externalID)' is no longer an active employee")
+            let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
+            let campaign = try Self.campaign(connection, organisationID: organisationID, reference: event.campaignID.uuidString)
+            guard campaign.status != .draft else { throw Self.eventNotFound }
+            guard campaign.status == .active else {
+                throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue): its events take no RSVPs")
+            }
+            guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
+                throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
             }
             if let current = try Self.rsvpStatus(connection, organisationID: organisationID, eventID: eventID, employeeID: employee.id) {
                 return current
@@ -291,14 +298,15 @@ extension MobiliseStore {
     /// Locks the event's row until the end of the transaction; `.notFound` when there is none.
     private static func lockEvent(
         _ connection: PostgresConnection, organisationID: UUID, eventID: UUID
-    ) throws -> (capacity: Int?, isOver: Bool) {
+    ) throws -> (campaignID: UUID, capacity: Int?, isOver: Bool) {
         let rows = try connection.query("""
-            SELECT capacity, ends_at <= now() AS is_over FROM events
+            SELECT campaign_id, capacity, ends_at <= now() AS is_over FROM events
             WHERE organisation_id = \(organisationID) AND id = \(eventID)
             FOR UPDATE
             """).rows
         guard let row = rows.first else { throw eventNotFound }
-        return (try row.decode(Int?.self, column: "capacity"), try row.decode(Bool.self, column: "is_over"))
+        return (try row.decode(UUID.self, column: "campaign_id"), try row.decode(Int?.self, column: "capacity"),
+                try row.decode(Bool.self, column: "is_over"))
     }
 
     /// The employee with this HR id; `.notFound` when there is none.

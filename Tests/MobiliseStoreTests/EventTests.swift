@@ -280,6 +280,31 @@ import Testing
         }
     }
 
+    @Test func refusesRSVPsOutsideTheCampaignsAudienceOrItsActivePeriod() async throws {
+        try await TestDatabase.withStore { store in
+            let f = try await fixture(store, employees: ["e1"])
+            let event = try await store.createEvent(organisationID: f.organisationID, campaignID: f.campaignID, draft(), actor: host)
+            // The campaign is for Germany only: a French employee is not in its audience.
+            try await store.pool.execute("UPDATE campaigns SET audience_countries = '{DE}' WHERE id = \(f.campaignID)")
+            await expectRefusal(.forbidden, "not_in_audience") {
+                _ = try await store.rsvp(organisationID: f.organisationID, eventID: event.id, employee: "e1")
+            }
+            try await store.pool.execute("UPDATE campaigns SET audience_countries = '{}', status = 'closed' WHERE id = \(f.campaignID)")
+            await expectRefusal(.unprocessable, "campaign_not_active") {
+                _ = try await store.rsvp(organisationID: f.organisationID, eventID: event.id, employee: "e1")
+            }
+            // Employees never see a draft campaign, nor its events.
+            let draftCampaign = try await insertCampaign(store, organisationID: f.organisationID, status: "draft", slug: "next-year")
+            let draftEvent = try await store.createEvent(
+                organisationID: f.organisationID, campaignID: draftCampaign, draft(), actor: host)
+            await expectRefusal(.notFound, "event_not_found") {
+                _ = try await store.rsvp(organisationID: f.organisationID, eventID: draftEvent.id, employee: "e1")
+            }
+            let rsvps = try await store.pool.query("SELECT count(*) FROM event_rsvps").scalar(Int.self)
+            #expect(rsvps == 0)
+        }
+    }
+
     // MARK: - Check-in
 
     @Test func checksInABatchWithWalkInsUnknownAndInactiveIDs() async throws {
