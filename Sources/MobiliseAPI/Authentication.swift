@@ -171,7 +171,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Self.unauthorized("invalid_token", "the token's organisation is not known here")
         }
         var context = context
-        context.identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles))
+        context.identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
         return try await next(request, context)
     }
 

@@ -20,7 +20,8 @@ import Synchronization
 /// organisation smaller than its privacy threshold gets nulls, never a count.
 ///
 /// The stream ends when the client goes away (the next write fails: within one heartbeat), when the
-/// server shuts down gracefully, or when the database pool closes.
+/// token or session cookie that opened it expires (the browser's `EventSource` then reconnects and
+/// gets 401), when the server shuts down gracefully, or when the database pool closes.
 struct LiveRoutes {
     let environment: APIEnvironment
     var heartbeat: Duration = .seconds(15)
@@ -86,7 +87,7 @@ struct LiveRoutes {
             do {
                 try await Self.stream(
                     to: &writer, campaignID: campaign.id, notifications: notifications, read: read,
-                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval)
+                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires)
             } catch {
                 logger.debug("live stream ended", metadata: ["error": "\(error)"])
             }
@@ -96,7 +97,7 @@ struct LiveRoutes {
 
     static func stream(
         to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
-        read: @escaping @Sendable () async throws -> Snapshot, heartbeat: Duration, minimumInterval: Duration
+        read: @escaping @Sendable () async throws -> Snapshot, heartbeat: Duration, minimumInterval: Duration, until expiry: Date
     ) async throws {
         // One wake-up signal for everything; what happened is in `pending`, so coalescing the
         // signals (the stream keeps only the newest) loses nothing.
@@ -111,6 +112,11 @@ struct LiveRoutes {
                         wakeContinuation.yield()
                     }
                     wakeContinuation.finish()  // the pool closed
+                }
+                group.addTask {
+                    // The credential's expiry ends the stream (a sleep cancelled first ends nothing).
+                    try await Task.sleep(for: .seconds(max(expiry.timeIntervalSinceNow, 0)))
+                    wakeContinuation.finish()
                 }
                 group.addTask {
                     while !Task.isCancelled {

@@ -8,6 +8,9 @@ public struct Identity: Sendable {
     /// The token's `sub`: an HR id.
     public var subject: String
     public var roles: Set<Role>
+    /// When the token or session cookie that authenticated the request expires: a long answer
+    /// (the live stream) ends then, so a credential never outlives itself.
+    public var expires: Date
 
     /// The actor recorded in the audit log.
     var actor: Actor { Actor(subject) }

@@ -510,7 +510,16 @@
     state.source = source;
     const status = $('live-status');
     source.addEventListener('open', () => { status.textContent = '● live'; status.className = 'live on'; });
-    source.addEventListener('error', () => { status.textContent = 'reconnecting…'; status.className = 'live off'; });
+    source.addEventListener('error', () => {
+      status.textContent = 'reconnecting…'; status.className = 'live off';
+      // The browser gives up when the server refuses the stream: the session has ended (the stream
+      // closes when it expires), or the service is away. Ask which, then sign in or try again.
+      if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
+      api('/v1/me').then(() => setTimeout(() => { if (state.source === source) connectLive(); }, 5000), (error) => {
+        if (error.status === 401) showSignIn();
+        else setTimeout(() => { if (state.source === source) connectLive(); }, 5000);
+      });
+    });
     source.addEventListener('total', (event) => {
       const data = JSON.parse(event.data);
       const previous = state.live;
@@ -534,18 +543,19 @@
     renderMap();
   }
 
+  function showSignIn() {
+    showMessage([el('h2', { text: 'Please sign in' }),
+      el('p', {}, document.createTextNode('Your session has ended or you have not signed in yet. '),
+        el('a', { href: '/dashboard/sign-in', text: 'Sign in' }))]);
+    $('live-status').textContent = '';
+  }
+
   async function load() {
     let me;
     try {
       me = await api('/v1/me');
     } catch (error) {
-      if (error.status === 401) {
-        showMessage([el('h2', { text: 'Please sign in' }),
-          el('p', {}, document.createTextNode('Your session has ended or you have not signed in yet. '),
-            el('a', { href: '/dashboard/sign-in', text: 'Sign in' }))]);
-        $('live-status').textContent = '';
-        return;
-      }
+      if (error.status === 401) { showSignIn(); return; }
       throw error;
     }
     if (!me.roles.includes('leader') && !me.roles.includes('hr_admin')) {
