@@ -95,21 +95,24 @@ extension MobiliseStore {
     /// Answers "I'm coming": `going` while the event has room, else `waiting` with a place in the
     /// queue. Asking again returns the current status and changes nothing.
     ///
+    /// Events are open to every active employee of the organisation, whatever the campaign's signing
+    /// audience (a HeForShe breakfast welcomes the women who are not asked to sign).
+    ///
     /// Refusals: `.notFound` for an unknown event or employee, and for an event of a draft campaign
-    /// (employees never see drafts); `.forbidden` when the employee is not active (`employee_inactive`)
-    /// or not in the campaign's audience (`not_in_audience`); `.unprocessable` when the campaign is
-    /// closed or archived (`campaign_not_active`) or the event has ended (`event_over`).
+    /// (employees never see drafts); `.forbidden` when the employee is not active (`employee_inactive`);
+    /// `.unprocessable` when the campaign is closed or archived (`campaign_not_active`) or the event
+    /// has ended (`event_over`).
     public func rsvp(organisationID: UUID, eventID: UUID, employee externalID: String) async throws -> RSVPStatus {
         try await pool.withTransaction(attempts: 3) { connection in
             let event = try Self.lockEvent(connection, organisationID: organisationID, eventID: eventID)
-            let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
+            let employee = try Self.employee(connection, organisationID: organisationID, externalID: externalID)
+            guard employee.active else {
+                throw MobiliseError(.forbidden, code: "employee_inactive", "'\(externalID)' is no longer an active employee")
+            }
             let campaign = try Self.campaign(connection, organisationID: organisationID, reference: event.campaignID.uuidString)
             guard campaign.status != .draft else { throw Self.eventNotFound }
             guard campaign.status == .active else {
                 throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue): its events take no RSVPs")
-            }
-            guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-                throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
             }
             if let current = try Self.rsvpStatus(connection, organisationID: organisationID, eventID: eventID, employeeID: employee.id) {
                 return current
