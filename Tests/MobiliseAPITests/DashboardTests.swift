@@ -185,6 +185,7 @@ import Testing
                 "MOBILISE_LEADER_TOKEN": try await service.token("lead-1", [.leader]),
                 "MOBILISE_SIGNER_TOKEN": try await service.token(seeded.unsignedEmployee, [.employee]),
                 "MOBILISE_CAMPAIGN": seeded.campaign,
+                "MOBILISE_STORIES": String(DashboardSeed.approvedStories),
                 "MOBILISE_OUTPUT": root.appendingPathComponent(".ci/output").path,
             ])
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
@@ -198,6 +199,9 @@ enum DashboardSeed {
         var campaign: String
         var unsignedEmployee: String
     }
+
+    /// Approved stories seeded: more than the dashboard's page of 12.
+    static let approvedStories = 14
 
     static func seed(_ service: ServiceHarness) async throws -> Seeded {
         let countries: [(code: String, size: Int, rate: Double, sites: [String])] = [
@@ -238,18 +242,23 @@ enum DashboardSeed {
             }
         }
 
-        // Stories: one with a photo, approved by HR.
+        // Stories, approved by HR: more than a page of them (the dashboard shows 12, then "More stories"),
+        // the newest with a photo.
+        var posts: [ServiceHarness.Reply] = []
+        for index in 10..<(10 + approvedStories - 3) {
+            posts.append(try await service.call(.post, "/v1/campaigns/heforshe-2015/posts", token: try await service.token("in-s\(index)", [.employee]),
+                                                json: #"{"body": "Story number \#(index) from Pune #HeForShe"}"#))
+        }
         let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==") ?? Data()
         let form = Array("--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nOur Pune site signed together today #HeForShe #Pune\r\n--B\r\nContent-Disposition: form-data; name=\"media\"; filename=\"team.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
             + Array(png) + Array("\r\n--B--\r\n".utf8)
-        var posts: [ServiceHarness.Reply] = []
-        posts.append(try await service.call(.post, "/v1/campaigns/heforshe-2015/posts", token: try await service.token("in-s1", [.employee]),
-                                            raw: form, contentType: "multipart/form-data; boundary=B"))
         for (author, text) in [("br-s2", "Equality is everyone's business. #HeForShe #Brasil"),
                                ("us-s3", "I signed because my daughters deserve the same chances. #HeForShe")] {
             posts.append(try await service.call(.post, "/v1/campaigns/heforshe-2015/posts", token: try await service.token(author, [.employee]),
                                                 json: #"{"body": "\#(text)"}"#))
         }
+        posts.append(try await service.call(.post, "/v1/campaigns/heforshe-2015/posts", token: try await service.token("in-s1", [.employee]),
+                                            raw: form, contentType: "multipart/form-data; boundary=B"))
         for post in posts {
             guard post.status == .created, let id = post.json["id"] as? String else { throw ServiceHarness.HarnessError(reply: post) }
             _ = try await service.call(.post, "/v1/posts/\(id)/approve", token: hr)

@@ -6,6 +6,7 @@ Environment:
   MOBILISE_LEADER_TOKEN   a bearer token with the leader role (the page is read as a leader)
   MOBILISE_SIGNER_TOKEN   an employee who has not signed MOBILISE_CAMPAIGN yet (signs during the test)
   MOBILISE_CAMPAIGN       the campaign's slug
+  MOBILISE_STORIES        how many approved stories the campaign has (more than a page of 12)
   MOBILISE_OUTPUT         where screenshots go (default .ci/output)
 
 Needs Debian's chromium and chromium-driver and Selenium (pip install selenium); nothing is
@@ -37,6 +38,7 @@ LEADER = os.environ["MOBILISE_LEADER_TOKEN"]
 SIGNER = os.environ["MOBILISE_SIGNER_TOKEN"]
 CAMPAIGN = os.environ["MOBILISE_CAMPAIGN"]
 OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
+STORIES = int(os.environ["MOBILISE_STORIES"])
 
 passed, failed = [], []
 console_errors = []
@@ -177,6 +179,22 @@ def main():
 
         screenshot(driver, "dashboard-1280x800.png")
         screenshot(driver, "dashboard-1280-full.png", full_page=True)
+
+        # Stories come a page of 12 at a time; "More stories" follows the cursor to the rest.
+        stories = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#stories li.story"))
+        more = driver.find_element(By.ID, "more-stories")
+        check("the first page shows 12 stories", stories(driver) == 12, stories(driver))
+        check("'More stories' is offered when there are more", more.is_displayed())
+        if more.is_displayed():
+            more.click()
+            try:
+                WebDriverWait(driver, 10).until(lambda d: stories(d) == STORIES and not d.find_element(By.ID, "more-stories").is_displayed())
+                everything = True
+            except TimeoutException:
+                everything = False
+            check("'More stories' appends the rest, then goes away", everything, stories(driver))
+            bodies = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#stories li.story > p:first-of-type")]
+            check("no story is shown twice", len(bodies) == len(set(bodies)), bodies)
 
         # The CSV download holds exactly the rows shown, as the API's CSV does.
         driver.find_element(By.ID, "download-csv").click()

@@ -466,25 +466,40 @@
   }
 
   // ---------- stories and events ----------
-  async function renderStories() {
+  // The approved stories, newest first, a page at a time ("More stories" follows the API's cursor).
+  const STORIES_PAGE = 12;
+
+  function storyItem(post) {
+    const item = el('li', { class: 'story' });
+    if (post.media && post.media.type.startsWith('image/')) {
+      item.append(el('img', { src: post.media.url, alt: 'Photo shared with this story', width: 320, height: 180 }));
+    } else if (post.media && post.media.type.startsWith('video/')) {
+      item.append(el('video', { src: post.media.url, controls: true, preload: 'none', width: 320, height: 180 }));
+    }
+    item.append(el('p', { text: post.body }));
+    if (post.hashtags.length) item.append(el('p', { class: 'tags' }, ...post.hashtags.map((tag) => el('span', { class: 'tag', text: tag }))));
+    item.append(el('p', { class: 'muted small', text: fmtDate(post.created_at) }));
+    return item;
+  }
+
+  async function renderStories(cursor) {
     const list = $('stories');
+    const more = $('more-stories');
+    const campaign = state.campaign;
+    more.hidden = true;
     try {
-      const page = await api(campaignPath('/posts?limit=12'));
-      if (!page.posts.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No approved stories yet.' })); return; }
-      list.replaceChildren(...page.posts.map((post) => {
-        const item = el('li', { class: 'story' });
-        if (post.media && post.media.type.startsWith('image/')) {
-          item.append(el('img', { src: post.media.url, alt: 'Photo shared with this story', width: 320, height: 180 }));
-        } else if (post.media && post.media.type.startsWith('video/')) {
-          item.append(el('video', { src: post.media.url, controls: true, preload: 'none', width: 320, height: 180 }));
-        }
-        item.append(el('p', { text: post.body }));
-        if (post.hashtags.length) item.append(el('p', { class: 'tags' }, ...post.hashtags.map((tag) => el('span', { class: 'tag', text: tag }))));
-        item.append(el('p', { class: 'muted small', text: fmtDate(post.created_at) }));
-        return item;
-      }));
+      const page = await api(campaignPath('/posts?limit=' + STORIES_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')));
+      if (state.campaign !== campaign) return;  // another campaign was chosen meanwhile
+      if (!cursor && !page.posts.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No approved stories yet.' })); return; }
+      if (cursor) list.append(...page.posts.map(storyItem));
+      else list.replaceChildren(...page.posts.map(storyItem));
+      if (page.next_cursor) {
+        more.hidden = false;
+        more.onclick = () => renderStories(page.next_cursor);
+      }
     } catch (error) {
-      list.replaceChildren(el('li', { class: 'muted', text: 'Stories are not available: ' + error.message }));
+      const item = el('li', { class: 'muted', text: 'Stories are not available: ' + error.message });
+      if (cursor) list.append(item); else list.replaceChildren(item);
     }
   }
 
