@@ -1,0 +1,39 @@
+@testable import MobiliseAPI
+import Testing
+
+@Suite struct RateLimiterTests {
+    @Test func aLaunchDayCrowdIsNotRescannedOnEveryRequest() {
+        // More distinct employees within the window than the pruning threshold, all recent (none
+        // can be dropped): a pass per request would make every signing request scan them all.
+        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let start = ContinuousClock.now
+        let callers = 3 * RateLimiter.minimumPruneSize
+        var refused = 0
+        for index in 0..<callers where limiter.take("employee-\(index)", now: start + .milliseconds(index / 1000)) != nil {
+            refused += 1
+        }
+        #expect(refused == 0)
+        let footprint = limiter.footprint
+        #expect(footprint.buckets == callers)
+        #expect(footprint.prunes <= 2, "one pass per doubling of the crowd, not one per request")
+    }
+
+    @Test func callersIdleForAWholeWindowAreForgotten() {
+        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let start = ContinuousClock.now
+        for index in 0..<RateLimiter.minimumPruneSize { _ = limiter.take("employee-\(index)", now: start) }
+        // A window later every bucket is full again: the next pass drops them all.
+        #expect(limiter.take("latecomer", now: start + .seconds(61)) == nil)
+        #expect(limiter.footprint.buckets == 1)
+        #expect(limiter.footprint.prunes == 1)
+    }
+
+    @Test func aCallerOverTheLimitIsToldWhenToComeBack() {
+        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let start = ContinuousClock.now
+        for _ in 0..<10 { #expect(limiter.take("busy", now: start) == nil) }
+        #expect(limiter.take("busy", now: start) == 6, "one token every 6 s")
+        #expect(limiter.take("busy", now: start + .seconds(6)) == nil)
+        #expect(limiter.take("someone-else", now: start) == nil)
+    }
+}
