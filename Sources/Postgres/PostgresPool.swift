@@ -63,6 +63,9 @@ public final class PostgresPool: Sendable, Service {
         var nextSlotID = 0
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
+        /// Callers with an id that have not yet asked for a slot (between taking their id and the
+        /// acquisition), and those of them cancelled meanwhile: the acquisition fails these.
+        var arriving: Set<UInt64> = []
         var cancelledBeforeWaiting: Set<UInt64> = []
         var closed = false
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -183,11 +186,13 @@ public final class PostgresPool: Sendable, Service {
         try Task.checkCancellation()
         let waiterID = state.withLock { state in
             defer { state.nextWaiterID += 1 }
+            state.arriving.insert(state.nextWaiterID)
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionSlot, any Error>) in
                 let acquisition = state.withLock { state -> Acquisition in
+                    state.arriving.remove(waiterID)
                     if state.closed { return .failed(Self.closedError) }
                     if state.cancelledBeforeWaiting.remove(waiterID) != nil { return .failed(CancellationError()) }
                     if let slot = state.idle.popLast() { return .ready(slot) }
@@ -211,27 +216,44 @@ public final class PostgresPool: Sendable, Service {
                     do {
                         continuation.resume(returning: try ConnectionSlot(id: id, label: configuration.label))
                     } catch {
-                        state.withLock { $0.open -= 1 }
+                        // With no connection left open, none will be released to the queue: fail it too.
+                        let stranded = state.withLock { state -> [Waiter] in
+                            state.open -= 1
+                            guard state.open == 0 else { return [] }
+                            defer { state.waiters.removeAll() }
+                            return state.waiters
+                        }
                         continuation.resume(throwing: error)
+                        for waiter in stranded {
+                            waiter.timeout?.cancel()
+                            waiter.continuation.resume(throwing: error)
+                        }
                     }
                 }
             }
         } onCancel: {
-            removeWaiter(waiterID, error: CancellationError(), rememberIfAbsent: true)
+            removeWaiter(waiterID, error: CancellationError(), rememberIfArriving: true)
         }
+    }
+
+    /// Callers remembered between taking an id and queueing (for tests: zero when the pool is quiet).
+    var pendingCallers: Int {
+        state.withLock { $0.arriving.count + $0.cancelledBeforeWaiting.count }
     }
 
     private func expireWaiter(_ id: UInt64) {
         let error = PostgresError(kind: .pool, message: "no database connection became free within \(configuration.acquireTimeout) (pool of \(configuration.maxConnections))")
-        removeWaiter(id, error: error, rememberIfAbsent: false)
+        removeWaiter(id, error: error, rememberIfArriving: false)
     }
 
-    private func removeWaiter(_ id: UInt64, error: any Error, rememberIfAbsent: Bool) {
+    /// Fails a queued caller. A caller that has not queued yet is remembered (when asked) so that its
+    /// acquisition fails; one already served or failed is left alone.
+    private func removeWaiter(_ id: UInt64, error: any Error, rememberIfArriving: Bool) {
         let waiter = state.withLock { state -> Waiter? in
             if let index = state.waiters.firstIndex(where: { $0.id == id }) {
                 return state.waiters.remove(at: index)
             }
-            if rememberIfAbsent { state.cancelledBeforeWaiting.insert(id) }
+            if rememberIfArriving, state.arriving.contains(id) { state.cancelledBeforeWaiting.insert(id) }
             return nil
         }
         waiter?.timeout?.cancel()

@@ -2,7 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import MobiliseTesting
-import Postgres
+@testable import Postgres
 import Synchronization
 import Testing
 
@@ -68,6 +68,41 @@ import Testing
                 for _ in 0..<2 { group.addTask { try await pool.query("SELECT 1").scalar(Int.self) } }
                 for try await value in group { #expect(value == 1) }
             }
+        }
+    }
+
+    @Test func cancelledCallersLeaveNothingBehind() async throws {
+        try await TestDatabase.withDatabase(maxConnections: 1) { pool in
+            let single = PostgresPool(configuration: .init(connection: pool.configuration.connection, maxConnections: 1),
+                                      logger: Logger(label: "test"))
+            for _ in 0..<20 {
+                // A caller queued behind a holder, cancelled while waiting.
+                let holding = Task { try await single.withConnection { try $0.execute("SELECT pg_sleep(30)") } }
+                try await waitUntil { single.statistics.inUse == 1 }
+                let queued = Task { try await single.query("SELECT 1") }
+                try await waitUntil { single.statistics.waiting == 1 }
+                queued.cancel()
+                await #expect(throws: CancellationError.self) { try await queued.value }
+                holding.cancel()
+                _ = await holding.result
+
+                // A caller cancelled just as the connection is handed over to it (the holder cancels
+                // it the moment it releases the connection).
+                let next = Mutex<Task<Int, any Error>?>(nil)
+                let holder = Task {
+                    try await single.withConnection { _ in }
+                    next.withLock { $0?.cancel() }
+                }
+                let waiter = Task { try await single.withConnection { try $0.execute("SELECT 1") } }
+                next.withLock { $0 = waiter }
+                _ = try await holder.value
+                _ = await waiter.result
+            }
+            // Nothing is remembered of any of them, and the pool still serves.
+            #expect(single.pendingCallers == 0)
+            #expect(try await single.query("SELECT 1").scalar(Int.self) == 1)
+            #expect(single.statistics == .init(open: 1, idle: 1, waiting: 0))
+            await single.close()
         }
     }
 
