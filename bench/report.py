@@ -326,8 +326,9 @@ if roles:
 L.append("What the profiles show (`perf record -g` of the service and `perf record -a` of the machine, release build, "
          "64 connections, 2026-11-23):")
 L.append("")
-L.append("- **The two cores are saturated, about half by the service and half by PostgreSQL**, with wrk a few percent. "
-         "Any gain has to come out of CPU per signature on both sides.")
+L.append("- **The service and PostgreSQL take about equal shares of the CPU**, wrk a few percent. At 64 connections the "
+         "two cores are close to full but not full (the idle share in the whole-machine profile above; ‘cores busy’ in "
+         "section 1c): the gains left are CPU per signature on both sides, and the idle time between one writer's batches.")
 L.append("- **PostgreSQL, before and after.** Until the batch's statements were prepared, planning them was about 40% of "
          "PostgreSQL's time (18% of the machine: the batch statement is a large CTE, planned at every batch of ~16 signatures); "
          "prepared once per connection (`PostgresQuery.prepared()`) it is gone.")
@@ -384,11 +385,11 @@ L.append("- **What 1.0× pgbench would take here.** HTTP and a token check with 
          "17,000–20,000 requests/s on these two cores (measured when the machine was set up: 100–120 µs of CPU per "
          "request, the load generator included), and PostgreSQL writes a row batched 32 to a transaction in about 15 µs "
          "(130,000 rows/s). With both at those floors a signing would cost 115–135 µs, at most 15,000–17,000/s, level with "
-         "what pgbench does here (12,000–25,000/s from run to run). Table 6 shows where we are: the service about a third above its "
+         "what pgbench does here (12,000–25,000/s from run to run). Table 6 shows where we are: the service close to that "
          "floor (~70–90 µs without the load generator), PostgreSQL several times the bare batched INSERT (the keys, the journal and the per-country counts "
          "above). Meeting the target would take a write as cheap as a bare batched INSERT, which this schema's journal, "
          "counts and keys are not; we do not claim it is reachable with them.")
 L.append("- **The peer's bare INSERT** is bound by commit latency (16 pooled connections, one fsync each per signature), "
          "so it gains little from the CPU the service saves, and the ratio moves with the disk's fsync time from run to run "
-         "(at 64 connections: 2.39×, 2.46× and 3.05× in three full runs within an hour on 2026-11-23, the last one with `--big`).")
+         "(at 64 connections: from 2.21× to 3.05× in five full runs on 2026-11-23).")
 print("\n".join(L))
