@@ -10,9 +10,9 @@ struct APIEnvironment: Sendable {
     let metrics: ServiceMetrics
     let migrator: Migrator
     /// Signing and posting, per employee.
-    let employeeLimiter: RateLimiter
+    let employeeLimiter: RateLimiter<EmployeeKey>
     /// Workforce imports, per organisation.
-    let importLimiter: RateLimiter
+    let importLimiter: RateLimiter<UUID>
     /// Requests in progress, for load shedding.
     let inFlight: InFlightLimit
 

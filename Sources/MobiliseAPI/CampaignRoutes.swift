@@ -88,7 +88,7 @@ struct CampaignRoutes {
         // inside the signing batch (see MobiliseStore.sign), and refusals mapped as elsewhere.
         let caller = try context.caller()
         try caller.require(.employee)
-        try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
+        try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {

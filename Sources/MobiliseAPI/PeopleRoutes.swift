@@ -48,7 +48,7 @@ struct PeopleRoutes {
         case "full_sync": mode = .fullSync
         default: throw APIError.badRequest("invalid_parameter", "mode is upsert or full_sync")
         }
-        try environment.importLimiter.check(caller.organisation.id.uuidString, what: "imports")
+        try environment.importLimiter.check(caller.organisation.id, what: "imports")
         let limit = environment.configuration.maxImportSize
         let chunks = LimitedBody(body: request.body, limit: limit)
         let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)

@@ -22,7 +22,7 @@ struct PostRoutes {
     @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
         _ = try await environment.activeEmployee(caller)
-        try environment.employeeLimiter.check("\(caller.organisation.id)/\(caller.subject)", what: "requests")
+        try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         var text = ""

@@ -4,22 +4,19 @@ import Synchronization
 /// Token buckets per key (an employee, an organisation): `capacity` requests, refilled evenly over
 /// `interval`. Buckets idle long enough to be full again are dropped, so memory stays bounded by
 /// the number of recent callers (at most twice it).
-final class RateLimiter: Sendable {
+final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
     }
 
     private struct State {
-        var buckets: [String: Bucket] = [:]
+        var buckets: [Key: Bucket] = [:]
         /// The size at which full buckets are dropped next: twice what a pass left, so that a
         /// launch-day crowd of recent callers (all kept) costs one pass per doubling, not one per request.
-        var pruneAt = RateLimiter.minimumPruneSize
+        var pruneAt = RateLimiterPruning.minimumSize
         var prunes = 0
     }
-
-    /// Below this many buckets nothing is dropped.
-    static let minimumPruneSize = 100_000
 
     private let capacity: Double
     private let refillPerSecond: Double
@@ -32,7 +29,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Takes one request's token; when none is left, the seconds until the next one.
-    func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+    func take(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
         state.withLock { state in
             if state.buckets.count >= state.pruneAt { prune(&state, now: now) }
             var bucket = state.buckets[key] ?? Bucket(tokens: capacity, updated: now)
@@ -55,15 +52,26 @@ final class RateLimiter: Sendable {
     private func prune(_ state: inout State, now: ContinuousClock.Instant) {
         let full = Duration.seconds(capacity / refillPerSecond)
         state.buckets = state.buckets.filter { now - $0.value.updated < full }
-        state.pruneAt = max(Self.minimumPruneSize, 2 * state.buckets.count)
+        state.pruneAt = max(RateLimiterPruning.minimumSize, 2 * state.buckets.count)
         state.prunes += 1
     }
 
     /// Throws 429 with `Retry-After` when `key` is over its limit.
-    func check(_ key: String, what: String) throws {
+    func check(_ key: Key, what: String) throws {
         if let wait = take(key) {
             throw APIError(.tooManyRequests, code: "rate_limited", "too many \(what); try again in \(wait) s",
                            headers: [.retryAfter: String(wait)])
         }
     }
+}
+
+enum RateLimiterPruning {
+    /// Below this many buckets nothing is dropped.
+    static let minimumSize = 100_000
+}
+
+/// Whom the per-employee limits count: an employee of an organisation (no string is built per request).
+struct EmployeeKey: Hashable, Sendable {
+    var organisation: UUID
+    var subject: String
 }

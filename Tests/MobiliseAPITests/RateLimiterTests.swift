@@ -5,9 +5,9 @@ import Testing
     @Test func aLaunchDayCrowdIsNotRescannedOnEveryRequest() {
         // More distinct employees within the window than the pruning threshold, all recent (none
         // can be dropped): a pass per request would make every signing request scan them all.
-        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let limiter = RateLimiter<String>(capacity: 10, per: .seconds(60))
         let start = ContinuousClock.now
-        let callers = 3 * RateLimiter.minimumPruneSize
+        let callers = 3 * RateLimiterPruning.minimumSize
         var refused = 0
         for index in 0..<callers where limiter.take("employee-\(index)", now: start + .milliseconds(index / 1000)) != nil {
             refused += 1
@@ -19,9 +19,9 @@ import Testing
     }
 
     @Test func callersIdleForAWholeWindowAreForgotten() {
-        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let limiter = RateLimiter<String>(capacity: 10, per: .seconds(60))
         let start = ContinuousClock.now
-        for index in 0..<RateLimiter.minimumPruneSize { _ = limiter.take("employee-\(index)", now: start) }
+        for index in 0..<RateLimiterPruning.minimumSize { _ = limiter.take("employee-\(index)", now: start) }
         // A window later every bucket is full again: the next pass drops them all.
         #expect(limiter.take("latecomer", now: start + .seconds(61)) == nil)
         #expect(limiter.footprint.buckets == 1)
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func aCallerOverTheLimitIsToldWhenToComeBack() {
-        let limiter = RateLimiter(capacity: 10, per: .seconds(60))
+        let limiter = RateLimiter<String>(capacity: 10, per: .seconds(60))
         let start = ContinuousClock.now
         for _ in 0..<10 { #expect(limiter.take("busy", now: start) == nil) }
         #expect(limiter.take("busy", now: start) == 6, "one token every 6 s")
