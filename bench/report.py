@@ -141,6 +141,18 @@ if b:
              "request it had prepared but not yet written is never sent (rows below the employees). Before 2026-11-23 the service's per-employee rate limiter "
              "rescanned all its buckets on every request once more than 100,000 employees had called within its minute "
              "(measured with this run's setup: signing fell from about 9,000 to about 100 signatures/s after the 100,000th signer); it now prunes once per doubling.")
+    pgss = text("pgss-launch-day.txt")
+    if pgss:
+        L.append("")
+        L.append("The statements of the launch-day run (`BENCH_PGSS=1`: `pg_stat_statements` with planning times; executor "
+                 "times are wall-clock inside PostgreSQL, so they include waiting for a core on this busy machine):")
+        L.append("")
+        L.append("| Calls | rows | executor ms | planning ms | plans | executor µs per row | statement |")
+        L.append("|---:|---:|---:|---:|---:|---:|---|")
+        for line in pgss.splitlines():
+            cells = line.split("|", 6)
+            if len(cells) == 7:
+                L.append("| " + " | ".join(cells[:6]) + " | `" + cells[6].replace("`", "'").replace("|", "/") + "…` |")
 else:
     L.append("Not measured in this run.")
 L.append("")
@@ -356,8 +368,8 @@ L.append("- **Measured and not kept:** dropping the two foreign keys that repeat
          "the counts as one row per campaign and batch (every country's change in "
          "one array) instead of one row per country and batch, taking ~1.6 row updates per signature down to two per "
          "batch; fewer, larger batches.")
-L.append("- **Where the one writer's time goes** (`pg_stat_statements` with `track_planning`, a 64-connection launch-day run of "
-         "200,000 signatures, 2026-11-23): 6,321 batches of 31.6 signatures on average; the batch statement 48.6 µs of executor "
+L.append("- **Where the one writer's time goes** (`BENCH_PGSS=1`, see section 1c; a launch-day run of 200,000 signatures "
+         "on 2026-11-23 gave): 6,321 batches of 31.6 signatures on average; the batch statement 48.6 µs of executor "
          "time per signature, its plan reused (6 plans in 6,321 executions), the signers' look-up 3.1 µs per signature, the NOTIFY "
          "and the session settings negligible. The batch statement thus kept the writer's backend busy about 1.5 ms of each "
          "~3.5 ms batch cycle; the rest is the commit's flush, two round trips, and the hops between the writer's task, the "
