@@ -63,9 +63,9 @@ public final class PostgresPool: Sendable, Service {
         var nextSlotID = 0
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
-        /// Callers with an id that have not yet asked for a slot (between taking their id and the
-        /// acquisition), and those of them cancelled meanwhile: the acquisition fails these.
+        /// Callers that took an id but have not yet asked for a slot.
         var arriving: Set<UInt64> = []
+        /// Those of them cancelled meanwhile: their acquisition fails at once.
         var cancelledBeforeWaiting: Set<UInt64> = []
         var closed = false
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
