@@ -378,7 +378,7 @@ L.append("- **Where the one writer's time goes** (`BENCH_PGSS=1`, see section 1c
          "the statement's time, an overstatement since timing every node and logging each nested check inflates them; "
          "the earlier experiment without the two redundant keys gained ~7% CPU. The service, PostgreSQL and wrk do not "
          "fill the two cores during the launch-day run (‘cores busy’ in section 1c, from their CPU time per signature and the rate): "
-         "one writer leaves the rest idle between batches, and a second writer meets the first on the campaign and count rows. **The lever this points to** is overlapping batches on "
+         "one writer leaves the rest idle between batches. A second writer does not fill it: tried again on 2026-11-23 with the 16 count slots split between the two writers (so they never meet on a count row), three alternating 10 s runs at 64 connections each gave the same rate (10,650/s on average both ways) with twice the batches at half the size and about a fifth more CPU per signature (service 58–62 → 69–80 µs, PostgreSQL 58–61 → 72–79 µs). **The lever this points to** is overlapping batches on "
          "one connection: send batch N+1 (look-up folded into the write) while N commits, so the backend never waits on "
          "the Swift side.")
 L.append("- **The service.** About a quarter is SwiftNIO reading and writing sockets and parsing HTTP; token verification "
