@@ -109,10 +109,9 @@ extension MobiliseStore {
             guard employee.active else {
                 throw MobiliseError(.forbidden, code: "employee_inactive", "'\(externalID)' is no longer an active employee")
             }
-            let campaign = try Self.campaign(connection, organisationID: organisationID, reference: event.campaignID.uuidString)
-            guard campaign.status != .draft else { throw Self.eventNotFound }
-            guard campaign.status == .active else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue): its events take no RSVPs")
+            guard event.campaignStatus != .draft else { throw Self.eventNotFound }
+            guard event.campaignStatus == .active else {
+                throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(event.campaignStatus.rawValue): its events take no RSVPs")
             }
             if let current = try Self.rsvpStatus(connection, organisationID: organisationID, eventID: eventID, employeeID: employee.id) {
                 return current
@@ -301,14 +300,15 @@ extension MobiliseStore {
     /// Locks the event's row until the end of the transaction; `.notFound` when there is none.
     private static func lockEvent(
         _ connection: PostgresConnection, organisationID: UUID, eventID: UUID
-    ) throws -> (campaignID: UUID, capacity: Int?, isOver: Bool) {
+    ) throws -> (campaignStatus: CampaignStatus, capacity: Int?, isOver: Bool) {
         let rows = try connection.query("""
-            SELECT campaign_id, capacity, ends_at <= now() AS is_over FROM events
-            WHERE organisation_id = \(organisationID) AND id = \(eventID)
-            FOR UPDATE
+            SELECT c.status, e.capacity, e.ends_at <= now() AS is_over
+            FROM events e JOIN campaigns c ON c.organisation_id = e.organisation_id AND c.id = e.campaign_id
+            WHERE e.organisation_id = \(organisationID) AND e.id = \(eventID)
+            FOR UPDATE OF e
             """).rows
         guard let row = rows.first else { throw eventNotFound }
-        return (try row.decode(UUID.self, column: "campaign_id"), try row.decode(Int?.self, column: "capacity"),
+        return (try row.decode(CampaignStatus.self, column: "status"), try row.decode(Int?.self, column: "capacity"),
                 try row.decode(Bool.self, column: "is_over"))
     }
 

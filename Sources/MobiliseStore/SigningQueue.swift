@@ -124,8 +124,8 @@ public struct GroupCommit: Sendable {
     public var maxBatch: Int
     /// Batches written at the same time, each on its own connection. Default 1: one writer makes
     /// fewer, larger batches, and on the 2-core benchmark machine that cost about a fifth less CPU
-    /// per signature than two writers, with a lower p99 (two batches at once also meet on the same
-    /// count and campaign rows); more writers can pay off where commits are slow and cores many.
+    /// per signature than two writers for the same rate, with a lower p99 (see BENCHMARKS.md); more
+    /// writers can pay off where commits are slow and cores many.
     public var writers: Int
 
     public init(maxBatch: Int = 256, writers: Int = 1) {
