@@ -44,7 +44,7 @@ public struct BulkSigningReport: Sendable, Equatable {
 extension MobiliseStore {
     /// Signs for many employees at once (a paper drive typed in, the demo organisation), writing
     /// `batchSize` signings per transaction the way concurrent signers are written
-    /// (``signBatch(_:pool:campaigns:)``).
+    /// (``signBatch(_:connection:campaigns:)``).
     ///
     /// Each signing follows exactly the rules and counting of
     /// ``sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``, so the counts stay exact
@@ -73,7 +73,8 @@ extension MobiliseStore {
                 SigningRequest(organisationID: organisationID, campaign: reference, employee: signing.employee, channel: signing.channel,
                                eventID: signing.eventID, at: signing.at, hideDrafts: false)
             }
-            let results = await Self.signBatch(requests, pool: pool, campaigns: signing.campaigns)
+            let campaigns = signing.campaigns
+            let results = try await pool.withConnection { Self.signBatch(requests, connection: $0, campaigns: campaigns) }
             for (position, result) in results.enumerated() {
                 switch result {
                 case .success(let signed): if signed.created { report.created += 1 } else { report.alreadyCurrent += 1 }

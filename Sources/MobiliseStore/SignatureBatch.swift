@@ -16,26 +16,26 @@ struct SigningRequest: Sendable {
 }
 
 extension MobiliseStore {
-    /// Signs many requests together: one round trip to look up their employees, and one pipelined
-    /// transaction that inserts every signature, journals them, and adds to each country's daily and
-    /// total counts once per batch. Returns one result per request, in order; nothing is answered
-    /// before the batch commits.
+    /// Signs many requests together on `connection` (its own thread: this blocks): one round trip to
+    /// look up their employees, and one pipelined transaction that inserts every signature, journals
+    /// them, and adds to each country's daily and total counts once per batch. Returns one result per
+    /// request, in order; nothing is answered before the batch commits.
     ///
     /// The same rules as ``sign(organisationID:campaign:employee:channel:eventID:at:)``: a refusal
     /// fails only its own request. When the database refuses the batch for a reason that belongs to
     /// one row (a constraint, say, because an employee was erased meanwhile), each request of the batch
     /// is signed alone so that only that row fails. A deadlock or serialization failure retries the batch.
-    static func signBatch(_ requests: [SigningRequest], pool: PostgresPool, campaigns: CampaignCache) async -> [Result<SigningResult, any Error>] {
+    static func signBatch(_ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache) -> [Result<SigningResult, any Error>] {
         var outcomes: [SignatureBatch.Outcome]
         var attempt = 1
         while true {
             do {
-                let batch = SignatureBatch(requests: requests, campaigns: campaigns)
-                outcomes = try await pool.withConnection { connection in try batch.run(connection) }
+                outcomes = try SignatureBatch(requests: requests, campaigns: campaigns).run(connection)
                 break
             } catch let error as PostgresError where error.isTransient && attempt < 3 {
                 attempt += 1
-                try? await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * attempt))
+                // The connection's own thread, not Swift's pool: waiting here blocks no one else.
+                usleep(UInt32(Int.random(in: 1...10) * attempt * 1000))
             } catch let error as PostgresError where error.isRowError {
                 outcomes = Array(repeating: .alone, count: requests.count)
                 break
@@ -43,24 +43,26 @@ extension MobiliseStore {
                 return Array(repeating: .failure(error), count: requests.count)
             }
         }
-        var results: [Result<SigningResult, any Error>] = []
-        results.reserveCapacity(requests.count)
-        for (request, outcome) in zip(requests, outcomes) {
+        return zip(requests, outcomes).map { request, outcome in
             switch outcome {
-            case .signed(let result): results.append(.success(result))
-            case .refused(let error): results.append(.failure(error))
-            case .alone:
-                do {
-                    let result = try await pool.withTransaction(attempts: 3) { connection in
-                        try Self.sign(connection, request)
-                    }
-                    results.append(.success(result))
-                } catch {
-                    results.append(.failure(error))
-                }
+            case .signed(let result): return .success(result)
+            case .refused(let error): return .failure(error)
+            case .alone: return Result { try signAlone(request, connection: connection) }
             }
         }
-        return results
+    }
+
+    /// One request in a transaction of its own, retried on a deadlock or serialization failure.
+    private static func signAlone(_ request: SigningRequest, connection: PostgresConnection) throws -> SigningResult {
+        var attempt = 1
+        while true {
+            do {
+                return try connection.transaction { try Self.sign($0, request) }
+            } catch let error as PostgresError where error.isTransient && attempt < 3 && !connection.isBroken {
+                attempt += 1
+                usleep(UInt32(Int.random(in: 1...10) * attempt * 1000))
+            }
+        }
     }
 }
 
@@ -73,7 +75,7 @@ extension PostgresError {
     }
 }
 
-/// The work of one batch on one connection (see ``MobiliseStore/signBatch(_:pool:campaigns:)``).
+/// The work of one batch on one connection (see ``MobiliseStore/signBatch(_:connection:campaigns:)``).
 struct SignatureBatch: Sendable {
     enum Outcome: Sendable {
         case signed(SigningResult)
@@ -91,59 +93,71 @@ struct SignatureBatch: Sendable {
         var reference: String
     }
 
-    /// One accepted request, as written.
+    /// Who signs which campaign: requests with the same key are one signature.
+    private struct SignerKey: Hashable {
+        var organisationID: UUID
+        var campaignID: UUID
+        var externalID: String
+    }
+
+    /// One request sent to the batch statement: written when `refusal` is nil and the database finds
+    /// the employee active and in the audience; otherwise only looked up, so that the refusal follows
+    /// the rules' order (an unknown employee first, whatever else is wrong).
     private struct Row {
         var index: Int
-        var organisationID: UUID
+        var request: SigningRequest
         var campaign: Campaign
-        var employee: MobiliseStore.Signer
-        var channel: SignatureChannel
-        var eventID: UUID?
-        var at: Date?
+        /// The refusal known before the database answers, and whether it comes before the audience check.
+        var refusal: (error: MobiliseError, beforeAudience: Bool)?
     }
 
     func run(_ connection: PostgresConnection) throws -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: requests.count)
 
         var campaignsByKey: [CampaignKey: Result<Campaign, MobiliseError>] = [:]
-        for request in requests {
-            let key = CampaignKey(organisationID: request.organisationID, reference: request.campaign)
-            if campaignsByKey[key] != nil { continue }
-            campaignsByKey[key] = try lookUpCampaign(connection, key)
-        }
-        let employees = try MobiliseStore.signers(connection, requests.map { ($0.organisationID, $0.employee) })
         var eventCampaigns: [UUID: UUID?] = [:]
-
         var rows: [Row] = []
-        var firstIndex: [MobiliseStore.SignatureKey: Int] = [:]
+        var firstIndex: [SignerKey: Int] = [:]
         var duplicates: [(index: Int, of: Int)] = []
         for (index, request) in requests.enumerated() {
+            let key = CampaignKey(organisationID: request.organisationID, reference: request.campaign)
+            let found = try campaignsByKey[key] ?? lookUpCampaign(connection, key)
+            campaignsByKey[key] = found
+            let campaign: Campaign
+            switch found {
+            case .failure(let refusal):
+                outcomes[index] = .refused(refusal)
+                continue
+            case .success(let value): campaign = value
+            }
+            var refusal: (error: MobiliseError, beforeAudience: Bool)?
             do {
-                let campaign = try campaignsByKey[CampaignKey(organisationID: request.organisationID, reference: request.campaign)]?.get()
-                guard let campaign else { throw PostgresError(kind: .client, message: "a campaign of the batch was not looked up") }
-                let employee = try MobiliseStore.Signer.checked(
-                    employees[MobiliseStore.SignerReference(organisationID: request.organisationID, externalID: request.employee)],
-                    externalID: request.employee)
-                try MobiliseStore.checkSigning(campaign: campaign, employee: employee, at: request.at, channel: request.channel,
-                                               eventID: request.eventID, hideDrafts: request.hideDrafts)
-                if let eventID = request.eventID {
-                    if eventCampaigns[eventID] == nil {
-                        eventCampaigns[eventID] = try MobiliseStore.eventForSigning(
-                            connection, organisationID: request.organisationID, eventID: eventID)?.campaignID
+                try MobiliseStore.checkCampaignOpen(campaign, at: request.at, hideDrafts: request.hideDrafts)
+                do {
+                    try MobiliseStore.checkChannel(request.channel, eventID: request.eventID)
+                    if let eventID = request.eventID {
+                        if eventCampaigns[eventID] == nil {
+                            eventCampaigns[eventID] = try MobiliseStore.eventForSigning(
+                                connection, organisationID: request.organisationID, eventID: eventID)?.campaignID
+                        }
+                        try MobiliseStore.checkEvent(eventID, of: eventCampaigns[eventID] ?? nil, campaign: campaign)
                     }
-                    try MobiliseStore.checkEvent(eventID, of: eventCampaigns[eventID] ?? nil, campaign: campaign)
+                } catch let error as MobiliseError {
+                    refusal = (error, false)
                 }
-                let key = MobiliseStore.SignatureKey(campaignID: campaign.id, employeeID: employee.id)
-                if let first = firstIndex[key] {
+            } catch let error as MobiliseError {
+                refusal = (error, true)
+            }
+            if refusal == nil {
+                // A second request of the same signature is answered with the first's (a statement cannot write a row twice).
+                let signer = SignerKey(organisationID: request.organisationID, campaignID: campaign.id, externalID: request.employee)
+                if let first = firstIndex[signer] {
                     duplicates.append((index, first))
                     continue
                 }
-                firstIndex[key] = index
-                rows.append(Row(index: index, organisationID: request.organisationID, campaign: campaign, employee: employee,
-                                channel: request.eventID == nil ? request.channel : .event, eventID: request.eventID, at: request.at))
-            } catch let refusal as MobiliseError {
-                outcomes[index] = .refused(refusal)
+                firstIndex[signer] = rows.count
             }
+            rows.append(Row(index: index, request: request, campaign: campaign, refusal: refusal))
         }
 
         if !rows.isEmpty {
@@ -152,7 +166,7 @@ struct SignatureBatch: Sendable {
             }
         }
         for (index, first) in duplicates {
-            switch outcomes[first] {
+            switch outcomes[rows[first].index] {
             case .signed(let result)?: outcomes[index] = .signed(SigningResult(signature: result.signature, created: false))
             case let other?: outcomes[index] = other
             case nil: outcomes[index] = .alone
@@ -173,28 +187,40 @@ struct SignatureBatch: Sendable {
         }
     }
 
-    /// Writes the accepted rows in one pipelined transaction: the signatures, their journal, the
-    /// daily and total counts (one row per country and batch), and a notification per campaign.
+    /// Looks up every row's employee and writes the rows that may be signed, in one pipelined
+    /// transaction and one round trip: the signatures, their journal, the daily and total counts (one
+    /// row per country and batch), and a notification per campaign. The statement itself checks what
+    /// needs the employee (found, active, in the audience) and that the campaign is still open.
     private func write(_ connection: PostgresConnection, _ rows: [Row]) throws -> [Outcome] {
         let slot = Int.random(in: 0..<16)
         let campaignIDs = Array(Set(rows.map(\.campaign.id)))
+        let requests = rows.map(\.request)
         let write: PostgresQuery = """
             WITH open AS (
-                SELECT organisation_id, id, starts_at, ends_at FROM campaigns
+                SELECT organisation_id, id, starts_at, ends_at, audience_genders, audience_countries, audience_org_units FROM campaigns
                 WHERE id = ANY(\(campaignIDs)) AND status = 'active'
                 FOR SHARE
             ), input AS (
-                SELECT * FROM unnest(\(rows.map(\.organisationID)), \(rows.map(\.campaign.id)), \(rows.map(\.employee.id)),
-                                     \(rows.map(\.employee.country)), \(rows.map(\.employee.site)), \(rows.map(\.employee.orgUnit)),
-                                     \(rows.map(\.channel.rawValue)), \(rows.map(\.eventID)), \(rows.map(\.at)))
-                    WITH ORDINALITY AS i (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, at, ord)
+                SELECT * FROM unnest(\(requests.map(\.organisationID)), \(rows.map(\.campaign.id)), \(requests.map(\.employee)),
+                                     \(requests.map { ($0.eventID == nil ? $0.channel : .event).rawValue }), \(requests.map(\.eventID)),
+                                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }))
+                    WITH ORDINALITY AS i (organisation_id, campaign_id, external_id, channel, event_id, at, writable, ord)
+            ), signer AS (
+                SELECT i.*, e.id AS employee_id, e.country, e.site, e.org_unit, e.active, o.id IS NOT NULL AS open,
+                       -- An audience of everyone skips the function (a call per row costs as much as an index look-up).
+                       coalesce(CASE WHEN o.audience_genders = '{}' AND o.audience_countries = '{}' AND o.audience_org_units = '{}' THEN true
+                                     ELSE mobilise_audience_admits(o.audience_genders, o.audience_countries, o.audience_org_units,
+                                                                   e.gender, e.country, e.org_unit) END AND e.id IS NOT NULL, false) AS admitted,
+                       coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window
+                FROM input i
+                LEFT JOIN employees e ON e.organisation_id = i.organisation_id AND e.external_id = i.external_id
+                LEFT JOIN open o ON o.organisation_id = i.organisation_id AND o.id = i.campaign_id
             ), changed AS (
                 INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
-                SELECT i.organisation_id, i.campaign_id, i.employee_id, i.country, i.site, i.org_unit, i.channel, i.event_id,
-                       coalesce(i.at, now())
-                FROM input i JOIN open o ON o.organisation_id = i.organisation_id AND o.id = i.campaign_id
-                WHERE coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at
-                ORDER BY i.organisation_id, i.campaign_id, i.employee_id
+                SELECT organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
+                FROM signer
+                WHERE writable AND active AND admitted AND in_window
+                ORDER BY organisation_id, campaign_id, employee_id
                 ON CONFLICT (organisation_id, campaign_id, employee_id) DO UPDATE
                     SET country = EXCLUDED.country, site = EXCLUDED.site, org_unit = EXCLUDED.org_unit, channel = EXCLUDED.channel,
                         event_id = EXCLUDED.event_id, signed_at = EXCLUDED.signed_at, withdrawn_at = NULL
@@ -215,9 +241,9 @@ struct SignatureBatch: Sendable {
                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
             )
-            SELECT i.ord, o.id IS NOT NULL AS open, ch.id IS NOT NULL AS created, \(unsafeSQL: Self.pickedColumns)
-            FROM input i
-            LEFT JOIN open o ON o.organisation_id = i.organisation_id AND o.id = i.campaign_id
+            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
+                   ch.id IS NOT NULL AS created, \(unsafeSQL: Self.pickedColumns)
+            FROM signer i
             LEFT JOIN changed ch ON ch.organisation_id = i.organisation_id AND ch.campaign_id = i.campaign_id AND ch.employee_id = i.employee_id
             LEFT JOIN signatures s ON s.organisation_id = i.organisation_id AND s.campaign_id = i.campaign_id AND s.employee_id = i.employee_id
             ORDER BY i.ord
@@ -232,15 +258,24 @@ struct SignatureBatch: Sendable {
             throw PostgresError(kind: .client, message: "the batch answered \(written.count) rows for \(rows.count) signatures")
         }
         return zip(rows, written).map { row, written in
-            if !written.open { campaigns.forget(row.campaign) }
+            guard written.found else { return .refused(MobiliseStore.Signer.notFound(row.request.employee)) }
+            guard written.active else { return .refused(MobiliseStore.Signer.inactive(row.request.employee)) }
+            if let refusal = row.refusal, refusal.beforeAudience { return .refused(refusal.error) }
+            // Closed since it was cached: signing alone gives the refusal that applies now.
+            guard written.open else {
+                campaigns.forget(row.campaign)
+                return .alone
+            }
+            guard written.admitted else { return .refused(MobiliseStore.notInAudience) }
+            if let refusal = row.refusal { return .refused(refusal.error) }
             guard let id = written.id, let country = written.country, let channel = written.channel, let signedAt = written.signed_at
             else { return .alone }
             let signature = Signature(id: id, campaignID: row.campaign.id, country: country, site: written.site, orgUnit: written.org_unit,
                                       channel: channel, eventID: written.event_id, signedAt: signedAt, withdrawnAt: written.withdrawn_at)
             if written.created { return .signed(SigningResult(signature: signature, created: true)) }
-            // Already current before this batch: nothing changed. Otherwise the campaign closed, the
-            // dates ended, or another session changed the same signature meanwhile: sign it alone.
-            return written.open && signature.withdrawnAt == nil ? .signed(SigningResult(signature: signature, created: false)) : .alone
+            // Already current before this batch: nothing changed. Otherwise the dates ended, or another
+            // session changed the same signature meanwhile: sign it alone.
+            return signature.withdrawnAt == nil ? .signed(SigningResult(signature: signature, created: false)) : .alone
         }
     }
 
@@ -254,6 +289,9 @@ struct SignatureBatch: Sendable {
     /// A row of the batch statement's answer: the signature as this batch left it (or as it was).
     private struct WrittenRow {
         var ord: Int
+        var found: Bool
+        var active: Bool
+        var admitted: Bool
         var open: Bool
         var created: Bool
         var id: UUID?
@@ -266,10 +304,10 @@ struct SignatureBatch: Sendable {
         var signed_at: Date?
         var withdrawn_at: Date?
 
-        /// Read by position: `ord, open, created`, then ``MobiliseStore/signatureColumns`` in their order.
+        /// Read by position: `ord, found, active, admitted, open, created`, then ``MobiliseStore/signatureColumns`` in their order.
         init(row: PostgresRow) throws {
-            (ord, open, created, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at) =
-                try row.decode((Int, Bool, Bool, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
+            (ord, found, active, admitted, open, created, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at) =
+                try row.decode((Int, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
         }
     }
 }

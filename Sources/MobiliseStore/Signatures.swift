@@ -123,6 +123,15 @@ extension MobiliseStore {
     /// The signing rules that need no database: the campaign open at `at` (when known), the employee
     /// in its audience, an event named for the event channel. Drafts answer "not found" with `hideDrafts`.
     static func checkSigning(campaign: Campaign, employee: Signer, at: Date?, channel: SignatureChannel, eventID: UUID?, hideDrafts: Bool) throws {
+        try checkCampaignOpen(campaign, at: at, hideDrafts: hideDrafts)
+        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
+            throw notInAudience
+        }
+        try checkChannel(channel, eventID: eventID)
+    }
+
+    /// The first of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: the campaign open at `at`.
+    static func checkCampaignOpen(_ campaign: Campaign, at: Date?, hideDrafts: Bool) throws {
         if hideDrafts, campaign.status == .draft {
             throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(campaign.slug)' in this organisation")
         }
@@ -137,9 +146,13 @@ extension MobiliseStore {
                 throw MobiliseError(.unprocessable, code: "campaign_ended", "this campaign closed for signing at \(campaign.endsAt)")
             }
         }
-        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-            throw MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
-        }
+    }
+
+    /// The refusal of an employee outside the campaign's audience.
+    static let notInAudience = MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+
+    /// The last of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: an event named for the event channel.
+    static func checkChannel(_ channel: SignatureChannel, eventID: UUID?) throws {
         if channel == .event, eventID == nil {
             throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
         }
@@ -194,13 +207,17 @@ extension MobiliseStore {
 
         /// The signer, or the refusal: no such employee, or not active.
         static func checked(_ signer: Signer?, externalID: String) throws -> Signer {
-            guard let signer else {
-                throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
-            }
-            guard signer.active else {
-                throw MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
-            }
+            guard let signer else { throw notFound(externalID) }
+            guard signer.active else { throw inactive(externalID) }
             return signer
+        }
+
+        static func notFound(_ externalID: String) -> MobiliseError {
+            MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+        }
+
+        static func inactive(_ externalID: String) -> MobiliseError {
+            MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
         }
     }
 
@@ -241,11 +258,16 @@ extension MobiliseStore {
     /// the table statistics of that moment: at a campaign's launch `signatures` is empty, and its plan
     /// joined by hashing a sequential scan of `signatures` — kept while the table grew (a third of the
     /// throughput gone). Every look-up of the signing path is by key, so index scans and nested loops
-    /// are the right plan at any size; these settings make them the only ones. They last until the end
-    /// of the transaction: inside a caller's transaction (withdrawing, signing alone), its later
-    /// statements are planned the same way — they are key look-ups too.
+    /// are the right plan at any size; these settings make them the only ones, and make a prepared
+    /// statement use its generic plan from the first execution (with batches of one, PostgreSQL would
+    /// otherwise find a custom plan cheaper and plan the batch statement anew every time). They last
+    /// until the end of the transaction: inside a caller's transaction (withdrawing, signing alone),
+    /// its later statements are planned the same way — they are key look-ups too.
     static let indexPlans = PostgresQuery(
-        unsafeSQL: "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+        unsafeSQL: """
+            SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
+            set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)
+            """
     ).prepared()
 
     /// A signatures row as the database returns it.

@@ -5,7 +5,7 @@ import Synchronization
 
 /// Group commit for signing: concurrent ``MobiliseStore/sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``
 /// calls queue here, and up to ``GroupCommit/writers`` writers each take everything waiting (up to
-/// ``GroupCommit/maxBatch``) and write it as one batch (``MobiliseStore/signBatch(_:pool:campaigns:)``).
+/// ``GroupCommit/maxBatch``) and write it as one batch (``MobiliseStore/signBatch(_:connection:campaigns:)``).
 ///
 /// No request waits for a batch to fill: a writer takes what is queued the moment it is free, so a
 /// lone signer is written at once, and under load the batches grow by themselves while the previous
@@ -76,25 +76,50 @@ final class SigningQueue: Sendable {
         }
     }
 
-    /// Writes batches until nothing is waiting.
+    /// Writes batches until nothing is waiting. A writer keeps its connection while batches keep
+    /// coming, and takes, writes and answers each one on that connection's thread: between two
+    /// batches it never hops from thread to thread.
     private func write() async {
         while true {
-            let batch = state.withLock { state -> [Waiting] in
-                let batch = Array(state.waiting.prefix(settings.maxBatch))
-                state.waiting.removeFirst(batch.count)
-                if batch.isEmpty {
-                    state.writers -= 1
-                } else {
-                    state.statistics.batches += 1
-                    state.statistics.writing += 1
-                }
-                return batch
+            do {
+                let connectionLost = try await pool.withConnection { connection in self.writeBatches(connection) }
+                if !connectionLost { return }
+            } catch {
+                // No connection: the batch waiting first fails with the pool's error, as any caller of the pool would.
+                guard let batch = takeBatch() else { return }
+                finish(batch, with: Array(repeating: .failure(error), count: batch.count))
             }
-            if batch.isEmpty { return }
-            let results = await MobiliseStore.signBatch(batch.map(\.request), pool: pool, campaigns: campaigns)
-            state.withLock { $0.statistics.writing -= 1 }
-            for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
         }
+    }
+
+    /// Writes and answers batches on `connection` until the queue is empty (false) or the connection
+    /// broke (true: the writer goes on with another).
+    private func writeBatches(_ connection: PostgresConnection) -> Bool {
+        while let batch = takeBatch() {
+            finish(batch, with: MobiliseStore.signBatch(batch.map(\.request), connection: connection, campaigns: campaigns))
+            if connection.isBroken { return true }
+        }
+        return false
+    }
+
+    /// The next batch, or nil when nothing is waiting: then this writer ends (it no longer counts).
+    private func takeBatch() -> [Waiting]? {
+        state.withLock { state in
+            let batch = Array(state.waiting.prefix(settings.maxBatch))
+            state.waiting.removeFirst(batch.count)
+            if batch.isEmpty {
+                state.writers -= 1
+                return nil
+            }
+            state.statistics.batches += 1
+            state.statistics.writing += 1
+            return batch
+        }
+    }
+
+    private func finish(_ batch: [Waiting], with results: [Result<SigningResult, any Error>]) {
+        state.withLock { $0.statistics.writing -= 1 }
+        for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
     }
 
     var statistics: GroupCommitStatistics {

@@ -30,7 +30,7 @@ public final class PostgresConnection {
     let interrupt: ConnectionInterrupt
     private let cancelHandle: OpaquePointer?
     /// Set when the connection can no longer be trusted (lost, or stuck after a cancel).
-    private(set) var isBroken = false
+    public private(set) var isBroken = false
     var lastUsed = ContinuousClock.now
 
     /// Connects, blocking the calling thread (a worker thread) until done or `connectTimeout`.

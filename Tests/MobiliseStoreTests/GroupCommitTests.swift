@@ -1,6 +1,6 @@
 import Foundation
 import MobiliseDomain
-import MobiliseStore
+@testable import MobiliseStore
 import MobiliseTesting
 import Postgres
 import Synchronization
@@ -209,6 +209,99 @@ import Testing
             for person in leavers { #expect(code(person) == "employee_inactive") }
             #expect(code("nobody") == "employee_not_found")
             #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 3)
+        }
+    }
+
+    /// Several rules broken at once: a batch answers what signing alone answers, in the rules' order
+    /// (unknown or inactive employee, then the campaign's dates, then the audience, then the event).
+    @Test func aBatchAppliesTheRulesInTheSameOrderAsSigningAlone() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let org = fixture.organisation.id
+            _ = try await fixture.hire(1, in: "IN", prefix: "in-unit", orgUnit: "Energy/Buildings")
+            _ = try await fixture.hire(1, in: "IN", prefix: "unit", orgUnit: "Energy")
+            _ = try await fixture.hire(1, in: "IN", prefix: "lookalike", orgUnit: "EnergyX")
+            _ = try await fixture.hire(1, in: "IN", prefix: "woman", orgUnit: "Energy", gender: .female)
+            _ = try await fixture.hire(1, in: "IN", prefix: "gone-woman", orgUnit: "Energy", gender: .female, active: false)
+            _ = try await fixture.hire(4, in: "IN", prefix: "man", orgUnit: "Energy")
+            let campaign = try await fixture.campaign(audience: Audience(genders: [.male], orgUnits: ["Energy"]))
+            let early = campaign.startsAt.addingTimeInterval(-86_400)
+            struct Signing: Sendable {
+                var name: String
+                var employee: String
+                var channel: SignatureChannel = .web
+                var at: Date?
+            }
+            let signings = [
+                Signing(name: "in a sub-unit", employee: "in-unit-0"),
+                Signing(name: "in the unit", employee: "unit-0"),
+                Signing(name: "in a unit that only starts alike", employee: "lookalike-0"),
+                Signing(name: "inactive and outside the audience", employee: "gone-woman-0"),
+                Signing(name: "outside the audience, event without its id", employee: "woman-0", channel: .event),
+                Signing(name: "event without its id", employee: "man-0", channel: .event),
+                Signing(name: "before the start, outside the audience", employee: "woman-0", at: early),
+                Signing(name: "unknown, before the start", employee: "nobody", at: early),
+                Signing(name: "twice, the first refused", employee: "man-1", channel: .event),
+                Signing(name: "twice, the second fine", employee: "man-1"),
+                Signing(name: "twice fine, first", employee: "man-2"),
+                Signing(name: "twice fine, second", employee: "man-2"),
+            ]
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: store.pool, campaign: campaign.id)
+            let signing = Task {
+                try await withThrowingTaskGroup(of: (String, Result<SigningResult, any Error>).self) { group in
+                    for signing in signings {
+                        group.addTask {
+                            (signing.name, await outcome {
+                                try await store.sign(organisationID: org, campaign: campaign.slug, employee: signing.employee,
+                                                     channel: signing.channel, at: signing.at)
+                            })
+                        }
+                    }
+                    return try await group.reduce(into: [String: Result<SigningResult, any Error>]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            try await releaseWhenQueued(store, submitted: before.submitted + signings.count, lock: lock)
+            let results = try await signing.value
+            #expect(store.groupCommitStatistics.batches - before.batches <= 2, "the signings were not written together")
+
+            func answer(_ name: String) -> String {
+                switch results[name] {
+                case .success(let result)?: result.created ? "created" : "existing"
+                case .failure(let error as MobiliseError)?: error.code
+                case let other: "\(String(describing: other))"
+                }
+            }
+            #expect(answer("in a sub-unit") == "created")
+            #expect(answer("in the unit") == "created")
+            #expect(answer("in a unit that only starts alike") == "not_in_audience")
+            #expect(answer("inactive and outside the audience") == "employee_inactive")
+            #expect(answer("outside the audience, event without its id") == "not_in_audience")
+            #expect(answer("event without its id") == "event_required")
+            #expect(answer("before the start, outside the audience") == "campaign_not_started")
+            #expect(answer("unknown, before the start") == "employee_not_found")
+            #expect(answer("twice, the first refused") == "event_required")
+            #expect(answer("twice, the second fine") == "created")
+            #expect(Set([answer("twice fine, first"), answer("twice fine, second")]) == ["created", "existing"])
+            let twice = try [results["twice fine, first"]?.get().signature.id, results["twice fine, second"]?.get().signature.id]
+            #expect(twice[0] != nil && twice[0] == twice[1])
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 4)
+            #expect(try await store.verifyCounts(organisationID: org, campaign: campaign.slug).isEmpty)
+
+            // Each refused signing, through the path that signs one request in a transaction of its
+            // own (what a batch falls back to), gets the same answer.
+            for signing in signings where !["created", "existing"].contains(answer(signing.name)) {
+                let request = SigningRequest(organisationID: org, campaign: campaign.slug, employee: signing.employee,
+                                             channel: signing.channel, eventID: nil, at: signing.at, hideDrafts: false)
+                let alone = await outcome {
+                    try await store.pool.withTransaction { connection in try MobiliseStore.sign(connection, request) }
+                }
+                guard case .failure(let error as MobiliseError) = alone else {
+                    Issue.record("\(signing.name): alone it gave \(alone)")
+                    continue
+                }
+                #expect(error.code == answer(signing.name), "\(signing.name)")
+            }
         }
     }
 }
