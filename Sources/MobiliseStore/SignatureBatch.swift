@@ -16,10 +16,10 @@ struct SigningRequest: Sendable {
 }
 
 extension MobiliseStore {
-    /// Signs many requests together on `connection` (its own thread: this blocks): one round trip to
-    /// look up their employees, and one pipelined transaction that inserts every signature, journals
-    /// them, and adds to each country's daily and total counts once per batch. Returns one result per
-    /// request, in order; nothing is answered before the batch commits.
+    /// Signs many requests together on `connection` (its own thread: this blocks), in one pipelined
+    /// transaction that looks up their employees, inserts every signature, journals them, and adds to
+    /// each country's daily and total counts once per batch. Returns one result per request, in
+    /// order; nothing is answered before the batch commits.
     ///
     /// The same rules as ``sign(organisationID:campaign:employee:channel:eventID:at:)``: a refusal
     /// fails only its own request. When the database refuses the batch for a reason that belongs to
@@ -241,32 +241,43 @@ struct SignatureBatch: Sendable {
                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
             )
-            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
-                   ch.id IS NOT NULL AS created, \(unsafeSQL: Self.pickedColumns)
+            -- One row per request (the signature as it was before this statement, if any), then one per
+            -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
+            -- (without an index, that join compares every pair).
+            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open, false AS created,
+                   i.employee_id, \(unsafeSQL: Self.columnsAsTheyWere)
             FROM signer i
-            LEFT JOIN changed ch ON ch.organisation_id = i.organisation_id AND ch.campaign_id = i.campaign_id AND ch.employee_id = i.employee_id
             LEFT JOIN signatures s ON s.organisation_id = i.organisation_id AND s.campaign_id = i.campaign_id AND s.employee_id = i.employee_id
-            ORDER BY i.ord
+            UNION ALL
+            SELECT 0, true, true, true, true, true, ch.employee_id, \(unsafeSQL: Self.columnsAsWritten) FROM changed ch
             """
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
         let results = try connection.pipeline([MobiliseStore.indexPlans, write.prepared(), notify.prepared()], mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        let written = try results[1].get().rows.map(WrittenRow.init(row:))
-        guard written.count == rows.count else {
-            throw PostgresError(kind: .client, message: "the batch answered \(written.count) rows for \(rows.count) signatures")
+        var before = [WrittenRow?](repeating: nil, count: rows.count)
+        var written: [MobiliseStore.SignatureKey: WrittenRow] = [:]
+        for answer in try results[1].get().rows.map(WrittenRow.init(row:)) {
+            if answer.created {
+                guard let campaignID = answer.campaign_id, let employeeID = answer.employee_id else { continue }
+                written[MobiliseStore.SignatureKey(campaignID: campaignID, employeeID: employeeID)] = answer
+            } else if before.indices.contains(answer.ord - 1) {
+                before[answer.ord - 1] = answer
+            }
         }
-        return zip(rows, written).map { row, written in
-            guard written.found else { return .refused(MobiliseStore.Signer.notFound(row.request.employee)) }
-            guard written.active else { return .refused(MobiliseStore.Signer.inactive(row.request.employee)) }
+        return zip(rows, before).map { row, before in
+            guard let before else { return .alone }
+            let written = before.employee_id.flatMap { written[MobiliseStore.SignatureKey(campaignID: row.campaign.id, employeeID: $0)] } ?? before
+            guard before.found else { return .refused(MobiliseStore.Signer.notFound(row.request.employee)) }
+            guard before.active else { return .refused(MobiliseStore.Signer.inactive(row.request.employee)) }
             if let refusal = row.refusal, refusal.beforeAudience { return .refused(refusal.error) }
             // Closed since it was cached: signing alone gives the refusal that applies now.
-            guard written.open else {
+            guard before.open else {
                 campaigns.forget(row.campaign)
                 return .alone
             }
-            guard written.admitted else { return .refused(MobiliseStore.notInAudience) }
+            guard before.admitted else { return .refused(MobiliseStore.notInAudience) }
             if let refusal = row.refusal { return .refused(refusal.error) }
             guard let id = written.id, let country = written.country, let channel = written.channel, let signedAt = written.signed_at
             else { return .alone }
@@ -279,14 +290,16 @@ struct SignatureBatch: Sendable {
         }
     }
 
-    /// The signature columns of the batch's answer: as the batch wrote them (`ch`), else as they were (`s`).
-    /// Built once from the constant column list.
-    private static let pickedColumns = MobiliseStore.signatureColumns.split(separator: ",")
-        .map { $0.trimmingCharacters(in: .whitespaces) }
-        .map { "CASE WHEN ch.id IS NULL THEN s.\($0) ELSE ch.\($0) END AS \($0)" }
-        .joined(separator: ", ")
+    /// ``MobiliseStore/signatureColumns`` of `signatures s` and of the statement's `changed ch`, built once.
+    private static let columnsAsTheyWere = columns(of: "s")
+    private static let columnsAsWritten = columns(of: "ch")
 
-    /// A row of the batch statement's answer: the signature as this batch left it (or as it was).
+    private static func columns(of alias: String) -> String {
+        MobiliseStore.signatureColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+    }
+
+    /// A row of the batch statement's answer: a request (`created` false, `ord` its position from 1,
+    /// the signature as it was) or a signature the statement wrote (`created` true).
     private struct WrittenRow {
         var ord: Int
         var found: Bool
@@ -294,6 +307,7 @@ struct SignatureBatch: Sendable {
         var admitted: Bool
         var open: Bool
         var created: Bool
+        var employee_id: UUID?
         var id: UUID?
         var campaign_id: UUID?
         var country: String?
@@ -304,10 +318,11 @@ struct SignatureBatch: Sendable {
         var signed_at: Date?
         var withdrawn_at: Date?
 
-        /// Read by position: `ord, found, active, admitted, open, created`, then ``MobiliseStore/signatureColumns`` in their order.
+        /// Read by position: `ord, found, active, admitted, open, created, employee_id`, then ``MobiliseStore/signatureColumns`` in their order.
         init(row: PostgresRow) throws {
-            (ord, found, active, admitted, open, created, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at) =
-                try row.decode((Int, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
+            (ord, found, active, admitted, open, created, employee_id, id, campaign_id, country, site, org_unit, channel, event_id, signed_at,
+             withdrawn_at) = try row.decode(
+                (Int, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
         }
     }
 }
