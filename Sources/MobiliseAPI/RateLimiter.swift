@@ -4,14 +4,21 @@ import Synchronization
 /// Token buckets per key (an employee, an organisation): `capacity` requests, refilled evenly over
 /// `interval`. Buckets idle long enough to be full again are dropped, so memory stays bounded by
 /// the number of recent callers (at most twice it).
+///
+/// A launch-day minute can bring a whole workforce, so a bucket is small: 8 bytes, filed under the
+/// key's 64-bit hash (the key itself is not kept). Two keys share a bucket only when their hashes
+/// collide, about one chance in 30 million for a million callers in the same minute.
 final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private struct Bucket {
-        var tokens: Double
-        var updated: ContinuousClock.Instant
+        var tokens: Float
+        /// When `tokens` was counted, in hundredths of a second after ``State/epoch``.
+        var updated: UInt32
     }
 
     private struct State {
-        var buckets: [Key: Bucket] = [:]
+        var buckets: [Int: Bucket] = [:]
+        /// Set by the first request; moved forward before the hundredths outgrow `UInt32` (after about 497 days).
+        var epoch: ContinuousClock.Instant?
         /// The size at which full buckets are dropped next: twice what a pass left, so that a
         /// launch-day crowd of recent callers (all kept) costs one pass per doubling, not one per request.
         var pruneAt = RateLimiterPruning.minimumSize
@@ -24,22 +31,26 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
 
     init(capacity: Int, per interval: Duration) {
         self.capacity = Double(max(capacity, 1))
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        self.refillPerSecond = self.capacity / max(seconds, 0.001)
+        self.refillPerSecond = self.capacity / max(Self.seconds(interval), 0.001)
     }
 
     /// Takes one request's token; when none is left, the seconds until the next one.
     func take(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
         state.withLock { state in
-            if state.buckets.count >= state.pruneAt { prune(&state, now: now) }
-            var bucket = state.buckets[key] ?? Bucket(tokens: capacity, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(capacity, bucket.tokens + seconds * refillPerSecond)
-            bucket.updated = now
-            defer { state.buckets[key] = bucket }
-            guard bucket.tokens >= 1 else { return Int(((1 - bucket.tokens) / refillPerSecond).rounded(.up)) }
-            bucket.tokens -= 1
+            var ticks = Self.hundredths(now - (state.epoch ?? now))
+            if state.epoch == nil || ticks >= Int64(UInt32.max) {
+                rebase(&state, now: now)
+                ticks = Self.hundredths(now - (state.epoch ?? now))
+            }
+            let stamp = UInt32(clamping: max(ticks, 0))
+            if state.buckets.count >= state.pruneAt { prune(&state, now: stamp) }
+            let hash = key.hashValue
+            let bucket = state.buckets[hash] ?? Bucket(tokens: Float(capacity), updated: stamp)
+            let elapsed = Double(stamp >= bucket.updated ? stamp - bucket.updated : 0) / 100
+            var tokens = min(capacity, Double(bucket.tokens) + elapsed * refillPerSecond)
+            defer { state.buckets[hash] = Bucket(tokens: Float(tokens), updated: stamp) }
+            guard tokens >= 1 else { return Int(((1 - tokens) / refillPerSecond).rounded(.up)) }
+            tokens -= 1
             return nil
         }
     }
@@ -49,11 +60,39 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
         state.withLock { ($0.buckets.count, $0.prunes) }
     }
 
-    private func prune(_ state: inout State, now: ContinuousClock.Instant) {
-        let full = Duration.seconds(capacity / refillPerSecond)
-        state.buckets = state.buckets.filter { now - $0.value.updated < full }
+    /// Hundredths of a second in which an empty bucket fills up again.
+    private var refillTicks: Double { capacity / refillPerSecond * 100 }
+
+    private func prune(_ state: inout State, now: UInt32) {
+        let full = refillTicks
+        state.buckets = state.buckets.filter { Double(now >= $0.value.updated ? now - $0.value.updated : 0) < full }
         state.pruneAt = max(RateLimiterPruning.minimumSize, 2 * state.buckets.count)
         state.prunes += 1
+    }
+
+    /// Moves the epoch to one refill time before `now`: buckets older than that are full (dropped),
+    /// the others keep their instants, counted from the new epoch.
+    private func rebase(_ state: inout State, now: ContinuousClock.Instant) {
+        let full = Duration.seconds(capacity / refillPerSecond)
+        let epoch = now - full
+        if let old = state.epoch {
+            var kept: [Int: Bucket] = [:]
+            for (hash, bucket) in state.buckets {
+                let updated = old + .milliseconds(Int64(bucket.updated) * 10)
+                guard updated > epoch else { continue }
+                kept[hash] = Bucket(tokens: bucket.tokens, updated: UInt32(clamping: Self.hundredths(updated - epoch)))
+            }
+            state.buckets = kept
+        }
+        state.epoch = epoch
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func hundredths(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 100 + duration.components.attoseconds / 10_000_000_000_000_000
     }
 
     /// Throws 429 with `Retry-After` when `key` is over its limit.

@@ -36,4 +36,23 @@ import Testing
         #expect(limiter.take("busy", now: start + .seconds(6)) == nil)
         #expect(limiter.take("someone-else", now: start) == nil)
     }
+
+    @Test func aBucketKeepsItsCountWhenTheClockIsRebased() {
+        // A bucket's instant is kept in 32 bits of hundredths of a second, counted from an epoch set
+        // one refill time before the first request and moved forward before the count overflows.
+        let limiter = RateLimiter<String>(capacity: 10, per: .seconds(60))
+        let start = ContinuousClock.now
+        #expect(limiter.take("early", now: start) == nil)
+        let overflow = start - .seconds(60) + .milliseconds(Int64(UInt32.max) * 10)
+        for _ in 0..<10 { #expect(limiter.take("busy", now: overflow - .seconds(1)) == nil) }
+        #expect(limiter.take("busy", now: overflow - .seconds(1)) == 6)
+        // Past the overflow: still 4 s short of its next token (one every 6 s), then it has one.
+        let wait = limiter.take("busy", now: overflow + .seconds(3))
+        #expect(wait != nil && (wait ?? 0) <= 3)
+        #expect(limiter.take("busy", now: overflow + .seconds(6)) == nil)
+        #expect(limiter.take("busy", now: overflow + .seconds(6)) != nil)
+        // The long-idle caller's bucket was full: the rebase dropped it, and it starts afresh.
+        #expect(limiter.footprint.buckets == 1)
+        #expect(limiter.take("early", now: overflow + .seconds(6)) == nil)
+    }
 }
