@@ -117,7 +117,7 @@ import Testing
             // 1 s per statement, requests queued two deep on the pool, plus generous slack for a busy machine.
             let slowest = answers.map(\.elapsed).max() ?? .zero
             #expect(slowest < .seconds(12), "slowest timeout answer: \(slowest)")
-            try await waitUntil("the service is idle again") { try await HTTP.isIdle(port: service.port) }
+            try await waitUntil("the service is idle again", timeout: .seconds(60)) { try await HTTP.isIdle(port: service.port) }
             let sessions = try await serviceSessions(campaign.pool)
             #expect(sessions <= poolSize, "the service holds \(sessions) sessions with a pool of \(poolSize)")
             let recorded = try await campaign.rows()

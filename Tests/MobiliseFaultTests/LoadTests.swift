@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseTesting
 import Testing
 
 /// Issue 7: no loss, no duplicate under concurrency, and overload shed rather than queued. The

@@ -161,22 +161,3 @@ func freePort() throws -> Int {
     guard bound else { throw POSIXError(.EADDRINUSE) }
     return Int(UInt16(bigEndian: address.sin_port))
 }
-
-/// Waits until `condition` holds, checking every `interval`; fails after `timeout` with `what`.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(60), interval: Duration = .milliseconds(50),
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if try await condition() { return }
-        guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what, timeout: timeout) }
-        try await Task.sleep(for: interval)
-    }
-}
-
-struct WaitTimeout: Error, CustomStringConvertible {
-    let what: String
-    let timeout: Duration
-    var description: String { "gave up after \(timeout) waiting until \(what)" }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import MobiliseTesting
 import Testing
 
 /// Issue 7: the service process is killed, or asked to stop, under load.
@@ -70,7 +71,7 @@ import Testing
                             jobs: JobList((0..<requests).map { Job(employee: $0, operation: .sign) }), ledger: ledger)
             }
             // Every request in flight (/metrics does not count itself), the signing writers waiting on the lock.
-            try await waitUntil("every request waits on the lock") {
+            try await waitUntil("every request waits on the lock", timeout: .seconds(60)) {
                 let inFlight = try await HTTP.metric(port: service.port, "mobilise_http_requests_in_flight")
                 return try await sessionsWaitingForALock(campaign.pool) >= 1 && inFlight == Double(requests)
             }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MobiliseAPI
 import MobiliseStore
+import MobiliseTesting
 import Postgres
 import Testing
 
