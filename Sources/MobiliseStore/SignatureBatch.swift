@@ -244,12 +244,12 @@ struct SignatureBatch: Sendable {
             -- One row per request (the signature as it was before this statement, if any), then one per
             -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
             -- (without an index, that join compares every pair).
-            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open, false AS created,
-                   i.employee_id, \(unsafeSQL: Self.columnsAsTheyWere)
+            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
+                   coalesce(i.in_window, false) AS in_window, false AS created, i.employee_id, \(unsafeSQL: Self.columnsAsTheyWere)
             FROM signer i
             LEFT JOIN signatures s ON s.organisation_id = i.organisation_id AND s.campaign_id = i.campaign_id AND s.employee_id = i.employee_id
             UNION ALL
-            SELECT 0, true, true, true, true, true, ch.employee_id, \(unsafeSQL: Self.columnsAsWritten) FROM changed ch
+            SELECT 0, true, true, true, true, true, true, ch.employee_id, \(unsafeSQL: Self.columnsAsWritten) FROM changed ch
             """
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
@@ -277,6 +277,9 @@ struct SignatureBatch: Sendable {
                 campaigns.forget(row.campaign)
                 return .alone
             }
+            // Signed at the database's now, outside the campaign's dates (the end passed while it
+            // stayed active): signing alone gives the refusal, before the audience's, as it would.
+            guard before.inWindow else { return .alone }
             guard before.admitted else { return .refused(MobiliseStore.notInAudience) }
             if let refusal = row.refusal { return .refused(refusal.error) }
             guard let id = written.id, let country = written.country, let channel = written.channel, let signedAt = written.signed_at
@@ -284,8 +287,8 @@ struct SignatureBatch: Sendable {
             let signature = Signature(id: id, campaignID: row.campaign.id, country: country, site: written.site, orgUnit: written.org_unit,
                                       channel: channel, eventID: written.event_id, signedAt: signedAt, withdrawnAt: written.withdrawn_at)
             if written.created { return .signed(SigningResult(signature: signature, created: true)) }
-            // Already current before this batch: nothing changed. Otherwise the dates ended, or another
-            // session changed the same signature meanwhile: sign it alone.
+            // Already current before this batch: nothing changed. Otherwise another session changed
+            // the same signature meanwhile: sign it alone.
             return signature.withdrawnAt == nil ? .signed(SigningResult(signature: signature, created: false)) : .alone
         }
     }
@@ -306,6 +309,7 @@ struct SignatureBatch: Sendable {
         var active: Bool
         var admitted: Bool
         var open: Bool
+        var inWindow: Bool
         var created: Bool
         var employee_id: UUID?
         var id: UUID?
@@ -318,11 +322,12 @@ struct SignatureBatch: Sendable {
         var signed_at: Date?
         var withdrawn_at: Date?
 
-        /// Read by position: `ord, found, active, admitted, open, created, employee_id`, then ``MobiliseStore/signatureColumns`` in their order.
+        /// Read by position: `ord, found, active, admitted, open, in_window, created, employee_id`, then
+        /// ``MobiliseStore/signatureColumns`` in their order.
         init(row: PostgresRow) throws {
-            (ord, found, active, admitted, open, created, employee_id, id, campaign_id, country, site, org_unit, channel, event_id, signed_at,
-             withdrawn_at) = try row.decode(
-                (Int, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
+            (ord, found, active, admitted, open, inWindow, created, employee_id, id, campaign_id, country, site, org_unit, channel, event_id,
+             signed_at, withdrawn_at) = try row.decode(
+                (Int, Bool, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
         }
     }
 }

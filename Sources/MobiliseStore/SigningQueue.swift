@@ -78,12 +78,14 @@ final class SigningQueue: Sendable {
 
     /// Writes batches until nothing is waiting. A writer keeps its connection while batches keep
     /// coming, and takes, writes and answers each one on that connection's thread: between two
-    /// batches it never hops from thread to thread.
+    /// batches it never hops from thread to thread. It lets the connection go when someone else
+    /// waits for one of the pool's (then queues for it again), so that a long burst of signing
+    /// does not starve the other requests of a small pool.
     private func write() async {
         while true {
             do {
-                let connectionLost = try await pool.withConnection { connection in self.writeBatches(connection) }
-                if !connectionLost { return }
+                let goOn = try await pool.withConnection { connection in self.writeBatches(connection) }
+                if !goOn { return }
             } catch {
                 // No connection: the batch waiting first fails with the pool's error, as any caller of the pool would.
                 guard let batch = takeBatch() else { return }
@@ -92,12 +94,13 @@ final class SigningQueue: Sendable {
         }
     }
 
-    /// Writes and answers batches on `connection` until the queue is empty (false) or the connection
-    /// broke (true: the writer goes on with another).
+    /// Writes and answers batches on `connection` until the queue is empty (false), or the
+    /// connection broke or another caller of the pool waits for a connection (true: the writer
+    /// goes on with a connection acquired anew).
     private func writeBatches(_ connection: PostgresConnection) -> Bool {
         while let batch = takeBatch() {
             finish(batch, with: MobiliseStore.signBatch(batch.map(\.request), connection: connection, campaigns: campaigns))
-            if connection.isBroken { return true }
+            if connection.isBroken || pool.statistics.waiting > 0 { return true }
         }
         return false
     }

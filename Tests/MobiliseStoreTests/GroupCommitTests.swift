@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MobiliseDomain
 @testable import MobiliseStore
 import MobiliseTesting
@@ -209,6 +210,56 @@ import Testing
             for person in leavers { #expect(code(person) == "employee_inactive") }
             #expect(code("nobody") == "employee_not_found")
             #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 3)
+        }
+    }
+
+    /// A campaign whose end passed while it stayed active: signing at the database's now is refused
+    /// as ended, whatever the audience and whether one signed already, as signing alone does.
+    @Test func aCampaignPastItsEndIsRefusedAsEndedBeforeTheAudience() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            _ = try await fixture.hire(2, in: "IN", prefix: "man")
+            _ = try await fixture.hire(1, in: "IN", prefix: "woman", gender: .female)
+            let campaign = try await fixture.campaign(audience: Audience(genders: [.male]))
+            // Signed while open (which also caches the campaign as active).
+            #expect(try await fixture.sign("man-0", campaign).created)
+            try await store.pool.execute("UPDATE campaigns SET ends_at = now() - interval '1 minute' WHERE id = \(campaign.id)")
+            for person in ["man-0", "man-1", "woman-0"] {
+                let result = await outcome { try await fixture.sign(person, campaign) }
+                guard case .failure(let error as MobiliseError) = result else {
+                    Issue.record("\(person): \(result)")
+                    continue
+                }
+                #expect(error.code == "campaign_ended", "\(person)")
+            }
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 1)
+        }
+    }
+
+    /// A writer keeps its connection while batches keep coming, but not against another caller of
+    /// the pool: with a pool of one connection, a query asked for in the middle of a burst is served
+    /// after the batch being written, not after the whole burst.
+    @Test func aBurstOfSigningDoesNotStarveTheRestOfASmallPool() async throws {
+        try await TestDatabase.withDatabase(maxConnections: 1) { pool in
+            let store = MobiliseStore(pool: pool, groupCommit: GroupCommit(maxBatch: 10), logger: Logger(label: "test-store"))
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(2_000, in: "FR")
+            let campaign = try await fixture.campaign()
+            let signing = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for person in people { group.addTask { _ = try await fixture.sign(person, campaign) } }
+                    try await group.waitForAll()
+                }
+            }
+            try await waitUntil("the burst is queued behind a writer") {
+                let statistics = store.groupCommitStatistics
+                return statistics.writing > 0 && statistics.queued >= 500
+            }
+            #expect(try await pool.query("SELECT 1").scalar(Int.self) == 1)
+            let queuedWhenServed = store.groupCommitStatistics.queued
+            try await signing.value
+            #expect(queuedWhenServed > 0, "the query waited for the whole burst")
+            #expect(try await pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == people.count)
         }
     }
 
