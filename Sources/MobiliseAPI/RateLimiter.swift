@@ -29,8 +29,9 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private let refillPerSecond: Double
     private let state = Mutex(State())
 
+    /// `capacity` is kept between 1 and 1,000,000 (a bucket counts its tokens in a `Float`).
     init(capacity: Int, per interval: Duration) {
-        self.capacity = Double(max(capacity, 1))
+        self.capacity = Double(min(max(capacity, 1), 1_000_000))
         self.refillPerSecond = self.capacity / max(Self.seconds(interval), 0.001)
     }
 
@@ -49,11 +50,15 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
             let elapsed = Double(stamp >= bucket.updated ? stamp - bucket.updated : 0) / 100
             var tokens = min(capacity, Double(bucket.tokens) + elapsed * refillPerSecond)
             defer { state.buckets[hash] = Bucket(tokens: Float(tokens), updated: stamp) }
-            guard tokens >= 1 else { return Int(((1 - tokens) / refillPerSecond).rounded(.up)) }
+            // The tolerance absorbs the rounding of a `Float` and of the division: a caller who comes
+            // back exactly when told is served, and is not told one second too many.
+            guard tokens >= 1 - Self.tolerance else { return max(1, Int(((1 - tokens) / refillPerSecond - Self.tolerance).rounded(.up))) }
             tokens -= 1
             return nil
         }
     }
+
+    private static var tolerance: Double { 1e-4 }
 
     /// How many buckets are kept, and how many pruning passes ran (for tests).
     var footprint: (buckets: Int, prunes: Int) {

@@ -41,18 +41,18 @@ import Testing
             do {
                 for _ in 1...restarts {
                     let before = ledger.count { $0.succeeded }
-                    try await waitUntil("signing goes on", timeout: .seconds(120)) { ledger.count { $0.succeeded } >= before + employees / 5 }
+                    try await waitUntil("signing goes on", timeout: .seconds(120), interval: .milliseconds(50)) { ledger.count { $0.succeeded } >= before + employees / 5 }
                     let stop = try await CommandRunner.run(mobilise, ["db", "stop", "--data-dir", root] + (mode == "immediate" ? ["--immediate"] : []))
                     try #require(stop.status == 0, "\(stop.standardError)")
                     let down = ContinuousClock.now
-                    try await waitUntil("requests were answered during the outage", timeout: .seconds(60)) {
+                    try await waitUntil("requests were answered during the outage", timeout: .seconds(60), interval: .milliseconds(50)) {
                         ledger.count { $0.started > down && $0.status != nil } >= 50
                     }
                     outages.append(down..<ContinuousClock.now)
                     let restart = try await CommandRunner.run(mobilise, ["db", "start", "--data-dir", root])
                     try #require(restart.status == 0, "\(restart.standardError)")
                     let up = ContinuousClock.now
-                    try await waitUntil("signing succeeds again", timeout: .seconds(120)) {
+                    try await waitUntil("signing succeeds again", timeout: .seconds(120), interval: .milliseconds(50)) {
                         ledger.count { $0.started > up && $0.succeeded } >= 100
                     }
                 }
@@ -117,7 +117,7 @@ import Testing
             // 1 s per statement, requests queued two deep on the pool, plus generous slack for a busy machine.
             let slowest = answers.map(\.elapsed).max() ?? .zero
             #expect(slowest < .seconds(12), "slowest timeout answer: \(slowest)")
-            try await waitUntil("the service is idle again", timeout: .seconds(60)) { try await HTTP.isIdle(port: service.port) }
+            try await waitUntil("the service is idle again", timeout: .seconds(60), interval: .milliseconds(50)) { try await HTTP.isIdle(port: service.port) }
             let sessions = try await serviceSessions(campaign.pool)
             #expect(sessions <= poolSize, "the service holds \(sessions) sessions with a pool of \(poolSize)")
             let recorded = try await campaign.rows()
@@ -150,7 +150,7 @@ import Testing
             }
             // The stuck requests are those in the batches that wait on the lock (one writer may have taken
             // them all); the others wait in the queue at most the acquire timeout.
-            try await waitUntil("the writers are stuck and every request is waiting or answered", timeout: .seconds(60)) {
+            try await waitUntil("the writers are stuck and every request is waiting or answered", timeout: .seconds(60), interval: .milliseconds(50)) {
                 let inFlight = try await HTTP.metric(port: service.port, "mobilise_http_requests_in_flight") ?? 0
                 return try await sessionsWaitingForALock(campaign.pool) >= 1 && ledger.all.count + Int(inFlight) == requests
             }

@@ -100,7 +100,7 @@ func lockSignatures(_ pool: PostgresPool) async throws -> Task<Void, Never> {
             try connection.execute("SELECT pg_sleep(300)")
         }
     }
-    try await waitUntil("the test holds the lock on signatures", timeout: .seconds(60)) {
+    try await waitUntil("the test holds the lock on signatures", timeout: .seconds(60), interval: .milliseconds(50)) {
         try await pool.query("""
             SELECT count(*) FROM pg_locks
             WHERE relation = 'signatures'::regclass AND mode = 'ExclusiveLock' AND granted

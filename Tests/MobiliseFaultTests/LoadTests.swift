@@ -101,7 +101,7 @@ import Testing
                 await drive(port: service.port, campaign: campaign, connections: crowd,
                             jobs: JobList((0..<crowd).map { Job(employee: $0, operation: .sign) }), ledger: stalled)
             }
-            try await waitUntil("every request past the limit is answered", timeout: .seconds(120)) {
+            try await waitUntil("every request past the limit is answered", timeout: .seconds(120), interval: .milliseconds(50)) {
                 stalled.all.count >= crowd - limit
             }
             let shed = stalled.all

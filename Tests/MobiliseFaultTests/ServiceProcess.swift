@@ -27,7 +27,7 @@ final class ServiceProcess: Sendable {
             environment: ["MOBILISE_JWT_SECRET": secret, "MOBILISE_LOG_LEVEL": "warning"].merging(environment) { $1 },
             port: port, log: log)
         do {
-            try await waitUntil("the service on port \(port) is ready", timeout: timeout) {
+            try await waitUntil("the service on port \(port) is ready", timeout: timeout, interval: .milliseconds(50)) {
                 if let status = service.exitStatus { throw ServiceError.exited(status, service.logTail) }
                 return (try? await HTTP.request(port: port, .get, "/readyz"))?.status == 200
             }

@@ -21,17 +21,17 @@ import Testing
             do {
                 for round in 1...kills {
                     let before = ledger.count { $0.succeeded }
-                    try await waitUntil("signing goes on", timeout: .seconds(120)) { ledger.count { $0.succeeded } >= before + employees / 5 }
+                    try await waitUntil("signing goes on", timeout: .seconds(120), interval: .milliseconds(50)) { ledger.count { $0.succeeded } >= before + employees / 5 }
                     let victim = current
                     victim.signal(SIGKILL)
                     let status = await victim.waitForExit()
                     #expect(status == SIGKILL, "round \(round): exit status \(status)")
                     let killed = ContinuousClock.now
-                    try await waitUntil("clients notice", timeout: .seconds(60)) { ledger.count { $0.started > killed && $0.status == nil } >= 1 }
+                    try await waitUntil("clients notice", timeout: .seconds(60), interval: .milliseconds(50)) { ledger.count { $0.started > killed && $0.status == nil } >= 1 }
                     let next = try await ServiceProcess.start(arguments: ["--database-url", url], environment: environment, port: port)
                     current = next
                     let up = ContinuousClock.now
-                    try await waitUntil("signing succeeds on the new process", timeout: .seconds(120)) {
+                    try await waitUntil("signing succeeds on the new process", timeout: .seconds(120), interval: .milliseconds(50)) {
                         ledger.count { $0.started > up && $0.succeeded } >= 100
                     }
                 }
@@ -71,12 +71,12 @@ import Testing
                             jobs: JobList((0..<requests).map { Job(employee: $0, operation: .sign) }), ledger: ledger)
             }
             // Every request in flight (/metrics does not count itself), the signing writers waiting on the lock.
-            try await waitUntil("every request waits on the lock", timeout: .seconds(60)) {
+            try await waitUntil("every request waits on the lock", timeout: .seconds(60), interval: .milliseconds(50)) {
                 let inFlight = try await HTTP.metric(port: service.port, "mobilise_http_requests_in_flight")
                 return try await sessionsWaitingForALock(campaign.pool) >= 1 && inFlight == Double(requests)
             }
             service.signal(SIGTERM)
-            try await waitUntil("the service stops accepting connections", timeout: .seconds(30)) {
+            try await waitUntil("the service stops accepting connections", timeout: .seconds(30), interval: .milliseconds(50)) {
                 (try? await HTTP.request(port: service.port, .get, "/healthz", timeout: .seconds(5))) == nil
             }
             #expect(ledger.all.isEmpty, "answered before the lock was released: \(ledger.all.map { $0.status ?? 0 })")

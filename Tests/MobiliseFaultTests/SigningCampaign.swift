@@ -181,7 +181,7 @@ struct SigningCampaign: Sendable {
         #expect(counted == rowCounts, "per-country counts \(counted) differ from the rows \(rowCounts)")
         let verified = try await HTTP.request(port: port, .get, "/v1/campaigns/\(Self.slug)/counts/verify", token: hrToken)
         #expect(verified.status == 200 && verified.json["consistent"] as? Bool == true, "counts/verify: \(verified.text)")
-        try await waitUntil("the service is idle with every pool connection back", timeout: .seconds(30)) {
+        try await waitUntil("the service is idle with every pool connection back", timeout: .seconds(30), interval: .milliseconds(50)) {
             try await HTTP.isIdle(port: port)
         }
         return summary
