@@ -374,7 +374,7 @@ L.append("- **Where the one writer's time goes** (`BENCH_PGSS=1`, see section 1c
          "build timed each phase of the writer's cycle at 64 connections: 3.3 ms per batch of ~31, of which the statement's pipeline "
          "2.1–2.4 ms (1.5 ms of it executing), the look-up's round trip 0.4 ms, hops between the writer's task and the "
          "connection's thread 0.25–0.35 ms, resuming the callers 0.2 ms. **Changed on 2026-11-23 (evening):** the writer keeps its "
-         "connection while batches keep coming and takes, writes and answers them on that connection's thread (no hops; resuming the "
+         "connection while batches keep coming (letting it go when another caller of the pool waits) and takes, writes and answers them on that connection's thread (no hops; resuming the "
          "callers from there costs 0.05–0.1 ms), and the look-up is part of the batch statement (found, active and the audience "
          "checked in SQL): 2.5 ms per batch of ~30, and 12,000–14,600 signatures/s at 64 connections in the profiling runs that "
          "followed (9,800–11,300 before, same rig). `auto_explain` with `log_triggers` of sampled 32-signature batches (timing every "
