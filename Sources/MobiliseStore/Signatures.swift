@@ -188,8 +188,6 @@ extension MobiliseStore {
 
     /// Who signs: an employee's id and what the signature records of them.
     struct Signer {
-        var organisation_id: UUID
-        var external_id: String
         var id: UUID
         var country: String
         var site: String?
@@ -197,10 +195,9 @@ extension MobiliseStore {
         var gender: Gender
         var active: Bool
 
-        /// Read by position from the columns of ``signers(_:_:)`` (the signing hot path: no Decodable).
+        /// Read by position from the columns of ``signer(_:organisationID:externalID:)``.
         init(row: PostgresRow) throws {
-            (organisation_id, external_id, id, country, site, org_unit, gender, active) =
-                try row.decode((UUID, String, UUID, String, String?, String?, Gender, Bool).self)
+            (id, country, site, org_unit, gender, active) = try row.decode((UUID, String, String?, String?, Gender, Bool).self)
         }
 
         var orgUnit: String? { org_unit }
@@ -221,11 +218,6 @@ extension MobiliseStore {
         }
     }
 
-    struct SignerReference: Hashable {
-        var organisationID: UUID
-        var externalID: String
-    }
-
     struct SignatureKey: Hashable {
         var campaignID: UUID
         var employeeID: UUID
@@ -233,22 +225,13 @@ extension MobiliseStore {
 
     /// The employee with this HR id, when active (refusals as in ``Signer/checked(_:externalID:)``).
     static func signer(_ connection: PostgresConnection, organisationID: UUID, externalID: String) throws -> Signer {
-        try Signer.checked(signers(connection, [(organisationID, externalID)])[SignerReference(organisationID: organisationID, externalID: externalID)],
-                           externalID: externalID)
-    }
-
-    /// The employees with these HR ids, in one round trip.
-    static func signers(_ connection: PostgresConnection, _ references: [(organisationID: UUID, externalID: String)]) throws -> [SignerReference: Signer] {
         let query: PostgresQuery = """
-            SELECT e.organisation_id, e.external_id, e.id, e.country, e.site, e.org_unit, e.gender, e.active
-            FROM unnest(\(references.map(\.organisationID)), \(references.map(\.externalID))) AS k (organisation_id, external_id)
-            JOIN employees e ON e.organisation_id = k.organisation_id AND e.external_id = k.external_id
+            SELECT id, country, site, org_unit, gender, active FROM employees
+            WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
             """
         let results = try connection.pipeline([indexPlans, query.prepared()], mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        let signers = try results[1].get().rows.map(Signer.init(row:))
-        return Dictionary(signers.map { (SignerReference(organisationID: $0.organisation_id, externalID: $0.external_id), $0) },
-                          uniquingKeysWith: { first, _ in first })
+        return try Signer.checked(results[1].get().rows.first.map(Signer.init(row:)), externalID: externalID)
     }
 
     static let signatureColumns = "id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at"
