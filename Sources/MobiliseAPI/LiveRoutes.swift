@@ -114,8 +114,10 @@ struct LiveRoutes {
                     wakeContinuation.finish()  // the pool closed
                 }
                 group.addTask {
-                    // The credential's expiry ends the stream (a sleep cancelled first ends nothing).
-                    try await Task.sleep(for: .seconds(max(expiry.timeIntervalSinceNow, 0)))
+                    // The credential's expiry ends the stream (a sleep cancelled first ends nothing). A
+                    // token may carry any `exp`: a year stands for "later than this stream will live",
+                    // and keeps the Duration far from overflowing.
+                    try await Task.sleep(for: .seconds(min(max(expiry.timeIntervalSinceNow, 0), 366 * 86_400)))
                     wakeContinuation.finish()
                 }
                 group.addTask {

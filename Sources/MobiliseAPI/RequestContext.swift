@@ -104,12 +104,15 @@ enum JSONCoding {
     private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
     private static let milliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
-    /// RFC 3339 with or without fractional seconds.
+    /// RFC 3339 with or without fractional seconds, years 1 to 9999 (``Instants``).
     static func parseTimestamp(_ text: String) -> Date? {
+        guard Instants.hasFourDigitYear(text) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        let date = formatter.date(from: text) ?? {
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.date(from: text)
+        }()
+        return date.flatMap { Instants.isSupported($0) ? $0 : nil }
     }
 }

@@ -165,6 +165,9 @@ public struct CampaignDraft: Sendable, Equatable {
                 }
             }
         }
+        guard Instants.isSupported(startsAt), Instants.isSupported(endsAt) else {
+            throw invalid("invalid_dates", "starts_at and ends_at must lie within years 1 to 9999")
+        }
         guard endsAt > startsAt else { throw invalid("invalid_dates", "ends_at must be after starts_at") }
         if let goal = goalSignatures, goal <= 0 { throw invalid("invalid_goal", "goal_signatures must be positive") }
         if let goal = goalParticipation, !(goal > 0 && goal <= 1) { throw invalid("invalid_goal", "goal_participation must be above 0 and at most 1") }

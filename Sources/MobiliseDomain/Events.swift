@@ -64,6 +64,9 @@ public struct EventDraft: Sendable, Codable, Equatable {
         if let city = draft.city, city.count > 200 {
             throw MobiliseError(.invalid, code: "invalid_city", "a city name is at most 200 characters")
         }
+        guard Instants.isSupported(draft.startsAt), Instants.isSupported(draft.endsAt) else {
+            throw MobiliseError(.invalid, code: "invalid_time_range", "an event's start and end must lie within years 1 to 9999")
+        }
         guard draft.endsAt > draft.startsAt else {
             throw MobiliseError(.invalid, code: "invalid_time_range", "an event must end after it starts")
         }

@@ -3,11 +3,16 @@ import Foundation
 /// Timestamps in PostgreSQL's ISO text form, converted with integer calendar arithmetic
 /// (no Calendar or DateFormatter: exact, locale-free and fast).
 enum PostgresTimestamp {
-    /// `2015-06-01 09:30:00.123456+00`, rounded to the microsecond.
+    /// `2015-06-01 09:30:00.123456+00`, rounded to the microsecond. An instant whose microseconds
+    /// do not fit 64 bits (hundreds of thousands of years away, past PostgreSQL's own range) is
+    /// written `infinity` or `-infinity` instead of trapping; callers check their input's range.
     static func format(_ date: Date) -> String {
         if date == .distantFuture { return "infinity" }
         if date == .distantPast { return "-infinity" }
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let scaled = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        guard let micros = Int64(exactly: scaled) else {
+            return scaled > 0 ? "infinity" : "-infinity"
+        }
         let (days, microOfDay) = micros.floorDivided(by: 86_400_000_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = microOfDay / 1_000_000
@@ -26,6 +31,8 @@ enum PostgresTimestamp {
         guard let year = scanner.number(), scanner.skip("-"), let month = scanner.number(), scanner.skip("-"),
               let day = scanner.number(), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
+        // Microseconds since 1970 fit 64 bits until year 294,247 (PostgreSQL's dates go further).
+        guard year <= 294_000 else { return nil }
         var micros = Int64(days(fromCivil: year, month, day)) * 86_400_000_000
         if scanner.skip(" ") || scanner.skip("T") {
             guard let hour = scanner.number(), scanner.skip(":"), let minute = scanner.number(), scanner.skip(":"),

@@ -58,13 +58,15 @@ enum ISO8601 {
     /// `2015-06-01`, `2015-06-01T09:00:00Z`, `2015-06-01T09:00:00+02:00`, with or without fractional
     /// seconds. A date alone is midnight UTC.
     static func parse(_ text: String) -> Date? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard Instants.hasFourDigitYear(text) else { return nil }
         let formatter = ISO8601DateFormatter()
         let variants: [ISO8601DateFormatter.Options] = [
             [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate],
         ]
         for options in variants {
             formatter.formatOptions = options
-            if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
+            if let date = formatter.date(from: text) { return Instants.isSupported(date) ? date : nil }
         }
         return nil
     }
@@ -77,7 +79,7 @@ enum ISO8601 {
 
     /// The sentence for a value that is not an ISO 8601 instant.
     static func invalid(_ option: String, _ value: String) -> ValidationError {
-        ValidationError("\(option) '\(value)' is not an ISO 8601 date or time: write it like 2015-06-01 or 2015-06-01T09:00:00Z.")
+        ValidationError("\(option) '\(value)' is not an ISO 8601 date or time of years 1 to 9999: write it like 2015-06-01 or 2015-06-01T09:00:00Z.")
     }
 }
 

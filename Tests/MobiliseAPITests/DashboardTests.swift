@@ -168,6 +168,23 @@ import Testing
         }
     }
 
+    /// A token may say it expires in 10^21 seconds: the stream opens (and the server stays up; the
+    /// wait for the expiry once overflowed a Duration and stopped the process).
+    @Test func aTokenWithAFarExpiryOpensALiveStream() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let token = ServiceHarness.handMade(
+                header: #"{"alg":"HS256","typ":"JWT"}"#, payload: #"{"sub":"lead-1","org":"acme","roles":["leader"],"exp":1e21}"#)
+            let port = try #require(service.client.port)
+            let curl = try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
+                                      headers: ["Accept: text/event-stream", "Authorization: Bearer \(token)"])
+            #expect(try await curl.wait(for: #""signatures":0"#), "\(curl.text)")
+            let signed = try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: try await service.token("in-1", [.employee]))
+            #expect(signed.status == .created)
+            #expect(try await curl.wait(for: #""signatures":1"#), "\(curl.text)")
+        }
+    }
+
     static func cookie(from reply: ServiceHarness.Reply) throws -> String {
         let header = try #require(reply.headers[.setCookie], "no Set-Cookie: \(reply.status) \(reply.text)")
         return String(header.split(separator: ";")[0])

@@ -527,6 +527,8 @@ extension HostileInputTests {
             let timestamps = [
                 "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "275760-09-13T00:00:00Z", "2015-10-31T00:00:00+23:59",
                 "0000-01-01T00:00:00Z", "-271821-04-20T00:00:00Z",
+                // Past what 64-bit microseconds hold: these once stopped the server.
+                "300000-01-01T00:00:00Z", "99999999-01-01T00:00:00Z",
             ]
             for value in timestamps {
                 let encoded = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -535,6 +537,14 @@ extension HostileInputTests {
                     #expect((200..<500).contains(reply.status.code), "\(path): \(reply.status) \(reply.text)")
                     #expect(reply.value?["error"]?["code"]?.string != nil || reply.status == .ok, "\(path): \(reply.text)")
                 }
+            }
+            // Campaign and event dates too.
+            for value in ["300000-01-01T00:00:00Z", "99999999-01-01T00:00:00Z", "0000-01-01T00:00:00Z"] {
+                let campaign = try await service.call(.post, "/v1/campaigns", token: hr, json: """
+                    {"slug": "far", "hashtag": "#Far", "title": "Far", "pledge_text": "I commit",
+                     "starts_at": "2015-01-01T00:00:00Z", "ends_at": "\(value)"}
+                    """)
+                #expect((400..<500).contains(campaign.status.code), "ends_at \(value): \(campaign.status) \(campaign.text)")
             }
             // The Postgres client refuses a NUL in a text parameter before sending it: 400.
             for value in ["%00", "IN%00", "end%00"] {

@@ -88,6 +88,16 @@ struct Settings: Codable, Sendable, Equatable {
         }
     }
 
+    /// Instants too far away for 64-bit microseconds neither trap nor turn into another instant:
+    /// sent, they are ±infinity; read back from a date PostgreSQL holds beyond them, a decoding error.
+    @Test func datesBeyondMicrosecondsAreInfinityOrAnError() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let far = try await pool.query("SELECT \(Date(timeIntervalSince1970: 1e16))::text, \(Date(timeIntervalSince1970: -1e16))::text")
+            #expect(try far[0].decode((String, String).self) == ("infinity", "-infinity"))
+            await #expect(throws: PostgresError.self) { try await pool.query("SELECT '5000000-01-01'::date").scalar(Date.self) }
+        }
+    }
+
     @Test func byteaKeepsZeroBytesAndLargeValues() async throws {
         try await TestDatabase.withDatabase(migrated: false) { pool in
             let small = Data([0, 1, 0, 255, 0])
