@@ -7,9 +7,11 @@ public struct CampaignRanking: Sendable, Equatable {
     public var campaignID: UUID
     public var asOf: Date
     public var ranking: Ranking
-    /// Countries whose goal is met (over every country, folded or not).
+    /// Countries whose goal is met, among the countries the viewer is shown (a leader never
+    /// counts those folded into `other`: the count would tell them apart).
     public var countriesMeetingGoal: Int
-    /// Whether the success rule ("goal met in at least N countries") holds; nil without a rule.
+    /// Whether the success rule ("goal met in at least N countries") holds; nil without a rule,
+    /// and for a leader when the answer would depend on countries folded into `other`.
     public var successMet: Bool?
 }
 
@@ -64,13 +66,19 @@ extension MobiliseStore {
             let ranking = Ranking.rank(
                 figures, metric: metric, viewer: viewer, privacyK: context.privacyK, minEligible: minEligible,
                 campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
-            let meeting = figures.filter { group in
-                guard let goal = group.goal else { return false }
-                return group.signatures >= goal.target(eligible: group.eligible)
-            }.count
+            // Goals are counted over the countries this viewer is shown (before `minEligible`, which
+            // only hides rows the viewer may see), never over those folded into `other`.
+            let shown = minEligible == 0 ? ranking : Ranking.rank(
+                figures, metric: metric, viewer: viewer, privacyK: context.privacyK,
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            let meeting = shown.rows.filter { row in row.goal.map { row.signatures >= $0 } ?? false }.count
+            let shownKeys = Set(shown.rows.map(\.key))
+            let foldedGoals = figures.contains { $0.goal != nil && ($0.eligible > 0 || $0.signatures > 0) && !shownKeys.contains($0.key) }
             return CampaignRanking(
                 campaignID: context.campaign.id, asOf: context.asOf, ranking: ranking, countriesMeetingGoal: meeting,
-                successMet: context.campaign.successMinCountries.map { meeting >= $0 })
+                successMet: context.campaign.successMinCountries.flatMap { needed in
+                    meeting >= needed ? true : foldedGoals ? nil : false
+                })
         }
         if fromPrimary { return try await pool.withTransaction(isolation: .repeatableRead, body) }
         return try await withReadTransaction(body)
@@ -85,7 +93,9 @@ extension MobiliseStore {
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
             guard let row = ranking.rows.first(where: { $0.key == country }) else {
-                let exists = figures.contains { $0.key == country && ($0.eligible > 0 || $0.signatures > 0) }
+                // Whether the country has employees, never whether it has signatures: a country with
+                // none left may still hold its past signers' signatures, which the answer must not tell.
+                let exists = figures.contains { $0.key == country && $0.eligible > 0 }
                 throw exists
                     ? MobiliseError(.notFound, code: "country_too_small", "\(country) is shown only within 'other': its figures would cover fewer than \(context.privacyK) employees")
                     : MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
@@ -116,14 +126,20 @@ extension MobiliseStore {
             var weeklyChange: [String: [Int]] = [:]
             var otherChange = ranking.other == nil ? nil : [Int](repeating: 0, count: weeks.count)
             var totalChange = [Int](repeating: 0, count: weeks.count)
+            // For a leader the total is the sum of the series and `other`: a country in neither (no
+            // employees and no current signature now, its past signer gone) is left out of it too,
+            // or subtracting the series from the total would show its changes.
+            let inOther = ranking.other == nil ? Set<String>() : Set(figures.map(\.key)).subtracting(shown)
             for point in points {
                 guard let position = index[point.week] else { continue }
-                totalChange[position] += point.change
                 if shown.contains(point.key) {
                     weeklyChange[point.key, default: [Int](repeating: 0, count: weeks.count)][position] += point.change
-                } else {
+                } else if inOther.contains(point.key) {
                     otherChange?[position] += point.change
+                } else if viewer == .leader {
+                    continue
                 }
+                totalChange[position] += point.change
             }
             func cumulative(_ values: [Int]) -> [Int] { values.reduce(into: []) { $0.append(($0.last ?? 0) + $1) } }
             let hideTotal = ranking.total == nil

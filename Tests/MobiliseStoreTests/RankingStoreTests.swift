@@ -145,3 +145,67 @@ import Testing
         }
     }
 }
+
+extension RankingStoreTests {
+    /// Nothing a leader reads tells the folded countries apart: not the goals count, not the
+    /// success rule, not the drill-down's refusal.
+    @Test func leadersAreNotToldWhichFoldedCountriesMeetTheirGoals() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 3)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(5, in: "IN")
+            _ = try await fixture.hire(4, in: "BR")
+            let malta = try await fixture.hire(1, in: "MT")
+            let luxembourg = try await fixture.hire(1, in: "LU")
+            let campaign = try await fixture.campaign(goals: ["IN": .signatures(2), "MT": .signatures(1)], successMinCountries: 2)
+            for person in india.prefix(2) + malta + luxembourg { _ = try await fixture.sign(person, campaign) }
+            // Luxembourg's only employee leaves; her signature stays, in a country with nobody eligible.
+            try await store.pool.execute("UPDATE employees SET active = false WHERE organisation_id = \(org) AND external_id = \(luxembourg[0])")
+
+            let admin = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin)
+            #expect(admin.countriesMeetingGoal == 2 && admin.successMet == true)
+            // Malta (1 < k) is folded: its goal is neither counted nor allowed to decide the rule.
+            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader)
+            #expect(leader.ranking.rows.map(\.key) == ["IN"])
+            #expect(leader.countriesMeetingGoal == 1)
+            #expect(leader.successMet == nil)
+
+            // A country with no employee left answers as one that never had any, signed or not.
+            func refusal(_ country: String) async -> String? {
+                do {
+                    _ = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: country, viewer: .leader)
+                    return nil
+                } catch let error as MobiliseError { return error.code } catch { return "\(error)" }
+            }
+            #expect(await refusal("LU") == "country_not_found")
+            #expect(await refusal("DE") == "country_not_found")
+            #expect(await refusal("MT") == "country_too_small")
+        }
+    }
+
+    /// A leader's weekly total is what the series and `other` add up to: the comings and goings of
+    /// a country that shows in neither (its only employee signed, withdrew and left) stay out of it.
+    @Test func aLeadersTimelineTotalIsTheSumOfWhatItShows() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 2)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(3, in: "IN")
+            let luxembourg = try await fixture.hire(1, in: "LU")
+            let campaign = try await fixture.campaign()
+            let now = Date()
+            _ = try await fixture.sign(india[0], campaign, at: now - 15 * day)
+            _ = try await fixture.sign(luxembourg[0], campaign, at: now - 15 * day)
+            _ = try await store.withdraw(organisationID: org, campaign: campaign.slug, employee: luxembourg[0], at: now - 8 * day)
+            try await store.pool.execute("UPDATE employees SET active = false WHERE organisation_id = \(org) AND external_id = \(luxembourg[0])")
+            _ = try await fixture.sign(india[1], campaign)
+
+            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader)
+            #expect(leader.other == nil && Array(leader.series.keys) == ["IN"])
+            let shown = leader.weeks.indices.map { week in leader.series.values.reduce(0) { $0 + $1[week] } }
+            #expect(leader.total == shown && leader.total == [1, 1, 2])
+            // HR sees Luxembourg's week of signing in the total.
+            let admin = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .hrAdmin)
+            #expect(admin.total == [2, 1, 2])
+        }
+    }
+}
