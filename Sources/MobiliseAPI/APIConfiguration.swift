@@ -32,6 +32,9 @@ public struct APIConfiguration: Sendable {
     /// answered 503 `overloaded` with `Retry-After` at once instead of queueing. Health, readiness
     /// and metrics are not counted.
     public var maxInFlight: Int
+    /// Live streams open at once at most (`MOBILISE_MAX_LIVE_STREAMS`, default 512), and at most
+    /// four per person; past either, a new stream gets 429 `too_many_streams` with `Retry-After`.
+    public var maxLiveStreams = 512
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -59,6 +62,7 @@ public struct APIConfiguration: Sendable {
         if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }
         if let limit = value("MOBILISE_MAX_IN_FLIGHT").flatMap(Int.init), limit > 0 { configuration.maxInFlight = limit }
         if let rate = value("MOBILISE_IMPORT_RATE_LIMIT").flatMap(Int.init) { configuration.importsPerHour = rate }
+        if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         return configuration
     }
 }

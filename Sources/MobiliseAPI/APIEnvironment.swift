@@ -15,6 +15,10 @@ struct APIEnvironment: Sendable {
     let importLimiter: RateLimiter<UUID>
     /// Requests in progress, for load shedding.
     let inFlight: InFlightLimit
+    /// Live streams open, per person and in all.
+    let liveStreams: LiveStreamSlots
+    /// The last readiness check, shared by the callers of `/readyz`.
+    let readiness = ReadinessProbe()
 
     init(store: MobiliseStore, configuration: APIConfiguration, metrics: ServiceMetrics, migrator: Migrator) {
         self.store = store
@@ -24,6 +28,7 @@ struct APIEnvironment: Sendable {
         employeeLimiter = RateLimiter(capacity: configuration.ratePerMinute, per: .seconds(60))
         importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
         inFlight = InFlightLimit(limit: configuration.maxInFlight)
+        liveStreams = LiveStreamSlots(limit: configuration.maxLiveStreams)
     }
 
     /// A campaign the caller may see: HR and leaders see all, others never see drafts (404, as if absent).

@@ -76,6 +76,13 @@ struct LiveRoutes {
         guard (request.headers[.accept] ?? "").lowercased().contains("text/event-stream") else {
             return try jsonResponse(try await read(), status: .ok)
         }
+        let slots = environment.liveStreams
+        guard let lease = slots.lease(for: .init(organisation: caller.organisation.id, subject: caller.subject)) else {
+            throw APIError(
+                .tooManyRequests, code: "too_many_streams",
+                "too many live streams are open (at most \(slots.perCaller) per person, \(slots.limit) in all); close one or try again later",
+                headers: [.retryAfter: "30"])
+        }
         // Subscribe before answering, so a failure is still an HTTP error, and before the first read,
         // so no change between the two is missed.
         let notifications = try await environment.store.pool.notifications(channel: MobiliseStore.signatureChannel)
@@ -84,6 +91,7 @@ struct LiveRoutes {
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }  // nginx: do not buffer
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { withExtendedLifetime(lease) {} }  // the slot is held until the stream ends
             do {
                 try await Self.stream(
                     to: &writer, campaignID: campaign.id, notifications: notifications, read: read,

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Synchronization
 
@@ -53,4 +54,58 @@ struct LoadSheddingMiddleware: RouterMiddleware {
         defer { inFlight.leave() }
         return try await next(request, context)
     }
+}
+
+/// How many live streams are open: at most ``perCaller`` for one person (a leader with the
+/// dashboard open in a few tabs), and ``limit`` for the whole service. A stream re-reads the
+/// figures on every change (at most four times a second), so open streams are database work that
+/// the in-flight limit, which a stream leaves once its head is sent, does not see.
+final class LiveStreamSlots: Sendable {
+    struct Caller: Hashable, Sendable {
+        var organisation: UUID
+        var subject: String
+    }
+
+    let limit: Int
+    let perCaller: Int
+    private let open = Mutex<(total: Int, byCaller: [Caller: Int])>((0, [:]))
+
+    init(limit: Int, perCaller: Int = 4) {
+        self.limit = max(1, limit)
+        self.perCaller = max(1, perCaller)
+    }
+
+    /// A slot for `caller`, given back when the lease goes away (the stream ended, or its response
+    /// was dropped unsent); nil when the caller or the service has none left.
+    func lease(for caller: Caller) -> Lease? {
+        let taken = open.withLock { open in
+            let mine = open.byCaller[caller, default: 0]
+            guard open.total < limit, mine < perCaller else { return false }
+            open.total += 1
+            open.byCaller[caller] = mine + 1
+            return true
+        }
+        return taken ? Lease(slots: self, caller: caller) : nil
+    }
+
+    final class Lease: Sendable {
+        let slots: LiveStreamSlots
+        let caller: Caller
+        init(slots: LiveStreamSlots, caller: Caller) {
+            self.slots = slots
+            self.caller = caller
+        }
+        deinit { slots.close(for: caller) }
+    }
+
+    private func close(for caller: Caller) {
+        open.withLock { open in
+            open.total -= 1
+            let mine = open.byCaller[caller, default: 1] - 1
+            open.byCaller[caller] = mine > 0 ? mine : nil
+        }
+    }
+
+    /// Streams open now.
+    var current: Int { open.withLock { $0.total } }
 }

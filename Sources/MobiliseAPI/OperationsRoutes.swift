@@ -19,18 +19,54 @@ struct OperationsRoutes {
         }
     }
 
-    /// 200 when the database answers and every migration is applied, 503 otherwise.
+    /// 200 when the database answers and every migration is applied, 503 otherwise. Checked at
+    /// most once a second (``ReadinessProbe``): the endpoint needs no token and is never shed.
     @Sendable func ready(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        do {
-            let pending = try await environment.migrator.status(environment.store.pool).filter { $0.appliedAt == nil }
-            guard pending.isEmpty else {
-                return textResponse("{\"status\":\"migrations_pending\",\"pending\":\(pending.count)}\n", contentType: "application/json",
-                                    status: .serviceUnavailable)
+        let (migrator, pool) = (environment.migrator, environment.store.pool)
+        switch await environment.readiness.status({
+            do {
+                let pending = try await migrator.status(pool).filter { $0.appliedAt == nil }.count
+                return pending == 0 ? .ready : .migrationsPending(pending)
+            } catch {
+                return .databaseUnavailable
             }
+        }) {
+        case .ready:
             return textResponse("{\"status\":\"ready\"}\n", contentType: "application/json")
-        } catch {
+        case .migrationsPending(let count):
+            return textResponse("{\"status\":\"migrations_pending\",\"pending\":\(count)}\n", contentType: "application/json",
+                                status: .serviceUnavailable)
+        case .databaseUnavailable:
             return textResponse("{\"status\":\"database_unavailable\"}\n", contentType: "application/json", status: .serviceUnavailable)
         }
+    }
+}
+
+/// The readiness answer, shared by every caller of `/readyz`: callers that come while a check
+/// runs wait for it, and its answer serves the next ``maxAge``; so a flood of unauthenticated
+/// readiness requests costs at most one pooled connection, once per ``maxAge``.
+actor ReadinessProbe {
+    enum Status: Sendable, Equatable {
+        case ready, migrationsPending(Int), databaseUnavailable
+    }
+
+    let maxAge: Duration
+    private var last: (status: Status, at: ContinuousClock.Instant)?
+    private var running: Task<Status, Never>?
+
+    init(maxAge: Duration = .seconds(1)) {
+        self.maxAge = maxAge
+    }
+
+    func status(_ check: @escaping @Sendable () async -> Status) async -> Status {
+        if let last, ContinuousClock.now - last.at < maxAge { return last.status }
+        if let running { return await running.value }
+        let task = Task { await check() }
+        running = task
+        let status = await task.value
+        last = (status, .now)
+        running = nil
+        return status
     }
 }
 

@@ -185,6 +185,30 @@ import Testing
         }
     }
 
+    /// One person gets four live streams at once; the fifth is refused, and someone else still gets one.
+    @Test func aPersonCannotOpenMoreThanFourLiveStreams() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let port = try #require(service.client.port)
+            func stream(_ subject: String) async throws -> CurlStream {
+                try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
+                               headers: ["Accept: text/event-stream", "Authorization: Bearer \(try await service.token(subject, [.leader]))"])
+            }
+            var open: [CurlStream] = []
+            for _ in 0..<4 {
+                let curl = try await stream("lead-1")
+                #expect(try await curl.wait(for: #""signatures":0"#), "\(curl.text)")
+                open.append(curl)
+            }
+            let fifth = try await stream("lead-1")
+            #expect(try await fifth.wait(for: "too_many_streams"), "\(fifth.text)")
+            #expect(!fifth.text.contains("signatures"))
+            let another = try await stream("lead-2")
+            #expect(try await another.wait(for: #""signatures":0"#), "\(another.text)")
+            #expect(open.allSatisfy { $0.isRunning })
+        }
+    }
+
     static func cookie(from reply: ServiceHarness.Reply) throws -> String {
         let header = try #require(reply.headers[.setCookie], "no Set-Cookie: \(reply.status) \(reply.text)")
         return String(header.split(separator: ";")[0])

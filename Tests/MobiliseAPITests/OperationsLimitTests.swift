@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import MobiliseAPI
+
+/// The limits that keep unauthenticated probes and long-lived streams from using up the database.
+@Suite struct OperationsLimitTests {
+    /// Fifty concurrent readiness requests share one check, and its answer serves the next ones.
+    @Test func readinessIsCheckedOnceForManyCallers() async {
+        let probe = ReadinessProbe(maxAge: .seconds(3600))
+        let checks = Atomic<Int>(0)
+        let started = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        let check: @Sendable () async -> ReadinessProbe.Status = {
+            checks.wrappingAdd(1, ordering: .relaxed)
+            started.continuation.yield()
+            for await _ in release.stream { break }  // held until every caller is waiting
+            return .migrationsPending(2)
+        }
+        let answers = await withTaskGroup(of: ReadinessProbe.Status.self) { group in
+            group.addTask { await probe.status(check) }
+            for await _ in started.stream { break }
+            for _ in 1..<50 { group.addTask { await probe.status(check) } }
+            release.continuation.yield()
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 50 && answers.allSatisfy { $0 == .migrationsPending(2) })
+        #expect(await probe.status(check) == .migrationsPending(2))
+        #expect(checks.load(ordering: .relaxed) == 1)
+    }
+
+    /// A person gets four live streams, the service `limit`; a slot comes back with its lease.
+    @Test func liveStreamSlotsArePerPersonAndInAll() {
+        let slots = LiveStreamSlots(limit: 6)
+        let organisation = UUID()
+        let lead = LiveStreamSlots.Caller(organisation: organisation, subject: "lead-1")
+        var leases = (0..<4).compactMap { _ in slots.lease(for: lead) }
+        #expect(leases.count == 4)
+        #expect(slots.lease(for: lead) == nil)
+        // Another person still gets some, until the service's limit.
+        let other = LiveStreamSlots.Caller(organisation: organisation, subject: "lead-2")
+        let theirs = (0..<3).compactMap { _ in slots.lease(for: other) }
+        #expect(theirs.count == 2 && slots.current == 6)
+        leases.removeLast()
+        #expect(slots.current == 5)
+        #expect(slots.lease(for: lead) != nil)
+        #expect(slots.current == 5)  // the lease above was dropped at once
+    }
+}
