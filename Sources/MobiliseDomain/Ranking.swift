@@ -45,6 +45,19 @@ public struct GroupFigures: Sendable, Equatable {
     }
 }
 
+/// One cell of a country's site × org unit table (an empty string for none).
+public struct CrossCell: Sendable, Equatable {
+    public var site: String
+    public var orgUnit: String
+    public var figures: GroupFigures
+
+    public init(site: String, orgUnit: String, figures: GroupFigures) {
+        self.site = site
+        self.orgUnit = orgUnit
+        self.figures = figures
+    }
+}
+
 /// One ranked row.
 public struct RankingRow: Sendable, Equatable {
     public var rank: Int
@@ -114,23 +127,21 @@ public struct Ranking: Sendable, Equatable {
     ///   if `other` itself covers fewer than k, the smallest shown groups join it until it reaches k,
     ///   so that subtracting the shown rows from the total never isolates a small group. When even
     ///   everything together covers fewer than k, nothing is shown: no rows, no `other`, no total.
+    ///
+    /// - Parameter alreadyFolded: groups the caller folded itself (see ``breakdowns(_:viewer:privacyK:campaignEndsAt:asOf:)``):
+    ///   a leader sees them only within `other`, other viewers as rows; they count in the total.
     public static func rank(
         _ groups: [GroupFigures], metric: RankingMetric, viewer: Viewer, privacyK: Int, minEligible: Int = 0,
-        campaignEndsAt: Date, asOf: Date
+        campaignEndsAt: Date, asOf: Date, alreadyFolded: [GroupFigures] = []
     ) -> Ranking {
-        let present = groups.filter { $0.eligible > 0 || $0.signatures > 0 }
-        let totalFigures = sum(present, key: "total", name: "Total")
-        var shown = present
-        var folded: [GroupFigures] = []
+        let isPresent = { (group: GroupFigures) in group.eligible > 0 || group.signatures > 0 }
+        let present = groups.filter(isPresent)
+        let presentFolded = alreadyFolded.filter(isPresent)
+        let totalFigures = sum(present + presentFolded, key: "total", name: "Total")
+        var (shown, folded) = (present + presentFolded, [GroupFigures]())
         if viewer == .leader {
-            folded = shown.filter { $0.eligible < privacyK }
-            shown.removeAll { $0.eligible < privacyK }
-            if !folded.isEmpty {
-                // Fold the smallest shown groups in until the folded group covers k employees.
-                shown.sort { ($0.eligible, $0.key) < ($1.eligible, $1.key) }
-                while folded.reduce(0, { $0 + $1.eligible }) < privacyK, !shown.isEmpty {
-                    folded.append(shown.removeFirst())
-                }
+            (shown, folded) = fold(present, alreadyFolded: presentFolded, privacyK: privacyK, eligible: \.eligible) {
+                ($0.eligible, $0.key) < ($1.eligible, $1.key)
             }
         }
         shown = shown.filter { $0.eligible >= minEligible }
@@ -158,6 +169,51 @@ public struct Ranking: Sendable, Equatable {
         let hideTotal = viewer == .leader && totalFigures.eligible < privacyK
         let total = hideTotal ? nil : row(for: totalFigures, rank: 0, campaignEndsAt: campaignEndsAt, asOf: asOf)
         return Ranking(metric: metric, rows: rows, other: other, total: total)
+    }
+
+    /// A country's two breakdowns, by site and by org unit, from its site × org unit cells.
+    ///
+    /// Two breakdowns of the same people can be crossed: a change seen in one site row and in one
+    /// org unit row at once (two reads a moment apart) belongs to the people of both. So for a
+    /// leader the cells are folded, not the rows: a cell of fewer than `privacyK` employees counts
+    /// in the `other` row of both breakdowns (with the smallest other cells, until `other` covers
+    /// k), and every shown row is made of cells of at least k. A change then shows either in a site
+    /// row and an org unit row whose common cell covers k, or in both `other` rows together.
+    public static func breakdowns(
+        _ cells: [CrossCell], viewer: Viewer, privacyK: Int, campaignEndsAt: Date, asOf: Date
+    ) -> (bySite: Ranking, byOrgUnit: Ranking) {
+        var (shown, folded) = (cells.filter { $0.figures.eligible > 0 || $0.figures.signatures > 0 }, [CrossCell]())
+        if viewer == .leader {
+            (shown, folded) = fold(shown, privacyK: privacyK, eligible: \.figures.eligible) {
+                ($0.figures.eligible, $0.site, $0.orgUnit) < ($1.figures.eligible, $1.site, $1.orgUnit)
+            }
+        }
+        let other = folded.isEmpty ? [] : [sum(folded.map(\.figures), key: "other", name: "Other")]
+        func breakdown(_ key: KeyPath<CrossCell, String>, unnamed: String) -> Ranking {
+            let groups = Dictionary(grouping: shown, by: { $0[keyPath: key] }).map { key, cells in
+                sum(cells.map(\.figures), key: key, name: key.isEmpty ? unnamed : key)
+            }
+            return rank(groups, metric: .signatures, viewer: viewer, privacyK: privacyK, campaignEndsAt: campaignEndsAt,
+                        asOf: asOf, alreadyFolded: other)
+        }
+        return (breakdown(\.site, unnamed: "(no site)"), breakdown(\.orgUnit, unnamed: "(no org unit)"))
+    }
+
+    /// A leader's split of `items`: those under k are folded (with `alreadyFolded`); if something
+    /// is folded, the smallest shown items join it until the folded ones cover k employees.
+    static func fold<Item>(
+        _ items: [Item], alreadyFolded: [Item] = [], privacyK: Int, eligible: KeyPath<Item, Int>,
+        smallestFirst: (Item, Item) -> Bool
+    ) -> (shown: [Item], folded: [Item]) {
+        var folded = alreadyFolded + items.filter { $0[keyPath: eligible] < privacyK }
+        var shown = items.filter { $0[keyPath: eligible] >= privacyK }
+        if !folded.isEmpty {
+            shown.sort(by: smallestFirst)
+            while folded.reduce(0, { $0 + $1[keyPath: eligible] }) < privacyK, !shown.isEmpty {
+                folded.append(shown.removeFirst())
+            }
+        }
+        return (shown, folded)
     }
 
     /// The sum of several groups (their goals are not summed: a folded row has no goal).

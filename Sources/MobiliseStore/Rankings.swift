@@ -100,14 +100,11 @@ extension MobiliseStore {
                     ? MobiliseError(.notFound, code: "country_too_small", "\(country) is shown only within 'other': its figures would cover fewer than \(context.privacyK) employees")
                     : MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
             }
-            let bySite = try context.groupFigures(connection, country: country, column: "site")
-            let byOrgUnit = try context.groupFigures(connection, country: country, column: "org_unit")
+            let (bySite, byOrgUnit) = Ranking.breakdowns(
+                try context.cells(connection, country: country), viewer: viewer, privacyK: context.privacyK,
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
             let weekly = try context.weekly(connection).filter { $0.key == country }.map { WeeklyPoint(week: $0.week, signatures: $0.cumulative) }
-            func rank(_ groups: [GroupFigures]) -> Ranking {
-                Ranking.rank(groups, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
-                             campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
-            }
-            return CountryBreakdown(country: row, bySite: rank(bySite), byOrgUnit: rank(byOrgUnit), weekly: weekly)
+            return CountryBreakdown(country: row, bySite: bySite, byOrgUnit: byOrgUnit, weekly: weekly)
         }
     }
 
@@ -349,33 +346,33 @@ struct RankingContext {
     /// Inside one country, by `column` (`site` or `org_unit`), from the signature rows as of `asOf`.
     /// For a past `asOf` this uses each signature's latest state (a signature withdrawn and given
     /// again since counts from its latest signing): exact for now, close for the past.
-    func groupFigures(_ connection: PostgresConnection, country: String, column: String) throws -> [GroupFigures] {
-        precondition(column == "site" || column == "org_unit", "only trusted column names")
-        var groups: [String: GroupFigures] = [:]
-        let unnamed = column == "site" ? "(no site)" : "(no org unit)"
+    /// One country's site × org unit cells (see ``Ranking/breakdowns(_:viewer:privacyK:campaignEndsAt:asOf:)``):
+    /// eligible employees by where they work now, signatures by where they signed.
+    func cells(_ connection: PostgresConnection, country: String) throws -> [CrossCell] {
+        struct Key: Hashable { var site, orgUnit: String }
+        var cells: [Key: GroupFigures] = [:]
         for row in try connection.query("""
-            SELECT coalesce(\(unsafeSQL: column), '') AS key, count(*) FROM employees e
+            SELECT coalesce(site, ''), coalesce(org_unit, ''), count(*) FROM employees e
             WHERE organisation_id = \(organisationID) AND active AND country = \(country) AND \(audienceFilter)
-            GROUP BY 1
+            GROUP BY 1, 2
             """).rows {
-            let (key, count) = try row.decode((String, Int).self)
-            groups[key] = GroupFigures(key: key, name: key.isEmpty ? unnamed : key, signatures: 0, eligible: count)
+            let (site, orgUnit, count) = try row.decode((String, String, Int).self)
+            cells[Key(site: site, orgUnit: orgUnit)] = GroupFigures(key: "", name: "", signatures: 0, eligible: count)
         }
         for row in try connection.query("""
-            SELECT coalesce(\(unsafeSQL: column), '') AS key, count(*),
+            SELECT coalesce(site, ''), coalesce(org_unit, ''), count(*),
                    count(*) FILTER (WHERE (signed_at AT TIME ZONE \(timeZone))::date > (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date - 7)
             FROM signatures
             WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND country = \(country)
               AND signed_at <= \(asOf) AND (withdrawn_at IS NULL OR withdrawn_at > \(asOf))
-            GROUP BY 1
+            GROUP BY 1, 2
             """).rows {
-            let (key, count, recent) = try row.decode((String, Int, Int).self)
-            var group = groups[key] ?? GroupFigures(key: key, name: key.isEmpty ? unnamed : key, signatures: 0, eligible: 0)
-            group.signatures = count
-            group.last7Days = recent
-            groups[key] = group
+            let (site, orgUnit, count, recent) = try row.decode((String, String, Int, Int).self)
+            cells[Key(site: site, orgUnit: orgUnit), default: GroupFigures(key: "", name: "", signatures: 0, eligible: 0)].signatures = count
+            cells[Key(site: site, orgUnit: orgUnit)]?.last7Days = recent
         }
-        return groups.values.sorted { $0.key < $1.key }
+        return cells.map { CrossCell(site: $0.key.site, orgUnit: $0.key.orgUnit, figures: $0.value) }
+            .sorted { ($0.site, $0.orgUnit) < ($1.site, $1.orgUnit) }
     }
 
     /// Net change per country per ISO week (weeks start on Monday, in the organisation's time zone).

@@ -209,3 +209,50 @@ extension RankingStoreTests {
         }
     }
 }
+
+extension RankingStoreTests {
+    /// Reading a country's breakdowns just before and just after a signature must not place the
+    /// signer in a site × org unit group of fewer than k: a small group counts in `other` of both
+    /// breakdowns, never in a site row and an org unit row at once.
+    @Test func crossingTheTwoBreakdownsNeverIsolatesASmallGroup() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 3)
+            let org = fixture.organisation.id
+            let puneSales = try await fixture.hire(4, in: "IN", prefix: "ps", site: "Pune", orgUnit: "Sales")
+            let puneLegal = try await fixture.hire(1, in: "IN", prefix: "pl", site: "Pune", orgUnit: "Legal")
+            _ = try await fixture.hire(4, in: "IN", prefix: "ds", site: "Delhi", orgUnit: "Sales")
+            _ = try await fixture.hire(3, in: "IN", prefix: "dl", site: "Delhi", orgUnit: "Legal")
+            let campaign = try await fixture.campaign()
+            // Every site (Pune 5, Delhi 7) and every unit (Sales 8, Legal 4) covers k on its own.
+            func read() async throws -> (site: [String: Int], unit: [String: Int]) {
+                let breakdown = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader)
+                func figures(_ ranking: Ranking) -> [String: Int] {
+                    var figures = Dictionary(uniqueKeysWithValues: ranking.rows.map { ($0.key, $0.signatures) })
+                    figures["other"] = ranking.other?.signatures
+                    return figures
+                }
+                return (figures(breakdown.bySite), figures(breakdown.byOrgUnit))
+            }
+            func changed(_ before: [String: Int], _ after: [String: Int]) -> [String] {
+                Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+            }
+
+            let before = try await read()
+            _ = try await fixture.sign(puneLegal[0], campaign)
+            let after = try await read()
+            // The only person of Pune × Legal: seen in both `other` rows, not in Pune and Legal.
+            #expect(changed(before.site, after.site) == ["other"])
+            #expect(changed(before.unit, after.unit) == ["other"])
+
+            _ = try await fixture.sign(puneSales[0], campaign)
+            let later = try await read()
+            // Pune × Sales covers 4 ≥ k: its rows may show the change.
+            #expect(changed(after.site, later.site) == ["Pune"])
+            #expect(changed(after.unit, later.unit) == ["Sales"])
+            // HR sees every site and unit, unfolded.
+            let admin = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .hrAdmin)
+            #expect(admin.bySite.rows.map { "\($0.key) \($0.signatures)/\($0.eligible)" }.sorted() == ["Delhi 0/7", "Pune 2/5"])
+            #expect(admin.byOrgUnit.rows.map { "\($0.key) \($0.signatures)/\($0.eligible)" }.sorted() == ["Legal 1/4", "Sales 1/8"])
+        }
+    }
+}
