@@ -35,6 +35,10 @@ public struct APIConfiguration: Sendable {
     /// Live streams open at once at most (`MOBILISE_MAX_LIVE_STREAMS`, default 512), and at most
     /// four per person; past either, a new stream gets 429 `too_many_streams` with `Retry-After`.
     public var maxLiveStreams = 512
+    /// Workforce imports running at once, across organisations (`MOBILISE_MAX_IMPORTS`, default 2):
+    /// each holds its file's good rows in memory (up to `maxImportSize`) until they are loaded.
+    /// Past it, 429 `import_busy` with `Retry-After`.
+    public var maxConcurrentImports = 2
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -63,6 +67,7 @@ public struct APIConfiguration: Sendable {
         if let limit = value("MOBILISE_MAX_IN_FLIGHT").flatMap(Int.init), limit > 0 { configuration.maxInFlight = limit }
         if let rate = value("MOBILISE_IMPORT_RATE_LIMIT").flatMap(Int.init) { configuration.importsPerHour = rate }
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
+        if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
         return configuration
     }
 }

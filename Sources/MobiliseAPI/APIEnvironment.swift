@@ -15,6 +15,8 @@ struct APIEnvironment: Sendable {
     let importLimiter: RateLimiter<UUID>
     /// Requests in progress, for load shedding.
     let inFlight: InFlightLimit
+    /// Workforce imports running now, at most ``APIConfiguration/maxConcurrentImports``.
+    let importsInProgress: InFlightLimit
     /// Live streams open, per person and in all.
     let liveStreams: LiveStreamSlots
     /// The last readiness check, shared by the callers of `/readyz`.
@@ -29,6 +31,7 @@ struct APIEnvironment: Sendable {
         importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
         inFlight = InFlightLimit(limit: configuration.maxInFlight)
         liveStreams = LiveStreamSlots(limit: configuration.maxLiveStreams)
+        importsInProgress = InFlightLimit(limit: configuration.maxConcurrentImports)
     }
 
     /// A campaign the caller may see: HR and leaders see all, others never see drafts (404, as if absent).

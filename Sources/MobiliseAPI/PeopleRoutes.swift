@@ -49,6 +49,15 @@ struct PeopleRoutes {
         default: throw APIError.badRequest("invalid_parameter", "mode is upsert or full_sync")
         }
         try environment.importLimiter.check(caller.organisation.id, what: "imports")
+        // An import holds its good rows in memory until they are loaded: a few at a time, whatever
+        // the number of organisations and admins.
+        guard environment.importsInProgress.enter() else {
+            throw APIError(
+                .tooManyRequests, code: "import_busy",
+                "\(environment.importsInProgress.limit) workforce imports are already running; try again shortly",
+                headers: [.retryAfter: "10"])
+        }
+        defer { environment.importsInProgress.leave() }
         let limit = environment.configuration.maxImportSize
         let chunks = LimitedBody(body: request.body, limit: limit)
         let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)

@@ -1,6 +1,7 @@
 import Foundation
 import MobiliseAPI
 import MobiliseDomain
+import MobiliseTesting
 import Testing
 
 /// Issue 7: imports are rate-limited per organisation, over HTTP.
@@ -39,5 +40,44 @@ import Testing
         #expect(APIConfiguration.fromEnvironment([:]).importsPerHour == 20)
         #expect(APIConfiguration.fromEnvironment(["MOBILISE_IMPORT_RATE_LIMIT": "3"]).importsPerHour == 3)
         #expect(APIConfiguration.fromEnvironment(["MOBILISE_IMPORT_RATE_LIMIT": "lots"]).importsPerHour == 20)
+    }
+
+    /// While an import is running (its file still arriving), another organisation's import is
+    /// refused with 429 `import_busy` when one import at a time is allowed; the first completes.
+    @Test func importsBeyondTheServiceWideLimitAreRefusedWhileOneRuns() async throws {
+        try await ServiceHarness.run(maxConcurrentImports: 1) { service in
+            let acmeHR = try await service.token("hr-1", [.hrAdmin])
+            let globexHR = try await service.token("g-hr", [.hrAdmin], organisation: "globex")
+            let port = try #require(service.client.port)
+            // curl streams the upload from its standard input, which the test keeps open: the import waits for the rest.
+            let upload = Process()
+            upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            upload.arguments = ["curl", "-s", "--max-time", "60", "-H", "Authorization: Bearer \(acmeHR)", "-H", "Content-Type: text/csv",
+                                "-X", "POST", "-T", "-", "http://127.0.0.1:\(port)/v1/employees/import"]
+            let input = Pipe()
+            let output = Pipe()
+            upload.standardInput = input
+            upload.standardOutput = output
+            try upload.run()
+            let writer = input.fileHandleForWriting
+            try writer.write(contentsOf: Data("external_id,country\nslow-1,FR\n".utf8))
+            // Until the first import holds its place, a second one may still get in: wait for the refusal.
+            let file = Array("external_id,country\ng-9,US\n".utf8)
+            var refused: ServiceHarness.Reply?
+            try await waitUntil("the second import is refused", timeout: .seconds(30)) {
+                let reply = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")
+                if reply.errorCode == "import_busy" { refused = reply }
+                return refused != nil
+            }
+            #expect(refused?.status == .tooManyRequests && refused?.headers[.retryAfter] != nil)
+            try writer.write(contentsOf: Data("slow-2,FR\n".utf8))
+            try writer.close()
+            upload.waitUntilExit()
+            let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(answer.contains(#""inserted":2"#), "\(answer)")
+            // Then the other organisation's import goes through.
+            let after = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")
+            #expect(after.status == .ok, "\(after.text)")
+        }
     }
 }
