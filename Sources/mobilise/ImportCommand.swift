@@ -111,8 +111,16 @@ struct FileChunks: AsyncSequence {
         let chunks: FileChunks
         var total = 0
 
+        /// Reads run on this queue, not on Swift's cooperative threads: a read from a slow disk, a
+        /// network mount or a pipe blocks its thread.
+        private static let reading = DispatchQueue(label: "mobilise.import.read")
+
         mutating func next() async throws -> Data? {
-            guard let data = try chunks.handle.read(upToCount: chunks.chunkSize), !data.isEmpty else {
+            let (handle, size) = (chunks.handle, chunks.chunkSize)
+            let read = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data?, any Error>) in
+                Self.reading.async { continuation.resume(with: Result { try handle.read(upToCount: size) }) }
+            }
+            guard let data = read, !data.isEmpty else {
                 chunks.onEnd()
                 return nil
             }
