@@ -39,6 +39,9 @@ public struct APIConfiguration: Sendable {
     /// each holds its file's good rows in memory (up to `maxImportSize`) until they are loaded.
     /// Past it, 429 `import_busy` with `Retry-After`.
     public var maxConcurrentImports = 2
+    /// The bearer token `/metrics` asks for (`MOBILISE_METRICS_TOKEN`); unset, `/metrics` is open
+    /// and must be reachable by the scraper only.
+    public var metricsToken: String?
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -68,6 +71,7 @@ public struct APIConfiguration: Sendable {
         if let rate = value("MOBILISE_IMPORT_RATE_LIMIT").flatMap(Int.init) { configuration.importsPerHour = rate }
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
+        configuration.metricsToken = value("MOBILISE_METRICS_TOKEN")
         return configuration
     }
 }

@@ -47,4 +47,17 @@ import Testing
         #expect(slots.lease(for: lead) != nil)
         #expect(slots.current == 5)  // the lease above was dropped at once
     }
+
+    /// With a scrape token configured, `/metrics` answers only that token.
+    @Test func metricsAskForTheScrapeTokenWhenOneIsSet() async throws {
+        try await ServiceHarness.run(metricsToken: "scrape-secret") { service in
+            #expect(try await service.call(.get, "/metrics").status == .unauthorized)
+            #expect(try await service.call(.get, "/metrics", token: "scrape-secreT").status == .unauthorized)
+            #expect(try await service.call(.get, "/metrics", token: "scrape-secret-and-more").status == .unauthorized)
+            let scraped = try await service.call(.get, "/metrics", token: "scrape-secret")
+            #expect(scraped.status == .ok && scraped.text.contains("mobilise_db_pool_connections_open"), "\(scraped.text.prefix(200))")
+            // Health and readiness stay open.
+            #expect(try await service.call(.get, "/readyz").status == .ok)
+        }
+    }
 }
