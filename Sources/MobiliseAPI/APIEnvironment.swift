@@ -19,6 +19,8 @@ struct APIEnvironment: Sendable {
     let importsInProgress: InFlightLimit
     /// Live streams open, per person and in all.
     let liveStreams: LiveStreamSlots
+    /// The live streams' shared re-reads.
+    let liveReads = LiveReads()
     /// The last readiness check, shared by the callers of `/readyz`.
     let readiness = ReadinessProbe()
 

@@ -16,7 +16,7 @@ import Synchronization
 /// ``heartbeat`` so proxies keep the connection open. Otherwise it answers the current figures as
 /// JSON once. Changes arrive through PostgreSQL `NOTIFY` on ``MobiliseStore/signatureChannel``
 /// (sent by the signing transaction, so only on commit); a burst of notifications costs one re-read
-/// per ``minimumInterval``. The figures are the ranking's `total` row for this viewer: a leader of an
+/// per ``minimumInterval``, shared by the streams of the campaign and kind of viewer (``LiveReads``). The figures are the ranking's `total` row for this viewer: a leader of an
 /// organisation smaller than its privacy threshold gets nulls, never a count.
 ///
 /// The stream ends when the client goes away (the next write fails: within one heartbeat), when the
@@ -65,7 +65,7 @@ struct LiveRoutes {
         let caller = try context.caller()
         let viewer = try caller.rankingViewer()
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
-        let read: @Sendable () async throws -> Snapshot = { [store = environment.store] in
+        let readNow: @Sendable () async throws -> Snapshot = { [store = environment.store] in
             let ranking = try await store.ranking(
                 organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer,
                 fromPrimary: true)  // the notification came from the primary's commit: a standby may not have it yet
@@ -73,8 +73,13 @@ struct LiveRoutes {
             return Snapshot(campaignId: campaign.id, signatures: total?.signatures, eligible: total?.eligible,
                             participation: total?.participation, last7Days: total?.last7Days, asOf: ranking.asOf)
         }
+        // Every stream of this campaign and kind of viewer shares its re-reads after a change.
+        let key = LiveReads.Key(organisation: caller.organisation.id, campaign: campaign.id, viewer: viewer)
+        let read: @Sendable (ContinuousClock.Instant) async throws -> Snapshot = { [reads = environment.liveReads] since in
+            try await reads.read(key, startedAfter: since, readNow)
+        }
         guard (request.headers[.accept] ?? "").lowercased().contains("text/event-stream") else {
-            return try jsonResponse(try await read(), status: .ok)
+            return try jsonResponse(try await readNow(), status: .ok)
         }
         let slots = environment.liveStreams
         guard let lease = slots.lease(for: .init(organisation: caller.organisation.id, subject: caller.subject)) else {
@@ -105,7 +110,8 @@ struct LiveRoutes {
 
     static func stream(
         to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
-        read: @escaping @Sendable () async throws -> Snapshot, heartbeat: Duration, minimumInterval: Duration, until expiry: Date
+        read: @escaping @Sendable (_ startedAfter: ContinuousClock.Instant) async throws -> Snapshot, heartbeat: Duration,
+        minimumInterval: Duration, until expiry: Date
     ) async throws {
         // One wake-up signal for everything; what happened is in `pending`, so coalescing the
         // signals (the stream keeps only the newest) loses nothing.
@@ -116,7 +122,7 @@ struct LiveRoutes {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await notification in notifications where notification.payload.lowercased() == campaign {
-                        pending.state.withLock { $0.changed = true }
+                        pending.state.withLock { $0.changed = .now }
                         wakeContinuation.yield()
                     }
                     wakeContinuation.finish()  // the pool closed
@@ -136,16 +142,18 @@ struct LiveRoutes {
                     }
                 }
                 defer { group.cancelAll() }
-                var last = try await read()
+                // Subscribed before this read: whatever it misses comes as a notification.
+                var last = try await read(.now)
                 try await writer.write(ByteBuffer(string: "retry: 3000\n\n" + (try event(last))))
                 for await _ in wake {
                     let due = pending.state.withLock { state in
-                        defer { state = (false, false) }
+                        defer { state = (nil, false) }
                         return state
                     }
                     var wrote = false
-                    if due.changed {
-                        let now = try await read()
+                    if let changed = due.changed {
+                        // Any read that started after the notification came has the change.
+                        let now = try await read(changed)
                         if now.differs(from: last) {
                             try await writer.write(ByteBuffer(string: try event(now)))
                             last = now
@@ -163,13 +171,44 @@ struct LiveRoutes {
         }
     }
 
-    /// What happened since the stream last woke up.
+    /// What happened since the stream last woke up: when the latest change was notified, and
+    /// whether a heartbeat is due.
     final class Pending: Sendable {
-        let state = Mutex((changed: false, heartbeat: false))
+        let state = Mutex<(changed: ContinuousClock.Instant?, heartbeat: Bool)>((nil, false))
     }
 
     static func event(_ snapshot: Snapshot) throws -> String {
         let data = String(decoding: try JSONCoding.encoder.encode(snapshot), as: UTF8.self)
         return "event: total\ndata: \(data)\n\n"
+    }
+}
+
+/// The live streams' re-reads, shared: after a change, every stream of one campaign and kind of
+/// viewer wants the same figures, so a read that started after the change reached a stream serves
+/// that stream too (its result, or the read still running). A launch day with the dashboard open on
+/// many screens then costs about one read per change and campaign, not one per screen.
+actor LiveReads {
+    struct Key: Hashable, Sendable {
+        var organisation: UUID
+        var campaign: UUID
+        var viewer: Viewer
+    }
+
+    private var latest: [Key: (started: ContinuousClock.Instant, read: Task<LiveRoutes.Snapshot, any Error>)] = [:]
+    /// Reads started, for tests and metrics.
+    private(set) var started = 0
+
+    /// Figures read after `startedAfter`: a shared read when one started since, else a new one.
+    func read(
+        _ key: Key, startedAfter instant: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> LiveRoutes.Snapshot
+    ) async throws -> LiveRoutes.Snapshot {
+        if let entry = latest[key], entry.started >= instant { return try await entry.read.value }
+        let now = ContinuousClock.now
+        // Forget the reads nobody can still share (a minute old): one entry per campaign and viewer at most.
+        if latest.count > 64 { latest = latest.filter { now - $0.value.started < .seconds(60) } }
+        let read = Task { try await body() }
+        latest[key] = (now, read)
+        started += 1
+        return try await read.value
     }
 }

@@ -57,9 +57,10 @@ struct LoadSheddingMiddleware: RouterMiddleware {
 }
 
 /// How many live streams are open: at most ``perCaller`` for one person (a leader with the
-/// dashboard open in a few tabs), and ``limit`` for the whole service. A stream re-reads the
-/// figures on every change (at most four times a second), so open streams are database work that
-/// the in-flight limit, which a stream leaves once its head is sent, does not see.
+/// dashboard open in a few tabs), and ``limit`` for the whole service. Streams re-read the figures
+/// on every change (at most four times a second, shared between the streams of a campaign), and
+/// each holds a notification subscription: work that the in-flight limit, which a stream leaves
+/// once its head is sent, does not see.
 final class LiveStreamSlots: Sendable {
     struct Caller: Hashable, Sendable {
         var organisation: UUID

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import MobiliseTesting
 import Testing
 
 @testable import MobiliseAPI
@@ -59,5 +60,34 @@ import Testing
             // Health and readiness stay open.
             #expect(try await service.call(.get, "/readyz").status == .ok)
         }
+    }
+
+    /// Streams woken by one change share one read: a read that started after the change serves every
+    /// stream that saw it, and a later change starts a new read.
+    @Test func liveStreamsShareTheirReadsAfterAChange() async throws {
+        let reads = LiveReads()
+        let key = LiveReads.Key(organisation: UUID(), campaign: UUID(), viewer: .leader)
+        let bodies = Atomic<Int>(0)
+        let release = AsyncStream<Void>.makeStream()
+        let snapshot = LiveRoutes.Snapshot(campaignId: key.campaign, signatures: 12, eligible: 40, participation: 0.3, last7Days: 5, asOf: Date())
+        let body: @Sendable () async throws -> LiveRoutes.Snapshot = {
+            bodies.wrappingAdd(1, ordering: .relaxed)
+            for await _ in release.stream { break }
+            return snapshot
+        }
+        let change = ContinuousClock.now
+        let answers = try await withThrowingTaskGroup(of: LiveRoutes.Snapshot.self) { group in
+            for _ in 0..<20 { group.addTask { try await reads.read(key, startedAfter: change, body) } }
+            try await waitUntil("the first read started") { bodies.load(ordering: .relaxed) == 1 }
+            release.continuation.yield()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 20 && answers.allSatisfy { $0 == snapshot })
+        let started = await reads.started
+        #expect(bodies.load(ordering: .relaxed) == 1 && started == 1)
+        // A change after that read started needs a read of its own.
+        release.continuation.yield()
+        _ = try await reads.read(key, startedAfter: .now, body)
+        #expect(bodies.load(ordering: .relaxed) == 2)
     }
 }
