@@ -195,7 +195,7 @@ actor LiveReads {
     }
 
     private var latest: [Key: (started: ContinuousClock.Instant, read: Task<LiveRoutes.Snapshot, any Error>)] = [:]
-    /// Reads started, for tests and metrics.
+    /// Reads started so far.
     private(set) var started = 0
 
     /// Figures read after `startedAfter`: a shared read when one started since, else a new one.
