@@ -16,8 +16,9 @@ import Synchronization
 /// ``heartbeat`` so proxies keep the connection open. Otherwise it answers the current figures as
 /// JSON once. Changes arrive through PostgreSQL `NOTIFY` on ``MobiliseStore/signatureChannel``
 /// (sent by the signing transaction, so only on commit); a burst of notifications costs one re-read
-/// per ``minimumInterval``, shared by the streams of the campaign and kind of viewer (``LiveReads``). The figures are the ranking's `total` row for this viewer: a leader of an
-/// organisation smaller than its privacy threshold gets nulls, never a count.
+/// per ``minimumInterval``, shared by the streams of the campaign and kind of viewer (``LiveReads``).
+/// The figures are the ranking's `total` row for this viewer: a leader of an organisation smaller
+/// than its privacy threshold gets nulls, never a count.
 ///
 /// The stream ends when the client goes away (the next write fails: within one heartbeat), when the
 /// token or session cookie that opened it expires (the browser's `EventSource` then reconnects and

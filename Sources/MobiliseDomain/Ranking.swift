@@ -43,6 +43,9 @@ public struct GroupFigures: Sendable, Equatable {
         self.previous7Days = previous7Days
         self.goal = goal
     }
+
+    /// Whether the group counts at all: it has eligible employees or signatures.
+    public var isPresent: Bool { eligible > 0 || signatures > 0 }
 }
 
 /// One cell of a country's site × org unit table (an empty string for none).
@@ -134,9 +137,8 @@ public struct Ranking: Sendable, Equatable {
         _ groups: [GroupFigures], metric: RankingMetric, viewer: Viewer, privacyK: Int, minEligible: Int = 0,
         campaignEndsAt: Date, asOf: Date, alreadyFolded: [GroupFigures] = []
     ) -> Ranking {
-        let isPresent = { (group: GroupFigures) in group.eligible > 0 || group.signatures > 0 }
-        let present = groups.filter(isPresent)
-        let presentFolded = alreadyFolded.filter(isPresent)
+        let present = groups.filter(\.isPresent)
+        let presentFolded = alreadyFolded.filter(\.isPresent)
         let totalFigures = sum(present + presentFolded, key: "total", name: "Total")
         var (shown, folded) = (present + presentFolded, [GroupFigures]())
         if viewer == .leader {
@@ -182,7 +184,7 @@ public struct Ranking: Sendable, Equatable {
     public static func breakdowns(
         _ cells: [CrossCell], viewer: Viewer, privacyK: Int, campaignEndsAt: Date, asOf: Date
     ) -> (bySite: Ranking, byOrgUnit: Ranking) {
-        var (shown, folded) = (cells.filter { $0.figures.eligible > 0 || $0.figures.signatures > 0 }, [CrossCell]())
+        var (shown, folded) = (cells.filter(\.figures.isPresent), [CrossCell]())
         if viewer == .leader {
             (shown, folded) = fold(shown, privacyK: privacyK, eligible: \.figures.eligible) {
                 ($0.figures.eligible, $0.site, $0.orgUnit) < ($1.figures.eligible, $1.site, $1.orgUnit)

@@ -73,7 +73,7 @@ extension MobiliseStore {
                 campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
             let meeting = shown.rows.filter { row in row.goal.map { row.signatures >= $0 } ?? false }.count
             let shownKeys = Set(shown.rows.map(\.key))
-            let foldedGoals = figures.contains { $0.goal != nil && ($0.eligible > 0 || $0.signatures > 0) && !shownKeys.contains($0.key) }
+            let foldedGoals = figures.contains { $0.goal != nil && $0.isPresent && !shownKeys.contains($0.key) }
             return CampaignRanking(
                 campaignID: context.campaign.id, asOf: context.asOf, ranking: ranking, countriesMeetingGoal: meeting,
                 successMet: context.campaign.successMinCountries.flatMap { needed in
