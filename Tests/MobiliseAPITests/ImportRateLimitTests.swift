@@ -49,31 +49,32 @@ import Testing
             let acmeHR = try await service.token("hr-1", [.hrAdmin])
             let globexHR = try await service.token("g-hr", [.hrAdmin], organisation: "globex")
             let port = try #require(service.client.port)
-            // curl streams the upload from its standard input, which the test keeps open: the import waits for the rest.
+            // curl streams the upload from its standard input, which the test keeps open: the import
+            // waits for the rest, holding its place.
             let upload = Process()
             upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             upload.arguments = ["curl", "-s", "--max-time", "60", "-H", "Authorization: Bearer \(acmeHR)", "-H", "Content-Type: text/csv",
-                                "-X", "POST", "-T", "-", "http://127.0.0.1:\(port)/v1/employees/import"]
-            let input = Pipe()
-            let output = Pipe()
+                                "-H", "Expect:", "-X", "POST", "-T", "-", "http://127.0.0.1:\(port)/v1/employees/import"]
+            let (input, output) = (Pipe(), Pipe())
             upload.standardInput = input
             upload.standardOutput = output
             try upload.run()
-            let writer = input.fileHandleForWriting
-            try writer.write(contentsOf: Data("external_id,country\nslow-1,FR\n".utf8))
-            // Until the first import holds its place, a second one may still get in: wait for the refusal.
-            let file = Array("external_id,country\ng-9,US\n".utf8)
-            var refused: ServiceHarness.Reply?
-            try await waitUntil("the second import is refused", timeout: .seconds(30)) {
-                let reply = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")
-                if reply.errorCode == "import_busy" { refused = reply }
-                return refused != nil
+            try input.fileHandleForWriting.write(contentsOf: Data("external_id,country\nslow-1,FR\n".utf8))
+            // The upload is being served once /metrics counts a request in progress (it counts no other).
+            try await waitUntil("the upload is being served", timeout: .seconds(60), interval: .milliseconds(20)) {
+                let metrics = try await service.call(.get, "/metrics").text
+                return metrics.split(separator: "\n").contains { line in
+                    line.hasPrefix("mobilise_http_requests_in_flight ") && (line.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0
+                }
             }
-            #expect(refused?.status == .tooManyRequests && refused?.headers[.retryAfter] != nil)
-            try writer.write(contentsOf: Data("slow-2,FR\n".utf8))
-            try writer.close()
-            upload.waitUntilExit()
+            let file = Array("external_id,country\ng-9,US\n".utf8)
+            let refused = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")
+            #expect(refused.errorCode == "import_busy", "\(refused.text)")
+            #expect(refused.status == .tooManyRequests && refused.headers[.retryAfter] != nil)
+            try input.fileHandleForWriting.write(contentsOf: Data("slow-2,FR\n".utf8))
+            try input.fileHandleForWriting.close()
             let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            upload.waitUntilExit()
             #expect(answer.contains(#""inserted":2"#), "\(answer)")
             // Then the other organisation's import goes through.
             let after = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")
@@ -81,3 +82,4 @@ import Testing
         }
     }
 }
+
