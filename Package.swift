@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobiliseStoreTests",
-            dependencies: ["MobiliseStore", "MobiliseTesting", "MobiliseDemo"],
+            dependencies: ["MobiliseStore", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema", "PostgresMigrations"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -21,17 +21,16 @@ public enum MobiliseService {
         router.add(middleware: ErrorMiddleware())
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
-        let sessions = SessionRoutes(verifier: verifier)
-        sessions.registerSignOut(on: router)
+        let organisations = OrganisationDirectory(store: store)
+        SessionRoutes(verifier: verifier, store: store, organisations: organisations).register(on: router)
         let v1 = router.group("v1")
-            .add(middleware: AuthenticationMiddleware(verifier: verifier, organisations: OrganisationDirectory(store: store)))
+            .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
         PostRoutes(environment: environment).register(on: v1)
         EventRoutes(environment: environment).register(on: v1)
         RankingRoutes(environment: environment).register(on: v1)
         LiveRoutes(environment: environment).register(on: v1)
-        sessions.register(on: v1)
         return router
     }
 

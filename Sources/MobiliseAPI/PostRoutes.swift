@@ -91,6 +91,8 @@ struct PostRoutes {
             reason: input.reason))
     }
 
+    static let mediaCacheControl = "private, max-age=60, must-revalidate"
+
     /// A post's media: anyone in the organisation for a visible post, HR for any.
     @Sendable func media(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
@@ -100,9 +102,12 @@ struct PostRoutes {
             throw APIError(.notFound, code: "post_not_found", "no such post")
         }
         let file = try await store.media(organisationID: caller.organisation.id, postID: postID)
-        return Response(
-            status: .ok,
-            headers: [.contentType: file.info.type.rawValue, .cacheControl: "private, max-age=86400", .eTag: "\"\(file.info.sha256)\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        // Kept a minute at most, then revalidated (a 304 when unchanged): a story hidden after a
+        // report or erased leaves the browsers' caches within a minute, not a day.
+        let eTag = "\"\(file.info.sha256)\""
+        var headers: HTTPFields = [.contentType: file.info.type.rawValue, .cacheControl: Self.mediaCacheControl, .eTag: eTag]
+        if request.headers[.ifNoneMatch] == eTag { return Response(status: .notModified, headers: headers) }
+        headers[.contentLength] = String(file.bytes.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }

@@ -38,7 +38,7 @@ import Testing
             #expect(ranking.status == .ok)
             #expect(try await service.call(.get, "/v1/audit", headers: [.cookie: cookie]).status == .forbidden)
 
-            // Signing out clears it.
+            // Signing out clears it (SessionTests: and ends it on the server).
             let signOut = try await service.call(.delete, "/v1/session")
             #expect(signOut.status == .noContent)
             #expect(signOut.headers[.setCookie]?.lowercased().contains("max-age=0") == true)
@@ -58,12 +58,14 @@ import Testing
                 (.post, "/v1/campaigns", hr),
                 (.patch, "/v1/campaigns/\(slug)", hr),
                 (.post, "/v1/campaigns/\(slug)/close", hr),
-                (.post, "/v1/session", hr),
             ]
             for (method, path, cookie) in refused {
                 let reply = try await service.call(method, path, json: "{}", headers: [.cookie: cookie])
                 #expect(reply.status == .unauthorized, "\(method) \(path): \(reply.status)")
             }
+            // Nor does it open another session by itself.
+            let renewed = try await service.call(.post, "/v1/session", json: "{}", headers: [.cookie: hr])
+            #expect(renewed.status == .badRequest && renewed.headers[.setCookie] == nil, "\(renewed.status)")
             // Nothing happened: still unsigned, still active.
             let signature = try await service.call(.get, "/v1/campaigns/\(slug)/signature", token: try await service.token("in-1", [.employee]))
             #expect(signature.status == .notFound)
@@ -224,6 +226,8 @@ import Testing
             let output = try await CommandRunner.run("/usr/bin/env", ["python3", root.appendingPathComponent("Tests/browser/dashboard_test.py").path], environment: [
                 "MOBILISE_URL": "http://127.0.0.1:\(port)",
                 "MOBILISE_LEADER_TOKEN": try await service.token("lead-1", [.leader]),
+                "MOBILISE_LEADER_CODE": try await SessionTests.code(service, "lead-1", [.leader]),
+                "MOBILISE_OTHER_CODE": try await SessionTests.code(service, "hr-1", [.hrAdmin]),
                 "MOBILISE_SIGNER_TOKEN": try await service.token(seeded.unsignedEmployee, [.employee]),
                 "MOBILISE_CAMPAIGN": seeded.campaign,
                 "MOBILISE_STORIES": String(DashboardSeed.approvedStories),
