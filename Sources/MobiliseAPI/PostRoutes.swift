@@ -31,8 +31,7 @@ struct PostRoutes {
             guard let boundary = MultipartForm.boundary(from: request.headers[.contentType] ?? "") else {
                 throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
             }
-            let buffer = try await request.collectBody(limit: environment.configuration.maxPostSize)
-            let form = try MultipartForm(data: Data(buffer.readableBytesView), boundary: boundary)
+            let form = try await MultipartForm.read(request.body, boundary: boundary, limit: environment.configuration.maxPostSize)
             for part in form.parts {
                 switch part.name {
                 case "body": text = String(decoding: part.data, as: UTF8.self)
