@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddedPostgresTests",
-            dependencies: ["EmbeddedPostgres"],
+            dependencies: ["EmbeddedPostgres", "MobiliseTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -218,7 +218,30 @@ import Testing
 
     // MARK: - In a real browser
 
-    @Test func theDashboardWorksInHeadlessChromium() async throws {
+    /// Chromium, its WebDriver and Selenium are installed (Debian: chromium, chromium-driver; PyPI: selenium).
+    static let browserAvailable: Bool = {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/lib/chromium"]
+        func found(_ names: String...) -> Bool {
+            names.contains { name in path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") } }
+        }
+        guard found("chromium", "chromium-browser"), found("chromedriver") else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import selenium"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+
+    /// CI sets `MOBILISE_REQUIRE_BROWSER=1`: there a missing browser fails the test instead of skipping it.
+    static let browserRequired = ProcessInfo.processInfo.environment["MOBILISE_REQUIRE_BROWSER"] == "1"
+
+    @Test(.enabled(
+        if: browserAvailable || browserRequired,
+        "SKIPPED: Chromium, chromedriver or Selenium is missing (apt-get install chromium chromium-driver; pip install selenium); set MOBILISE_REQUIRE_BROWSER=1 to fail instead"))
+    func theDashboardWorksInHeadlessChromium() async throws {
         try await ServiceHarness.run { service in
             let seeded = try await DashboardSeed.seed(service)
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -362,21 +385,17 @@ final class CurlStream: @unchecked Sendable {
 
     /// Waits until the output contains `fragment` (false after `timeout`).
     func wait(for fragment: String, timeout: Duration = .seconds(15)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if text.contains(fragment) { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return text.contains(fragment)
+        do {
+            try await waitUntil("the stream carries \(fragment)", timeout: timeout, interval: .milliseconds(20)) { text.contains(fragment) }
+            return true
+        } catch is ConditionTimeout { return false }
     }
 
     /// Waits until curl has exited by itself (false after `timeout`).
     func waitForExit(timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if !isRunning { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return !isRunning
+        do {
+            try await waitUntil("curl has exited", timeout: timeout, interval: .milliseconds(20)) { !isRunning }
+            return true
+        } catch is ConditionTimeout { return false }
     }
 }
