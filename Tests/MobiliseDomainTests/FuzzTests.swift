@@ -379,7 +379,10 @@ private enum MediaFactory {
         }
         do {
             let file = try MediaUpload(bytes: Data(bytes), claimedType: claimed).validated()
-            #expect(file.info.type == type && file.info.size == bytes.count, "\(context)")
+            // What is kept is the file without its metadata, still of the same type.
+            #expect(file.info.type == type && file.info.size == file.bytes.count, "\(context)")
+            #expect(type.map { file.bytes == MediaMetadata.stripped(Data(bytes), type: $0) } == true, "\(context)")
+            #expect(file.bytes.count <= bytes.count, "\(context): cleaning made the file larger")
         } catch let error as MobiliseError {
             let codes = ["media_empty", "media_too_large", "media_malformed", "unsupported_media_type", "media_type_mismatch"]
             #expect(codes.contains(error.code), "\(context): \(error)")
