@@ -16,10 +16,11 @@ struct EventRoutes {
         v1.post("events/:event/check-ins", use: checkIn)
     }
 
-    /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going.
+    /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going. For those
+    /// who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
         let caller = try context.caller()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let upcomingOnly = request.query("upcoming") != "false"
         let events = try await store.events(organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly)
         return EventList(events: events.map(EventResponse.init))

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import MobiliseAPI
+import MobiliseDomain
+import MobiliseStore
+import MobiliseTesting
+import Testing
+
+// Attacks by people inside the organisation (issue 26, with issue 18's items 6 and 10): an event
+// host, a leader, an employee outside a campaign's audience, an author, and tokens of people who
+// have left. Each test failed before its fix.
+
+extension ServiceHarness {
+    /// An event of `campaign` hosted by `host`, starting `startsIn` seconds from now and lasting two hours.
+    func event(_ campaign: String, host: String = "in-3", startsIn: TimeInterval = 1800, capacity: Int? = nil) async throws -> String {
+        let hr = try await token("hr-1", [.hrAdmin])
+        let start = Date().addingTimeInterval(startsIn)
+        let capacityField = capacity.map { #", "capacity": \#($0)"# } ?? ""
+        let created = try await call(.post, "/v1/campaigns/\(campaign)/events", token: hr, json: """
+            {"title": "Town hall", "kind": "city", "country": "IN", "city": "Pune", "starts_at": "\(rfc3339(start))",
+             "ends_at": "\(rfc3339(start.addingTimeInterval(7200)))", "host": "\(host)"\(capacityField)}
+            """)
+        guard created.status == .created, let id = created.json["id"] as? String else { throw HarnessError(reply: created) }
+        return id
+    }
+}
+
+@Suite struct InsiderAttackTests {
+    // MARK: - 3. The leader and folded countries
+
+    /// A folded country (Malta: 2 employees, k = 3) once answered `country_too_small` (131 bytes),
+    /// an absent one `country_not_found` (101 bytes).
+    @Test func aLeaderCannotTellAFoldedCountryFromAnAbsentOne() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let leader = try await service.token("lead-1", [.leader])
+            var bodies: Set<String> = []
+            for country in ["MT", "GH", "mt", "DE"] {
+                let reply = try await service.call(.get, "/v1/campaigns/\(slug)/countries/\(country)", token: leader)
+                #expect(reply.status == .notFound && reply.errorCode == "country_not_shown", "\(country): \(reply.text)")
+                bodies.insert(reply.text)
+            }
+            #expect(bodies.count == 1, "\(bodies)")
+            #expect(try await service.call(.get, "/v1/campaigns/\(slug)/countries/IN", token: leader).status == .ok)
+            // HR admins see every country; only an absent one is refused.
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            #expect(try await service.call(.get, "/v1/campaigns/\(slug)/countries/MT", token: hr).status == .ok)
+            #expect(try await service.call(.get, "/v1/campaigns/\(slug)/countries/GH", token: hr).errorCode == "country_not_found")
+        }
+    }
+
+    // MARK: - 4. The campaign audience
+
+    /// The audience was enforced only on listing and signing: anyone could read a campaign, its
+    /// feed and its events, and post to it, with a token for someone outside it, gone, or no one.
+    @Test func onlyTheAudienceReadsAndPostsToACampaign() async throws {
+        try await ServiceHarness.run { service in
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let created = try await service.call(.post, "/v1/campaigns", token: hr, json: """
+                {"slug": "india", "hashtag": "#India", "title": "India only", "pledge_text": "I commit", "audience": {"countries": ["IN"]},
+                 "starts_at": "\(rfc3339(Date().addingTimeInterval(-86_400)))", "ends_at": "\(rfc3339(Date().addingTimeInterval(86_400 * 30)))"}
+                """)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try await service.call(.post, "/v1/campaigns/india/launch", token: hr).status == .ok)
+            _ = try await service.event("india", host: "in-3")
+
+            func answers(_ token: String) async throws -> [String] {
+                var codes: [String] = []
+                for path in ["/v1/campaigns/india", "/v1/campaigns/india/posts", "/v1/campaigns/india/events"] {
+                    let reply = try await service.call(.get, path, token: token)
+                    codes.append(reply.errorCode ?? String(reply.status.code))
+                }
+                let post = try await service.call(.post, "/v1/campaigns/india/posts", token: token, json: #"{"body": "My story"}"#)
+                codes.append(post.errorCode ?? String(post.status.code))
+                return codes
+            }
+            #expect(try await answers(try await service.token("in-1", [.employee])) == ["200", "200", "200", "201"])
+            #expect(try await answers(try await service.token("br-1", [.employee])) == Array(repeating: "not_in_audience", count: 4))
+            #expect(try await answers(try await service.token("gone-1", [.employee])) == Array(repeating: "employee_inactive", count: 4))
+            #expect(try await answers(try await service.token("nobody", [.employee])) == Array(repeating: "not_an_employee", count: 4))
+            // Leaders and HR admins read every campaign, as before.
+            let leader = try await answers(try await service.token("lead-1", [.leader]))
+            #expect(Array(leader.prefix(3)) == ["200", "200", "200"])
+            #expect(Array(try await answers(hr).prefix(3)) == ["200", "200", "200"])
+            // Someone who signed and then left the audience can still see and withdraw their signature.
+            let mover = try await service.token("in-2", [.employee])
+            #expect(try await service.call(.put, "/v1/campaigns/india/signature", token: mover).status == .created)
+            _ = try await service.store.importEmployees(
+                organisationID: service.acme.id, csv: Array("external_id,country\nin-2,BR\n".utf8), mode: .upsert, actor: Actor("hr-1"))
+            #expect(try await service.call(.get, "/v1/campaigns/india", token: mover).errorCode == "not_in_audience")
+            #expect(try await service.call(.get, "/v1/campaigns/india/signature", token: mover).status == .ok)
+            #expect(try await service.call(.delete, "/v1/campaigns/india/signature", token: mover).status == .noContent)
+        }
+    }
+
+    // MARK: - 5. Reporting one's own post
+
+    /// An author could report their own post, and so hide it with fewer real reports.
+    @Test func anAuthorCannotReportTheirOwnPost() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let author = try await service.token("in-1", [.employee])
+            let post = try await service.call(.post, "/v1/campaigns/\(slug)/posts", token: author, json: #"{"body": "My story"}"#)
+            let postID = try #require(post.json["id"] as? String)
+            #expect(try await service.call(.post, "/v1/posts/\(postID)/approve", token: try await service.token("hr-1", [.hrAdmin])).status == .ok)
+            let own = try await service.call(.post, "/v1/posts/\(postID)/reports", token: author)
+            #expect(own.status == .unprocessableContent && own.errorCode == "own_post", "\(own.text)")
+            let other = try await service.call(.post, "/v1/posts/\(postID)/reports", token: try await service.token("in-2", [.employee]))
+            #expect(other.status == .ok && other.json["recorded"] as? Bool == true)
+        }
+    }
+}
