@@ -90,7 +90,7 @@ struct CampaignRoutes {
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {
-            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
+            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile': the API takes no signatures made at an event or on paper")
         }
         let result: SigningResult
         do {

@@ -173,7 +173,7 @@ struct JSONFuzzer {
                 """)
             #expect(draft.status == .created)
             let event = try await service.call(.post, "/v1/campaigns/\(slug)/events", token: hr, json: """
-                {"title": "Walk", "kind": "city", "country": "IN", "city": "Pune", "starts_at": "\(rfc3339(Date().addingTimeInterval(86_400)))",
+                {"title": "Walk", "kind": "city", "country": "IN", "city": "Pune", "starts_at": "\(rfc3339(Date().addingTimeInterval(1800)))",
                  "ends_at": "\(rfc3339(Date().addingTimeInterval(90_000)))", "host": "in-1"}
                 """)
             let eventID = try #require(event.json["id"] as? String)
@@ -331,8 +331,10 @@ struct JSONFuzzer {
             let employee = try await service.token("in-1", [.employee])
             let later = rfc3339(Date().addingTimeInterval(86_400))
             let after = rfc3339(Date().addingTimeInterval(90_000))
+            // Starting in half an hour, so that check-in is open.
             let events = try await service.call(.post, "/v1/campaigns/\(slug)/events", token: hr, json: """
-                {"title": "Walk", "kind": "city", "country": "IN", "city": "Pune", "starts_at": "\(later)", "ends_at": "\(after)", "host": "in-1"}
+                {"title": "Walk", "kind": "city", "country": "IN", "city": "Pune", "starts_at": "\(rfc3339(Date().addingTimeInterval(1800)))",
+                 "ends_at": "\(after)", "host": "in-1"}
                 """)
             let eventID = try #require(events.value?["id"]?.string)
             for (index, text) in Hostile.strings.enumerated() {

@@ -23,9 +23,118 @@ extension ServiceHarness {
         guard created.status == .created, let id = created.json["id"] as? String else { throw HarnessError(reply: created) }
         return id
     }
+
+    func checkIn(_ event: String, _ ids: [String], as token: String) async throws -> Reply {
+        let list = ids.map { Hostile.literal($0) }.joined(separator: ", ")
+        return try await call(.post, "/v1/events/\(event)/check-ins", token: token, json: #"{"external_ids": [\#(list)]}"#)
+    }
 }
 
 @Suite struct InsiderAttackTests {
+    // MARK: - 1. The event host
+
+    /// A host once learnt, id by id, who works here (`unknown`), who has left (`inactive`) and who
+    /// RSVP'd (`walk_ins` 0 or 1), and wrote walk-in attendance into anyone's GDPR export.
+    @Test func aHostLearnsNothingAboutIdsWithoutAnRSVPAndCreatesNoWalkIns() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let event = try await service.event(slug, host: "in-3")
+            #expect(try await service.call(.put, "/v1/events/\(event)/rsvp", token: try await service.token("in-1", [.employee])).status == .ok)
+            let host = try await service.token("in-3", [.employee])
+
+            // An active employee without an RSVP, one who has left, and an id nobody has: one answer.
+            var answers: [String] = []
+            for id in ["in-2", "gone-1", "nobody"] {
+                let reply = try await service.checkIn(event, [id], as: host)
+                #expect(reply.status == .ok, "\(id): \(reply.text)")
+                answers.append(reply.text)
+            }
+            #expect(Set(answers).count == 1, "\(answers)")
+            #expect(answers.first.map { ServiceHarness.Reply(status: .ok, headers: [:], text: $0).json.keys.sorted() }
+                    == ["already_checked_in", "checked_in", "full", "refused", "walk_ins"])
+            let attendee = try await service.checkIn(event, ["in-1", "in-2"], as: host)
+            #expect(attendee.json["checked_in"] as? Int == 1 && attendee.json["refused"] as? Int == 1 && attendee.json["walk_ins"] as? Int == 0)
+            #expect(attendee.json["unknown"] == nil && attendee.json["inactive"] == nil)
+
+            // Nothing was written into the others' records.
+            let export = try await service.call(.get, "/v1/me/export", token: try await service.token("in-2", [.employee]))
+            #expect((export.json["rsvps"] as? [Any])?.isEmpty == true, "\(export.text)")
+
+            // A host's batch is small; an HR admin's is not, and names the ids.
+            let many = (0...50).map { "x-\($0)" }
+            let tooMany = try await service.checkIn(event, many, as: host)
+            #expect(tooMany.status == .contentTooLarge && tooMany.errorCode == "batch_too_large")
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let byHR = try await service.checkIn(event, ["gone-1", "nobody", "in-2"], as: hr)
+            #expect(byHR.json["unknown"] as? [String] == ["nobody"] && byHR.json["inactive"] as? [String] == ["gone-1"])
+            #expect(byHR.json["walk_ins"] as? Int == 1)
+        }
+    }
+
+    /// Check-in only around the event's time (422 with a clear code), and a host who has left
+    /// checks no one in.
+    @Test func aHostChecksInOnlyAroundTheEventAndOnlyWhileEmployed() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let host = try await service.token("in-3", [.employee])
+            let nextWeek = try await service.event(slug, host: "in-3", startsIn: 7 * 86_400)
+            let early = try await service.checkIn(nextWeek, ["in-1"], as: host)
+            #expect(early.status == .unprocessableContent && early.errorCode == "check_in_not_open", "\(early.text)")
+
+            let today = try await service.event(slug, host: "in-3")
+            _ = try await service.store.importEmployees(
+                organisationID: service.acme.id, csv: Array("external_id,country,active\nin-3,IN,false\n".utf8), mode: .upsert, actor: Actor("hr-1"))
+            let left = try await service.checkIn(today, ["in-1"], as: host)
+            #expect(left.status == .forbidden && left.errorCode == "employee_inactive", "\(left.text)")
+        }
+    }
+
+    /// Check-in calls are rate-limited per caller, as signing and posting are.
+    @Test func checkInCallsAreRateLimited() async throws {
+        try await ServiceHarness.run(ratePerMinute: 3) { service in
+            let slug = try await service.launchedCampaign()
+            let event = try await service.event(slug, host: "in-3")
+            let host = try await service.token("in-3", [.employee])
+            for round in 0..<3 {
+                #expect(try await service.checkIn(event, ["x-\(round)"], as: host).status == .ok)
+            }
+            let limited = try await service.checkIn(event, ["x-3"], as: host)
+            #expect(limited.status == .tooManyRequests && limited.errorCode == "rate_limited")
+            #expect(limited.headers[.retryAfter] != nil)
+        }
+    }
+
+    /// Issue 18 (10): a full event's waiting list and walk-ins once pushed attendance past the
+    /// capacity at the door; now they are counted `full` and `going` stays within it.
+    @Test func checkInKeepsAnEventWithinItsCapacity() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let event = try await service.event(slug, host: "in-3", capacity: 1)
+            for employee in ["in-1", "in-2"] {
+                _ = try await service.call(.put, "/v1/events/\(event)/rsvp", token: try await service.token(employee, [.employee]))
+            }
+            let host = try await service.token("in-3", [.employee])
+            let waiting = try await service.checkIn(event, ["in-2"], as: host)
+            #expect(waiting.json["full"] as? Int == 1 && waiting.json["checked_in"] as? Int == 0, "\(waiting.text)")
+            let walkIn = try await service.checkIn(event, ["br-1", "in-1"], as: try await service.token("hr-1", [.hrAdmin]))
+            #expect(walkIn.json["full"] as? Int == 1 && walkIn.json["checked_in"] as? Int == 1, "\(walkIn.text)")
+            let list = try await service.call(.get, "/v1/campaigns/\(slug)/events", token: try await service.token("in-4", [.employee]))
+            let counts = (list.json["events"] as? [[String: any Sendable]])?.first
+            #expect(counts?["going"] as? Int == 1 && counts?["waiting"] as? Int == 1 && counts?["checked_in"] as? Int == 1)
+        }
+    }
+
+    /// The refusal of `channel: event` once said HR records event signatures, which nothing did.
+    @Test func refusingAnEventSignatureDoesNotPromiseAnotherWay() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let reply = try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: try await service.token("in-1", [.employee]),
+                                               json: #"{"channel": "event"}"#)
+            #expect(reply.status == .badRequest && reply.errorCode == "invalid_channel")
+            #expect(!reply.text.contains("HR") && !reply.text.contains("recorded by"), "\(reply.text)")
+        }
+    }
+
     // MARK: - 3. The leader and folded countries
 
     /// A folded country (Malta: 2 employees, k = 3) once answered `country_too_small` (131 bytes),
