@@ -86,6 +86,9 @@ extension ServiceHarness {
             let error = reply.json["error"] as? [String: any Sendable]
             #expect(error?["code"] is String && (error?["message"] as? String)?.isEmpty == false,
                     "\(context): \(reply.status) without the JSON error body: \(reply.text.prefix(300))")
+            // The database client's own words never reach a client.
+            #expect(!reply.text.contains("PostgresError") && !reply.text.contains("parameter $"),
+                    "\(context): internal error text in \(reply.text.prefix(300))")
             let after = try await tableFingerprint(store.pool)
             #expect(before == after, "\(context): refused with \(reply.status) but changed \(changedTables(before, after)): \(shown)")
         }
@@ -458,7 +461,7 @@ struct JSONFuzzer {
     }
 
     /// PostgreSQL text cannot hold U+0000: a NUL in a text field or parameter must be refused with a
-    /// 4xx (the Postgres client refuses it before sending), never a 500 and never stored cut short.
+    /// 4xx (the service refuses it as it reads the request), never a 500 and never stored cut short.
     @Test func nulCharactersAreRefusedWithA4xx() async throws {
         try await ServiceHarness.run { service in
             let slug = try await service.launchedCampaign()
@@ -548,7 +551,7 @@ extension HostileInputTests {
                     """)
                 #expect((400..<500).contains(campaign.status.code), "ends_at \(value): \(campaign.status) \(campaign.text)")
             }
-            // The Postgres client refuses a NUL in a text parameter before sending it: 400.
+            // A NUL in a text parameter is refused before any route runs: 400.
             for value in ["%00", "IN%00", "end%00"] {
                 for path in ["/v1/employees?country=\(value)", "/v1/employees?cursor=\(value)"] {
                     let reply = try await service.call(.get, path, token: hr)
