@@ -146,7 +146,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
                                         challenge: #"Bearer realm="mobilise""#)
             }
             identity = Identity(organisation: organisation, subject: session.subject, roles: Set(session.roles.compactMap(Role.init(rawValue:))),
-                                expires: session.expires)
+                                expires: session.expires,
+                                session: SessionReference(organisationID: credential.organisationID, secretHash: credential.hash))
         } else {
             throw Self.unauthorized("missing_token", "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
         }

@@ -100,6 +100,9 @@ struct LiveRoutes {
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }  // nginx: do not buffer
         let channel = context.channel
+        // A stream opened with a session cookie ends when the session is ended (signing out, on any
+        // instance): checked at each heartbeat. A database that cannot answer ends nothing.
+        let signedIn = caller.session.map { session in Self.sessionCheck(session, store: environment.store) }
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { withExtendedLifetime(lease) {} }  // the slot is held until the stream ends
             let (closed, closing) = AsyncStream<Void>.makeStream()
@@ -109,7 +112,8 @@ struct LiveRoutes {
             do {
                 try await Self.stream(
                     to: &writer, campaignID: campaign.id, notifications: notifications, read: read,
-                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires, closed: closed)
+                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires, closed: closed,
+                    signedIn: signedIn)
             } catch {
                 logger.debug("live stream ended", metadata: ["error": "\(error)"])
             }
@@ -118,12 +122,23 @@ struct LiveRoutes {
         })
     }
 
-    /// Writes the stream until the client goes (`closed` finishes), the credential expires, the
-    /// server shuts down or the pool closes.
+    /// Whether `session` is still open; a database that cannot answer ends nothing.
+    static func sessionCheck(_ session: SessionReference, store: MobiliseStore) -> @Sendable () async -> Bool {
+        {
+            do {
+                return try await store.session(organisationID: session.organisationID, secretHash: session.secretHash) != nil
+            } catch {
+                return true
+            }
+        }
+    }
+
+    /// Writes the stream until the client goes (`closed` finishes), the credential expires or its
+    /// session is ended (`signedIn` answers false at a heartbeat), the server shuts down or the pool closes.
     static func stream(
         to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
         read: @escaping @Sendable (_ startedAfter: ContinuousClock.Instant) async throws -> Snapshot, heartbeat: Duration,
-        minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>
+        minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>, signedIn: (@Sendable () async -> Bool)? = nil
     ) async throws {
         // One wake-up signal for everything; what happened is in `pending`, so coalescing the
         // signals (the stream keeps only the newest) loses nothing.
@@ -153,6 +168,10 @@ struct LiveRoutes {
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: heartbeat)
+                        if let signedIn, await !signedIn() {
+                            wakeContinuation.finish()
+                            return
+                        }
                         pending.state.withLock { $0.heartbeat = true }
                         wakeContinuation.yield()
                     }

@@ -12,6 +12,9 @@ public struct Identity: Sendable {
     /// When the token or session cookie that authenticated the request expires: a long answer
     /// (the live stream) ends then, so a credential never outlives itself.
     public var expires: Date
+    /// The browser session that authenticated the request, when a session cookie did (a bearer
+    /// token has none): a long answer checks that it has not been ended by signing out.
+    var session: SessionReference?
 
     /// The actor recorded in the audit log.
     var actor: Actor { Actor(subject) }
@@ -34,6 +37,12 @@ public struct Identity: Sendable {
         try require(.leader)
         return .leader
     }
+}
+
+/// A session kept by the service (``SessionRoutes``): its organisation and the hash of its secret.
+struct SessionReference: Sendable {
+    var organisationID: UUID
+    var secretHash: Data
 }
 
 /// The request context: Hummingbird's core storage plus the caller's identity.

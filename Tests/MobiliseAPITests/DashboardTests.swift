@@ -170,6 +170,21 @@ import Testing
         }
     }
 
+    @Test func theLiveStreamEndsWhenItsSessionIsSignedOut() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let cookie = try Self.cookie(from: try await service.call(.post, "/v1/session", token: try await service.token("lead-1", [.leader])))
+            let port = try #require(service.client.port)
+            let curl = try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
+                                      headers: ["Accept: text/event-stream", "Cookie: \(cookie)"])
+            #expect(try await curl.wait(for: #""signatures":0"#), "\(curl.text)")
+            // Signed out in another tab: the stream, whose cookie would be valid for hours, ends at its
+            // next heartbeat (15 s) though the connection stays open.
+            #expect(try await service.call(.delete, "/v1/session", headers: [.cookie: cookie]).status == .noContent)
+            #expect(try await curl.waitForExit(timeout: .seconds(30)), "the stream outlived its signed-out session")
+        }
+    }
+
     /// A token may say it expires in 10^21 seconds: the stream opens (and the server stays up; the
     /// wait for the expiry once overflowed a Duration and stopped the process).
     @Test func aTokenWithAFarExpiryOpensALiveStream() async throws {
