@@ -39,6 +39,8 @@ struct PlannedStory: Sendable, Equatable {
 
     var author: String
     var body: String
+    /// Seconds after the campaign's start: after the author signed (and after the event it tells about).
+    var offset: TimeInterval
     var decision: Decision
 }
 
@@ -189,41 +191,71 @@ struct DemoPlan: Sendable {
             }
         }
 
-        // Stories: approved ones in several languages, two pending, one rejected.
-        var stories: [PlannedStory] = []
-        let allSigners = DemoData.countries.flatMap { signersByCountry[$0.code] ?? [] }.filter { !identities.contains($0) }
-        let sites = Dictionary(uniqueKeysWithValues: employees.map { ($0.externalID, $0.site) })
-        func author(from countries: [String]) -> String? {
-            let local = countries.flatMap { signersByCountry[$0] ?? [] }.filter { !identities.contains($0) }
-            return local.isEmpty ? (allSigners.isEmpty ? nil : rng.pick(allSigners)) : rng.pick(local)
+        // Stories: approved ones in several languages spread over the whole drive, two pending from
+        // the last days, one rejected. Each is written by a signer, after he signed, and names a
+        // place in his own country.
+        var signedAt: [String: TimeInterval] = [:]
+        for signing in signings where signing.withdrawnOffset == nil || signing.resignedOffset != nil {
+            signedAt[signing.employee] = signing.resignedOffset ?? signing.offset
         }
+        let sites = Dictionary(uniqueKeysWithValues: employees.map { ($0.externalID, $0.site) })
+        let day: TimeInterval = 86_400
+        let eventEnds = Dictionary(events.indices.compactMap { index in
+            events[index].city.map { ($0, eventOffsets[index] + Double(events[index].hours) * 3_600) }
+        }, uniquingKeysWith: { first, _ in first })
+        /// A signer of `template`'s countries (of any country when none signed and the template names
+        /// only the author's site) and the story's time: `wanted` if he had signed by then, else
+        /// shortly after he signed.
+        func story(_ template: DemoData.StoryTemplate, around wanted: TimeInterval) -> (author: String, offset: TimeInterval)? {
+            var earliest = wanted
+            if let city = template.event {
+                guard let end = eventEnds[city], end < window else { return nil }
+                earliest = max(earliest, min(end + rng.unit() * 5 * day, window))
+            }
+            var local = template.countries.flatMap { signersByCountry[$0] ?? [] }.filter { !identities.contains($0) }
+            if local.isEmpty && template.body.contains("{site}") {
+                local = DemoData.countries.flatMap { signersByCountry[$0.code] ?? [] }.filter { !identities.contains($0) }
+            }
+            guard !local.isEmpty else { return nil }
+            let ready = local.filter { (signedAt[$0] ?? window) <= earliest }
+            if !ready.isEmpty { return (rng.pick(ready), earliest) }
+            let first = local.min { (signedAt[$0] ?? window, $0) < (signedAt[$1] ?? window, $1) } ?? local[0]
+            return (first, min((signedAt[first] ?? window) + rng.unit() * 2 * day, window))
+        }
+        var stories: [PlannedStory] = []
         let approved = max(DemoData.stories.count, Int((140 * scale).rounded()))
+        // Each story gets its own slice of the drive, in shuffled order.
+        let slices = rng.shuffled(Array(0..<approved))
         for index in 0..<approved {
             let template = DemoData.stories[index % DemoData.stories.count]
-            guard let writer = author(from: template.countries) else { break }
-            let body = index < DemoData.stories.count ? template.body : "\(sites[writer] ?? ""): \(template.body)"
-            stories.append(PlannedStory(author: writer, body: body, decision: .approve))
+            let wanted = (Double(slices[index]) + rng.unit()) / Double(approved) * window
+            guard let written = story(template, around: wanted) else { continue }
+            stories.append(PlannedStory(author: written.author, body: template.text(site: sites[written.author] ?? ""),
+                                        offset: written.offset, decision: .approve))
         }
-        for body in DemoData.pendingStories {
-            guard let writer = author(from: ["BR", "US"]) else { break }
-            stories.append(PlannedStory(author: writer, body: body, decision: .leavePending))
+        for template in DemoData.pendingStories {
+            guard let written = story(template, around: window - rng.unit() * 3 * day) else { continue }
+            stories.append(PlannedStory(author: written.author, body: template.text(site: sites[written.author] ?? ""),
+                                        offset: written.offset, decision: .leavePending))
         }
-        if let writer = author(from: ["GB"]) {
-            stories.append(PlannedStory(author: writer, body: DemoData.rejectedStory.body,
-                                        decision: .reject(reason: DemoData.rejectedStory.reason)))
+        let rejected = DemoData.rejectedStory
+        if let written = story(rejected.template, around: rng.unit() * window) {
+            stories.append(PlannedStory(author: written.author, body: rejected.template.text(site: sites[written.author] ?? ""),
+                                        offset: written.offset, decision: .reject(reason: rejected.reason)))
         }
 
+        // Brazil has passed its goal; India has not (nor, by participation, the USA and France).
         let goals = [
-            "IN": max(1, Int((3_600 * scale).rounded())),
-            "BR": max(1, Int((1_400 * scale).rounded())),
+            "IN": max(1, Int((6_000 * scale).rounded())),
+            "BR": max(1, Int((2_000 * scale).rounded())),
         ]
         return DemoPlan(employees: employees, signings: signings, stories: stories, attendees: attendees, hosts: hosts,
                         signatureGoals: goals)
     }
 
     /// Participation per country: the leaders' fixed rates; the others scaled together so that the
-    /// whole drive reaches about 23,000 signatures at scale 1.0, each capped at
-    /// ``DemoData/maximumOtherRate`` so that the four leaders stay ahead.
+    /// whole drive reaches about 23,000 signatures at scale 1.0 (about 23% of some 101,000 eligible
+    /// men), each capped at ``DemoData/maximumOtherRate`` so that the four leaders stay ahead.
     static func signingRates(men: [String: Int], scale: Double) -> [String: Double] {
         var rates: [String: Double] = [:]
         var leading = 0.0

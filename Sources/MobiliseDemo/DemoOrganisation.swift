@@ -50,16 +50,18 @@ public struct DemoSummary: Sendable, Equatable {
     public var employee: DemoIdentity
 }
 
-/// The demo organisation: a Schneider Electric-like workforce (about 40,000 employees in 74
+/// The demo organisation: a Schneider Electric-like workforce (about 147,000 employees in 74
 /// countries at scale 1.0) and its 2015 #HeForShe drive, replayed so that it started five months
-/// ago and ends in a month: about 23,000 men signed week by week, India, Brazil, the USA and France
-/// leading; stories in several languages; events in cities and villages.
+/// ago and ends in a month. The campaign asks men to sign: about 23,000 of some 101,000 eligible men
+/// have signed (about 23%), week by week, India, Brazil, the USA and France leading; the campaign's
+/// goal (30% of its eligible men) is not reached yet. Stories in several languages, dated across
+/// the five months, each naming a place in its author's country; events in cities and villages.
 ///
 /// Everything is drawn from a SplitMix64 generator seeded with `seed`: the same seed gives the same
 /// employees, signers, events and stories. Only the timestamps move, being relative to the load.
 ///
 /// ```swift
-/// let summary = try await DemoOrganisation.load(into: store, scale: 0.05)
+/// let summary = try await DemoOrganisation.load(into: store, scale: 0.02)
 /// print(summary.signatures, summary.hrAdmin.externalID)
 /// ```
 public struct DemoOrganisation: Sendable {
@@ -76,14 +78,14 @@ public struct DemoOrganisation: Sendable {
     /// exact. If a load fails midway, the partial organisation stays: delete it, or use another slug.
     ///
     /// - Parameters:
-    ///   - scale: the share of the full demo's headcount, signatures and stories (tests use 0.05).
+    ///   - scale: the share of the full demo's headcount, signatures and stories (tests use 0.02).
     ///   - progress: told, in a sentence, what the loader is doing.
     public static func load(
         into store: MobiliseStore, slug: String = "demo", seed: UInt64 = 2015, scale: Double = 1.0,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> DemoSummary {
-        guard scale > 0, scale <= 10 else {
-            throw MobiliseError(.invalid, code: "invalid_scale", "the demo's scale is above 0 and at most 10 (1.0 is about 40,000 employees)")
+        guard scale > 0, scale <= 5 else {
+            throw MobiliseError(.invalid, code: "invalid_scale", "the demo's scale is above 0 and at most 5 (1.0 is about 147,000 employees; an HR file takes at most 1,000,000 rows)")
         }
         do {
             let existing = try await store.organisation(slug: slug)
@@ -114,8 +116,8 @@ public struct DemoOrganisation: Sendable {
 
         progress?("creating and launching the #HeForShe campaign")
         var countryGoals: [String: CountryGoal] = plan.signatureGoals.mapValues { .signatures($0) }
-        countryGoals["US"] = .participation(0.6)
-        countryGoals["FR"] = .participation(0.6)
+        countryGoals["US"] = .participation(0.35)
+        countryGoals["FR"] = .participation(0.35)
         let draft = CampaignDraft(
             slug: campaignSlug, hashtag: "#HeForShe", defaultLanguage: "en",
             title: [
@@ -195,7 +197,8 @@ public struct DemoOrganisation: Sendable {
 
         progress?("posting \(plan.stories.count) stories and moderating them")
         for story in plan.stories {
-            let post = try await store.createPost(organisationID: org, campaignID: campaign.id, author: story.author, body: story.body)
+            let post = try await store.createPost(organisationID: org, campaignID: campaign.id, author: story.author, body: story.body,
+                                                  at: startsAt.addingTimeInterval(story.offset))
             switch story.decision {
             case .approve: try await store.approvePost(organisationID: org, postID: post.id, moderator: Actor(DemoPlan.hrAdmin))
             case .leavePending: break

@@ -8,12 +8,15 @@ extension MobiliseStore {
     /// The body is trimmed and its hashtags extracted; media is recognised from its bytes (see
     /// ``MediaUpload/validated()``) and stored with its SHA-256.
     ///
-    /// - Parameter author: the author's HR id (the `sub` of their token).
+    /// - Parameters:
+    ///   - author: the author's HR id (the `sub` of their token).
+    ///   - at: when it was posted, for loaders that replay a past campaign (the demo); nil (what the
+    ///     API passes) is now. A time in the future is taken as now.
     /// - Throws: ``MobiliseError``: the body's and media's refusals; `.notFound` `employee_not_found`,
     ///   `.forbidden` `employee_inactive` unless the author is an active employee; `.notFound` `campaign_not_found`;
     ///   `.unprocessable` `campaign_not_active`.
     public func createPost(
-        organisationID: UUID, campaignID: UUID, author: String, body: String, media: MediaUpload? = nil
+        organisationID: UUID, campaignID: UUID, author: String, body: String, media: MediaUpload? = nil, at: Date? = nil
     ) async throws -> Post {
         let file = try media?.validated()
         let text = try PostText.normalisedBody(body, hasMedia: file != nil)
@@ -28,9 +31,11 @@ extension MobiliseStore {
                 throw MobiliseError(.unprocessable, code: "campaign_not_active", "the campaign is \(status): posts are taken only while it is active")
             }
             let id = try connection.query("""
-                INSERT INTO posts (organisation_id, campaign_id, author_id, body, hashtags, media, media_type, media_size, media_sha256)
+                INSERT INTO posts (organisation_id, campaign_id, author_id, body, hashtags, media, media_type, media_size, media_sha256,
+                                   created_at)
                 VALUES (\(organisationID), \(campaignID), \(authorID), \(text), \(hashtags),
-                        \(file?.bytes), \(file?.info.type.rawValue), \(file?.info.size), \(file?.info.sha256))
+                        \(file?.bytes), \(file?.info.type.rawValue), \(file?.info.size), \(file?.info.sha256),
+                        least(coalesce(\(at)::timestamptz, clock_timestamp()), clock_timestamp()))
                 RETURNING id
                 """).scalar(UUID.self)
             guard let id else { throw PostgresError(kind: .client, message: "INSERT … RETURNING returned no row") }

@@ -11,8 +11,9 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Load the demo organisation: a Schneider-like workforce and its #HeForShe drive (idempotent).",
         discussion: """
-            About 40,000 employees in 74 countries and 23,000 signatures at --scale 1.0, generated from --seed: the \
-            same seed gives the same data, with dates relative to now. Applies pending migrations first. When the \
+            About 147,000 employees in 74 countries at --scale 1.0; the campaign asks men to sign and about 23,000 \
+            of some 101,000 have (23%, short of its 30% goal), generated from --seed: the same seed gives the same \
+            data, with dates relative to now. Applies pending migrations first. When the \
             organisation exists already, nothing is changed and its summary is printed.
             """
     )
@@ -25,15 +26,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The seed of the generator: the same seed gives the same organisation.")
     var seed: UInt64 = 2015
 
-    @Option(help: "The size of the demo: 1.0 is about 40,000 employees; 0.05 about 2,000.")
+    @Option(help: "The size of the demo: 1.0 is about 147,000 employees; 0.02 about 3,000.")
     var scale = 1.0
 
     func validate() throws {
         guard slug.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
             throw ValidationError("The slug '\(slug)' is not usable: use 1 to 63 lowercase letters, digits and dashes.")
         }
-        guard scale > 0, scale <= 10 else {
-            throw ValidationError("--scale must be above 0 and at most 10 (1.0 is about 40,000 employees; try 0.1 for a quick one).")
+        guard scale > 0, scale <= 5 else {
+            throw ValidationError("--scale must be above 0 and at most 5 (1.0 is about 147,000 employees; try 0.05 for a quick one).")
         }
     }
 
