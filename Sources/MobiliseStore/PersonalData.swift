@@ -83,9 +83,11 @@ extension MobiliseStore {
 
     /// Erases an employee (GDPR): their identifiers (HR id, email, name, manager) are replaced by a
     /// pseudonym, their posts, reports and RSVPs are deleted, and their name leaves the audit log.
-    /// Their signatures stay, unlinked from any identity, counted in the same country and week, and
-    /// the attributes that decide eligibility (country, gender, org unit, active) stay too, so no
-    /// ranking changes. The HR system must drop them as well, or the next import brings them back.
+    /// The row is deactivated and loses its gender, site, org unit and dates, so the employee leaves
+    /// every campaign's eligible headcount as a leaver of an import does (the database's triggers
+    /// take them out, now and for campaigns created later); the country stays. Their signatures
+    /// stay, unlinked from any identity, counted in the same country and week. The HR system must
+    /// drop them as well, or the next import brings them back as a new employee.
     ///
     /// - Returns: the pseudonym, or nil when there is no such employee.
     @discardableResult
@@ -100,7 +102,8 @@ extension MobiliseStore {
             try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
             try connection.execute("""
                 UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
-                    hired_on = NULL, updated_at = now()
+                    hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,
+                    updated_at = now()
                 WHERE organisation_id = \(organisationID) AND id = \(id)
                 """)
             try connection.execute("""
