@@ -25,6 +25,7 @@ public enum MobiliseService {
         sessions.registerSignOut(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, organisations: OrganisationDirectory(store: store)))
+            .add(middleware: PathParameterDecoding())
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
         PostRoutes(environment: environment).register(on: v1)

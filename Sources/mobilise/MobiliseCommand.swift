@@ -11,8 +11,8 @@ struct MobiliseCommand: AsyncParsableCommand {
         abstract: "Internal solidarity campaigns: pledges, stories, events and per-country rankings.",
         version: version,
         subcommands: [
-            ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, CampaignCommand.self,
-            RankingsCommand.self, TokenCommand.self, DemoCommand.self,
+            ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, EmployeeCommand.self,
+            CampaignCommand.self, RankingsCommand.self, TokenCommand.self, DemoCommand.self,
         ]
     )
 

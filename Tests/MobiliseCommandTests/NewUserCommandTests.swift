@@ -1,0 +1,40 @@
+import Foundation
+import MobiliseTesting
+import Testing
+
+/// What a new operator of the `mobilise` command ran into (issue 18), each run as a process.
+@Suite struct NewUserCommandTests {
+    static func mobilise(_ arguments: [String], url: String, environment: [String: String] = [:]) async throws -> CommandRunner.Output {
+        try await CampaignCommandTests.mobilise(arguments, url: url, environment: environment)
+    }
+
+    /// A temporary file holding `text`, removed by the caller.
+    static func file(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("new-user-\(UUID().uuidString).csv")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func employeeEraseAsksThenSaysWhatGoesAndWhatStays() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        #expect(try await Self.mobilise(["org", "create", "acme", "--name", "Acme"], url: url).status == 0)
+        let staff = try Self.file("external_id,country,gender,site\nJ DOE,FR,male,Paris\nÉMILE-1,FR,male,Lyon\n")
+        defer { try? FileManager.default.removeItem(at: staff) }
+        #expect(try await Self.mobilise(["import", "employees", staff.path, "--org", "acme"], url: url).status == 0)
+
+        // Not a terminal and no --yes: nothing is erased.
+        let unconfirmed = try await Self.mobilise(["employee", "erase", "ÉMILE-1", "--org", "acme"], url: url)
+        #expect(unconfirmed.status == 1)
+        #expect(unconfirmed.standardError.contains("nothing was erased") && unconfirmed.standardError.contains("--yes"))
+
+        let erased = try await Self.mobilise(["employee", "erase", "ÉMILE-1", "--org", "acme", "--yes"], url: url)
+        #expect(erased.status == 0, "\(erased.standardError)")
+        #expect(erased.standardOutput.contains("erased employee 'ÉMILE-1' of acme"))
+        #expect(erased.standardOutput.contains("Kept: their signatures, anonymised"))
+        #expect(erased.standardOutput.contains("Removed: the HR id, email, name and manager"))
+
+        let again = try await Self.mobilise(["employee", "erase", "ÉMILE-1", "--org", "acme", "--yes"], url: url)
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("no employee 'ÉMILE-1' in acme"))
+    }
+}
