@@ -27,7 +27,7 @@ struct RankingRoutes {
         }
         let ranking = try await store.ranking(
             organisationID: caller.organisation.id, campaign: try context.campaignReference(), metric: metric, viewer: viewer,
-            asOf: try request.timestamp("as_of"), minEligible: try request.integer("min_eligible", in: 0...10_000_000) ?? 0)
+            asOf: try request.asOf(), minEligible: try request.integer("min_eligible", in: 0...10_000_000) ?? 0)
         let body = RankingResponse(ranking)
         if Self.wantsCSV(request) {
             return textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
@@ -40,7 +40,7 @@ struct RankingRoutes {
         let code = try context.parameters.require("country").uppercased()
         return CountryResponse(try await store.countryBreakdown(
             organisationID: caller.organisation.id, campaign: try context.campaignReference(), country: code,
-            viewer: try caller.rankingViewer(), asOf: try request.timestamp("as_of")))
+            viewer: try caller.rankingViewer(), asOf: try request.asOf()))
     }
 
     @Sendable func timeline(_ request: Request, context: MobiliseRequestContext) async throws -> TimelineResponse {

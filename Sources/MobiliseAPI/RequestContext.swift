@@ -77,8 +77,8 @@ enum JSONCoding {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = parseTimestamp(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp")
+            guard let date = Instants.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: Instants.notAnInstant(text))
             }
             return date
         }
@@ -103,18 +103,6 @@ enum JSONCoding {
 
     private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
     private static let milliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
-    /// RFC 3339 with or without fractional seconds, years 1 to 9999 (``Instants``).
-    static func parseTimestamp(_ text: String) -> Date? {
-        guard Instants.hasFourDigitYear(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let date = formatter.date(from: text) ?? {
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text)
-        }()
-        return date.flatMap { Instants.isSupported($0) ? $0 : nil }
-    }
 }
 
 /// Percent-decodes the path parameters of the routes it guards, once for every route: the router

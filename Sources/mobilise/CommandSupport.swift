@@ -53,33 +53,20 @@ enum StandardError {
 /// Whether standard output is a terminal.
 var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
-/// ISO 8601 instants on the command line.
+/// Instants on the command line: read with ``Instants`` (the API's rule), written as RFC 3339.
 enum ISO8601 {
-    /// `2015-06-01`, `2015-06-01T09:00:00Z`, `2015-06-01T09:00:00+02:00`, with or without fractional
-    /// seconds. A date alone is midnight UTC.
-    static func parse(_ text: String) -> Date? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        guard Instants.hasFourDigitYear(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        let variants: [ISO8601DateFormatter.Options] = [
-            [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate],
-        ]
-        for options in variants {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return Instants.isSupported(date) ? date : nil }
+    /// `text` as an instant, or the sentence the API would answer, for `option`.
+    static func parse(_ text: String, option: String) throws -> Date {
+        guard let date = Instants.parse(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError(Instants.notAnInstant(text, name: option) + ".")
         }
-        return nil
+        return date
     }
 
     static func format(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
-    }
-
-    /// The sentence for a value that is not an ISO 8601 instant.
-    static func invalid(_ option: String, _ value: String) -> ValidationError {
-        ValidationError("\(option) '\(value)' is not an ISO 8601 date or time of years 1 to 9999: write it like 2015-06-01 or 2015-06-01T09:00:00Z.")
     }
 }
 

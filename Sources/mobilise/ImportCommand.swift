@@ -12,14 +12,6 @@ struct ImportCommand: AsyncParsableCommand {
         subcommands: [Employees.self]
     )
 
-    /// How the file treats employees it does not list.
-    enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case upsert
-        case fullSync = "full-sync"
-
-        var importMode: ImportMode { self == .upsert ? .upsert : .fullSync }
-    }
-
     struct Employees: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import the workforce file (CSV) into an organisation.",
@@ -28,7 +20,7 @@ struct ImportCommand: AsyncParsableCommand {
                 gender, site, org_unit, manager_external_id and active are optional (absent columns leave those \
                 fields untouched). It is read in 64 KiB chunks, never whole.
 
-                upsert inserts new employees and updates changed ones. full-sync also deactivates active employees \
+                upsert inserts new employees and updates changed ones. full_sync also deactivates active employees \
                 missing from the file, and refuses to run when any line is rejected.
 
                 Exit status: 0 when every line loaded; 2 when some lines were rejected (the others loaded, the \
@@ -42,8 +34,8 @@ struct ImportCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The CSV file.", valueName: "file"))
         var file: String
 
-        @Option(help: "upsert or full-sync.")
-        var mode: Mode = .upsert
+        @Option(help: "upsert or full_sync (full-sync is accepted too), as the API's ?mode=.")
+        var mode: ImportMode = .upsert
 
         func validate() throws {
             var isDirectory: ObjCBool = false
@@ -71,7 +63,7 @@ struct ImportCommand: AsyncParsableCommand {
                 defer { try? handle.close() }
                 let chunks = FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() })
                 return try await store.importEmployees(
-                    organisationID: target.id, csv: chunks, mode: mode.importMode, actor: .operatorCLI,
+                    organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI,
                     progress: { bar.update(rows: $0) })
             }
             print("""
@@ -183,4 +175,9 @@ final class ImportProgress: Sendable {
             }
         }
     }
+}
+
+/// `--mode`, read as the API reads `?mode=`.
+extension ImportMode: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
 }

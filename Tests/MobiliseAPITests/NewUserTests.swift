@@ -31,4 +31,35 @@ import Testing
             #expect(malformed.status == .badRequest && malformed.errorCode == "malformed_path", "\(malformed.text)")
         }
     }
+
+    /// `as_of` as the command line's `--as-of` takes it: a date alone, year 1, never the future;
+    /// `mode` in either spelling.
+    @Test func asOfAndModeReadAsTheCommandLineReadsThem() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let leader = try await service.token("lead-1", [.leader])
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let yesterday = String(rfc3339(Date().addingTimeInterval(-86_400)).prefix(10))
+            for asOf in [yesterday, "0001-01-01T00:00:00Z", "2015-10-31T00:00:00.5%2B05:30"] {
+                let reply = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?as_of=\(asOf)", token: leader)
+                #expect(reply.status == .ok, "\(asOf): \(reply.text)")
+            }
+            let day = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?as_of=\(yesterday)", token: leader)
+            #expect(day.json["as_of"] as? String == yesterday + "T00:00:00Z")
+            let future = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?as_of=2999-01-01", token: leader)
+            #expect(future.status == .badRequest)
+            #expect(future.text.contains("as_of: '2999-01-01' is in the future"), "\(future.text)")
+            let malformed = try await service.call(.get, "/v1/campaigns/\(slug)/countries/IN?as_of=2026-13-01", token: hr)
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.text.contains("as_of: '2026-13-01' is not a date or an RFC 3339 date and time of years 1 to 9999"))
+
+            let file = Array("external_id,country\nhr-1,FR\nlead-1,FR\nin-1,IN\n".utf8)
+            for mode in ["full_sync", "full-sync"] {
+                let reply = try await service.call(.post, "/v1/employees/import?mode=\(mode)", token: hr, raw: file, contentType: "text/csv")
+                #expect(reply.status == .ok && reply.json["mode"] as? String == "full_sync", "\(mode): \(reply.text)")
+            }
+            let unknown = try await service.call(.post, "/v1/employees/import?mode=fullsync", token: hr, raw: file, contentType: "text/csv")
+            #expect(unknown.status == .badRequest && unknown.text.contains("full-sync is accepted too"))
+        }
+    }
 }

@@ -37,4 +37,22 @@ import Testing
         #expect(again.status == 1)
         #expect(again.standardError.contains("no employee 'ÉMILE-1' in acme"))
     }
+
+    /// `--mode` and `--as-of` are read as the API reads `mode` and `as_of`, with the same sentences.
+    @Test func modeAndAsOfAreReadAsTheAPIReadsThem() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        #expect(try await Self.mobilise(["org", "create", "acme", "--name", "Acme"], url: url).status == 0)
+        let staff = try Self.file("external_id,country\nE1,FR\nE2,IN\n")
+        defer { try? FileManager.default.removeItem(at: staff) }
+        for mode in ["full_sync", "full-sync", "upsert"] {
+            let imported = try await Self.mobilise(["import", "employees", staff.path, "--org", "acme", "--mode", mode], url: url)
+            #expect(imported.status == 0, "\(mode): \(imported.standardError)")
+        }
+        let future = try await Self.mobilise(["rankings", "heforshe", "--org", "acme", "--as-of", "2999-01-01"], url: url)
+        #expect(future.status == 64)
+        #expect(future.standardError.contains("--as-of: '2999-01-01' is in the future; figures are known up to now"))
+        let malformed = try await Self.mobilise(["rankings", "heforshe", "--org", "acme", "--as-of", "2026-13-01"], url: url)
+        #expect(malformed.status == 64)
+        #expect(malformed.standardError.contains("--as-of: '2026-13-01' is not a date or an RFC 3339 date and time of years 1 to 9999"))
+    }
 }
