@@ -81,6 +81,7 @@ struct CountryGoalBody: Codable {
 
 struct CampaignList: ResponseEncodable {
     var campaigns: [CampaignResponse]
+    var nextCursor: String?
 }
 
 struct SignatureResponse: ResponseEncodable {
@@ -307,6 +308,7 @@ struct EventResponse: ResponseEncodable {
 
 struct EventList: ResponseEncodable {
     var events: [EventResponse]
+    var nextCursor: String?
 }
 
 struct RSVPResponse: ResponseEncodable {

@@ -176,7 +176,13 @@ struct CampaignCommand: AsyncParsableCommand {
             let logger = MobiliseCommand.bootstrapLogging()
             let campaigns = try await database.withStore(logger: logger) { store in
                 let target = try await store.organisation(slug: organisation.slug)
-                return try await store.campaigns(organisationID: target.id)
+                var page = try await store.campaigns(organisationID: target.id)
+                var campaigns = page.campaigns
+                while let next = page.nextCursor {
+                    page = try await store.campaigns(organisationID: target.id, after: next)
+                    campaigns += page.campaigns
+                }
+                return campaigns
             }
             guard !campaigns.isEmpty else {
                 print("no campaigns in \(organisation.slug) yet: create one with `mobilise campaign create --org \(organisation.slug) …`")

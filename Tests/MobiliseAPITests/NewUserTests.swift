@@ -62,4 +62,60 @@ import Testing
             #expect(unknown.status == .badRequest && unknown.text.contains("full-sync is accepted too"))
         }
     }
+
+    /// HR finds the posts that reports hid under `?status=hidden`, and every list pages with a cursor.
+    @Test func hiddenPostsHaveAStatusAndEveryListHasACursor() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            try await service.store.setReportThreshold(organisationID: service.acme.id, 1, actor: Actor("hr-1"))
+            var hidden: [String] = []
+            for index in 0..<3 {
+                let author = try await service.token("in-\(index + 1)", [.employee])
+                let created = try await service.call(.post, "/v1/campaigns/\(slug)/posts", token: author, json: #"{"body": "story \#(index)"}"#)
+                let id = try #require(created.json["id"] as? String)
+                #expect(try await service.call(.post, "/v1/posts/\(id)/approve", token: hr).status == .ok)
+                let reporter = try await service.token("br-1", [.employee])
+                #expect(try await service.call(.post, "/v1/posts/\(id)/reports", token: reporter).json["hidden"] as? Bool == true)
+                hidden.append(id)
+            }
+            #expect((try await service.call(.get, "/v1/campaigns/\(slug)/posts?status=pending", token: hr).json["posts"] as? [Any])?.isEmpty == true)
+            #expect((try await service.call(.get, "/v1/campaigns/\(slug)/posts?status=approved", token: hr).json["posts"] as? [Any])?.isEmpty == true)
+
+            /// Every id of a list, following `next_cursor` one item at a time.
+            func walk(_ path: String, key: String) async throws -> [String] {
+                var ids: [String] = []
+                var cursor: String?
+                var pages = 0
+                repeat {
+                    let separator = path.contains("?") ? "&" : "?"
+                    let query = cursor.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
+                    let reply = try await service.call(.get, path + separator + "limit=1" + query, token: hr)
+                    #expect(reply.status == .ok, "\(path): \(reply.text)")
+                    let items = reply.json[key] as? [[String: any Sendable]] ?? []
+                    #expect(items.count <= 1)
+                    ids += items.compactMap { $0["id"] as? String }
+                    cursor = reply.json["next_cursor"] as? String
+                    pages += 1
+                } while cursor != nil && pages < 20
+                return ids
+            }
+            #expect(try await walk("/v1/campaigns/\(slug)/posts?status=hidden", key: "posts") == hidden)
+            #expect(try await walk("/v1/campaigns/\(slug)/posts?status=queue", key: "posts") == hidden)
+
+            let start = rfc3339(Date().addingTimeInterval(86_400))
+            let end = rfc3339(Date().addingTimeInterval(90_000))
+            for _ in 0..<2 {
+                let event = try await service.call(.post, "/v1/campaigns/\(slug)/events", token: hr, json: """
+                    {"title": "Town hall", "kind": "online", "country": "IN", "starts_at": "\(start)", "ends_at": "\(end)", "host": "in-1"}
+                    """)
+                #expect(event.status == .created, "\(event.text)")
+            }
+            #expect(try await walk("/v1/campaigns/\(slug)/events", key: "events").count == 2)
+            _ = try await service.launchedCampaign(slug: "second")
+            #expect(try await walk("/v1/campaigns", key: "campaigns").count == 2)
+            let unknown = try await service.call(.get, "/v1/campaigns/\(slug)/posts?status=reported", token: hr)
+            #expect(unknown.status == .badRequest && unknown.text.contains("queue, pending, hidden, approved, rejected"))
+        }
+    }
 }
