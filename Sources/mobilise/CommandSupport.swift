@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import MobiliseDomain
+import MobiliseSchema
 import MobiliseStore
-import Postgres
 
 /// `--org SLUG`: the organisation a command acts in.
 struct OrganisationOption: ParsableArguments {
@@ -12,12 +12,17 @@ struct OrganisationOption: ParsableArguments {
 }
 
 extension DatabaseOptions {
-    /// Runs `body` with the campaign library on the configured database. The library's refusals
-    /// become a sentence on standard error and exit status 1.
+    /// Runs `body` with the campaign library on the configured database, after applying the
+    /// migrations it lacks (as `serve` does: a fresh database works at once; an up-to-date one is
+    /// only read). The library's refusals become a sentence on standard error and exit status 1.
     func withStore<T: Sendable>(logger: Logger, _ body: (MobiliseStore) async throws -> T) async throws -> T {
         try await CommandFailure.reporting {
             try await withPool(logger: logger) { pool in
-                try await body(MobiliseStore(pool: pool, logger: logger))
+                let migrator = try MobiliseSchema.migrator(logger: logger)
+                if try await migrator.status(pool).contains(where: { $0.appliedAt == nil }) {
+                    try await migrator.migrate(pool)
+                }
+                return try await body(MobiliseStore(pool: pool, logger: logger))
             }
         }
     }
@@ -30,9 +35,6 @@ enum CommandFailure {
             return try await body()
         } catch let error as MobiliseError {
             StandardError.print("error: \(error.message) [\(error.code)]")
-            throw ExitCode.failure
-        } catch let error as PostgresError where error.code == .undefinedTable {
-            StandardError.print("error: the database has no Mobilise schema yet: run `mobilise migrate` with the same database options first")
             throw ExitCode.failure
         }
     }

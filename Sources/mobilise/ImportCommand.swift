@@ -37,18 +37,23 @@ struct ImportCommand: AsyncParsableCommand {
         @Option(help: "upsert or full_sync (full-sync is accepted too), as the API's ?mode=.")
         var mode: ImportMode = .upsert
 
-        func validate() throws {
+        /// Why the file cannot be read, or nil. A file that is missing is an error (exit status 1, as
+        /// documented), not a usage mistake.
+        func fileProblem() -> String? {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
-                throw ValidationError("There is no file '\(file)': give the path of the workforce CSV file.")
+                return "There is no file '\(file)': give the path of the workforce CSV file."
             }
-            guard !isDirectory.boolValue else { throw ValidationError("'\(file)' is a folder: give the path of the workforce CSV file.") }
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                throw ValidationError("'\(file)' cannot be read: check its permissions.")
-            }
+            guard !isDirectory.boolValue else { return "'\(file)' is a folder: give the path of the workforce CSV file." }
+            guard FileManager.default.isReadableFile(atPath: file) else { return "'\(file)' cannot be read: check its permissions." }
+            return nil
         }
 
         func run() async throws {
+            if let problem = fileProblem() {
+                StandardError.print("error: " + problem + " Nothing was imported.")
+                throw ExitCode.failure
+            }
             let logger = MobiliseCommand.bootstrapLogging()
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             let bar = ImportProgress(fileSize: size ?? 0, terminal: StandardError.isTerminal)

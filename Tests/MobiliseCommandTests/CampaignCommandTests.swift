@@ -53,7 +53,7 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.standardError.contains("full sync refused"))
         let missing = try await Self.mobilise(["import", "employees", "/nonexistent.csv", "--org", "acme"], url: url)
-        #expect(missing.status == 64)
+        #expect(missing.status == 1)
         #expect(missing.standardError.contains("There is no file '/nonexistent.csv'"))
 
         let badDate = try await Self.mobilise([

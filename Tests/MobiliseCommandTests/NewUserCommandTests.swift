@@ -55,4 +55,36 @@ import Testing
         #expect(malformed.status == 64)
         #expect(malformed.standardError.contains("--as-of: '2026-13-01' is not a date or an RFC 3339 date and time of years 1 to 9999"))
     }
+
+    /// The README's order works on a fresh database: commands that need the schema apply it first.
+    @Test func aFreshDatabaseWorksWithoutMigratingFirst() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: false)
+        let created = try await Self.mobilise(["org", "create", "acme", "--name", "Acme"], url: url)
+        #expect(created.status == 0, "\(created.standardError)")
+        #expect(created.standardOutput.contains("created organisation acme"))
+        let status = try await Self.mobilise(["migrate", "--status"], url: url)
+        #expect(status.status == 0 && !status.standardOutput.contains("pending"), "\(status.standardOutput)")
+    }
+
+    /// A missing workforce file is an error (exit status 1, as the README says), not a usage mistake.
+    @Test func importingAMissingFileExitsWith1() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        let missing = try await Self.mobilise(["import", "employees", "/nonexistent/missing.csv", "--org", "acme"], url: url)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("There is no file '/nonexistent/missing.csv'") && missing.standardError.contains("Nothing was imported"))
+        #expect(missing.standardOutput.isEmpty)
+    }
+
+    /// `migrate --status` reports on an empty folder without creating a database there.
+    @Test func migrateStatusInAnEmptyFolderCreatesNothing() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-empty-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let status = try await CommandRunner.run(
+            CommandRunner.mobilise, ["migrate", "--status", "--data-dir", folder.path], environment: ["DATABASE_URL": ""])
+        #expect(status.status == 0, "\(status.standardError)")
+        #expect(status.standardOutput.contains("There is no database yet in"))
+        #expect(status.standardOutput.contains("pending: 0001_organisations.sql"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
 }
