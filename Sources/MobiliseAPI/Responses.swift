@@ -459,7 +459,7 @@ struct RankingResponse: ResponseEncodable {
 
 /// A ranking in the API's export formats, for other front ends (the `mobilise rankings` command).
 public enum RankingExport {
-    /// The CSV of `GET /v1/campaigns/{id}/rankings` with `Accept: text/csv`.
+    /// The CSV of `GET /v1/campaigns/{id}/rankings.csv`.
     public static func csv(_ ranking: CampaignRanking) -> String { RankingResponse(ranking).csv }
 
     /// The JSON of `GET /v1/campaigns/{id}/rankings`.

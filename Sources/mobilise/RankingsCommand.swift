@@ -102,7 +102,7 @@ struct RankingOutput {
     var viewer: String
     var result: CampaignRanking
 
-    /// The API's CSV (`Accept: text/csv`).
+    /// The API's CSV (`GET …/rankings.csv`).
     func csv() -> String { RankingExport.csv(result) }
 
     static func percent(_ value: Double?) -> String {

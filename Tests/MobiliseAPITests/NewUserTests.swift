@@ -118,4 +118,26 @@ import Testing
             #expect(unknown.status == .badRequest && unknown.text.contains("queue, pending, hidden, approved, rejected"))
         }
     }
+
+    /// The CSV has a resource of its own, so the JSON resource answers JSON only; an unknown
+    /// `format` is refused rather than ignored.
+    @Test func theCSVRankingHasItsOwnResource() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let leader = try await service.token("lead-1", [.leader])
+            let csv = try await service.call(.get, "/v1/campaigns/\(slug)/rankings.csv?metric=participation", token: leader)
+            #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.text.hasPrefix("rank,country,country_name,signatures,eligible,participation"))
+            let json = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?metric=participation", token: leader)
+            #expect(json.status == .ok && json.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(try await service.call(.get, "/v1/campaigns/\(slug)/rankings?format=json", token: leader).json["rows"] != nil)
+            let unknown = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?format=xml", token: leader)
+            #expect(unknown.status == .badRequest && unknown.text.contains("rankings.csv"), "\(unknown.text)")
+            // The old form still answers the same CSV.
+            let old = try await service.call(.get, "/v1/campaigns/\(slug)/rankings?metric=participation&format=csv", token: leader)
+            #expect(old.text == csv.text)
+            let bad = try await service.call(.get, "/v1/campaigns/\(slug)/rankings.csv?as_of=soon", token: leader)
+            #expect(bad.status == .badRequest && bad.errorCode == "invalid_parameter")
+        }
+    }
 }
