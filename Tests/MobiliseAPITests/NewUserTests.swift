@@ -140,4 +140,35 @@ import Testing
             #expect(bad.status == .badRequest && bad.errorCode == "invalid_parameter")
         }
     }
+
+    /// A leader of an organisation under k gets a timeline of the same shape as anyone: one value
+    /// per week in every array (here, no week: nothing may be shown).
+    @Test func aTimelineHasOneValuePerWeekInEveryArray() async throws {
+        try await ServiceHarness.run { service in
+            // Globex has one employee, under its k of 3.
+            let hr = try await service.token("g-hr", [.hrAdmin], organisation: "globex")
+            let created = try await service.call(.post, "/v1/campaigns", token: hr, json: """
+                {"slug": "pledge", "hashtag": "#Pledge", "title": "Pledge", "pledge_text": "I commit",
+                 "starts_at": "\(rfc3339(Date().addingTimeInterval(-86_400)))", "ends_at": "\(rfc3339(Date().addingTimeInterval(86_400)))"}
+                """)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try await service.call(.post, "/v1/campaigns/pledge/launch", token: hr).status == .ok)
+            let signer = try await service.token("g-1", [.employee], organisation: "globex")
+            #expect(try await service.call(.put, "/v1/campaigns/pledge/signature", token: signer).status == .created)
+
+            func expectConsistent(_ reply: ServiceHarness.Reply, _ who: String) -> Int {
+                let weeks = (reply.json["weeks"] as? [Any])?.count ?? -1
+                #expect(reply.status == .ok, "\(who): \(reply.text)")
+                #expect((reply.json["total"] as? [Any])?.count == weeks, "\(who): \(reply.text)")
+                for series in reply.json["series"] as? [[String: any Sendable]] ?? [] {
+                    #expect((series["cumulative"] as? [Any])?.count == weeks, "\(who): \(reply.text)")
+                }
+                if let other = reply.json["other"] as? [Any] { #expect(other.count == weeks, "\(who): \(reply.text)") }
+                return weeks
+            }
+            let leader = try await service.token("g-boss", [.leader], organisation: "globex")
+            #expect(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: leader), "leader") == 0)
+            #expect(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: hr), "hr") == 1)
+        }
+    }
 }
