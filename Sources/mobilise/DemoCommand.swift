@@ -67,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             Sign in as:
             """)
-        try await Self.printSignIn(summary, secret: TokenCommand.secret())
+        try await Self.printSignIn(summary, secret: TokenCommand.secret(database: database))
         print("""
 
             Reach it:

@@ -132,8 +132,10 @@ import Testing
     static let secret = "test-secret-0123456789-0123456789-0123456789"
 
     @Test func tokensNeedTheSecretAndCarryTheClaims() async throws {
-        let arguments = ["token", "--org", "acme", "--sub", "IN-1", "--role", "employee", "--role", "leader", "--ttl", "2h"]
-        let refused = try await CommandRunner.run(CommandRunner.mobilise, arguments, environment: ["MOBILISE_JWT_SECRET": ""])
+        // A data directory without the development secret `serve` keeps there.
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-secret-\(UUID().uuidString)").path
+        let arguments = ["token", "--org", "acme", "--sub", "IN-1", "--role", "employee", "--role", "leader", "--ttl", "2h", "--data-dir", empty]
+        let refused = try await CommandRunner.run(CommandRunner.mobilise, arguments, environment: ["MOBILISE_JWT_SECRET": "", "DATABASE_URL": ""])
         #expect(refused.status == 1)
         #expect(refused.standardError.contains("MOBILISE_JWT_SECRET is not set"))
         #expect(refused.standardOutput.isEmpty)
@@ -154,12 +156,15 @@ import Testing
         #expect(claims["roles"] as? [String] == ["employee", "leader"])
         let expires = try #require(claims["exp"] as? Double)
         #expect(abs(expires - Date().addingTimeInterval(7_200).timeIntervalSince1970) < 120)
+        // Whole seconds, as identity providers write `exp`.
+        let exp = try #require(String(decoding: bytes, as: UTF8.self).firstMatch(of: /"exp":([0-9.e+]+)/)?.1)
+        #expect(!exp.contains(".") && !exp.contains("e"), "exp is \(exp)")
 
         let noRole = try await CommandRunner.run(CommandRunner.mobilise, ["token", "--org", "acme", "--sub", "IN-1"],
                                                  environment: ["MOBILISE_JWT_SECRET": Self.secret])
         #expect(noRole.status == 64)
         #expect(noRole.standardError.contains("Give at least one --role"))
-        let badTTL = try await CommandRunner.run(CommandRunner.mobilise, Array(arguments.dropLast()) + ["forever"],
+        let badTTL = try await CommandRunner.run(CommandRunner.mobilise, Array(arguments.dropLast(3)) + ["forever"],
                                                  environment: ["MOBILISE_JWT_SECRET": Self.secret])
         #expect(badTTL.status == 64)
         #expect(badTTL.standardError.contains("--ttl 'forever' is not a duration"))

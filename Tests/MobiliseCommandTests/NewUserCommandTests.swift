@@ -87,4 +87,39 @@ import Testing
         #expect(status.standardOutput.contains("pending: 0001_organisations.sql"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
+
+    /// After `serve` made its development secret, `token` signs with it (as `serve` verifies), and
+    /// says where it looked when there is none.
+    @Test func tokenFindsTheDevelopmentSecretServeKeeps() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-dev-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let arguments = ["token", "--org", "demo", "--sub", "hr-1", "--role", "hr_admin", "--data-dir", folder.path]
+        let noSecret = ["MOBILISE_JWT_SECRET": "", "DATABASE_URL": ""]
+        let none = try await CommandRunner.run(CommandRunner.mobilise, arguments, environment: noSecret)
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("no development secret in \(folder.path)/dev-jwt-secret"), "\(none.standardError)")
+
+        // As `serve` leaves it on the embedded database without MOBILISE_JWT_SECRET.
+        let secret = String(repeating: "5e", count: 32)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(secret.utf8).write(to: folder.appendingPathComponent("dev-jwt-secret"))
+        let minted = try await CommandRunner.run(CommandRunner.mobilise, arguments, environment: noSecret)
+        #expect(minted.status == 0, "\(minted.standardError)")
+        let parts = minted.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".")
+        try #require(parts.count == 3)
+        let verified = try await CommandRunner.run("/usr/bin/env", [
+            "python3", "-c", """
+            import base64, hashlib, hmac, sys
+            head, body, sig = sys.argv[1].split(".")
+            mac = hmac.new(sys.argv[2].encode(), (head + "." + body).encode(), hashlib.sha256).digest()
+            print("verified" if base64.urlsafe_b64encode(mac).rstrip(b"=").decode() == sig else "wrong")
+            """, parts.joined(separator: "."), secret,
+        ])
+        #expect(verified.standardOutput.contains("verified"), "\(verified.standardOutput) \(verified.standardError)")
+
+        // With a database URL, `serve` needs MOBILISE_JWT_SECRET: so does `token`.
+        let external = try await CommandRunner.run(
+            CommandRunner.mobilise, arguments, environment: ["MOBILISE_JWT_SECRET": "", "DATABASE_URL": "postgresql://localhost/x"])
+        #expect(external.status == 1 && external.standardError.contains("MOBILISE_JWT_SECRET is not set."))
+    }
 }
