@@ -7,6 +7,16 @@ public struct PersonalDataExport: Sendable, Encodable {
     public struct SignatureRecord: Sendable, Encodable {
         public var campaign: String
         public var signature: Signature
+        /// Every time the signature was signed or withdrawn, oldest first (the signature itself
+        /// keeps only its latest state).
+        public var history: [SignatureChange]
+    }
+    public struct SignatureChange: Sendable, Encodable, Equatable {
+        public enum Change: String, Sendable, Encodable { case signed, withdrawn }
+        public var at: Date
+        public var change: Change
+        /// The country it counted in.
+        public var country: String
     }
     public struct PostRecord: Sendable, Encodable {
         public var id: UUID
@@ -43,12 +53,26 @@ extension MobiliseStore {
     public func exportPersonalData(organisationID: UUID, externalID: String) async throws -> PersonalDataExport? {
         guard let employee = try await employee(organisationID: organisationID, externalID: externalID) else { return nil }
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            // Each signature's changes, from the journal the rankings' past figures come from.
+            var history: [UUID: [PersonalDataExport.SignatureChange]] = [:]
+            for row in try connection.query("""
+                SELECT e.signature_id, e.at, e.delta, e.country
+                FROM signatures s
+                JOIN signature_events e ON e.organisation_id = s.organisation_id AND e.campaign_id = s.campaign_id AND e.signature_id = s.id
+                WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id)
+                ORDER BY e.at, e.id
+                """).rows {
+                let (signature, at, delta, country) = try row.decode((UUID, Date, Int, String).self)
+                history[signature, default: []].append(.init(at: at, change: delta > 0 ? .signed : .withdrawn, country: country))
+            }
             let signatures = try connection.query("""
                 SELECT c.slug, s.id, s.campaign_id, s.country, s.site, s.org_unit, s.channel, s.event_id, s.signed_at, s.withdrawn_at
                 FROM signatures s JOIN campaigns c ON c.organisation_id = s.organisation_id AND c.id = s.campaign_id
                 WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id) ORDER BY s.signed_at
                 """).rows.map { row in
-                PersonalDataExport.SignatureRecord(campaign: try row.decode(String.self, column: "slug"), signature: try row.decode(SignatureRow.self).signature)
+                let signature = try row.decode(SignatureRow.self).signature
+                return PersonalDataExport.SignatureRecord(
+                    campaign: try row.decode(String.self, column: "slug"), signature: signature, history: history[signature.id] ?? [])
             }
             let posts = try connection.query("""
                 SELECT p.id, c.slug, p.body, p.status, p.created_at, p.media_type

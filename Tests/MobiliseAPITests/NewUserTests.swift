@@ -171,4 +171,22 @@ import Testing
             #expect(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: hr), "hr") == 1)
         }
     }
+
+    /// The GDPR export keeps a signature's history: first signed, withdrawn, signed again.
+    @Test func theExportHoldsEachSignaturesHistory() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let employee = try await service.token("in-1", [.employee])
+            #expect(try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: employee).status == .created)
+            #expect(try await service.call(.delete, "/v1/campaigns/\(slug)/signature", token: employee).status == .noContent)
+            #expect(try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: employee).status == .created)
+            let export = try await service.call(.get, "/v1/me/export", token: employee)
+            #expect(export.status == .ok)
+            let signatures = try #require(export.json["signatures"] as? [[String: any Sendable]])
+            #expect(signatures.count == 1)
+            let history = try #require(signatures.first?["history"] as? [[String: any Sendable]], "\(export.text)")
+            #expect(history.map { $0["change"] as? String } == ["signed", "withdrawn", "signed"])
+            #expect(history.allSatisfy { $0["country"] as? String == "IN" && $0["at"] is String })
+        }
+    }
 }
