@@ -60,7 +60,7 @@ extension MobiliseStore {
         try await pool.withTransaction { connection in
             let current = try Self.campaign(connection, organisationID: organisationID, reference: reference, lock: true)
             guard current.status.canMove(to: status) else {
-                throw MobiliseError(.conflict, code: "invalid_transition", "a \(current.status.rawValue) campaign cannot become \(status.rawValue)")
+                throw MobiliseError(.conflict, code: "invalid_transition", "\(current.status.rawValue.withIndefiniteArticle) campaign cannot become \(status.rawValue)")
             }
             try connection.execute("""
                 UPDATE campaigns SET status = \(status.rawValue), updated_at = now()

@@ -20,7 +20,10 @@ extension DatabaseOptions {
             try await withPool(logger: logger) { pool in
                 let migrator = try MobiliseSchema.migrator(logger: logger)
                 if try await migrator.status(pool).contains(where: { $0.appliedAt == nil }) {
-                    try await migrator.migrate(pool)
+                    let report = try await migrator.migrate(pool)
+                    if !report.applied.isEmpty {
+                        StandardError.print("applied \(report.applied.count) pending schema migrations to the database first")
+                    }
                 }
                 return try await body(MobiliseStore(pool: pool, logger: logger))
             }

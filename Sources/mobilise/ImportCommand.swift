@@ -131,7 +131,8 @@ struct FileChunks: AsyncSequence {
 }
 
 /// The import's progress on standard error: a bar redrawn in place on a terminal, else a line
-/// every 10% of the file.
+/// at every tenth of the file read while some is left to read (none for a file read in one chunk),
+/// then one when the whole file is read.
 final class ImportProgress: Sendable {
     private struct State {
         var bytes = 0
@@ -160,7 +161,7 @@ final class ImportProgress: Sendable {
     func update(rows: Int) {
         state.withLock { state in
             guard !state.done else { return }
-            let percent = state.endOfFile || fileSize == 0 ? 100 : min(99, state.bytes * 100 / fileSize)
+            let percent = state.endOfFile || fileSize == 0 ? 100 : min(100, state.bytes * 100 / fileSize)
             if terminal {
                 if percent != state.shown || rows % 5_000 == 0 || state.endOfFile {
                     state.shown = percent
@@ -169,7 +170,7 @@ final class ImportProgress: Sendable {
                     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled)
                     StandardError.write("\r[\(bar)] \(padded(String(percent), 3, right: true))%  \(grouped(rows)) rows read")
                 }
-            } else if percent / 10 * 10 > state.shown {
+            } else if percent >= 10, percent < 100, percent / 10 * 10 > state.shown {
                 state.shown = percent / 10 * 10
                 StandardError.print("read \(grouped(rows)) rows (\(state.shown)% of the file)")
             }

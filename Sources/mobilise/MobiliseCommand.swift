@@ -16,9 +16,11 @@ struct MobiliseCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names (default info).
-    static func bootstrapLogging() -> Logger {
-        let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names, else `standard`: warning
+    /// for the commands, whose output says what they did (an info line of the library would land in
+    /// the middle of it on a terminal), info for `serve`.
+    static func bootstrapLogging(standard: Logger.Level = .warning) -> Logger {
+        let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? standard
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = MobiliseCommand.bootstrapLogging()
+        let logger = MobiliseCommand.bootstrapLogging(standard: .info)
         var configuration = APIConfiguration.fromEnvironment()
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080

@@ -74,7 +74,7 @@ import Testing
         #expect(launched.standardOutput.contains("campaign heforshe is now active"))
         let relaunch = try await Self.mobilise(["campaign", "launch", "heforshe", "--org", "acme"], url: url)
         #expect(relaunch.status == 1)
-        #expect(relaunch.standardError.contains("campaign cannot become active"))
+        #expect(relaunch.standardError.contains("an active campaign cannot become active"))
         let list = try await Self.mobilise(["campaign", "list", "--org", "acme"], url: url)
         #expect(list.standardOutput.contains("heforshe  active  #HeForShe"))
 

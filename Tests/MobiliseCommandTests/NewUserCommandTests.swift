@@ -122,4 +122,17 @@ import Testing
             CommandRunner.mobilise, arguments, environment: ["MOBILISE_JWT_SECRET": "", "DATABASE_URL": "postgresql://localhost/x"])
         #expect(external.status == 1 && external.standardError.contains("MOBILISE_JWT_SECRET is not set."))
     }
+
+    /// A small import's output: the report alone on standard output; on standard error, no
+    /// percentage for a file read at once and no log line of the library.
+    @Test func aSmallImportPrintsItsReportAndNothingOddAroundIt() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        #expect(try await Self.mobilise(["org", "create", "acme", "--name", "Acme"], url: url).status == 0)
+        let staff = try Self.file("external_id,country\nE1,FR\nE2,IN\nE3,BR\n")
+        defer { try? FileManager.default.removeItem(at: staff) }
+        let imported = try await Self.mobilise(["import", "employees", staff.path, "--org", "acme"], url: url, environment: ["MOBILISE_LOG_LEVEL": ""])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardOutput == "read 3 rows: 3 new, 0 changed, 0 unchanged, 0 deactivated, 0 rejected\n")
+        #expect(imported.standardError == "file read; loading 3 rows into the database\n", "\(imported.standardError)")
+    }
 }
