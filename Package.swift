@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.1.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev, macOS: brew install libpq).
@@ -97,6 +98,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [
                 .embedInCode("openapi.yaml"),
@@ -139,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddedPostgresTests",
-            dependencies: ["EmbeddedPostgres"],
+            dependencies: ["EmbeddedPostgres", "MobiliseTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -149,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobiliseStoreTests",
-            dependencies: ["MobiliseStore", "MobiliseTesting", "MobiliseDemo"],
+            dependencies: ["MobiliseStore", "MobiliseTesting", "MobiliseDemo", "MobiliseSchema", "PostgresMigrations"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,7 +24,12 @@ if ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
     python3 -m pip install --quiet 'schemathesis>=4.0,<5'
 fi
 
-exec python3 -m schemathesis.cli run "$url/openapi.yaml" \
+# schemathesis keeps a `.schemathesis/` folder where it runs: in a folder of its own, removed afterwards,
+# never in the work tree.
+workdir=$(mktemp -d)
+trap 'rm -rf "$workdir"' EXIT
+cd "$workdir"
+python3 -m schemathesis.cli run "$url/openapi.yaml" \
     --url "$url" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance \

@@ -14,9 +14,6 @@ public struct APIConfiguration: Sendable {
     public var jwtIssuer: String?
     /// When set, tokens' `aud` must include it (`MOBILISE_JWT_AUDIENCE`).
     public var jwtAudience: String?
-    /// Key material for the dashboard's session cookies (`MOBILISE_SESSION_SECRET`); default: derived
-    /// from the JWT secret, else random per process (sessions then end with a restart).
-    public var sessionSecret: String?
     /// Largest JSON body, in bytes (`MOBILISE_MAX_BODY`, default 1 MiB).
     public var maxBodySize: Int
     /// Largest story upload, media included (default 11 MiB: 10 MiB of media plus the text).
@@ -63,7 +60,6 @@ public struct APIConfiguration: Sendable {
         var configuration = APIConfiguration(jwtSecret: value("MOBILISE_JWT_SECRET"), jwksFile: value("MOBILISE_JWKS_FILE"))
         configuration.jwtIssuer = value("MOBILISE_JWT_ISSUER")
         configuration.jwtAudience = value("MOBILISE_JWT_AUDIENCE")
-        configuration.sessionSecret = value("MOBILISE_SESSION_SECRET")
         if let size = value("MOBILISE_MAX_BODY").flatMap(Int.init) { configuration.maxBodySize = size }
         if let size = value("MOBILISE_MAX_IMPORT").flatMap(Int.init) { configuration.maxImportSize = size }
         if let rate = value("MOBILISE_RATE_LIMIT").flatMap(Int.init) { configuration.ratePerMinute = rate }

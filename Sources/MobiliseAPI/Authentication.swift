@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,10 +16,6 @@ public struct TokenVerifier: Sendable {
     private let algorithms: Set<String>
     private let issuer: String?
     private let audience: String?
-    /// Signs and verifies session cookies (`POST /v1/session`): HS256 with a key derived from
-    /// `MOBILISE_JWT_SECRET` for this purpose only (so a session is never a bearer token, nor the
-    /// reverse), or a random key per process when only a JWKS is configured.
-    private let sessionKeys: JWTKeyCollection
 
     public init(configuration: APIConfiguration) async throws {
         let keys = JWTKeyCollection()
@@ -39,12 +34,6 @@ public struct TokenVerifier: Sendable {
         self.keys = keys
         issuer = configuration.jwtIssuer
         audience = configuration.jwtAudience
-        let sessionKey = (configuration.sessionSecret ?? configuration.jwtSecret).map { secret in
-            HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("mobilise session cookie v1".utf8),
-                                   outputByteCount: 32)
-        } ?? SymmetricKey(size: .bits256)
-        sessionKeys = JWTKeyCollection()
-        await sessionKeys.add(hmac: HMACKey(key: sessionKey), digestAlgorithm: .sha256)
         algorithms = Set(configuration.jwtSecret != nil ? ["HS256"] : [])
             .union(configuration.jwksFile != nil ? ["RS256", "ES256"] : [])
     }
@@ -57,20 +46,6 @@ public struct TokenVerifier: Sendable {
         if let issuer, claims.iss?.value != issuer { return nil }
         if let audience, !(claims.aud?.value.contains(audience) ?? false) { return nil }
         return claims
-    }
-
-    /// A session value for verified `claims`: the same identity, valid for `lifetime` but never
-    /// beyond the token it was exchanged for.
-    func session(for claims: MobiliseClaims, lifetime: TimeInterval) async throws -> (value: String, expires: Date) {
-        let expires = min(claims.exp.value, Date().addingTimeInterval(lifetime))
-        let session = MobiliseClaims(subject: claims.sub.value, organisation: claims.org, roles: claims.roles, expires: expires)
-        return (try await sessionKeys.sign(session), expires)
-    }
-
-    /// The claims of a valid session cookie, or nil.
-    func verifySession(_ value: String) async -> MobiliseClaims? {
-        guard value.count <= AuthenticationMiddleware.maxTokenLength, Self.algorithm(of: value) == "HS256" else { return nil }
-        return try? await sessionKeys.verify(value, as: MobiliseClaims.self)
     }
 
     /// The `alg` of a token's header, if it has a readable one.
@@ -129,17 +104,18 @@ final class OrganisationDirectory: Sendable {
 
 /// Requires a valid bearer token on every route behind it and records the caller's identity.
 /// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. For GET and HEAD only, the
-/// dashboard's session cookie (``SessionRoutes``) is accepted instead of the header.
+/// pages' session cookie (``SessionRoutes``) is accepted instead of the header.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
     let verifier: TokenVerifier
+    let store: MobiliseStore
     let organisations: OrganisationDirectory
 
     /// Longer headers are refused before any parsing.
     static let maxTokenLength = 8 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let claims: MobiliseClaims
+        let identity: Identity
         if let header = request.headers[.authorization] {
             guard header.count <= Self.maxTokenLength else {
                 throw Self.unauthorized("invalid_token", "the token is too long")
@@ -148,10 +124,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw Self.unauthorized("invalid_token", "the Authorization header must be: Bearer <token>")
             }
-            guard let verified = await verifier.verify(String(parts[1])) else {
+            guard let claims = await verifier.verify(String(parts[1])) else {
                 throw Self.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
             }
-            claims = verified
+            guard let organisation = try await organisations.organisation(slug: claims.org) else {
+                throw Self.unauthorized("invalid_token", "the token's organisation is not known here")
+            }
+            identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
         } else if let cookie = request.cookies[SessionRoutes.cookieName]?.value {
             // A session cookie authorises reading only: a browser sends cookies with any request it
             // is made to send, so a state change always needs the bearer token (CSRF-safe).
@@ -159,19 +138,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw Self.unauthorized("token_required", "a session cookie only allows reading; send Authorization: Bearer <token> to change anything",
                                         challenge: #"Bearer realm="mobilise""#)
             }
-            guard let verified = await verifier.verifySession(cookie) else {
-                throw Self.unauthorized("session_expired", "the session is invalid or has expired; sign in again",
+            guard let credential = BrowserCredential(cookie),
+                  let session = try await store.session(organisationID: credential.organisationID, secretHash: credential.hash),
+                  let organisation = try await organisations.organisation(slug: session.organisationSlug)
+            else {
+                throw Self.unauthorized("session_expired", "the session has ended or expired; sign in again",
                                         challenge: #"Bearer realm="mobilise""#)
             }
-            claims = verified
+            identity = Identity(organisation: organisation, subject: session.subject, roles: Set(session.roles.compactMap(Role.init(rawValue:))),
+                                expires: session.expires)
         } else {
             throw Self.unauthorized("missing_token", "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
         }
-        guard let organisation = try await organisations.organisation(slug: claims.org) else {
-            throw Self.unauthorized("invalid_token", "the token's organisation is not known here")
-        }
         var context = context
-        context.identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
+        context.identity = identity
         return try await next(request, context)
     }
 

@@ -55,7 +55,10 @@ struct DashboardRoutes {
 
 /// Headers on every response: a strict Content-Security-Policy (scripts, styles, images and
 /// connections from this origin only, no inline script or style, no framing), no MIME sniffing,
-/// and no Referer leaving the site.
+/// and no Referer leaving the site. Over HTTPS (directly, or through a proxy that says so with
+/// `X-Forwarded-Proto`, as for the cookie's `Secure`), `Strict-Transport-Security` too. API answers
+/// (`/v1/…`) are personal or privacy-folded data: no cache keeps them (`Cache-Control: no-store`)
+/// unless the route says otherwise (a post's media revalidates instead, see ``PostRoutes``).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
 
@@ -64,22 +67,31 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
+    /// One year; no `includeSubDomains`: other hosts of the company's domain are not ours to pin.
+    static let strictTransportSecurity = "max-age=31536000"
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
-            Self.add(to: &response.headers)
+            Self.add(to: &response.headers, for: request)
             return response
         } catch let error as any HTTPResponseError {
             var response = try error.response(from: request, context: context)
-            Self.add(to: &response.headers)
+            Self.add(to: &response.headers, for: request)
             return response
         }
     }
 
-    static func add(to headers: inout HTTPFields) {
+    static func add(to headers: inout HTTPFields, for request: Request) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
         for (name, value) in others { headers[name] = value }
+        if let hsts = HTTPField.Name("Strict-Transport-Security"), SessionRoutes.isHTTPS(request) {
+            headers[hsts] = strictTransportSecurity
+        }
+        if headers[.cacheControl] == nil, request.uri.path.hasPrefix("/v1/") {
+            headers[.cacheControl] = "no-store"
+        }
     }
 
     /// Fields HTTPTypes has no name for (the literals are valid names).

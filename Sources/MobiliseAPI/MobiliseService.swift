@@ -21,10 +21,10 @@ public enum MobiliseService {
         router.add(middleware: ErrorMiddleware())
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
-        let sessions = SessionRoutes(verifier: verifier)
-        sessions.registerSignOut(on: router)
+        let organisations = OrganisationDirectory(store: store)
+        SessionRoutes(verifier: verifier, store: store, organisations: organisations).register(on: router)
         let v1 = router.group("v1")
-            .add(middleware: AuthenticationMiddleware(verifier: verifier, organisations: OrganisationDirectory(store: store)))
+            .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
             .add(middleware: PathParameterDecoding())
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
@@ -32,7 +32,6 @@ public enum MobiliseService {
         EventRoutes(environment: environment).register(on: v1)
         RankingRoutes(environment: environment).register(on: v1)
         LiveRoutes(environment: environment).register(on: v1)
-        sessions.register(on: v1)
         return router
     }
 

@@ -1,7 +1,13 @@
 import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
 
-/// A minimal `multipart/form-data` reader (RFC 7578): enough for a story's `body` field and one
-/// media file. Refuses what it does not understand rather than guessing.
+/// A story's `multipart/form-data` body (RFC 7578): a `body` field and at most one `media` file.
+///
+/// The body is parsed as it arrives, by multipart-kit's streaming `MultipartParser`: each chunk is
+/// handed to the parser and dropped, so the form is never held twice (whole, then in parts) and
+/// nothing past `limit` bytes is read. Refuses what it does not understand rather than guessing.
 struct MultipartForm {
     struct Part {
         var name: String
@@ -12,60 +18,106 @@ struct MultipartForm {
 
     var parts: [Part]
 
+    /// At most this many parts (a story has two).
+    static let maxParts = 10
+
     /// The boundary from a `Content-Type: multipart/form-data; boundary=…` header.
     static func boundary(from contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "boundary" {
-                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty || value.count > 70 ? nil : value
-            }
-        }
-        return nil
+        guard let value = HeaderParameters(contentType)["boundary"], !value.isEmpty, value.utf8.count <= 70 else { return nil }
+        return value
     }
 
-    init(data: Data, boundary: String) throws {
-        let delimiter = Data("--\(boundary)".utf8)
-        let malformed = APIError.badRequest("malformed_multipart", "the multipart body could not be read")
-        guard var cursor = data.range(of: delimiter)?.upperBound else { throw malformed }
+    /// Reads the form from `body`, at most `limit` bytes (413 beyond).
+    static func read(_ body: RequestBody, boundary: String, limit: Int) async throws -> MultipartForm {
+        let collector = Collector()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in collector.header(name: name, value: value) }
+        parser.onBody = { buffer in collector.body(&buffer) }
+        parser.onPartComplete = { collector.complete() }
+        var received = 0
+        for try await chunk in body {
+            received += chunk.readableBytes
+            guard received <= limit else {
+                throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(limit) bytes")
+            }
+            do { try parser.execute(chunk) } catch { throw malformed }
+            if let problem = collector.problem { throw problem }
+        }
+        guard !collector.isInPart, !collector.parts.isEmpty else { throw malformed }
+        return MultipartForm(parts: collector.parts)
+    }
+
+    static let malformed = APIError.badRequest("malformed_multipart", "the multipart body could not be read")
+
+    /// Gathers the parser's callbacks into parts. (A class: the parser's callbacks share it.)
+    private final class Collector {
         var parts: [Part] = []
-        while true {
-            // After a delimiter: "--" ends the body, CRLF starts a part.
-            if data[cursor...].starts(with: Data("--".utf8)) { break }
-            guard data[cursor...].starts(with: Data("\r\n".utf8)) else { throw malformed }
-            cursor += 2
-            guard let headerEnd = data.range(of: Data("\r\n\r\n".utf8), in: cursor..<data.endIndex) else { throw malformed }
-            let headerText = String(decoding: data[cursor..<headerEnd.lowerBound], as: UTF8.self)
-            let contentStart = headerEnd.upperBound
-            guard let next = data.range(of: Data("\r\n".utf8) + delimiter, in: contentStart..<data.endIndex) else { throw malformed }
-            var part = Part(name: "", filename: nil, contentType: nil, data: Data(data[contentStart..<next.lowerBound]))
-            for line in headerText.components(separatedBy: "\r\n") {
-                let pair = line.split(separator: ":", maxSplits: 1)
-                guard pair.count == 2 else { continue }
-                let value = pair[1].trimmingCharacters(in: .whitespaces)
-                switch pair[0].lowercased() {
-                case "content-disposition":
-                    part.name = Self.parameter("name", in: value) ?? ""
-                    part.filename = Self.parameter("filename", in: value)
-                case "content-type":
-                    part.contentType = value
-                default: break
-                }
+        var current: Part?
+        var problem: APIError?
+
+        var isInPart: Bool { current != nil }
+
+        func header(name: String, value: String) {
+            var part = current ?? Part(name: "", filename: nil, contentType: nil, data: Data())
+            switch name.lowercased() {
+            case "content-disposition":
+                let parameters = HeaderParameters(value)
+                part.name = parameters["name"] ?? ""
+                part.filename = parameters["filename"]
+            case "content-type":
+                part.contentType = value.trimmingCharacters(in: .whitespaces)
+            default: break
             }
-            parts.append(part)
-            cursor = next.upperBound
-            guard parts.count <= 10 else { throw APIError.badRequest("malformed_multipart", "too many parts") }
+            current = part
         }
-        self.parts = parts
+
+        func body(_ buffer: inout ByteBuffer) {
+            if current == nil { current = Part(name: "", filename: nil, contentType: nil, data: Data()) }
+            current?.data.append(contentsOf: buffer.readableBytesView)
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        }
+
+        func complete() {
+            parts.append(current ?? Part(name: "", filename: nil, contentType: nil, data: Data()))
+            current = nil
+            if parts.count > MultipartForm.maxParts { problem = APIError.badRequest("malformed_multipart", "too many parts") }
+        }
+    }
+}
+
+/// The parameters of a header value such as `form-data; name="media"; filename="a;b.jpg"`
+/// (RFC 7578 §4.2, RFC 9110 §5.6.6): `;`-separated `key=value` pairs whose values may be quoted
+/// strings containing `;`, `=` and backslash escapes. Hand-written: multipart-kit splits on every `;`,
+/// quoted or not, which cuts such a file name in two.
+struct HeaderParameters {
+    private var values: [String: String] = [:]
+
+    init(_ header: String) {
+        var scalars = Substring(header).unicodeScalars[...]
+        // Skip the value before the first parameter (`form-data`, `multipart/form-data`).
+        while let first = scalars.first, first != ";" { scalars.removeFirst() }
+        while !scalars.isEmpty {
+            scalars.removeFirst()  // the `;`
+            var key = ""
+            while let first = scalars.first, first != "=", first != ";" { key.unicodeScalars.append(first); scalars.removeFirst() }
+            key = key.trimmingCharacters(in: .whitespaces).lowercased()
+            guard scalars.first == "=" else { continue }
+            scalars.removeFirst()
+            while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+            var value = ""
+            if scalars.first == "\"" {
+                scalars.removeFirst()
+                while let first = scalars.popFirst(), first != "\"" {
+                    if first == "\\", let escaped = scalars.popFirst() { value.unicodeScalars.append(escaped) } else { value.unicodeScalars.append(first) }
+                }
+                while let first = scalars.first, first != ";" { scalars.removeFirst() }  // anything after the closing quote
+            } else {
+                while let first = scalars.first, first != ";" { value.unicodeScalars.append(first); scalars.removeFirst() }
+                value = value.trimmingCharacters(in: .whitespaces)
+            }
+            if !key.isEmpty, values[key] == nil { values[key] = value }
+        }
     }
 
-    private static func parameter(_ name: String, in value: String) -> String? {
-        for item in value.split(separator: ";").dropFirst() {
-            let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == name {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
-        return nil
-    }
+    subscript(key: String) -> String? { values[key.lowercased()] }
 }

@@ -31,8 +31,7 @@ struct PostRoutes {
             guard let boundary = MultipartForm.boundary(from: request.headers[.contentType] ?? "") else {
                 throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
             }
-            let buffer = try await request.collectBody(limit: environment.configuration.maxPostSize)
-            let form = try MultipartForm(data: Data(buffer.readableBytesView), boundary: boundary)
+            let form = try await MultipartForm.read(request.body, boundary: boundary, limit: environment.configuration.maxPostSize)
             for part in form.parts {
                 switch part.name {
                 case "body": text = String(decoding: part.data, as: UTF8.self)
@@ -94,6 +93,8 @@ struct PostRoutes {
             reason: input.reason))
     }
 
+    static let mediaCacheControl = "private, max-age=60, must-revalidate"
+
     /// A post's media: anyone in the organisation for a visible post, HR for any.
     @Sendable func media(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
@@ -103,9 +104,12 @@ struct PostRoutes {
             throw APIError(.notFound, code: "post_not_found", "no such post")
         }
         let file = try await store.media(organisationID: caller.organisation.id, postID: postID)
-        return Response(
-            status: .ok,
-            headers: [.contentType: file.info.type.rawValue, .cacheControl: "private, max-age=86400", .eTag: "\"\(file.info.sha256)\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        // Kept a minute at most, then revalidated (a 304 when unchanged): a story hidden after a
+        // report or erased leaves the browsers' caches within a minute, not a day.
+        let eTag = "\"\(file.info.sha256)\""
+        var headers: HTTPFields = [.contentType: file.info.type.rawValue, .cacheControl: Self.mediaCacheControl, .eTag: eTag]
+        if request.headers[.ifNoneMatch] == eTag { return Response(status: .notModified, headers: headers) }
+        headers[.contentLength] = String(file.bytes.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }

@@ -76,7 +76,8 @@ public struct MediaUpload: Sendable, Equatable {
     }
 
     /// Checks the upload and describes it: its size (1 byte to ``MediaType/maximumSize``), its
-    /// type recognised from its bytes, and its SHA-256.
+    /// type recognised from its bytes, and its SHA-256; the file returned has lost its location,
+    /// device and authoring metadata (``MediaMetadata``).
     ///
     /// - Throws: ``MobiliseError`` `.tooLarge` (`media_too_large`), `.invalid` (`media_empty`), or
     ///   `.unsupportedMediaType`: `unsupported_media_type` (not a JPEG, PNG, WebP or MP4 file),
@@ -107,7 +108,12 @@ public struct MediaUpload: Sendable, Equatable {
                     "the file was declared as '\(claimedType.prefix(100))' but its content is \(type.rawValue)")
             }
         }
-        return MediaFile(info: MediaInfo(type: type, size: bytes.count, sha256: Self.sha256Hex(bytes)), bytes: bytes)
+        // Colleagues see the file as stored: without the place it was taken or the device (``MediaMetadata``).
+        let clean = MediaMetadata.stripped(bytes, type: type)
+        guard MediaSniffer.inspect(clean) == .recognised(type) else {
+            throw MobiliseError(.unsupportedMediaType, code: "media_malformed", "the attached \(type.rawValue) file could not be read through")
+        }
+        return MediaFile(info: MediaInfo(type: type, size: clean.count, sha256: Self.sha256Hex(clean)), bytes: clean)
     }
 
     /// SHA-256 of `bytes` as 64 lowercase hex digits.

@@ -15,13 +15,24 @@ public struct AuditEntry: Sendable, Equatable {
 extension MobiliseStore {
     /// Records an admin action, inside the caller's transaction so the entry exists exactly when
     /// the action took effect.
+    ///
+    /// Entries are numbered per organisation (1, 2, 3, …) from its row of `audit_counters`, which
+    /// stays locked until the caller's transaction ends: one organisation's audited actions commit
+    /// one after another in the order of their numbers (so a cursor never skips an entry that commits
+    /// later), and no organisation learns from the numbers how much another one does (sql/0009).
+    /// Call it as late in the transaction as possible: the lock is held from here to the commit.
     static func audit(
         _ connection: PostgresConnection, organisationID: UUID, actor: Actor, action: String, subject: String?,
         details: [String: String] = [:]
     ) throws {
         try connection.execute("""
-            INSERT INTO audit_log (organisation_id, actor, action, subject, details)
-            VALUES (\(organisationID), \(actor.identity), \(action), \(subject), \(try JSONB(details)))
+            WITH next AS (
+                INSERT INTO audit_counters AS c (organisation_id, last_id) VALUES (\(organisationID), 1)
+                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
+                RETURNING last_id
+            )
+            INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
+            SELECT \(organisationID), next.last_id, \(actor.identity), \(action), \(subject), \(try JSONB(details)) FROM next
             """)
     }
 

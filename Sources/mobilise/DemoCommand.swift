@@ -78,8 +78,11 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Prints the demo's three identities with a token for each, or why there are none.
-    /// - Parameter dashboard: the service's address, to print a one-click dashboard sign-in link too.
-    static func printSignIn(_ summary: DemoSummary, secret: Result<String, TokenCommand.SecretProblem>, dashboard: String? = nil) async throws {
+    /// - Parameter dashboard: the service's address and its library, to print a one-click dashboard
+    ///   sign-in link too (a code usable once, within ``SignInLinks/codeLifetime``).
+    static func printSignIn(
+        _ summary: DemoSummary, secret: Result<String, TokenCommand.SecretProblem>, dashboard: (base: String, store: MobiliseStore)? = nil
+    ) async throws {
         let organisation = summary.organisation
         var issuer: TokenIssuer?
         var secretProblem: String?
@@ -89,15 +92,20 @@ struct DemoCommand: AsyncParsableCommand {
         }
         for (what, identity) in [("HR admin", summary.hrAdmin), ("leader", summary.leader), ("employee (has not signed yet)", summary.employee)] {
             print("  \(what): \(identity.displayName), \(identity.externalID) (\(identity.country)), roles \(identity.roles.joined(separator: ", "))")
+            let roles = identity.roles.compactMap(Role.init(rawValue:))
             if let issuer {
-                let roles = identity.roles.compactMap(Role.init(rawValue:))
                 let token = try await issuer.token(subject: identity.externalID, organisation: organisation.slug, roles: roles)
                 print("    token (8 h): \(token)")
-                if let dashboard {
-                    // The token travels in the fragment: it never reaches the server's logs.
-                    print("    dashboard: \(dashboard)/dashboard/sign-in#token=\(token)&campaign=\(summary.campaignSlug)")
-                }
             }
+            if let dashboard {
+                let code = try await SignInLinks.createCode(
+                    store: dashboard.store, organisationID: organisation.id, organisationSlug: organisation.slug,
+                    subject: identity.externalID, roles: roles)
+                print("    dashboard (once, within 15 min): \(SignInLinks.dashboardLink(base: dashboard.base, code: code.code, campaign: summary.campaignSlug))")
+            }
+        }
+        if dashboard != nil {
+            print("  New links: mobilise sign-in-link --org \(organisation.slug) --sub <HR id> --role <role> --campaign \(summary.campaignSlug)")
         }
         if let secretProblem {
             print("""

@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
             try await DemoCommand.printSignIn(summary, secret: configuration.jwtSecret.map { .success($0) }
                 ?? .failure(.init(message: "the service verifies tokens with a JWKS: ask your identity provider for one")),
-                dashboard: "http://\(host):\(port)")
+                dashboard: ("http://\(host):\(port)", store))
             print("Then: curl -H \"Authorization: Bearer <token>\" http://\(host):\(port)/v1/me\n")
             fflush(nil)  // the service runs on: show this now even when standard output is a file or a pipe
         }

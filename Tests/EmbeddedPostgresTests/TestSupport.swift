@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MobiliseTesting
 import Testing
 
 @testable import EmbeddedPostgres
@@ -70,14 +71,12 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Polls `condition` every 100 ms until it holds or `seconds` pass; returns whether it held.
+/// Whether `condition` comes to hold within `seconds` (MobiliseTesting's `waitUntil`, checking every 100 ms).
 func eventually(within seconds: Int, _ condition: () -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return condition()
+    do {
+        try await waitUntil("the condition holds", timeout: .seconds(seconds), interval: .milliseconds(100)) { condition() }
+        return true
+    } catch is ConditionTimeout { return false }
 }
 
 /// The synchronous `findBinaries`, which async code would not pick over the async overload.

@@ -11,25 +11,6 @@ import Testing
 // every text field. Every answer is below 500; every refusal is a 4xx with the JSON error body and
 // leaves every table exactly as it was; what is accepted reads back verbatim.
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): the whole run is fixed by the seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-}
-
 enum Hostile {
     /// Strings that have broken SQL, shells, templates and renderers somewhere.
     static let strings = [
@@ -95,7 +76,7 @@ extension ServiceHarness {
 
 /// Random JSON text: every type, deep nesting, huge strings, NUL bytes, escapes of lone surrogates.
 struct JSONFuzzer {
-    var random: SeededRandom
+    var random: SplitMix64
 
     mutating func string() -> String {
         switch random.int(0...9) {
@@ -181,7 +162,7 @@ struct JSONFuzzer {
             var authorTokens: [String] = []
             for author in authors { authorTokens.append(try await service.token(author, [.employee])) }
 
-            var fuzzer = JSONFuzzer(random: SeededRandom(seed: 0x4057_11E0))
+            var fuzzer = JSONFuzzer(random: SplitMix64(seed: 0x4057_11E0))
             let time = { rfc3339(Date().addingTimeInterval(Double.random(in: -1e6...1e7))) }
             var counter = 0
             let campaignFields: [(String, () -> String)] = [
@@ -219,7 +200,7 @@ struct JSONFuzzer {
             let hr = try await service.token("hr-1", [.hrAdmin])
             let leader = try await service.token("lead-1", [.leader])
             let employee = try await service.token("in-1", [.employee])
-            var random = SeededRandom(seed: 0x9E4A_0001)
+            var random = SplitMix64(seed: 0x9E4A_0001)
             func encoded(_ text: String) -> String {
                 let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
                 return text.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
@@ -265,7 +246,7 @@ struct JSONFuzzer {
 
     @Test func randomAuthorizationHeadersAreRefusedWith401() async throws {
         try await ServiceHarness.run { service in
-            var random = SeededRandom(seed: 0xA07B_0001)
+            var random = SplitMix64(seed: 0xA07B_0001)
             let now = Int(Date().timeIntervalSince1970)
             func base64URL(_ text: String) -> String {
                 Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

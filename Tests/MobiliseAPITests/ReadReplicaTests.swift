@@ -8,6 +8,7 @@ import MobiliseAPI
 import MobiliseDomain
 import MobiliseSchema
 import MobiliseStore
+import MobiliseTesting
 import Postgres
 import Testing
 
@@ -20,7 +21,7 @@ import Testing
             configuration: .init(dataDirectory: "/tmp/mobilise-primary-\(tag)", durable: false, ephemeral: true), logger: logger)
         try await primary.start()
         let standby = EmbeddedPostgres(
-            configuration: .init(dataDirectory: "/tmp/mobilise-standby-\(tag)", port: 5433, durable: false, ephemeral: true,
+            configuration: .init(dataDirectory: "/tmp/mobilise-standby-\(tag)", durable: false, ephemeral: true,
                                  standbyOf: primary.connectionString(database: "postgres")),
             logger: logger)
         let primaryPool = PostgresPool(configuration: .init(connection: try PostgresConfiguration(primary.connectionString())), logger: logger)
@@ -44,7 +45,7 @@ import Testing
             for person in ["in-0", "in-1", "in-2", "br-0"] { _ = try await store.sign(organisationID: acme.id, campaign: "heforshe", employee: person) }
 
             // The standby catches up and enters rotation.
-            try await waitFor {
+            try await waitUntil("the standby has caught up and is healthy", timeout: .seconds(20), interval: .milliseconds(50)) {
                 await replicas.checkNow()
                 return replicas.statuses.first?.healthy == true && replicas.statuses.first?.lagSeconds == 0
             }
@@ -70,7 +71,9 @@ import Testing
 
                 // A signature on the primary reaches the standby's rankings.
                 _ = try await store.sign(organisationID: acme.id, campaign: "heforshe", employee: "in-3")
-                try await waitFor { try await total() == 5 }
+                try await waitUntil("the standby's ranking counts the fifth signature", timeout: .seconds(20), interval: .milliseconds(50)) {
+                    try await total() == 5
+                }
 
                 let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
                 #expect(metrics.contains(#"mobilise_db_replica_lag_seconds{replica="replica-0"}"#))
@@ -108,17 +111,5 @@ import Testing
         await primaryPool.close()
         try? await standby.stop()
         try await primary.stop()
-    }
-
-    /// Waits until `condition` holds, checking every 50 ms, for at most 20 seconds.
-    func waitFor(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not reached within 20 seconds")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
     }
 }

@@ -12,7 +12,7 @@ import Testing
     ]
 
     @Test(arguments: 0..<64) func handWrittenAnswerEqualsTheEncoder(seed: Int) throws {
-        var generator = SeededRandom(seed: UInt64(seed))
+        var generator = SplitMix64(seed: UInt64(seed))
         func text() -> String { generator.pick(Self.awkwardTexts) + String(Int.random(in: 0..<1000, using: &generator)) }
         func instant() -> Date {
             // Whole seconds and fractions, before and after 1970.

@@ -170,3 +170,32 @@ import Testing
         #expect(badTTL.standardError.contains("--ttl 'forever' is not a duration"))
     }
 }
+
+/// `mobilise sign-in-link`: a link with a single-use code, never a token.
+@Suite struct SignInLinkCommandTests {
+    @Test func printsALinkWhoseCodeIsStoredOnlyAsAHash() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        #expect(try await CampaignCommandTests.mobilise(["org", "create", "acme", "--name", "Acme"], url: url).status == 0)
+        let link = try await CampaignCommandTests.mobilise(
+            ["sign-in-link", "--org", "acme", "--sub", "boss", "--role", "leader", "--campaign", "heforshe", "--service", "https://mobilise.example/"],
+            url: url)
+        #expect(link.status == 0, "\(link.standardError)")
+        let printed = link.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(printed.hasPrefix("https://mobilise.example/dashboard/sign-in#code="), "\(printed)")
+        #expect(printed.hasSuffix("&campaign=heforshe"))
+        #expect(!printed.contains("eyJ"), "a token in the link")
+        let code = try #require(printed.split(separator: "=").dropFirst().first?.split(separator: "&").first)
+        #expect(code.count == 64)
+
+        let pool = PostgresPool(configuration: .init(connection: try PostgresConfiguration(url), maxConnections: 1), logger: Logger(label: "test"))
+        let row = try await pool.query("SELECT subject, roles, expires_at - now() < interval '16 minutes' AS soon FROM sign_in_codes")
+        await pool.close()
+        #expect(row.count == 1)
+        #expect(try row[0].decode((String, [String], Bool).self) == ("boss", ["leader"], true))
+
+        let unknown = try await CampaignCommandTests.mobilise(["sign-in-link", "--org", "nope", "--sub", "boss", "--role", "leader"], url: url)
+        #expect(unknown.status == 1)
+        let noRole = try await CampaignCommandTests.mobilise(["sign-in-link", "--org", "acme", "--sub", "boss"], url: url)
+        #expect(noRole.status != 0 && noRole.standardError.contains("--role"))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseDomain
 import MobiliseTesting
 import Testing
 
@@ -56,5 +57,16 @@ import Testing
         let after = try await CommandRunner.run(mobilise, ["db", "status", "--data-dir", dataDir])
         #expect(after.status == 3)
         #expect(after.standardOutput.contains("stopped"))
+    }
+}
+
+/// One wire contract: the CLI offers exactly the domain's ranking metrics, by their API names.
+@Suite struct WireContractTests {
+    @Test func theRankingsCommandOffersTheDomainsMetrics() async throws {
+        let help = try await CommandRunner.run(CommandRunner.mobilise, ["rankings", "--help"])
+        let flattened = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let listed = try #require(flattened.range(of: #"\(values: ([a-z_, ]+);"#, options: .regularExpression).map { String(flattened[$0]) })
+        let values = listed.dropFirst("(values: ".count).dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(values == RankingMetric.allCases.map(\.rawValue), "\(listed)")
     }
 }

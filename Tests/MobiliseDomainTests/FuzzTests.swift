@@ -6,26 +6,6 @@ import Testing
 // media sniffing. Every case is drawn from a fixed seed, so a failure names its seed and case and
 // reproduces exactly.
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): tiny, fast, and fixed by its seed.
-struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
-}
-
 // MARK: - CSV
 
 /// Physical lines of `bytes` as the parser counts them: CR, LF and CRLF each end one line.
@@ -50,7 +30,7 @@ private func line(of output: CSVParser.Output) -> Int {
 }
 
 /// Parses `bytes` in random chunks (the way an upload arrives).
-private func parseInChunks(_ bytes: [UInt8], limits: CSVParser.Limits, random: inout FuzzRandom) -> [CSVParser.Output] {
+private func parseInChunks(_ bytes: [UInt8], limits: CSVParser.Limits, random: inout SplitMix64) -> [CSVParser.Output] {
     var parser = CSVParser(limits: limits)
     var outputs: [CSVParser.Output] = []
     var start = 0
@@ -64,7 +44,7 @@ private func parseInChunks(_ bytes: [UInt8], limits: CSVParser.Limits, random: i
 }
 
 /// Bytes that matter to CSV, weighted towards the interesting ones.
-private func csvNoise(_ count: Int, random: inout FuzzRandom) -> [UInt8] {
+private func csvNoise(_ count: Int, random: inout SplitMix64) -> [UInt8] {
     let special: [UInt8] = [0x22, 0x2C, 0x0D, 0x0A, 0x22, 0x2C, 0x0A, 0xEF, 0xBB, 0xBF, 0x00, 0xFF, 0xC3, 0xA9, 0xED, 0xA0, 0x80, 0x20]
     return (0..<count).map { _ in
         random.chance(0.4) ? random.pick(special) : (random.chance(0.8) ? UInt8(random.int(0x61...0x7A)) : UInt8(random.int(0...255)))
@@ -92,7 +72,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
 
 @Suite struct CSVFuzzTests {
     @Test func randomBytesNeverCrashAndKeepLinesInRange() {
-        var random = FuzzRandom(seed: 0xC5F0_0001)
+        var random = SplitMix64(seed: 0xC5F0_0001)
         for index in 0..<3000 {
             let input = csvNoise(random.int(0...600), random: &random)
             let limits = CSVParser.Limits(maxFieldBytes: random.int(1...80), maxFields: random.int(1...12))
@@ -107,7 +87,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
     /// UTF-8), written as RFC 4180 CSV: each comes back exactly, or as a rejection on its own line
     /// when it holds invalid UTF-8; the records around it are unaffected.
     @Test func wellQuotedRecordsRoundTripAndInvalidUTF8IsRejectedOnItsLine() {
-        var random = FuzzRandom(seed: 0xC5F0_0002)
+        var random = SplitMix64(seed: 0xC5F0_0002)
         let pieces: [[UInt8]] = [
             Array("a".utf8), Array("Zoë".utf8), Array("\"".utf8), Array(",".utf8), Array("\n".utf8), Array("\r\n".utf8),
             Array(" ".utf8), Array("'; DROP TABLE employees; --".utf8), Array("日本".utf8), Array("x".utf8),
@@ -164,7 +144,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
     }
 
     @Test func brokenQuotesAreRejectionsWithinTheFile() {
-        var random = FuzzRandom(seed: 0xC5F0_0003)
+        var random = SplitMix64(seed: 0xC5F0_0003)
         for index in 0..<2500 {
             var input = Array("external_id,country,display_name\n".utf8)
             for row in 0..<random.int(1...10) {
@@ -188,7 +168,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
     }
 
     @Test func hugeFieldsAreRejectedAndTheNextRecordStillReads() {
-        var random = FuzzRandom(seed: 0xC5F0_0004)
+        var random = SplitMix64(seed: 0xC5F0_0004)
         for index in 0..<2500 {
             let limit = random.int(1...64)
             let size = limit + random.int(1...(limit * 40))
@@ -219,7 +199,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
     }
 
     @Test func manyColumnsAreRejectedUpToAMillion() throws {
-        var random = FuzzRandom(seed: 0xC5F0_0005)
+        var random = SplitMix64(seed: 0xC5F0_0005)
         for index in 0..<2500 {
             let maxFields = random.int(1...64)
             let columns = random.int(1...(maxFields * 3))
@@ -247,7 +227,7 @@ private func checkInvariants(_ outputs: [CSVParser.Output], input: [UInt8], limi
     /// The reader on random files with a valid header and random rows: rows or rejections with
     /// lines inside the file, or a typed error; never a crash.
     @Test func readerOnRandomFilesAnswersRowsRejectionsOrATypedError() {
-        var random = FuzzRandom(seed: 0xC5F0_0006)
+        var random = SplitMix64(seed: 0xC5F0_0006)
         let headers = [
             "external_id,email,display_name,country,gender,site,org_unit,manager_external_id,active",
             "external_id,country", "country,external_id,gender", "external_id", "external_id,country,country", "",
@@ -356,7 +336,7 @@ private enum MediaFactory {
     static func be32(_ value: Int) -> [UInt8] { [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
     static func le32(_ value: Int) -> [UInt8] { be32(value).reversed() }
 
-    static func make(_ type: MediaType, _ random: inout FuzzRandom) -> [UInt8] {
+    static func make(_ type: MediaType, _ random: inout SplitMix64) -> [UInt8] {
         switch type {
         case .jpeg:
             // SOI, APP0, entropy data with every FF escaped, EOI.
@@ -399,7 +379,10 @@ private enum MediaFactory {
         }
         do {
             let file = try MediaUpload(bytes: Data(bytes), claimedType: claimed).validated()
-            #expect(file.info.type == type && file.info.size == bytes.count, "\(context)")
+            // What is kept is the file without its metadata, still of the same type.
+            #expect(file.info.type == type && file.info.size == file.bytes.count, "\(context)")
+            #expect(type.map { file.bytes == MediaMetadata.stripped(Data(bytes), type: $0) } == true, "\(context)")
+            #expect(file.bytes.count <= bytes.count, "\(context): cleaning made the file larger")
         } catch let error as MobiliseError {
             let codes = ["media_empty", "media_too_large", "media_malformed", "unsupported_media_type", "media_type_mismatch"]
             #expect(codes.contains(error.code), "\(context): \(error)")
@@ -411,7 +394,7 @@ private enum MediaFactory {
     }
 
     @Test func generatedFilesAreAcceptedAndTheirTruncationsOnlyWhenComplete() {
-        var random = FuzzRandom(seed: 0x3ED1_0001)
+        var random = SplitMix64(seed: 0x3ED1_0001)
         var cases = 0
         for index in 0..<600 {
             let type = MediaType.allCases[index % MediaType.allCases.count]
@@ -434,7 +417,7 @@ private enum MediaFactory {
     }
 
     @Test func polyglotsMutationsAndRandomPrefixesAreNeverMisread() {
-        var random = FuzzRandom(seed: 0x3ED1_0002)
+        var random = SplitMix64(seed: 0x3ED1_0002)
         let magics: [[UInt8]] = [[0xFF, 0xD8, 0xFF], MediaFactory.pngSignature, Array("RIFF".utf8),
                                  [0, 0, 0, 0x18] + Array("ftyp".utf8), Array("GIF89a".utf8), Array("%PDF-1.7\n".utf8),
                                  Array("PK\u{3}\u{4}".utf8), Array("<html><script>".utf8), []]

@@ -8,7 +8,7 @@ import Testing
 // the rows the reader answers.
 
 /// A file in random chunks, through the parser.
-private func parsed(_ bytes: [UInt8], limits: CSVParser.Limits, random: inout FuzzRandom) -> [CSVParser.Output] {
+private func parsed(_ bytes: [UInt8], limits: CSVParser.Limits, random: inout SplitMix64) -> [CSVParser.Output] {
     var parser = CSVParser(limits: limits)
     var outputs: [CSVParser.Output] = []
     var start = 0
@@ -36,7 +36,7 @@ private func answer(_ read: () throws -> [WorkforceCSVItem]) -> Answer {
 }
 
 /// The new reader over random chunks (items through `feed(_:_:)`).
-private func readInChunks(_ bytes: [UInt8], limits: WorkforceCSV.Limits, knownCountries: Set<String>? = nil, random: inout FuzzRandom) -> Answer {
+private func readInChunks(_ bytes: [UInt8], limits: WorkforceCSV.Limits, knownCountries: Set<String>? = nil, random: inout SplitMix64) -> Answer {
     var sizes: [Int] = []
     var total = 0
     while total < bytes.count {
@@ -78,7 +78,7 @@ private let headers = [
     "external_id,country,country", "site,org_unit,external_id,country,manager_external_id,display_name",
 ]
 
-private func randomFile(_ random: inout FuzzRandom) -> [UInt8] {
+private func randomFile(_ random: inout SplitMix64) -> [UInt8] {
     var input: [UInt8] = random.chance(0.1) ? [0xEF, 0xBB, 0xBF] : []
     input += Array(random.pick(headers).utf8) + (random.chance(0.8) ? [0x0A] : [0x0D, 0x0A])
     for _ in 0..<random.int(0...14) {
@@ -95,7 +95,7 @@ private func randomFile(_ random: inout FuzzRandom) -> [UInt8] {
 
 @Suite struct WorkforceFastPathTests {
     @Test func theByteParserAnswersWhatTheStringParserAnswered() {
-        var random = FuzzRandom(seed: 0xFA57_0001)
+        var random = SplitMix64(seed: 0xFA57_0001)
         for index in 0..<4000 {
             let input = index % 2 == 0 ? randomFile(&random) : random.bytes(random.int(0...300)).map { $0 % 3 == 0 ? 0x22 : $0 }
             let limits = CSVParser.Limits(maxFieldBytes: random.int(1...300), maxFields: random.int(1...16))
@@ -106,7 +106,7 @@ private func randomFile(_ random: inout FuzzRandom) -> [UInt8] {
     }
 
     @Test func theByteReaderAnswersWhatTheStringReaderAnswered() {
-        var random = FuzzRandom(seed: 0xFA57_0002)
+        var random = SplitMix64(seed: 0xFA57_0002)
         for index in 0..<4000 {
             let input = randomFile(&random)
             let limits = WorkforceCSV.Limits(
@@ -119,7 +119,7 @@ private func randomFile(_ random: inout FuzzRandom) -> [UInt8] {
     }
 
     @Test func theCopyDataHoldsExactlyTheRowsTheReaderAnswers() throws {
-        var random = FuzzRandom(seed: 0xFA57_0003)
+        var random = SplitMix64(seed: 0xFA57_0003)
         let known: Set<String> = ["FR", "DE", "ES"]
         for index in 0..<2000 {
             let input = randomFile(&random)

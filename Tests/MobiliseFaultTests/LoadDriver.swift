@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MobiliseDomain
 import MobiliseTesting
 import Postgres
 import Synchronization
@@ -151,16 +152,4 @@ func withServiceAndCampaign(
     }
     await service.stop()
     await pool.close()
-}
-
-/// A seeded generator, so a run's workload can be repeated.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

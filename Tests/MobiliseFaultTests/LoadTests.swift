@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseDomain
 import MobiliseTesting
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
         let employees = Scale.pick(short: 240, long: 4000)
         let connections = Scale.pick(short: 24, long: 64)
         let seed = UInt64(ProcessInfo.processInfo.environment["MOBILISE_FAULTS_SEED"] ?? "") ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         try await withServiceAndCampaign(employees: employees, environment: ["MOBILISE_DB_POOL": "8"]) { service, campaign, _ in
             // Each employee: a first signing, then 2 to 5 signings and withdrawals; one in three
             // sends one of them from three connections at once.

@@ -40,6 +40,9 @@ SELECT create_distributed_table('signature_daily',        'organisation_id', col
 SELECT create_distributed_table('campaign_headcount',     'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('posts',                  'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('post_reports',           'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('audit_counters',         'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('sessions',               'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('sign_in_codes',          'organisation_id', colocate_with => 'employees');
 
 -- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs.
 
