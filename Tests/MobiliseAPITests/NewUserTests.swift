@@ -29,6 +29,8 @@ import Testing
             #expect(campaign.status == .notFound && campaign.text.contains("no campaign 'no such'"), "\(campaign.text)")
             let malformed = try await service.call(.delete, "/v1/employees/%E9MILE", token: hr)
             #expect(malformed.status == .badRequest && malformed.errorCode == "malformed_path", "\(malformed.text)")
+            // A decoded NUL is a value PostgreSQL cannot hold: refused, not a server error.
+            #expect(try await service.call(.delete, "/v1/employees/A%00B", token: hr).status == .badRequest)
         }
     }
 
