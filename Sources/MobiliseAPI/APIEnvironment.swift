@@ -45,6 +45,24 @@ struct APIEnvironment: Sendable {
         return campaign
     }
 
+    /// A campaign the caller may read (its page, feed and events): leaders and HR admins every one
+    /// (``visibleCampaign(_:reference:)``); anyone else only as an active employee in its audience
+    /// (403 `not_an_employee`, `employee_inactive`, `not_in_audience`), and never a draft (404).
+    func readableCampaign(_ caller: Identity, reference: String) async throws -> Campaign {
+        guard !caller.has(.leader) else { return try await visibleCampaign(caller, reference: reference) }
+        let employee = try await activeEmployee(caller)
+        let campaign = try await visibleCampaign(caller, reference: reference)
+        try Self.requireAudience(of: campaign, admits: employee)
+        return campaign
+    }
+
+    /// Throws 403 `not_in_audience` unless the campaign's audience admits the employee.
+    static func requireAudience(of campaign: Campaign, admits employee: Employee) throws {
+        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
+            throw APIError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+        }
+    }
+
     /// The caller as an active employee of the organisation: employee actions need one (403 otherwise).
     func activeEmployee(_ caller: Identity) async throws -> Employee {
         try caller.require(.employee)

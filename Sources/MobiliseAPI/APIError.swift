@@ -54,8 +54,10 @@ extension APIError {
             return APIError(.serviceUnavailable, code: "database_timeout", "the database did not answer in time; try again shortly",
                             headers: [.retryAfter: "2"])
         case let error as PostgresError where error.code?.errorClass == "22":
-            // A data exception: a value PostgreSQL cannot hold (a NUL character, a date outside its range…).
-            return APIError(.badRequest, code: "invalid_value", "a value in the request cannot be stored: \(error.description)")
+            // A data exception: a value PostgreSQL cannot hold (a date outside its range…). The
+            // database's own words stay in the log: they name parameters, types and internals.
+            logger.notice("data exception", metadata: ["error": "\(error)"])
+            return APIError(.badRequest, code: "invalid_value", "a value in the request cannot be stored (out of range, or not valid text)")
         case let error as DecodingError:
             return APIError(.badRequest, code: "malformed_body", describe(error))
         case let error as HTTPError:
@@ -124,6 +126,25 @@ extension String {
         }
         return result
     }
+}
+
+/// Refuses a NUL character (U+0000) in the path or query, which no text of the API (and no
+/// PostgreSQL text) can hold: 400 `invalid_text`, before any route runs. JSON bodies are checked
+/// as they are read (``Request/json(_:context:limit:)``).
+struct NULGuardMiddleware: RouterMiddleware {
+    typealias Context = MobiliseRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Percent-decoding gives U+0000 only from `%00` (the HTTP parser refuses a raw NUL).
+        guard !request.uri.description.contains("%00") else { throw APIError.nulInText }
+        return try await next(request, context)
+    }
+}
+
+extension APIError {
+    /// A NUL character in any text of the request.
+    static let nulInText = APIError(
+        .badRequest, code: "invalid_text", "the request holds a NUL character (U+0000), which no text here may contain")
 }
 
 /// Turns every error a route throws into the API's JSON error body.

@@ -49,13 +49,11 @@ struct CampaignRoutes {
         return CampaignList(campaigns: campaigns, nextCursor: page.nextCursor)
     }
 
+    /// Leaders and HR admins: any campaign. Others: an active employee in its audience (403 otherwise).
     @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
         let caller = try context.caller()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
-        guard caller.has(.employee) else {
-            try caller.require(.leader)
-            return CampaignResponse(campaign)
-        }
+        let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
+        guard caller.has(.employee) else { return CampaignResponse(campaign) }
         let signature = try await store.signature(organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
         return CampaignResponse(campaign, signed: signature?.isCurrent ?? false)
     }
@@ -96,7 +94,7 @@ struct CampaignRoutes {
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {
-            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile' here; event and paper signatures are recorded by HR")
+            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile': the API takes no signatures made at an event or on paper")
         }
         let result: SigningResult
         do {

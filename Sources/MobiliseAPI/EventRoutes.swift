@@ -16,11 +16,12 @@ struct EventRoutes {
         v1.post("events/:event/check-ins", use: checkIn)
     }
 
-    /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going. A page at
-    /// a time (`cursor`, `limit`).
+    /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going. For those
+    /// who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``). A page at a time
+    /// (`cursor`, `limit`).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
         let caller = try context.caller()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let upcomingOnly = request.query("upcoming") != "false"
         let page = try await store.events(
             organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly, after: request.query("cursor"),
@@ -52,16 +53,25 @@ struct EventRoutes {
         return Response(status: .noContent)
     }
 
-    /// Bulk check-in by HR or the event's host.
+    /// Bulk check-in by an HR admin or the event's host (an active employee). Rate-limited per
+    /// caller like signing and posting. A host is answered with counts only (see ``CheckInResponse``).
     @Sendable func checkIn(_ request: Request, context: MobiliseRequestContext) async throws -> CheckInResponse {
         let caller = try context.caller()
+        try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let eventID = try context.uuid("event", what: "event")
         let event = try await store.event(organisationID: caller.organisation.id, eventID: eventID)
-        guard caller.has(.hrAdmin) || (caller.has(.employee) && event.hostExternalID == caller.subject) else {
+        let authority: CheckInAuthority
+        if caller.has(.hrAdmin) {
+            authority = .hrAdmin
+        } else if caller.has(.employee), event.hostExternalID == caller.subject {
+            _ = try await environment.activeEmployee(caller)  // a host who has left checks no one in
+            authority = .host
+        } else {
             throw APIError(.forbidden, code: "forbidden", "only HR admins and the event's host check people in")
         }
         let input = try await request.json(CheckInInput.self, context: context, limit: environment.configuration.maxBodySize)
-        return CheckInResponse(try await store.checkIn(
-            organisationID: caller.organisation.id, eventID: eventID, externalIDs: input.externalIds, actor: caller.actor))
+        let report = try await store.checkIn(
+            organisationID: caller.organisation.id, eventID: eventID, externalIDs: input.externalIds, actor: caller.actor, by: authority)
+        return CheckInResponse(report, for: authority)
     }
 }

@@ -20,9 +20,12 @@ import Synchronization
 /// The figures are the ranking's `total` row for this viewer: a leader of an organisation smaller
 /// than its privacy threshold gets nulls, never a count.
 ///
-/// The stream ends when the client goes away (the next write fails: within one heartbeat), when the
-/// token or session cookie that opened it expires (the browser's `EventSource` then reconnects and
-/// gets 401), when the server shuts down gracefully, or when the database pool closes.
+/// The stream ends when the client goes away (as soon as it closes the connection, seen by a
+/// ``ConnectionCloseWatcher``; else when the next write fails), when the token or session cookie
+/// that opened it expires (the browser's `EventSource` then reconnects and gets 401), when the
+/// server shuts down gracefully, or when the database pool closes. Its slot of
+/// ``LiveStreamSlots`` is free again when it ends: a reloaded dashboard does not wait a heartbeat
+/// for the stream it left.
 struct LiveRoutes {
     let environment: APIEnvironment
     var heartbeat: Duration = .seconds(15)
@@ -96,23 +99,31 @@ struct LiveRoutes {
         let settings = (heartbeat: heartbeat, minimumInterval: minimumInterval)
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }  // nginx: do not buffer
+        let channel = context.channel
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { withExtendedLifetime(lease) {} }  // the slot is held until the stream ends
+            let (closed, closing) = AsyncStream<Void>.makeStream()
+            let watcher = ConnectionCloseWatcher { closing.finish() }
+            // When the connection is already gone the watcher cannot be added: the first write fails instead.
+            let watching = (try? await channel.pipeline.addHandler(watcher, position: .first).get()) != nil
             do {
                 try await Self.stream(
                     to: &writer, campaignID: campaign.id, notifications: notifications, read: read,
-                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires)
+                    heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires, closed: closed)
             } catch {
                 logger.debug("live stream ended", metadata: ["error": "\(error)"])
             }
+            if watching { try? await channel.pipeline.removeHandler(watcher).get() }
             try? await writer.finish(nil)
         })
     }
 
+    /// Writes the stream until the client goes (`closed` finishes), the credential expires, the
+    /// server shuts down or the pool closes.
     static func stream(
         to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
         read: @escaping @Sendable (_ startedAfter: ContinuousClock.Instant) async throws -> Snapshot, heartbeat: Duration,
-        minimumInterval: Duration, until expiry: Date
+        minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>
     ) async throws {
         // One wake-up signal for everything; what happened is in `pending`, so coalescing the
         // signals (the stream keeps only the newest) loses nothing.
@@ -127,6 +138,10 @@ struct LiveRoutes {
                         wakeContinuation.yield()
                     }
                     wakeContinuation.finish()  // the pool closed
+                }
+                group.addTask {
+                    for await _ in closed {}  // finishes when the client closes the connection
+                    wakeContinuation.finish()
                 }
                 group.addTask {
                     // The credential's expiry ends the stream (a sleep cancelled first ends nothing). A
@@ -181,6 +196,29 @@ struct LiveRoutes {
     static func event(_ snapshot: Snapshot) throws -> String {
         let data = String(decoding: try JSONCoding.encoder.encode(snapshot), as: UTF8.self)
         return "event: total\ndata: \(data)\n\n"
+    }
+}
+
+/// Calls `onClose` when the client closes its side of the connection (or the connection goes away
+/// altogether). The server allows half-closed connections, so a client that goes away is otherwise
+/// noticed only when a write to it fails, up to a heartbeat later. Sits first in the pipeline,
+/// passing everything on.
+final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+    private let onClose: @Sendable () -> Void
+
+    init(onClose: @escaping @Sendable () -> Void) {
+        self.onClose = onClose
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { onClose() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        onClose()
+        context.fireChannelInactive()
     }
 }
 

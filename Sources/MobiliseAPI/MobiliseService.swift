@@ -19,6 +19,7 @@ public enum MobiliseService {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: LoadSheddingMiddleware(inFlight: environment.inFlight, metrics: metrics))
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: NULGuardMiddleware())
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
         let organisations = OrganisationDirectory(store: store)

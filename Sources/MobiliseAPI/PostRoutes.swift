@@ -21,9 +21,11 @@ struct PostRoutes {
     /// JSON `{"body": …}`, or multipart with a `body` field and one `media` file. 201, pending moderation.
     @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
-        _ = try await environment.activeEmployee(caller)
+        let author = try await environment.activeEmployee(caller)
         try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        // Leaders and HR admins post to any campaign (as they read any); others to those whose audience they are in.
+        if !caller.has(.leader) { try APIEnvironment.requireAudience(of: campaign, admits: author) }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         var text = ""
         var upload: MediaUpload?
@@ -49,11 +51,12 @@ struct PostRoutes {
         return try jsonResponse(PostResponse(post), status: .created)
     }
 
-    /// The approved feed; HR may ask for a moderation list, `?status=queue|pending|hidden|approved|rejected`.
-    /// Every list pages with `cursor` (the previous page's `next_cursor`).
+    /// The approved feed, for those who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``);
+    /// HR may ask for a moderation list, `?status=queue|pending|hidden|approved|rejected`. Every list
+    /// pages with `cursor` (the previous page's `next_cursor`).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> PostPage {
         let caller = try context.caller()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let limit = try request.integer("limit", in: 1...100) ?? 20
         if let status = request.query("status") {
             try caller.require(.hrAdmin)

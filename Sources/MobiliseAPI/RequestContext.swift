@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MobiliseDomain
+import NIOCore
 
 /// Who is calling, from a verified token.
 public struct Identity: Sendable {
@@ -40,9 +41,13 @@ public struct MobiliseRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware`` on every `/v1` route.
     public var identity: Identity?
+    /// The connection the request came on: a long answer (the live stream) watches it, to end as
+    /// soon as the client goes away (``ConnectionCloseWatcher``).
+    let channel: any Channel
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// JSON bodies are small; uploads and imports set their own limits.

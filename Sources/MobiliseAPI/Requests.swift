@@ -123,7 +123,7 @@ extension Request {
         }
         let buffer = try await collectBody(limit: limit)
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("missing_body", "this request needs a JSON body") }
-        return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        return try JSONCoding.decodeText(T.self, from: buffer)
     }
 
     /// The body as JSON when there is one, else nil.
@@ -135,7 +135,7 @@ extension Request {
         }
         // `{}`, what most clients send to a body-less PUT, needs no decoder when the caller says what it means.
         if let emptyObject, buffer.readableBytesView.elementsEqual("{}".utf8) { return emptyObject }
-        return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        return try JSONCoding.decodeText(T.self, from: buffer)
     }
 
     /// The whole body, refused with 413 past `limit` bytes.
@@ -164,6 +164,36 @@ extension Request {
     /// A ranking's `as_of`: an instant not in the future (``Instants/asOf(_:name:now:)``), 400 otherwise.
     func asOf() throws -> Date? {
         try query("as_of").map { try Instants.asOf($0) }
+    }
+}
+
+extension JSONCoding {
+    /// A JSON body decoded, refused with 400 `invalid_text` when a string in it (a value or a key)
+    /// holds a NUL character, which no text of the API may contain.
+    static func decodeText<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        let bytes = buffer.readableBytesView
+        if containsEscapedNUL(bytes) { throw APIError.nulInText }
+        return try decoder.decode(T.self, from: Data(bytes))
+    }
+
+    /// Whether JSON text escapes U+0000 (`\u0000`) in a string. A raw NUL is not valid JSON (the
+    /// decoder refuses it); `\\u0000` is a backslash followed by the letters `u0000`.
+    static func containsEscapedNUL(_ bytes: some Collection<UInt8>) -> Bool {
+        let backslash = UInt8(ascii: "\\"), u = UInt8(ascii: "u"), zero = UInt8(ascii: "0")
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            guard bytes[index] == backslash else {
+                index = bytes.index(after: index)
+                continue
+            }
+            let escaped = bytes.index(after: index)
+            guard escaped != bytes.endIndex else { return false }
+            if bytes[escaped] == u, bytes[bytes.index(after: escaped)...].prefix(4).elementsEqual(repeatElement(zero, count: 4)) {
+                return true
+            }
+            index = bytes.index(after: escaped)  // past the escaped character (`\\`, `\"`, `\u`…)
+        }
+        return false
     }
 }
 

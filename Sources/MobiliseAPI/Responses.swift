@@ -326,19 +326,28 @@ struct RSVPResponse: ResponseEncodable {
     }
 }
 
+/// A check-in batch's outcome. Counts for everyone; the ids of `unknown` and `inactive` for HR
+/// admins only: a host learns nothing about an id without an RSVP (whether it exists, whether its
+/// owner has left), only how many of the batch were `refused`.
 struct CheckInResponse: ResponseEncodable {
     var checkedIn: Int
     var walkIns: Int
     var alreadyCheckedIn: Int
-    var unknown: [String]
-    var inactive: [String]
+    var full: Int
+    var refused: Int
+    var unknown: [String]?
+    var inactive: [String]?
 
-    init(_ report: CheckInReport) {
+    init(_ report: CheckInReport, for authority: CheckInAuthority) {
         checkedIn = report.checkedIn
         walkIns = report.walkIns
         alreadyCheckedIn = report.alreadyCheckedIn
-        unknown = report.unknown
-        inactive = report.inactive
+        full = report.full
+        refused = report.refused
+        if authority == .hrAdmin {
+            unknown = report.unknown
+            inactive = report.inactive
+        }
     }
 }
 

@@ -185,7 +185,7 @@ public struct DemoOrganisation: Sendable {
         progress?("checking attendees in at past events, taking RSVPs for upcoming ones")
         for (index, eventID) in eventIDs.enumerated() where !plan.attendees[index].isEmpty {
             if eventStarts[index] < now {
-                _ = try await store.checkIn(organisationID: org, eventID: eventID, externalIDs: plan.attendees[index], actor: actor)
+                _ = try await store.checkIn(organisationID: org, eventID: eventID, externalIDs: plan.attendees[index], actor: actor, by: .hrAdmin)
             } else {
                 for attendee in plan.attendees[index] {
                     _ = try await store.rsvp(organisationID: org, eventID: eventID, employee: attendee)

@@ -198,14 +198,71 @@ public struct RSVPCancellation: Sendable, Codable, Equatable {
     }
 }
 
+/// Who checks attendees in. The event's host is an ordinary employee at the door, so a host's
+/// batch is held to what the door needs (see ``CheckInRules``); an HR admin records attendance.
+public enum CheckInAuthority: String, Sendable, Codable, CaseIterable {
+    /// An HR admin: large batches, walk-ins recorded, and attendance recorded after the event too.
+    case hrAdmin = "hr_admin"
+    /// The event's host (an active employee): small batches, only people who RSVP'd to the event,
+    /// only from shortly before the event until shortly after it.
+    case host
+}
+
+/// The rules of check-in, for ``CheckInAuthority``.
+public enum CheckInRules {
+    /// Check-in opens this long before an event starts (doors open early), for everyone.
+    public static let opensBeforeStart: TimeInterval = 3600
+    /// A host may check people in until this long after the event ends (a paper list typed in the
+    /// same evening). HR admins may record attendance at any time after check-in opens.
+    public static let hostClosesAfterEnd: TimeInterval = 12 * 3600
+    /// The most HR ids in one host's batch: a door checks people in a few at a time.
+    public static let hostBatch = 50
+    /// The most HR ids in one HR admin's batch.
+    public static let hrAdminBatch = 10_000
+
+    /// The most HR ids one batch of `authority` takes.
+    public static func maximumBatch(for authority: CheckInAuthority) -> Int {
+        authority == .host ? hostBatch : hrAdminBatch
+    }
+
+    /// Why a batch of `authority` cannot be checked in `now` for an event from `startsAt` to
+    /// `endsAt`, or nil when it can: `.unprocessable` `check_in_not_open` before
+    /// ``opensBeforeStart`` ahead of the start, `check_in_closed` for a host past
+    /// ``hostClosesAfterEnd`` after the end.
+    public static func refusal(at now: Date, startsAt: Date, endsAt: Date, for authority: CheckInAuthority) -> MobiliseError? {
+        let opens = startsAt.addingTimeInterval(-opensBeforeStart)
+        if now < opens {
+            return MobiliseError(.unprocessable, code: "check_in_not_open",
+                                 "check-in opens \(hours(opensBeforeStart)) before the event starts, at \(opens.formatted(.iso8601))")
+        }
+        let closes = endsAt.addingTimeInterval(hostClosesAfterEnd)
+        if authority == .host, now > closes {
+            return MobiliseError(.unprocessable, code: "check_in_closed",
+                                 "check-in at the door closed \(hours(hostClosesAfterEnd)) after the event ended, at \(closes.formatted(.iso8601)); HR admins can still record attendance")
+        }
+        return nil
+    }
+
+    private static func hours(_ interval: TimeInterval) -> String {
+        let hours = Int(interval / 3600)
+        return hours == 1 ? "1 hour" : "\(hours) hours"
+    }
+}
+
 /// What checking in did for one HR id of a batch.
 public enum CheckInOutcome: String, Sendable, Codable, CaseIterable {
-    /// Checked in now (the employee had an RSVP).
+    /// Checked in now: the employee had a place, or took a free one from the waiting list.
     case checkedIn = "checked_in"
-    /// Checked in now without an RSVP: a `going` RSVP was created.
+    /// Checked in now without an RSVP (by an HR admin): a `going` RSVP was created in a free place.
     case walkIn = "walk_in"
     /// Was already checked in; the first time is kept.
     case alreadyCheckedIn = "already_checked_in"
+    /// Not checked in: on the waiting list, or a walk-in, while every place was taken (check-in
+    /// never takes `going` past the capacity).
+    case full
+    /// Not checked in: a host's batch named an active employee without an RSVP to the event
+    /// (hosts check in only those who RSVP'd).
+    case notRegistered = "not_registered"
     /// No employee with this HR id in the organisation.
     case unknown
     /// The employee is no longer active: not checked in.
@@ -240,6 +297,11 @@ public struct CheckInReport: Sendable, Codable, Equatable {
     public var walkIns: Int { count(.walkIn) }
     /// Already checked in before this batch (their first time is kept).
     public var alreadyCheckedIn: Int { count(.alreadyCheckedIn) }
+    /// Not checked in for want of a free place.
+    public var full: Int { count(.full) }
+    /// Not checked in for any other reason: unknown, inactive, or (a host's batch) without an RSVP.
+    /// What a host is told, as one count, so that a host learns nothing about ids without an RSVP.
+    public var refused: Int { count(.unknown) + count(.inactive) + count(.notRegistered) }
     /// HR ids not found in the organisation.
     public var unknown: [String] { ids(.unknown) }
     /// HR ids of employees no longer active (not checked in).
@@ -254,7 +316,8 @@ public struct CheckInReport: Sendable, Codable, Equatable {
     public var auditDetails: [String: String] {
         [
             "checked_in": String(checkedIn), "walk_ins": String(walkIns), "already_checked_in": String(alreadyCheckedIn),
-            "unknown": String(unknown.count), "inactive": String(inactive.count),
+            "full": String(full), "not_registered": String(count(.notRegistered)), "unknown": String(unknown.count),
+            "inactive": String(inactive.count),
         ]
     }
 

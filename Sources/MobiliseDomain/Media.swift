@@ -138,7 +138,15 @@ public struct MediaUpload: Sendable, Equatable {
 /// Recognises files by their bytes. Beyond the magic number, each kind's structure is checked far
 /// enough to refuse a file cut short, or with something else glued on behind it (a polyglot):
 ///
-/// - JPEG: `FF D8 FF`, a marker byte, and an end-of-image marker (`FF D9`) after the header.
+/// - JPEG: `FF D8`, then segments that follow one another exactly up to the end-of-image marker
+///   (`FF D9`): each a marker (`FF` and a code, after any `FF` fill bytes) with, unless it stands
+///   alone (`TEM`, `RSTn`), a big-endian length of at least 2 that stays within the file; a frame
+///   header (`SOFn`: at least one component, a width, and a length that matches its components)
+///   before the first scan; each scan (`SOS`: 1 to 4 components, a length that matches them)
+///   followed by its entropy-coded data, in which `FF` is only ever followed by `00`, an `RSTn`
+///   or fill; at least one scan before the end. No other marker (`SOI` again, `00`, reserved
+///   codes) is accepted. Data after the end-of-image marker is tolerated: phones append trailers
+///   and motion-photo videos there.
 /// - PNG: the 8-byte signature, an `IHDR` chunk first and an `IEND` chunk last.
 /// - WebP: `RIFF`, a size that matches the file exactly, `WEBP`, and a `VP8 `/`VP8L`/`VP8X` chunk.
 /// - MP4: an `ftyp` box at offset 4 naming a known brand, then top-level boxes that tile the file
@@ -170,12 +178,74 @@ enum MediaSniffer {
         guard bytes.count >= 4, bytes[3] >= 0xC0, bytes[3] != 0xFF else {
             return .malformed(.jpeg, reason: "it ends right after its signature")
         }
-        // Entropy-coded data escapes FF as FF 00, so FF D9 only appears as an end-of-image marker.
-        // Data after it is tolerated (phones append trailers and motion-photo videos there).
-        guard bytes.contains([0xFF, 0xD9], from: 4) else {
-            return .malformed(.jpeg, reason: "it has no end-of-image marker: the file was cut short")
+        let cutShort = Outcome.malformed(.jpeg, reason: "it has no end-of-image marker: the file was cut short")
+        var offset = 2
+        var sawFrame = false
+        var sawScan = false
+        while true {
+            guard offset < bytes.count else { return cutShort }
+            guard bytes[offset] == 0xFF else {
+                return .malformed(.jpeg, reason: "a segment at byte \(offset) does not start with a marker")
+            }
+            while offset < bytes.count, bytes[offset] == 0xFF { offset += 1 }  // fill bytes
+            guard offset < bytes.count else { return cutShort }
+            let marker = bytes[offset]
+            offset += 1
+            switch marker {
+            case 0xD9:
+                return sawScan ? .recognised(.jpeg) : .malformed(.jpeg, reason: "it ends before any image data (no scan)")
+            case 0x01, 0xD0...0xD7:
+                continue  // TEM and RSTn stand alone
+            case 0xC0...0xFE where marker != 0xD8:
+                break
+            default:
+                return .malformed(.jpeg, reason: "it holds a marker that has no place there (FF \(hex(marker)))")
+            }
+            guard bytes.count - offset >= 2 else { return cutShort }
+            let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            guard length >= 2 else { return .malformed(.jpeg, reason: "its FF \(hex(marker)) segment has an impossible length") }
+            guard length <= bytes.count - offset else { return cutShort }
+            if jpegFrameMarkers.contains(marker) {
+                // P, Y (2), X (2), Nf, then 3 bytes per component.
+                guard length >= 8, bytes[offset + 7] >= 1, length == 8 + 3 * Int(bytes[offset + 7]),
+                      Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) > 0
+                else { return .malformed(.jpeg, reason: "its frame header is malformed") }
+                sawFrame = true
+            }
+            if marker == 0xDA {
+                // Ns, 2 bytes per component, Ss, Se, Ah/Al.
+                guard sawFrame else { return .malformed(.jpeg, reason: "it has image data before its frame header") }
+                guard length >= 3, (1...4).contains(Int(bytes[offset + 2])), length == 6 + 2 * Int(bytes[offset + 2]) else {
+                    return .malformed(.jpeg, reason: "its scan header is malformed")
+                }
+                sawScan = true
+                offset += length
+                // Entropy-coded data: up to the next FF that is neither stuffing (FF 00), a restart
+                // marker (FF D0–D7) nor fill (FF FF).
+                while true {
+                    guard let ff = bytes.firstIndex(of: 0xFF, from: offset), ff + 1 < bytes.count else { return cutShort }
+                    let next = bytes[ff + 1]
+                    if next == 0x00 || (0xD0...0xD7).contains(next) {
+                        offset = ff + 2
+                    } else if next == 0xFF {
+                        offset = ff + 1
+                    } else {
+                        offset = ff
+                        break
+                    }
+                }
+            } else {
+                offset += length
+            }
         }
-        return .recognised(.jpeg)
+    }
+
+    /// Start-of-frame markers: SOF0–SOF3, SOF5–SOF7, SOF9–SOF11, SOF13–SOF15 (not DHT, JPG or DAC).
+    static let jpegFrameMarkers: Set<UInt8> = [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF]
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 
     private static func png(_ bytes: Bytes) -> Outcome {
@@ -281,9 +351,11 @@ private struct Bytes {
         (0..<4).reversed().reduce(0) { $0 << 8 | UInt32(self[offset + $1]) }
     }
 
-    /// Whether `pattern` occurs at or after `offset`.
-    func contains(_ pattern: [UInt8], from offset: Int) -> Bool {
-        guard count - offset >= pattern.count else { return false }
-        return data.range(of: Data(pattern), options: .backwards, in: (data.startIndex + offset)..<data.endIndex) != nil
+    /// The offset of the first `byte` at or after `offset`, or nil.
+    func firstIndex(of byte: UInt8, from offset: Int) -> Int? {
+        guard offset < count else { return nil }
+        return data.withUnsafeBytes { raw in
+            raw[offset...].firstIndex(of: byte)
+        }
     }
 }

@@ -92,7 +92,8 @@ public enum PostText {
     public static let maximumLength = 5000
     /// The longest moderation reason, in code points.
     public static let maximumReasonLength = 1000
-    /// The longest hashtag kept, in characters after the `#`.
+    /// The longest hashtag kept, in Unicode code points after the `#` (composed form): a letter
+    /// followed by combining marks counts each mark, so a tag stays within 400 bytes.
     public static let maximumHashtagLength = 100
 
     /// The body as stored: trimmed, 1 to ``maximumLength`` code points, or empty when media is attached.
@@ -131,7 +132,7 @@ public enum PostText {
     /// A hashtag is a `#` followed by letters, digits and underscores of any script, with at least
     /// one letter (`#1` is a rank, not a tag). The `#` must not follow a letter, digit, underscore
     /// or `&` (`C#`, `a#b`, `&#39;` are not tags). The tag ends at the first other character
-    /// (punctuation, space, emoji). Tags longer than ``maximumHashtagLength`` are ignored.
+    /// (punctuation, space, emoji). Tags longer than ``maximumHashtagLength`` code points are ignored.
     ///
     /// ```swift
     /// PostText.hashtags(in: "Proud to sign #HeForShe! #heforshe #ÉgalitéFH")  // ["#heforshe", "#égalitéfh"]
@@ -156,10 +157,12 @@ public enum PostText {
                 end = text.index(after: end)
             }
             let name = text[text.index(after: index)..<end]
-            if hasLetter, name.count <= maximumHashtagLength {
+            if hasLetter {
                 // Composed form first, so "é" typed as e + accent and as one code point are one tag.
-                let tag = "#" + String(name).precomposedStringWithCanonicalMapping.lowercased()
-                if seen.insert(tag).inserted { tags.append(tag) }
+                let composed = String(name).precomposedStringWithCanonicalMapping.lowercased()
+                if composed.unicodeScalars.count <= maximumHashtagLength, seen.insert("#" + composed).inserted {
+                    tags.append("#" + composed)
+                }
             }
             previous = text[text.index(before: end)]
             index = end

@@ -188,20 +188,34 @@ extension MobiliseStore {
         }
     }
 
-    /// Checks attendees in, in bulk (the host or HR at the door; the HTTP layer decides who may).
+    /// Checks attendees in, in bulk: the event's host at the door, or an HR admin recording
+    /// attendance (the HTTP layer decides who is which; ``CheckInRules`` says what each may do).
     ///
-    /// Each HR id is checked in once: checking in again keeps the first time. An attendee without
-    /// an RSVP, or on the waiting list, is checked in as `going` whatever the capacity (they are
-    /// there). Unknown and inactive ids are reported in the result, not thrown. One audit entry
-    /// (`event.check_in`) records the batch's counts. At most ``maxCheckInBatch`` ids per call.
-    public func checkIn(organisationID: UUID, eventID: UUID, externalIDs: [String], actor: Actor) async throws -> CheckInReport {
-        guard externalIDs.count <= Self.maxCheckInBatch else {
-            throw MobiliseError(.tooLarge, code: "batch_too_large", "at most \(Self.maxCheckInBatch) attendees per check-in batch (got \(externalIDs.count))")
+    /// Each HR id is checked in once: checking in again keeps the first time. A `going` RSVP is
+    /// checked in. Someone on the waiting list, and (HR admins only) a walk-in without an RSVP, is
+    /// checked in as `going` only while a place is free, in the order given: check-in never takes
+    /// `going` past the capacity (the others are `full`). A host checks in only those who RSVP'd:
+    /// any other id is `notRegistered`. Unknown and inactive ids are reported in the result, not
+    /// thrown. One audit entry (`event.check_in`) records the batch's counts.
+    ///
+    /// Refusals: `.notFound` `event_not_found`; `.tooLarge` `batch_too_large` beyond
+    /// ``CheckInRules/maximumBatch(for:)``; `.unprocessable` `check_in_not_open`, `check_in_closed`
+    /// outside the check-in window (``CheckInRules/refusal(at:startsAt:endsAt:for:)``).
+    public func checkIn(
+        organisationID: UUID, eventID: UUID, externalIDs: [String], actor: Actor, by authority: CheckInAuthority
+    ) async throws -> CheckInReport {
+        let maximum = CheckInRules.maximumBatch(for: authority)
+        guard externalIDs.count <= maximum else {
+            throw MobiliseError(.tooLarge, code: "batch_too_large", "at most \(maximum) attendees per check-in batch (got \(externalIDs.count))")
         }
         var seen: Set<String> = []
         let ids = externalIDs.filter { seen.insert($0).inserted }
         return try await pool.withTransaction(attempts: 3) { connection in
-            _ = try Self.lockEvent(connection, organisationID: organisationID, eventID: eventID)
+            let event = try Self.lockEvent(connection, organisationID: organisationID, eventID: eventID)
+            if let refusal = CheckInRules.refusal(at: event.now, startsAt: event.startsAt, endsAt: event.endsAt, for: authority) {
+                throw refusal
+            }
+            var going = try Self.goingCount(connection, organisationID: organisationID, eventID: eventID)
             let rows = try connection.query("""
                 SELECT x.external_id, e.id AS employee_id, e.active, r.status, r.checked_in_at IS NOT NULL AS checked_in
                 FROM unnest(\(ids)::text[]) WITH ORDINALITY AS x (external_id, n)
@@ -216,17 +230,27 @@ extension MobiliseStore {
                 let externalID = try row.decode(String.self, column: "external_id")
                 let outcome: CheckInOutcome
                 if let employeeID = try row.decode(UUID?.self, column: "employee_id") {
-                    let hasRSVP = try row.decode(String?.self, column: "status") != nil
-                    if hasRSVP, try row.decode(Bool.self, column: "checked_in") {
+                    let status = try row.decode(String?.self, column: "status")
+                    let hasRoom = event.capacity.map { going < $0 } ?? true
+                    if status != nil, try row.decode(Bool.self, column: "checked_in") {
                         outcome = .alreadyCheckedIn
                     } else if try !row.decode(Bool.self, column: "active") {
                         outcome = .inactive
-                    } else if !hasRSVP {
-                        outcome = .walkIn
-                        walkIns.append(employeeID)
-                    } else {
+                    } else if status == "going" {
                         outcome = .checkedIn
                         withRSVP.append(employeeID)
+                    } else if status == nil, authority == .host {
+                        outcome = .notRegistered
+                    } else if !hasRoom {
+                        outcome = .full
+                    } else if status == nil {
+                        outcome = .walkIn
+                        walkIns.append(employeeID)
+                        going += 1
+                    } else {
+                        outcome = .checkedIn  // from the waiting list, into a free place
+                        withRSVP.append(employeeID)
+                        going += 1
                     }
                 } else {
                     outcome = .unknown
@@ -243,14 +267,13 @@ extension MobiliseStore {
                 SELECT \(organisationID), \(eventID), walk_in, 'going', now() FROM unnest(\(walkIns)::uuid[]) AS walk_in
                 """)
             let report = CheckInReport(results)
+            var details = report.auditDetails
+            details["by"] = authority.rawValue
             try MobiliseStore.audit(connection, organisationID: organisationID, actor: actor, action: "event.check_in",
-                                    subject: eventID.uuidString, details: report.auditDetails)
+                                    subject: eventID.uuidString, details: details)
             return report
         }
     }
-
-    /// The most HR ids one ``checkIn(organisationID:eventID:externalIDs:actor:)`` call takes.
-    public static let maxCheckInBatch = 10_000
 
     /// The campaign and country of an event of the organisation, for recording a signature made
     /// there (channel `event`); nil when there is no such event. Runs on the caller's connection,
@@ -310,18 +333,20 @@ extension MobiliseStore {
     }
 
     /// Locks the event's row until the end of the transaction; `.notFound` when there is none.
+    /// `now` is the transaction's time, as the database gives it.
     private static func lockEvent(
         _ connection: PostgresConnection, organisationID: UUID, eventID: UUID
-    ) throws -> (campaignStatus: CampaignStatus, capacity: Int?, isOver: Bool) {
+    ) throws -> (campaignStatus: CampaignStatus, capacity: Int?, isOver: Bool, startsAt: Date, endsAt: Date, now: Date) {
         let rows = try connection.query("""
-            SELECT c.status, e.capacity, e.ends_at <= now() AS is_over
+            SELECT c.status, e.capacity, e.ends_at <= now() AS is_over, e.starts_at, e.ends_at, now() AS now
             FROM events e JOIN campaigns c ON c.organisation_id = e.organisation_id AND c.id = e.campaign_id
             WHERE e.organisation_id = \(organisationID) AND e.id = \(eventID)
             FOR UPDATE OF e
             """).rows
         guard let row = rows.first else { throw eventNotFound }
         return (try row.decode(CampaignStatus.self, column: "status"), try row.decode(Int?.self, column: "capacity"),
-                try row.decode(Bool.self, column: "is_over"))
+                try row.decode(Bool.self, column: "is_over"), try row.decode(Date.self, column: "starts_at"),
+                try row.decode(Date.self, column: "ends_at"), try row.decode(Date.self, column: "now"))
     }
 
     /// The employee with this HR id; `.notFound` when there is none.

@@ -155,7 +155,9 @@ extension MobiliseStore {
     ///
     /// - Parameter reporter: the reporting employee's HR id.
     /// - Throws: ``MobiliseError`` `.notFound` `employee_not_found`, `.forbidden` `employee_inactive`;
-    ///   `.notFound` `post_not_found` (also for posts that are not approved: employees cannot see them).
+    ///   `.notFound` `post_not_found` (also for posts that are not approved: employees cannot see them);
+    ///   `.unprocessable` `own_post` when the reporter wrote the post (a report is someone else's
+    ///   judgement: an author's own would hide their post with fewer real reports).
     @discardableResult
     public func reportPost(organisationID: UUID, postID: UUID, reporter: String) async throws -> PostReportOutcome {
         try await pool.withTransaction { connection in
@@ -163,11 +165,14 @@ extension MobiliseStore {
             // Locking the post serialises its reporters: the count below then sees every report
             // committed before, so the report that reaches the threshold is the one that hides it.
             let rows = try connection.query("""
-                SELECT status, hidden_at IS NOT NULL AS hidden FROM posts
+                SELECT status, author_id, hidden_at IS NOT NULL AS hidden FROM posts
                 WHERE organisation_id = \(organisationID) AND id = \(postID) FOR UPDATE
                 """)
             guard rows.count == 1, try rows[0].decode(String.self, column: "status") == PostStatus.approved.rawValue else {
                 throw Self.postNotFound(postID)
+            }
+            guard try rows[0].decode(UUID.self, column: "author_id") != reporterID else {
+                throw MobiliseError(.unprocessable, code: "own_post", "you cannot report your own post")
             }
             var hidden = try rows[0].decode(Bool.self, column: "hidden")
             let recorded = try connection.execute("""

@@ -86,6 +86,11 @@ extension MobiliseStore {
 
     /// One country by site and by org unit, with its weekly timeline. A leader may not open a
     /// country that the ranking folds (fewer than k employees, or folded to protect one that has).
+    ///
+    /// - Throws: ``MobiliseError`` `.notFound`: for a leader, `country_not_shown` whether the country
+    ///   is folded or has no figures at all (one answer, word for word, so that a leader cannot tell
+    ///   a small country from an absent one); for an HR admin, who sees every country,
+    ///   `country_not_found`.
     public func countryBreakdown(organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil) async throws -> CountryBreakdown {
         try await withReadTransaction { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
@@ -93,12 +98,10 @@ extension MobiliseStore {
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
             guard let row = ranking.rows.first(where: { $0.key == country }) else {
-                // Whether the country has employees, never whether it has signatures: a country with
-                // none left may still hold its past signers' signatures, which the answer must not tell.
-                let exists = figures.contains { $0.key == country && $0.eligible > 0 }
-                throw exists
-                    ? MobiliseError(.notFound, code: "country_too_small", "\(country) is shown only within 'other': its figures would cover fewer than \(context.privacyK) employees")
-                    : MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
+                switch viewer {
+                case .leader: throw Self.countryNotShown(privacyK: context.privacyK)
+                case .hrAdmin: throw MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
+                }
             }
             let (bySite, byOrgUnit) = Ranking.breakdowns(
                 try context.cells(connection, country: country), viewer: viewer, privacyK: context.privacyK,
@@ -106,6 +109,13 @@ extension MobiliseStore {
             let weekly = try context.weekly(connection).filter { $0.key == country }.map { WeeklyPoint(week: $0.week, signatures: $0.cumulative) }
             return CountryBreakdown(country: row, bySite: bySite, byOrgUnit: byOrgUnit, weekly: weekly)
         }
+    }
+
+    /// A leader's answer for a country not shown on its own, folded or absent alike (it names
+    /// neither the country nor which of the two it is).
+    static func countryNotShown(privacyK: Int) -> MobiliseError {
+        MobiliseError(.notFound, code: "country_not_shown",
+                      "this country is not shown on its own: it has no figures for this campaign, or they would cover fewer than \(privacyK) employees")
     }
 
     /// Cumulative signatures per ISO week, per country, up to now. For a leader, the countries the

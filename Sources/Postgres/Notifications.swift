@@ -39,6 +39,9 @@ final class NotificationHub: Sendable {
         var pendingListens: [(id: UInt64, channel: String, continuation: CheckedContinuation<Void, any Error>)] = []
         var started = false
         var closed = false
+        /// A subscription began or ended since the last reconcile. The pipe's signal alone is not
+        /// enough: a LISTEN or UNLISTEN running when it comes consumes it.
+        var changed = false
     }
 
     private let configuration: PostgresConfiguration
@@ -65,7 +68,10 @@ final class NotificationHub: Sendable {
             return state.nextID
         }
         continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+            self?.state.withLock { state in
+                _ = state.subscribers.removeValue(forKey: id)
+                state.changed = true
+            }
             self?.interrupt?.signal()
         }
         // Wait for the LISTEN, but not forever: the database may be down, or the caller gone.
@@ -81,6 +87,7 @@ final class NotificationHub: Sendable {
                 let (closed, start) = state.withLock { state -> (Bool, Bool) in
                     if state.closed { return (true, false) }
                     state.pendingListens.append((id, channel, ready))
+                    state.changed = true
                     defer { state.started = true }
                     return (false, !state.started)
                 }
@@ -151,6 +158,8 @@ final class NotificationHub: Sendable {
                     }
                 }
                 deliver(live)
+                // A subscription that changed while the statements above ran: reconcile again now.
+                if state.withLock({ $0.changed }) { continue }
                 switch live.wait(forWriting: false, deadline: .now + .seconds(30)) {
                 case .ready:
                     if !live.consumeIdleInput() { logger.info("the notification listener lost its connection; reconnecting") }
@@ -175,7 +184,10 @@ final class NotificationHub: Sendable {
     /// then releases the callers waiting for their LISTEN.
     private func reconcile(_ connection: PostgresConnection, listening: inout Set<String>) throws {
         let (wanted, pending) = state.withLock { state in
-            defer { state.pendingListens.removeAll() }
+            defer {
+                state.pendingListens.removeAll()
+                state.changed = false
+            }
             return (Set(state.subscribers.values.map(\.channel)), state.pendingListens)
         }
         do {

@@ -211,6 +211,29 @@ import Testing
         }
     }
 
+    /// A dashboard reload closes its stream and opens another. The closed stream's slot once stayed
+    /// taken until its next heartbeat (15 s), so the fifth quick reload got 429 `too_many_streams`;
+    /// now it is given back when the connection closes.
+    @Test func closedLiveStreamsGiveTheirSlotBackAtOnce() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let port = try #require(service.client.port)
+            let token = try await service.token("lead-1", [.leader])
+            for round in 0..<8 {
+                // Well under the heartbeat: a slot given back only at the heartbeat fails this.
+                try await waitUntil("stream \(round) is accepted", timeout: .seconds(5), interval: .milliseconds(50)) {
+                    let curl = try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
+                                              headers: ["Accept: text/event-stream", "Authorization: Bearer \(token)"])
+                    defer { curl.stop() }
+                    try await waitUntil("stream \(round) answers", timeout: .seconds(15)) {
+                        curl.text.contains(#""signatures":0"#) || curl.text.contains("too_many_streams") || !curl.isRunning
+                    }
+                    return curl.text.contains(#""signatures":0"#)
+                }
+            }
+        }
+    }
+
     static func cookie(from reply: ServiceHarness.Reply) throws -> String {
         let header = try #require(reply.headers[.setCookie], "no Set-Cookie: \(reply.status) \(reply.text)")
         return String(header.split(separator: ";")[0])
@@ -378,6 +401,12 @@ final class CurlStream: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    /// Kills curl, which closes its connection (as a browser does when the page is reloaded).
+    /// SIGKILL: the service's signal handling leaves SIGTERM ignored in child processes.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     var text: String { received.withLock { $0 } }

@@ -288,8 +288,7 @@ private enum MediaChecks {
     static func passes(_ type: MediaType, _ b: [UInt8]) -> Bool {
         switch type {
         case .jpeg:
-            guard b.count >= 6, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF, b[3] >= 0xC0, b[3] != 0xFF else { return false }
-            return (4..<(b.count - 1)).contains { b[$0] == 0xFF && b[$0 + 1] == 0xD9 }
+            return jpeg(b)
         case .png:
             guard b.count >= 45, Array(b[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return false }
             guard Array(b[8..<16]) == [0, 0, 0, 13] + Array("IHDR".utf8) else { return false }
@@ -331,6 +330,48 @@ private enum MediaChecks {
     }
 }
 
+extension MediaChecks {
+    /// SOI; then segments tiling the file up to EOI: a marker after optional FF fill, standalone
+    /// (01, D0–D7) or with a length ≥ 2 inside the file; SOFn (C0–CF but C4, C8, CC) with
+    /// Nf ≥ 1, X > 0 and length 8 + 3·Nf before any SOS; SOS with Ns 1…4 and length 6 + 2·Ns,
+    /// then entropy data in which FF is followed only by 00, D0–D7 or FF until the next marker;
+    /// at least one SOS before EOI; anything after EOI.
+    static func jpeg(_ b: [UInt8]) -> Bool {
+        guard b.count >= 4, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF, b[3] >= 0xC0, b[3] != 0xFF else { return false }
+        var i = 2
+        var frame = false, scan = false
+        while true {
+            guard i < b.count, b[i] == 0xFF else { return false }
+            while i < b.count && b[i] == 0xFF { i += 1 }
+            guard i < b.count else { return false }
+            let code = b[i]
+            i += 1
+            if code == 0xD9 { return scan }
+            if code == 0x01 || (0xD0...0xD7).contains(code) { continue }
+            guard code >= 0xC0, code != 0xD8, code != 0xFF else { return false }
+            guard i + 2 <= b.count else { return false }
+            let length = Int(b[i]) << 8 | Int(b[i + 1])
+            guard length >= 2, i + length <= b.count else { return false }
+            if (0xC0...0xCF).contains(code), ![0xC4, 0xC8, 0xCC].contains(code) {
+                guard length >= 8, b[i + 7] >= 1, length == 8 + 3 * Int(b[i + 7]), (Int(b[i + 5]) << 8 | Int(b[i + 6])) > 0 else { return false }
+                frame = true
+            }
+            i += length
+            if code == 0xDA {
+                let components = Int(b[i - length + 2])
+                guard frame, length >= 3, (1...4).contains(components), length == 6 + 2 * components else { return false }
+                scan = true
+                while true {
+                    guard i + 1 < b.count else { return false }
+                    if b[i] != 0xFF { i += 1; continue }
+                    let next = b[i + 1]
+                    if next == 0x00 || (0xD0...0xD7).contains(next) { i += 2 } else if next == 0xFF { i += 1 } else { break }
+                }
+            }
+        }
+    }
+}
+
 /// Valid files of each kind with random content, for truncation and glue.
 private enum MediaFactory {
     static func be32(_ value: Int) -> [UInt8] { [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
@@ -339,13 +380,33 @@ private enum MediaFactory {
     static func make(_ type: MediaType, _ random: inout SplitMix64) -> [UInt8] {
         switch type {
         case .jpeg:
-            // SOI, APP0, entropy data with every FF escaped, EOI.
-            var scan: [UInt8] = []
-            for byte in random.bytes(random.int(0...200)) {
-                scan.append(byte)
-                if byte == 0xFF { scan.append(0x00) }
+            // SOI, APP0, a frame header of 1 to 3 components, sometimes a comment, then one or two
+            // scans (a restart marker or a table between them), each with entropy data whose every
+            // FF is escaped, and EOI.
+            func entropy() -> [UInt8] {
+                var data: [UInt8] = []
+                for byte in random.bytes(random.int(0...200)) {
+                    data.append(byte)
+                    if byte == 0xFF { data.append(0x00) }
+                }
+                if random.chance(0.3) { data += [0xFF, UInt8(0xD0 + random.int(0...7))] + random.bytes(3).map { $0 == 0xFF ? 0 : $0 } }
+                return data
             }
-            return [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xDA] + scan + [0xFF, 0xD9]
+            let components = random.int(1...3)
+            var file: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
+            if random.chance(0.3) {
+                let text = random.bytes(random.int(0...20))
+                file += [0xFF, 0xFE] + be32(text.count + 2).suffix(2) + text
+            }
+            file += [0xFF, random.pick([0xC0, 0xC1, 0xC2]), 0, UInt8(8 + 3 * components), 8, 0, UInt8(random.int(1...255)), 0, UInt8(random.int(1...255)), UInt8(components)]
+            for id in 1...components { file += [UInt8(id), 0x11, 0] }
+            for index in 0..<random.int(1...2) {
+                if index > 0 { file += [0xFF, 0xC4, 0, 4, 0, 0] }  // a (truncated) Huffman table segment
+                file += [0xFF, 0xDA, 0, UInt8(6 + 2 * components), UInt8(components)]
+                for id in 1...components { file += [UInt8(id), 0] }
+                file += [0, 63, 0] + entropy()
+            }
+            return file + [0xFF, 0xD9]
         case .png:
             let data = random.bytes(random.int(0...200))
             return pngSignature + [0, 0, 0, 13] + Array("IHDR".utf8) + random.bytes(13) + random.bytes(4)

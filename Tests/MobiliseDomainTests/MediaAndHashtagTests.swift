@@ -19,8 +19,9 @@ enum Samples {
     static let png = hex(
         "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
             + "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
-    /// A JFIF header, a scan and the end-of-image marker.
-    static let jpeg = hex("ffd8ffe000104a46494600010100000100010000" + "ffda000c03010002110311003f00d2cf20" + "ffd9")
+    /// A JFIF header, a frame header (1×1, three components), a scan and the end-of-image marker.
+    static let jpeg = hex("ffd8ffe000104a46494600010100000100010000" + "ffc00011080001000103011100021101031101"
+                              + "ffda000c03010002110311003f00d2cf20" + "ffd9")
     /// A 1×1 lossless WebP (34 bytes).
     static let webp = hex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700")
     /// ftyp (isom; isom, mp41), an empty moov and a 4-byte mdat.
@@ -144,6 +145,54 @@ enum Samples {
         #expect(Samples.refusal(badBox)?.code == "media_malformed")
     }
 
+    /// JPEGs made by Pillow 13.0.0 (PyPI), a 16×12 gradient saved at quality 80, baseline and
+    /// progressive (several scans, Huffman tables between them):
+    ///
+    /// ```python
+    /// img = Image.new("RGB", (16, 12))
+    /// for x in range(16):
+    ///     for y in range(12): img.putpixel((x, y), (x * 16, y * 20, 128))
+    /// img.save(buf, "JPEG", quality=80)                    # and progressive=True
+    /// ```
+    static let pillowBaseline = Data(base64Encoded: """
+        /9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAMABADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDzXSfCn3f3f6V2ek+FPu/u/wBK7fSdOtuPkrs9J0624+Sljs7qanPwrxFV90//2Q==
+        """, options: .ignoreUnknownCharacters) ?? Data()
+    static let pillowProgressive = Data(base64Encoded: """
+        /9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wgARCAAMABADASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAABQb/xAAVAQEBAAAAAAAAAAAAAAAAAAABA//aAAwDAQACEAMQAAABmmXGSf8A/8QAFxABAQEBAAAAAAAAAAAAAAAAAwACBP/aAAgBAQABBQIuWLliPMR5v//EABcRAAMBAAAAAAAAAAAAAAAAAAACBSH/2gAIAQMBAT8BlUWw/8QAFxEAAwEAAAAAAAAAAAAAAAAAAAIDBP/aAAgBAgEBPwG+1j//xAAWEAEBAQAAAAAAAAAAAAAAAAAxABD/2gAIAQEABj8CI3//xAAWEAEBAQAAAAAAAAAAAAAAAAAAMVH/2gAIAQEAAT8hmTMjI//aAAwDAQACAAMAAAAQW//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQMBAT8QF//EABURAQEAAAAAAAAAAAAAAAAAAAAh/9oACAECAQE/EKn/xAAWEAEBAQAAAAAAAAAAAAAAAAAAIfH/2gAIAQEAAT8QxGIjY3//2Q==
+        """, options: .ignoreUnknownCharacters) ?? Data()
+
+    @Test func acceptsRealJPEGsMadeByPillow() throws {
+        #expect(Self.pillowBaseline.count == 670 && Self.pillowProgressive.count == 559)
+        #expect(MediaType.sniff(Self.pillowBaseline) == .jpeg)
+        #expect(MediaType.sniff(Self.pillowProgressive) == .jpeg)
+        // A phone's trailer after the end-of-image marker is tolerated.
+        #expect(MediaType.sniff(Self.pillowBaseline + Data("trailer".utf8)) == .jpeg)
+    }
+
+    /// The check once accepted any bytes between `FF D8 FF E0` and `FF D9`: a forged file with a
+    /// JPEG's first and last bytes around anything (a script, a PDF) passed as an image.
+    @Test func refusesForgedJPEGs() {
+        let html = Data("<html><script>alert(1)</script></html>".utf8)
+        let real = Self.pillowBaseline
+        let forged: [(String, Data)] = [
+            ("magic, HTML, end marker", Samples.hex("ffd8ffe0") + html + Samples.hex("ffd9")),
+            ("JFIF header, HTML, end marker", Samples.hex("ffd8ffe000104a46494600010100000100010000") + html + Samples.hex("ffd9")),
+            ("a segment longer than the file", Samples.hex("ffd8ffe0ffff4a4649460000ffd9")),
+            ("a segment of impossible length", Samples.hex("ffd8ffe00001ffd9")),
+            ("no frame header before the scan", Samples.hex("ffd8ffe000104a46494600010100000100010000ffda000c03010002110311003f00d2cf20ffd9")),
+            ("no scan at all", Samples.hex("ffd8ffe000104a46494600010100000100010000ffc00011080001000103011100021101031101ffd9")),
+            ("a second start-of-image", real.prefix(20) + Samples.hex("ffd8") + real.dropFirst(20)),
+            ("a reserved marker", real.prefix(20) + Samples.hex("ff020004abcd") + real.dropFirst(20)),
+            ("HTML after a scan's data, then the end", real.dropLast(2) + Samples.hex("ff") + html + Samples.hex("ffd9")),
+            ("a frame header with no component", Samples.hex("ffd8ffc0000808000100010000ffd9")),
+            ("cut inside the entropy-coded data", real.prefix(real.count - 10)),
+        ]
+        for (what, bytes) in forged {
+            let error = Samples.refusal(bytes, claimed: "image/jpeg")
+            #expect(error?.code == "media_malformed", "\(what): \(String(describing: error))")
+        }
+    }
+
     @Test func enforcesTheSizeLimit() throws {
         #expect(MediaType.maximumSize == 10_485_760)
         let body = MediaType.maximumSize - Samples.jpeg.count
@@ -179,6 +228,23 @@ enum Samples {
         #expect(PostText.hashtags(in: "(#HeForShe), #pledge. #signed! #équipe's #today🙂 #a-b #x/y")
             == ["#heforshe", "#pledge", "#signed", "#équipe", "#today", "#a", "#x"])
         #expect(PostText.hashtags(in: "line one #first\nline two\t#second") == ["#first", "#second"])
+    }
+
+    /// The limit once counted characters: a letter with 4,998 combining marks was one character,
+    /// and a 10 KB "tag" was kept. It counts code points of the composed form now.
+    @Test func limitsATagTo100CodePointsNotCharacters() {
+        let zalgo = "a" + String(repeating: "\u{301}", count: 4_998)
+        #expect(zalgo.count == 1)
+        #expect(PostText.hashtags(in: "#" + zalgo + " #ok") == ["#ok"])
+        // a + 100 acute accents composes to á + 99 of them (100 code points); one more is too many.
+        #expect(PostText.hashtags(in: "#a" + String(repeating: "\u{301}", count: 100)).count == 1)
+        #expect(PostText.hashtags(in: "#a" + String(repeating: "\u{301}", count: 101)).isEmpty)
+        // 100 code points once composed: kept, whether typed composed or not.
+        let composed = String(repeating: "\u{E9}", count: 100)
+        let decomposed = String(repeating: "e\u{301}", count: 100)
+        #expect(PostText.hashtags(in: "#" + composed) == ["#" + composed])
+        #expect(PostText.hashtags(in: "#" + decomposed) == ["#" + composed])
+        #expect(PostText.hashtags(in: "#" + composed + "b") == [])
     }
 
     @Test func ignoresHashesThatStartNoTag() {

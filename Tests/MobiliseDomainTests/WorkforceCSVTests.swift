@@ -200,6 +200,34 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         #expect(rows(items).map(\.externalID) == ["E3"])
     }
 
+    /// A NUL inside a field (`a\0b`) once reached the database as `a`. Every column refuses it,
+    /// on the all-ASCII fast path and on the general one, quoted or not, with the line's number.
+    @Test func aNULInAnyFieldRejectsItsLine() throws {
+        let columns = ["external_id", "email", "display_name", "country", "gender", "site", "org_unit", "manager_external_id", "active"]
+        let good = ["E0", "e@acme.example", "Ana", "FR", "female", "Paris", "Energy", "E9", "true"]
+        var text = columns.joined(separator: ",") + "\n"
+        var expected: [String] = []
+        var line = 2
+        for (position, column) in columns.enumerated() {
+            for (variant, value) in ["a\u{0}b", "\u{0}", "ab\u{0}", "\"q\u{0}uoted\"", "Zoë\u{0}x"].enumerated() {
+                var fields = good
+                fields[0] = "E\(position)-\(variant)"
+                fields[position] = value
+                text += fields.joined(separator: ",") + "\n"
+                expected.append("line \(line): \(column)")
+                line += 1
+            }
+        }
+        text += good.joined(separator: ",") + "\n"
+        let items = try read(text)
+        let found = rejections(items).map(\.description)
+        #expect(found.count == expected.count, "\(found)")
+        for (reason, prefix) in zip(found, expected) {
+            #expect(reason.hasPrefix(prefix) && reason.contains("NUL"), "\(reason) (expected \(prefix) … NUL)")
+        }
+        #expect(rows(items).map(\.externalID) == ["E0"])
+    }
+
     @Test func aWrongHeaderFailsTheWholeFile() throws {
         func headerError(_ text: String) -> MobiliseError? {
             #expect(throws: MobiliseError.self) { try read(text) }

@@ -134,7 +134,7 @@ import Testing
                 _ = try await store.rsvp(organisationID: org, eventID: theirs.id, employee: "host")
             }
             await expectRefusal(.notFound, "event_not_found") {
-                _ = try await store.checkIn(organisationID: org, eventID: theirs.id, externalIDs: ["host"], actor: host)
+                _ = try await store.checkIn(organisationID: org, eventID: theirs.id, externalIDs: ["host"], actor: host, by: .hrAdmin)
             }
             // Their employee is not ours either.
             let ours = try await store.createEvent(organisationID: org, campaignID: campaign, draft(), actor: host)
@@ -307,32 +307,35 @@ import Testing
 
     @Test func checksInABatchWithWalkInsUnknownAndInactiveIDs() async throws {
         try await TestDatabase.withStore { store in
-            let f = try await fixture(store, employees: ["e1", "e2", "e3", "walker"], inactive: ["gone"])
+            let f = try await fixture(store, employees: ["e1", "e2", "walker", "walker2"], inactive: ["gone"])
             let org = f.organisationID
-            let event = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(capacity: 2), actor: host)
-            for employee in ["e1", "e2", "e3"] { _ = try await store.rsvp(organisationID: org, eventID: event.id, employee: employee) }
+            // Starts in half an hour: check-in is open.
+            let event = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: 0.5, capacity: 3), actor: host)
+            for employee in ["e1", "e2"] { _ = try await store.rsvp(organisationID: org, eventID: event.id, employee: employee) }
 
-            let door = Actor("host")
+            let door = Actor("hr-1")
             let report = try await store.checkIn(
-                organisationID: org, eventID: event.id, externalIDs: ["e1", "e3", "walker", "ghost", "gone", "e1"], actor: door)
-            #expect(report.results.map(\.externalID) == ["e1", "e3", "walker", "ghost", "gone"])
+                organisationID: org, eventID: event.id, externalIDs: ["e1", "walker", "walker2", "ghost", "gone", "e1"], actor: door, by: .hrAdmin)
+            #expect(report.results.map(\.externalID) == ["e1", "walker", "walker2", "ghost", "gone"])
             #expect(report.outcome(for: "e1") == .checkedIn)
-            #expect(report.outcome(for: "e3") == .checkedIn)  // was waiting: they came, they are in
-            #expect(report.outcome(for: "walker") == .walkIn)
-            #expect(report.checkedIn == 3)
+            #expect(report.outcome(for: "walker") == .walkIn)  // the last free place
+            #expect(report.outcome(for: "walker2") == .full)
+            #expect(report.checkedIn == 2)
             #expect(report.walkIns == 1)
+            #expect(report.full == 1)
             #expect(report.alreadyCheckedIn == 0)
             #expect(report.unknown == ["ghost"])
             #expect(report.inactive == ["gone"])
+            #expect(report.refused == 2)
             #expect(try await store.event(organisationID: org, eventID: event.id).counts
-                    == EventCounts(going: 4, waiting: 0, checkedIn: 3))
+                    == EventCounts(going: 3, waiting: 0, checkedIn: 2))
 
             let firstTime = try await store.pool.query("""
                 SELECT r.checked_in_at FROM event_rsvps r JOIN employees e ON e.organisation_id = r.organisation_id AND e.id = r.employee_id
                 WHERE r.event_id = \(event.id) AND e.external_id = 'e1'
                 """).scalar(Date.self)
 
-            let repeated = try await store.checkIn(organisationID: org, eventID: event.id, externalIDs: ["e1", "walker", "e2"], actor: door)
+            let repeated = try await store.checkIn(organisationID: org, eventID: event.id, externalIDs: ["e1", "walker", "e2"], actor: door, by: .hrAdmin)
             #expect(repeated.alreadyCheckedIn == 2)
             #expect(repeated.checkedIn == 1)
             #expect(repeated.outcome(for: "e2") == .checkedIn)
@@ -343,7 +346,7 @@ import Testing
             #expect(firstTime != nil)
             #expect(keptTime == firstTime)
             #expect(try await store.event(organisationID: org, eventID: event.id).counts
-                    == EventCounts(going: 4, waiting: 0, checkedIn: 4))
+                    == EventCounts(going: 3, waiting: 0, checkedIn: 3))
 
             // Checked in is a record: the RSVP can no longer be cancelled.
             await expectRefusal(.conflict, "already_checked_in") {
@@ -353,13 +356,84 @@ import Testing
             let log = try await store.auditLog(organisationID: org)
             let checkIns = log.filter { $0.action == "event.check_in" }
             #expect(checkIns.count == 2)
-            #expect(checkIns.allSatisfy { $0.subject == event.id.uuidString && $0.actor == "host" })
-            #expect(checkIns.last?.details == ["checked_in": "3", "walk_ins": "1", "already_checked_in": "0", "unknown": "1", "inactive": "1"])
+            #expect(checkIns.allSatisfy { $0.subject == event.id.uuidString && $0.actor == "hr-1" })
+            #expect(checkIns.last?.details == ["checked_in": "2", "walk_ins": "1", "already_checked_in": "0", "full": "1",
+                                               "not_registered": "0", "unknown": "1", "inactive": "1", "by": "hr_admin"])
             #expect(checkIns.first?.details["already_checked_in"] == "2")
             let creation = log.first { $0.action == "event.create" && $0.subject == event.id.uuidString }
             #expect(creation?.actor == "hr-admin")
             #expect(creation?.details["campaign_id"] == f.campaignID.uuidString)
-            #expect(creation?.details["capacity"] == "2")
+            #expect(creation?.details["capacity"] == "3")
+        }
+    }
+
+    /// Issue 18 (10): walk-ins and the waiting list once took `going` past the capacity at the
+    /// door, silently. Now they take a free place, in the order given, or are reported `full`.
+    @Test func checkInNeverTakesGoingPastTheCapacity() async throws {
+        try await TestDatabase.withStore { store in
+            let f = try await fixture(store, employees: ["e1", "e2", "e3", "walker"])
+            let org = f.organisationID
+            let event = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: 0.5, capacity: 1), actor: host)
+            for employee in ["e1", "e2", "e3"] { _ = try await store.rsvp(organisationID: org, eventID: event.id, employee: employee) }
+            let door = Actor("hr-1")
+            let full = try await store.checkIn(organisationID: org, eventID: event.id, externalIDs: ["e2", "walker"], actor: door, by: .hrAdmin)
+            #expect(full.outcome(for: "e2") == .full && full.outcome(for: "walker") == .full && full.checkedIn == 0)
+            #expect(try await store.event(organisationID: org, eventID: event.id).counts == EventCounts(going: 1, waiting: 2, checkedIn: 0))
+            // One more place (capacity raised in the database): the first named takes it.
+            try await store.pool.execute("UPDATE events SET capacity = 2 WHERE id = \(event.id)")
+            let one = try await store.checkIn(organisationID: org, eventID: event.id, externalIDs: ["e3", "e2", "e1"], actor: door, by: .hrAdmin)
+            #expect(one.outcome(for: "e3") == .checkedIn && one.outcome(for: "e2") == .full && one.outcome(for: "e1") == .checkedIn)
+            #expect(try await store.event(organisationID: org, eventID: event.id).counts == EventCounts(going: 2, waiting: 1, checkedIn: 2))
+        }
+    }
+
+    /// Issue 26 (1): the event's host is an ordinary employee. A host's batch is small, checks in
+    /// only those who RSVP'd (no walk-in is created for anyone else), and only around the event.
+    @Test func aHostChecksInOnlyThoseWhoRSVPdAroundTheEvent() async throws {
+        try await TestDatabase.withStore { store in
+            let f = try await fixture(store, employees: ["e1", "e2", "walker"], inactive: ["gone"])
+            let org = f.organisationID
+            let door = Actor("host")
+            let now = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: 0.5, capacity: 5), actor: host)
+            _ = try await store.rsvp(organisationID: org, eventID: now.id, employee: "e1")
+            let report = try await store.checkIn(
+                organisationID: org, eventID: now.id, externalIDs: ["e1", "walker", "ghost", "gone"], actor: door, by: .host)
+            #expect(report.outcome(for: "e1") == .checkedIn)
+            #expect(report.outcome(for: "walker") == .notRegistered)
+            #expect(report.walkIns == 0 && report.refused == 3)
+            #expect(try await store.event(organisationID: org, eventID: now.id).counts == EventCounts(going: 1, waiting: 0, checkedIn: 1))
+            let walkerRSVPs = try await store.pool.query("""
+                SELECT count(*) FROM event_rsvps r JOIN employees e ON e.organisation_id = r.organisation_id AND e.id = r.employee_id
+                WHERE e.external_id = 'walker'
+                """).scalar(Int.self)
+            #expect(walkerRSVPs == 0)
+            #expect(try await store.auditLog(organisationID: org).first { $0.action == "event.check_in" }?.details["by"] == "host")
+
+            // At most 50 ids per host batch (10,000 for HR).
+            await expectRefusal(.tooLarge, "batch_too_large") {
+                _ = try await store.checkIn(organisationID: org, eventID: now.id, externalIDs: (0...50).map { "x\($0)" }, actor: door, by: .host)
+            }
+            _ = try await store.checkIn(organisationID: org, eventID: now.id, externalIDs: (0...50).map { "x\($0)" }, actor: door, by: .hrAdmin)
+
+            // Not before an hour ahead of the start, for anyone.
+            let tomorrow = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: 1.1), actor: host)
+            for authority in CheckInAuthority.allCases {
+                await expectRefusal(.unprocessable, "check_in_not_open") {
+                    _ = try await store.checkIn(organisationID: org, eventID: tomorrow.id, externalIDs: ["e2"], actor: door, by: authority)
+                }
+            }
+            // A host's door closes 12 hours after the end; HR admins still record attendance.
+            let past = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: -14.1, lasting: 2), actor: host)
+            await expectRefusal(.unprocessable, "check_in_closed") {
+                _ = try await store.checkIn(organisationID: org, eventID: past.id, externalIDs: ["e2"], actor: door, by: .host)
+            }
+            let late = try await store.checkIn(organisationID: org, eventID: past.id, externalIDs: ["e2"], actor: Actor("hr-1"), by: .hrAdmin)
+            #expect(late.outcome(for: "e2") == .walkIn)
+            // Still open for a host 11 hours after the end.
+            let recent = try await store.createEvent(organisationID: org, campaignID: f.campaignID, draft(startsIn: -13, lasting: 2), actor: host)
+            #expect(try await store.checkIn(organisationID: org, eventID: recent.id, externalIDs: ["e2"], actor: door, by: .host).refused == 1)
+            // Nothing of the refused batches was recorded.
+            #expect(try await store.auditLog(organisationID: org).filter { $0.action == "event.check_in" }.count == 4)
         }
     }
 

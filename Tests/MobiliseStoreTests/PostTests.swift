@@ -279,6 +279,21 @@ private let png = Data([
         }
     }
 
+    /// An author's own report would hide their post with fewer real reports (two others and
+    /// their own, at a threshold of 3): it is refused, and counts for nothing.
+    @Test func anAuthorCannotReportTheirOwnPost() async throws {
+        try await TestDatabase.withStore { store in
+            let world = try await PostWorld.make(store)
+            let post = try await world.approved(by: "e1")
+            let own = await refusal { _ = try await world.report(post, by: "e1") }
+            #expect(own?.code == "own_post" && own?.kind == .unprocessable)
+            #expect(try await world.report(post, by: "e2") == PostReportOutcome(recorded: true, reportCount: 1, hidden: false))
+            #expect(try await world.report(post, by: "e3") == PostReportOutcome(recorded: true, reportCount: 2, hidden: false))
+            #expect(await refusal { _ = try await world.report(post, by: "e1") }?.code == "own_post")
+            #expect(try await store.post(organisationID: world.organisation, postID: post.id).isVisible)
+        }
+    }
+
     @Test func reportsRacingToTheThresholdHideThePost() async throws {
         try await TestDatabase.withStore { store in
             let world = try await PostWorld.make(store)

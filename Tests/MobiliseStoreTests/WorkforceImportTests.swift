@@ -25,6 +25,20 @@ private final class ProgressRecorder: Sendable {
 }
 
 @Suite struct WorkforceImportTests {
+    /// A NUL inside a field (`a\0b`) must reject its line, never be stored cut at the NUL.
+    @Test func aNULInAFieldRejectsTheLineAndStoresNothingOfIt() async throws {
+        try await TestDatabase.withStore { store in
+            let organisation = try await store.createOrganisation(slug: "acme", name: "Acme")
+            let text = header + "E1,,a\u{0}b,FR,,,,,\nE2,,Zoë\u{0}x,FR,,,,,\nE3,,,FR,,Pa\u{0}ris,,,\n\"E4\u{0}\",,,FR,,,,,\nE5,,ok,FR,,,,,\n"
+            let report = try await importCSV(store, organisation, text)
+            #expect(report.rejected.map(\.line) == [2, 3, 4, 5], "\(report.rejected)")
+            #expect(report.rejected.allSatisfy { $0.error.contains("NUL") }, "\(report.rejected)")
+            #expect(try await activeIDs(store, organisation) == ["E5"])
+            let names = try await store.pool.query("SELECT display_name FROM employees WHERE display_name IS NOT NULL").column(String.self)
+            #expect(names == ["ok"])
+        }
+    }
+
     @Test func goodLinesAreLoadedAndBadOnesRejectedWithTheirLines() async throws {
         try await TestDatabase.withStore { store in
             let organisation = try await store.createOrganisation(slug: "acme", name: "Acme")

@@ -134,6 +134,33 @@ import Testing
     }
 }
 
+@Suite struct NotificationChurnTests {
+    /// Subscriptions that come and go quickly (a dashboard reloaded over and over). The signal of a
+    /// new subscription once reached the listener while it ran the previous one's UNLISTEN, which
+    /// swallowed it: the new LISTEN waited for the next wake-up, and subscribing failed after 10 s.
+    @Test func subscriptionsThatComeAndGoQuicklyAreEachListenedAtOnce() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            // Sixteen at once, on channels of their own: the listener is nearly always running a
+            // LISTEN or UNLISTEN when the next subscription signals it.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for churner in 0..<16 {
+                    group.addTask {
+                        let channel = "churn-\(churner)"
+                        for round in 0..<50 {
+                            let started = ContinuousClock.now
+                            var iterator = try await pool.notifications(channel: channel).makeAsyncIterator()
+                            #expect(ContinuousClock.now - started < .seconds(5), "\(channel) round \(round) waited for its LISTEN")
+                            try await pool.execute("SELECT pg_notify(\(channel), \(String(round)))")
+                            #expect(await iterator.next()?.payload == String(round))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
 @Suite struct NotificationRecoveryTests {
     @Test func listenersHearOfAReconnectAndSubscribingFailsWhileTheServerIsDown() async throws {
         let directory = "/tmp/mobilise-listen-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -473,8 +473,8 @@
       }
       panel.scrollIntoView({ block: 'start' });
     } catch (error) {
-      $('country-body').replaceChildren(el('p', { text: error.code === 'country_too_small'
-        ? 'Fewer than k employees here: this country is counted in “Other”.' : error.message }));
+      $('country-body').replaceChildren(el('p', { text: error.code === 'country_not_shown'
+        ? 'Not shown on its own: this country has fewer than k employees (its figures count in “Other”) or none at all.' : error.message }));
     }
   }
 
