@@ -31,14 +31,12 @@ import Testing
                 CampaignDraft(slug: "heforshe", hashtag: "#HeForShe", title: ["en": "HeForShe"], pledgeText: ["en": "I commit"],
                               startsAt: now - 86_400, endsAt: now + 86_400, audience: .everyone),
                 actor: Actor("hr"))
-            // An erasure as the code before 0011 made it: identifiers replaced and an audit entry, the row still active.
-            let pseudonym = "erased-" + UUID().uuidString.lowercased()
+            // An erasure as the code before 0011 left it: today's erasure (its pseudonym, its audit
+            // entry), with the row still active and keeping its gender, site and org unit.
+            let pseudonym = try #require(try await store.eraseEmployee(organisationID: org, externalID: "IN-1", actor: Actor("hr")))
             try await pool.execute("""
-                UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL
-                WHERE organisation_id = \(org) AND external_id = 'IN-1'
-                """)
-            try await pool.execute("""
-                INSERT INTO audit_log (organisation_id, actor, action, subject) VALUES (\(org), 'hr', 'employee.erase', \(pseudonym))
+                UPDATE employees SET active = true, gender = 'female', site = 'Pune', org_unit = 'Energy'
+                WHERE organisation_id = \(org) AND external_id = \(pseudonym)
                 """)
             func eligible() async throws -> Int? {
                 try await pool.query("""
