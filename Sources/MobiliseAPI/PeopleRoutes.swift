@@ -117,7 +117,7 @@ extension PeopleRoutes {
         return response
     }
 
-    /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; rankings do not change.
+    /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; they leave the eligible headcounts like a leaver.
     @Sendable func erase(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
         try caller.require(.hrAdmin)
