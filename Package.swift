@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MigrationTests",
-            dependencies: ["PostgresMigrations", "MobiliseSchema", "MobiliseTesting"],
+            dependencies: ["PostgresMigrations", "MobiliseSchema", "MobiliseTesting", "MobiliseStore", "MobiliseDomain"],
             swiftSettings: swiftSettings
         ),
         // Load and fault suites: the `mobilise` binary as a subprocess, real PostgreSQL, real HTTP.

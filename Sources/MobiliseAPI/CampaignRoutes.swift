@@ -22,27 +22,31 @@ struct CampaignRoutes {
     }
 
     /// HR and leaders: every campaign. Employees: active campaigns open to them, with `signed`.
+    /// Newest first, a page at a time (`cursor`, `limit`).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignList {
         let caller = try context.caller()
         let organisation = caller.organisation.id
+        let limit = try request.integer("limit", in: 1...100) ?? 100
+        let cursor = request.query("cursor")
         if caller.has(.leader) {
+            let page = try await store.campaigns(organisationID: organisation, after: cursor, limit: limit)
             var campaigns: [CampaignResponse] = []
-            for campaign in try await store.campaigns(organisationID: organisation) {
+            for campaign in page.campaigns {
                 // `signed` also for a leader who is an employee too.
                 let signature = caller.has(.employee)
                     ? try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject) : nil
                 campaigns.append(CampaignResponse(campaign, signed: caller.has(.employee) ? (signature?.isCurrent ?? false) : nil))
             }
-            return CampaignList(campaigns: campaigns)
+            return CampaignList(campaigns: campaigns, nextCursor: page.nextCursor)
         }
         let employee = try await environment.activeEmployee(caller)
+        let page = try await store.campaigns(organisationID: organisation, status: .active, admitting: employee, after: cursor, limit: limit)
         var campaigns: [CampaignResponse] = []
-        for campaign in try await store.campaigns(organisationID: organisation, status: .active)
-        where campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) {
+        for campaign in page.campaigns {
             let signature = try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject)
             campaigns.append(CampaignResponse(campaign, signed: signature?.isCurrent ?? false))
         }
-        return CampaignList(campaigns: campaigns)
+        return CampaignList(campaigns: campaigns, nextCursor: page.nextCursor)
     }
 
     /// Leaders and HR admins: any campaign. Others: an active employee in its audience (403 otherwise).

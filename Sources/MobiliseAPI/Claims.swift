@@ -58,9 +58,10 @@ public struct TokenIssuer: Sendable {
         }
     }
 
-    /// A signed token for `subject` in `organisation`, valid for `lifetime`.
+    /// A signed token for `subject` in `organisation`, valid for `lifetime` (to the whole second:
+    /// `exp` is a whole number of seconds, as identity providers write it).
     public func token(subject: String, organisation: String, roles: [Role], lifetime: Duration = .seconds(8 * 3600)) async throws -> String {
-        let expires = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
+        let expires = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + TimeInterval(lifetime.components.seconds)).rounded(.down))
         return try await keys.sign(MobiliseClaims(subject: subject, organisation: organisation, roles: roles, expires: expires))
     }
 }

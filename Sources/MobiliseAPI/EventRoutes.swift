@@ -17,13 +17,16 @@ struct EventRoutes {
     }
 
     /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going. For those
-    /// who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``).
+    /// who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``). A page at a time
+    /// (`cursor`, `limit`).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
         let caller = try context.caller()
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let upcomingOnly = request.query("upcoming") != "false"
-        let events = try await store.events(organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly)
-        return EventList(events: events.map(EventResponse.init))
+        let page = try await store.events(
+            organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly, after: request.query("cursor"),
+            limit: try request.integer("limit", in: 1...200) ?? 100)
+        return EventList(events: page.events.map(EventResponse.init), nextCursor: page.nextCursor)
     }
 
     @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {

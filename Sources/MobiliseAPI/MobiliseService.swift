@@ -26,6 +26,7 @@ public enum MobiliseService {
         SessionRoutes(verifier: verifier, store: store, organisations: organisations).register(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
+            .add(middleware: PathParameterDecoding())
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
         PostRoutes(environment: environment).register(on: v1)

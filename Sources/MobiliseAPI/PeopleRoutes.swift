@@ -42,11 +42,8 @@ struct PeopleRoutes {
         guard let contentType = request.headers[.contentType]?.lowercased(), contentType.hasPrefix("text/csv") else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the workforce file as text/csv")
         }
-        let mode: ImportMode
-        switch request.query("mode") ?? "upsert" {
-        case "upsert": mode = .upsert
-        case "full_sync": mode = .fullSync
-        default: throw APIError.badRequest("invalid_parameter", "mode is upsert or full_sync")
+        guard let mode = ImportMode(name: request.query("mode") ?? "upsert") else {
+            throw APIError.badRequest("invalid_parameter", ImportMode.expected)
         }
         try environment.importLimiter.check(caller.organisation.id, what: "imports")
         // An import holds its good rows in memory until they are loaded: a few at a time, whatever
@@ -120,7 +117,7 @@ extension PeopleRoutes {
         return response
     }
 
-    /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; rankings do not change.
+    /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; they leave the eligible headcounts like a leaver.
     @Sendable func erase(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
         try caller.require(.hrAdmin)

@@ -51,19 +51,22 @@ struct PostRoutes {
         return try jsonResponse(PostResponse(post), status: .created)
     }
 
-    /// The approved feed (cursor-paginated), for those who may read the campaign
-    /// (``APIEnvironment/readableCampaign(_:reference:)``); HR may ask for `?status=pending|rejected|approved`.
+    /// The approved feed, for those who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``);
+    /// HR may ask for a moderation list, `?status=queue|pending|hidden|approved|rejected`. Every list
+    /// pages with `cursor` (the previous page's `next_cursor`).
     @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> PostPage {
         let caller = try context.caller()
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let limit = try request.integer("limit", in: 1...100) ?? 20
         if let status = request.query("status") {
             try caller.require(.hrAdmin)
-            guard let status = PostStatus(rawValue: status) else {
-                throw APIError.badRequest("invalid_parameter", "status is pending, approved or rejected")
+            guard let list = ModerationList(rawValue: status) else {
+                throw APIError.badRequest(
+                    "invalid_parameter", "status is one of \(ModerationList.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let posts = try await store.moderationQueue(organisationID: caller.organisation.id, campaignID: campaign.id, status: status, limit: limit)
-            return PostPage(posts: posts.map(PostResponse.init), nextCursor: nil)
+            let page = try await store.moderationQueue(
+                organisationID: caller.organisation.id, campaignID: campaign.id, list: list, after: request.query("cursor"), limit: limit)
+            return PostPage(posts: page.posts.map(PostResponse.init), nextCursor: page.nextCursor)
         }
         let page = try await store.feed(organisationID: caller.organisation.id, campaignID: campaign.id, after: request.query("cursor"), limit: limit)
         return PostPage(posts: page.posts.map(PostResponse.init), nextCursor: page.nextCursor)

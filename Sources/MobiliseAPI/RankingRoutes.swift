@@ -3,19 +3,49 @@ import Hummingbird
 import MobiliseDomain
 import MobiliseStore
 
-/// Leadership's breakdowns: rankings (JSON or CSV), a country's drill-down, the weekly timeline.
+/// Leadership's breakdowns: rankings (JSON, and CSV as a resource of its own), a country's
+/// drill-down, the weekly timeline.
 struct RankingRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
     func register(on v1: RouterGroup<MobiliseRequestContext>) {
         v1.get("campaigns/:id/rankings", use: rankings)
+        v1.get("campaigns/:id/rankings.csv", use: rankingsCSV)
         v1.get("campaigns/:id/countries/:country", use: country)
         v1.get("campaigns/:id/timeline", use: timeline)
         v1.get("campaigns/:id/counts/verify", use: verifyCounts)
     }
 
+    /// JSON. The CSV is `rankings.csv`; `format=csv` or `Accept: text/csv` here still answer it, as
+    /// before it had a resource of its own (undocumented: a client generated from the OpenAPI
+    /// document expects JSON from this path).
     @Sendable func rankings(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        let csv: Bool
+        switch request.query("format") {
+        case nil: csv = (request.headers[.accept] ?? "").lowercased().contains("text/csv")
+        case "json": csv = false
+        case "csv": csv = true
+        case let format?:
+            throw APIError.badRequest(
+                "invalid_parameter", "format '\(format)' is not one this resource answers: it answers JSON; the CSV is …/rankings.csv")
+        }
+        let body = try await ranking(request, context: context)
+        if csv { return Self.csvResponse(body) }
+        return try jsonResponse(body, status: .ok, encoder: JSONCoding.literalKeysEncoder)
+    }
+
+    /// The ranking as CSV: the rows, then `other` (the same columns as the JSON rows, without `total`).
+    @Sendable func rankingsCSV(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        Self.csvResponse(try await ranking(request, context: context))
+    }
+
+    static func csvResponse(_ body: RankingResponse) -> Response {
+        textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
+    }
+
+    /// The ranking the query asks for (`metric`, `as_of`, `min_eligible`), for this caller.
+    func ranking(_ request: Request, context: MobiliseRequestContext) async throws -> RankingResponse {
         let caller = try context.caller()
         let viewer = try caller.rankingViewer()
         var metric = RankingMetric.signatures
@@ -25,14 +55,9 @@ struct RankingRoutes {
             }
             metric = parsed
         }
-        let ranking = try await store.ranking(
+        return RankingResponse(try await store.ranking(
             organisationID: caller.organisation.id, campaign: try context.campaignReference(), metric: metric, viewer: viewer,
-            asOf: try request.timestamp("as_of"), minEligible: try request.integer("min_eligible", in: 0...10_000_000) ?? 0)
-        let body = RankingResponse(ranking)
-        if Self.wantsCSV(request) {
-            return textResponse(body.csv, contentType: "text/csv; charset=utf-8; header=present")
-        }
-        return try jsonResponse(body, status: .ok, encoder: JSONCoding.literalKeysEncoder)
+            asOf: try request.asOf(), minEligible: try request.integer("min_eligible", in: 0...10_000_000) ?? 0))
     }
 
     @Sendable func country(_ request: Request, context: MobiliseRequestContext) async throws -> CountryResponse {
@@ -40,7 +65,7 @@ struct RankingRoutes {
         let code = try context.parameters.require("country").uppercased()
         return CountryResponse(try await store.countryBreakdown(
             organisationID: caller.organisation.id, campaign: try context.campaignReference(), country: code,
-            viewer: try caller.rankingViewer(), asOf: try request.timestamp("as_of")))
+            viewer: try caller.rankingViewer(), asOf: try request.asOf()))
     }
 
     @Sendable func timeline(_ request: Request, context: MobiliseRequestContext) async throws -> TimelineResponse {
@@ -73,9 +98,5 @@ struct RankingRoutes {
         return VerifyResponse(
             consistent: differences.isEmpty,
             differences: differences.map { .init(table: $0.table, country: $0.country, day: $0.day, counted: $0.counted, actual: $0.actual) })
-    }
-
-    static func wantsCSV(_ request: Request) -> Bool {
-        (request.headers[.accept] ?? "").lowercased().contains("text/csv") || request.query("format") == "csv"
     }
 }

@@ -91,8 +91,8 @@ enum JSONCoding {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = parseTimestamp(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp")
+            guard let date = Instants.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: Instants.notAnInstant(text))
             }
             return date
         }
@@ -117,16 +117,26 @@ enum JSONCoding {
 
     private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
     private static let milliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+}
 
-    /// RFC 3339 with or without fractional seconds, years 1 to 9999 (``Instants``).
-    static func parseTimestamp(_ text: String) -> Date? {
-        guard Instants.hasFourDigitYear(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let date = formatter.date(from: text) ?? {
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text)
-        }()
-        return date.flatMap { Instants.isSupported($0) ? $0 : nil }
+/// Percent-decodes the path parameters of the routes it guards, once for every route: the router
+/// matches the path as sent, so `DELETE /v1/employees/%C3%89MILE-1` names the employee `ÉMILE-1`
+/// (and `A%2FB` the employee `A/B`) in every handler and every error message. A parameter that is
+/// not valid percent-encoded UTF-8 answers 400.
+struct PathParameterDecoding: RouterMiddleware {
+    typealias Context = MobiliseRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.parameters.contains(where: { $0.value.contains("%") }) else { return try await next(request, context) }
+        var decoded: [(key: Substring, value: Substring)] = []
+        for (key, value) in context.parameters {
+            guard let text = value.removingPercentEncoding else {
+                throw APIError.badRequest("malformed_path", "the path segment '\(value)' is not valid percent-encoded UTF-8")
+            }
+            decoded.append((key, text[...]))
+        }
+        var context = context
+        context.coreContext.parameters = Parameters(decoded)
+        return try await next(request, context)
     }
 }

@@ -161,13 +161,9 @@ extension Request {
         return value
     }
 
-    /// A timestamp query parameter, 400 when it is not RFC 3339.
-    func timestamp(_ name: String) throws -> Date? {
-        guard let text = query(name) else { return nil }
-        guard let date = JSONCoding.parseTimestamp(text) else {
-            throw APIError.badRequest("invalid_parameter", "'\(name)' must be an RFC 3339 timestamp such as 2015-10-31T00:00:00Z")
-        }
-        return date
+    /// A ranking's `as_of`: an instant not in the future (``Instants/asOf(_:name:now:)``), 400 otherwise.
+    func asOf() throws -> Date? {
+        try query("as_of").map { try Instants.asOf($0) }
     }
 }
 

@@ -81,6 +81,7 @@ struct CountryGoalBody: Codable {
 
 struct CampaignList: ResponseEncodable {
     var campaigns: [CampaignResponse]
+    var nextCursor: String?
 }
 
 struct SignatureResponse: ResponseEncodable {
@@ -307,6 +308,7 @@ struct EventResponse: ResponseEncodable {
 
 struct EventList: ResponseEncodable {
     var events: [EventResponse]
+    var nextCursor: String?
 }
 
 struct RSVPResponse: ResponseEncodable {
@@ -376,13 +378,15 @@ struct RankingRowBody: Encodable {
     var goal: Int?
     var goalProgress: Double?
     var momentum: Double?
+    var momentumLowerBound: Double?
     var neededPerDay: Double?
     var currentPerDay: Double
 
     enum CodingKeys: String, CodingKey {
         case rank, country, countryName = "country_name", signatures, eligible, participation
         case rateLowerBound = "rate_lower_bound", last7Days = "last_7_days", previous7Days = "previous_7_days"
-        case goal, goalProgress = "goal_progress", momentum, neededPerDay = "needed_per_day", currentPerDay = "current_per_day"
+        case goal, goalProgress = "goal_progress", momentum, momentumLowerBound = "momentum_lower_bound", neededPerDay = "needed_per_day"
+        case currentPerDay = "current_per_day"
     }
 
     init(_ row: RankingRow, ranked: Bool) {
@@ -398,6 +402,7 @@ struct RankingRowBody: Encodable {
         goal = row.goal
         goalProgress = row.goalProgress
         momentum = row.momentum
+        momentumLowerBound = row.momentumLowerBound
         // Infinite once the campaign has ended short of the goal: then there is no pace to give.
         neededPerDay = row.neededPerDay.flatMap { $0.isFinite ? $0 : nil }
         currentPerDay = row.currentPerDay
@@ -466,7 +471,7 @@ struct RankingResponse: ResponseEncodable {
 
 /// A ranking in the API's export formats, for other front ends (the `mobilise rankings` command).
 public enum RankingExport {
-    /// The CSV of `GET /v1/campaigns/{id}/rankings` with `Accept: text/csv`.
+    /// The CSV of `GET /v1/campaigns/{id}/rankings.csv`.
     public static func csv(_ ranking: CampaignRanking) -> String { RankingResponse(ranking).csv }
 
     /// The JSON of `GET /v1/campaigns/{id}/rankings`.

@@ -31,3 +31,13 @@ public struct MobiliseError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { "\(code): \(message)" }
 }
+
+extension StringProtocol {
+    /// The word after its indefinite article, for a word interpolated into a sentence: `a draft`,
+    /// `an active`, `an archived` (by its first letter: the words Mobilise interpolates are
+    /// statuses and kinds, where the letter decides).
+    public var withIndefiniteArticle: String {
+        let vowel = first.map { "aeiouAEIOU".contains($0) } ?? false
+        return (vowel ? "an " : "a ") + self
+    }
+}

@@ -5,6 +5,20 @@ public enum PostStatus: String, Sendable, Codable, CaseIterable {
     case pending, approved, rejected
 }
 
+/// The lists of posts moderators read.
+public enum ModerationList: String, Sendable, CaseIterable {
+    /// Posts awaiting a decision: the pending ones and the approved ones hidden by reports, oldest first.
+    case queue
+    /// Pending posts, oldest first.
+    case pending
+    /// Approved posts hidden from the feed by reports, the first hidden first.
+    case hidden
+    /// Approved posts the feed shows, most recently decided first.
+    case approved
+    /// Rejected posts, most recently decided first.
+    case rejected
+}
+
 /// A story, opinion or selfie an employee shared in a campaign. Its media's bytes are not here
 /// (only what is known about them); they are served on their own.
 public struct Post: Sendable, Codable, Equatable, Identifiable {

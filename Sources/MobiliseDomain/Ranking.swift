@@ -7,7 +7,9 @@ public enum RankingMetric: String, Sendable, Codable, CaseIterable {
     /// The lower bound of the 95% Wilson interval of signatures / eligible: a 3-person office at
     /// 100% does not outrank a 5,000-person country at 60% on noise.
     case participation
-    /// Net new signatures in the last 7 days per eligible employee.
+    /// Net new signatures in the last 7 days per eligible employee, ranked by the lower bound of
+    /// its 95% Wilson interval (``RankingRow/momentumLowerBound``): a 10-person office where 3 signed
+    /// this week does not outrank a 5,000-person country where 1,000 did, on noise.
     case momentum
     /// Signatures / the country's goal.
     case goalProgress = "goal_progress"
@@ -85,13 +87,21 @@ public struct RankingRow: Sendable, Equatable {
 
     /// last7Days / eligible.
     public var momentum: Double? { eligible > 0 ? Double(last7Days) / Double(eligible) : nil }
+    /// What the momentum ranking ranks by: the same protection from tiny groups as participation's,
+    /// the lower bound of the 95% Wilson interval of last7Days out of eligible; for a net loss, the
+    /// same bound of the loss, negated. Both draw a small group's rate towards zero. Nil when nobody
+    /// is eligible.
+    public var momentumLowerBound: Double? {
+        guard let bound = Ranking.wilsonLowerBound(successes: abs(last7Days), trials: eligible) else { return nil }
+        return last7Days < 0 ? -bound : bound
+    }
 
     /// The value the row is ranked by.
     public func value(of metric: RankingMetric) -> Double? {
         switch metric {
         case .signatures: Double(signatures)
         case .participation: rateLowerBound
-        case .momentum: momentum
+        case .momentum: momentumLowerBound
         case .goalProgress: goalProgress
         }
     }

@@ -430,6 +430,19 @@ public enum ImportMode: String, Sendable, CaseIterable {
     /// the file is rejected, or when the file has no rows, so that a broken export cannot
     /// deactivate part of the workforce.
     case fullSync = "full_sync"
+
+    /// The mode of this name, the same for the API (`?mode=`) and the command line (`--mode`): its
+    /// raw value, or `full-sync`, accepted as another spelling of `full_sync`.
+    public init?(name: some StringProtocol) {
+        switch name {
+        case "upsert": self = .upsert
+        case "full_sync", "full-sync": self = .fullSync
+        default: return nil
+        }
+    }
+
+    /// The sentence for a name that is not a mode.
+    public static let expected = "mode is upsert or full_sync (full-sync is accepted too)"
 }
 
 /// What an import did.

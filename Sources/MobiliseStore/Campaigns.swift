@@ -60,7 +60,7 @@ extension MobiliseStore {
         try await pool.withTransaction { connection in
             let current = try Self.campaign(connection, organisationID: organisationID, reference: reference, lock: true)
             guard current.status.canMove(to: status) else {
-                throw MobiliseError(.conflict, code: "invalid_transition", "a \(current.status.rawValue) campaign cannot become \(status.rawValue)")
+                throw MobiliseError(.conflict, code: "invalid_transition", "\(current.status.rawValue.withIndefiniteArticle) campaign cannot become \(status.rawValue)")
             }
             try connection.execute("""
                 UPDATE campaigns SET status = \(status.rawValue), updated_at = now()
@@ -78,14 +78,36 @@ extension MobiliseStore {
         try await pool.withConnection { try Self.campaign($0, organisationID: organisationID, reference: reference) }
     }
 
-    /// The organisation's campaigns, newest first, optionally only those in `status`.
-    public func campaigns(organisationID: UUID, status: CampaignStatus? = nil) async throws -> [Campaign] {
-        try await pool.withConnection { connection in
-            let ids = try connection.query("""
-                SELECT id FROM campaigns WHERE organisation_id = \(organisationID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-                ORDER BY created_at DESC, id
-                """).column(UUID.self)
-            return try ids.map { try Self.campaign(connection, organisationID: organisationID, reference: $0.uuidString) }
+    /// The organisation's campaigns, newest first, a page at a time.
+    ///
+    /// - Parameters:
+    ///   - status: only the campaigns in this status.
+    ///   - employee: only the campaigns whose audience admits this employee (the rule of
+    ///     ``Audience/admits(gender:country:orgUnit:)``, applied by the database).
+    ///   - after: the `nextCursor` of the previous page (opaque), nil for the first page.
+    ///   - limit: campaigns per page, 1 to 100 (clamped).
+    /// - Returns: the page and the cursor of the next one (nil on the last page).
+    /// - Throws: ``MobiliseError`` `.invalid` `invalid_cursor`.
+    public func campaigns(
+        organisationID: UUID, status: CampaignStatus? = nil, admitting employee: Employee? = nil, after cursor: String? = nil,
+        limit: Int = 100
+    ) async throws -> (campaigns: [Campaign], nextCursor: String?) {
+        let limit = min(max(limit, 1), 100)
+        let position = try cursor.map(PageCursor.init(encoded:)) ?? .newestFirst
+        return try await pool.withConnection { connection in
+            let rows = try connection.query("""
+                SELECT id, created_at FROM campaigns
+                WHERE organisation_id = \(organisationID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+                  AND (\(employee == nil) OR mobilise_audience_admits(
+                        audience_genders, audience_countries, audience_org_units,
+                        \(employee?.gender.rawValue), \(employee?.country), \(employee?.orgUnit)))
+                  AND (created_at, id) < (\(position.instant), \(position.id))
+                ORDER BY created_at DESC, id DESC
+                LIMIT \(limit + 1)
+                """).rows.map { try $0.decode((UUID, Date).self) }
+            let page = PageCursor.page(rows, limit: limit) { PageCursor(instant: $0.1, id: $0.0) }
+            let campaigns = try page.rows.map { try Self.campaign(connection, organisationID: organisationID, reference: $0.0.uuidString) }
+            return (campaigns, page.next)
         }
     }
 

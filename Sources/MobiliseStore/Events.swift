@@ -64,22 +64,34 @@ extension MobiliseStore {
         }
     }
 
-    /// A campaign's events by start time, with their counts (never who is coming).
-    /// - Parameter upcomingOnly: leave out events that have ended.
-    public func events(organisationID: UUID, campaignID: UUID, upcomingOnly: Bool = false) async throws -> [Event] {
-        try await pool.withConnection { connection in
+    /// A campaign's events by start time, with their counts (never who is coming), a page at a time.
+    /// - Parameters:
+    ///   - upcomingOnly: leave out events that have ended.
+    ///   - after: the `nextCursor` of the previous page (opaque), nil for the first page.
+    ///   - limit: events per page, 1 to 200 (clamped).
+    /// - Returns: the page and the cursor of the next one (nil on the last page).
+    public func events(
+        organisationID: UUID, campaignID: UUID, upcomingOnly: Bool = false, after cursor: String? = nil, limit: Int = 100
+    ) async throws -> (events: [Event], nextCursor: String?) {
+        let limit = min(max(limit, 1), 200)
+        let position = try cursor.map(PageCursor.init(encoded:)) ?? .oldestFirst
+        return try await pool.withConnection { connection in
             guard try connection.query("""
                 SELECT 1 FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
                 """).count == 1 else {
                 throw MobiliseError(.notFound, code: "campaign_not_found", "no such campaign in this organisation")
             }
-            return try connection.query("""
+            let events = try connection.query("""
                 \(unsafeSQL: Self.eventSelect)
                 WHERE e.organisation_id = \(organisationID) AND e.campaign_id = \(campaignID)
                   AND (NOT \(upcomingOnly) OR e.ends_at > now())
+                  AND (e.starts_at, e.id) > (\(position.instant), \(position.id))
                 GROUP BY e.organisation_id, e.id
                 ORDER BY e.starts_at, e.id
+                LIMIT \(limit + 1)
                 """).rows.map(Self.decodeEvent)
+            let page = PageCursor.page(events, limit: limit) { PageCursor(instant: $0.startsAt, id: $0.id) }
+            return (page.rows, page.next)
         }
     }
 

@@ -7,6 +7,16 @@ public struct PersonalDataExport: Sendable, Encodable {
     public struct SignatureRecord: Sendable, Encodable {
         public var campaign: String
         public var signature: Signature
+        /// Every time the signature was signed or withdrawn, oldest first (the signature itself
+        /// keeps only its latest state).
+        public var history: [SignatureChange]
+    }
+    public struct SignatureChange: Sendable, Encodable, Equatable {
+        public enum Change: String, Sendable, Encodable { case signed, withdrawn }
+        public var at: Date
+        public var change: Change
+        /// The country it counted in.
+        public var country: String
     }
     public struct PostRecord: Sendable, Encodable {
         public var id: UUID
@@ -43,12 +53,26 @@ extension MobiliseStore {
     public func exportPersonalData(organisationID: UUID, externalID: String) async throws -> PersonalDataExport? {
         guard let employee = try await employee(organisationID: organisationID, externalID: externalID) else { return nil }
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            // Each signature's changes, from the journal the rankings' past figures come from.
+            var history: [UUID: [PersonalDataExport.SignatureChange]] = [:]
+            for row in try connection.query("""
+                SELECT e.signature_id, e.at, e.delta, e.country
+                FROM signatures s
+                JOIN signature_events e ON e.organisation_id = s.organisation_id AND e.campaign_id = s.campaign_id AND e.signature_id = s.id
+                WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id)
+                ORDER BY e.at, e.id
+                """).rows {
+                let (signature, at, delta, country) = try row.decode((UUID, Date, Int, String).self)
+                history[signature, default: []].append(.init(at: at, change: delta > 0 ? .signed : .withdrawn, country: country))
+            }
             let signatures = try connection.query("""
                 SELECT c.slug, s.id, s.campaign_id, s.country, s.site, s.org_unit, s.channel, s.event_id, s.signed_at, s.withdrawn_at
                 FROM signatures s JOIN campaigns c ON c.organisation_id = s.organisation_id AND c.id = s.campaign_id
                 WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id) ORDER BY s.signed_at
                 """).rows.map { row in
-                PersonalDataExport.SignatureRecord(campaign: try row.decode(String.self, column: "slug"), signature: try row.decode(SignatureRow.self).signature)
+                let signature = try row.decode(SignatureRow.self).signature
+                return PersonalDataExport.SignatureRecord(
+                    campaign: try row.decode(String.self, column: "slug"), signature: signature, history: history[signature.id] ?? [])
             }
             let posts = try connection.query("""
                 SELECT p.id, c.slug, p.body, p.status, p.created_at, p.media_type
@@ -83,9 +107,11 @@ extension MobiliseStore {
 
     /// Erases an employee (GDPR): their identifiers (HR id, email, name, manager) are replaced by a
     /// pseudonym, their posts, reports and RSVPs are deleted, and their name leaves the audit log.
-    /// Their signatures stay, unlinked from any identity, counted in the same country and week, and
-    /// the attributes that decide eligibility (country, gender, org unit, active) stay too, so no
-    /// ranking changes. The HR system must drop them as well, or the next import brings them back.
+    /// The row is deactivated and loses its gender, site, org unit and dates, so the employee leaves
+    /// every campaign's eligible headcount as a leaver of an import does (the database's triggers
+    /// take them out, now and for campaigns created later); the country stays. Their signatures
+    /// stay, unlinked from any identity, counted in the same country and week. The HR system must
+    /// drop them as well, or the next import brings them back as a new employee.
     ///
     /// - Returns: the pseudonym, or nil when there is no such employee.
     @discardableResult
@@ -100,7 +126,8 @@ extension MobiliseStore {
             try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
             try connection.execute("""
                 UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
-                    hired_on = NULL, updated_at = now()
+                    hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,
+                    updated_at = now()
                 WHERE organisation_id = \(organisationID) AND id = \(id)
                 """)
             try connection.execute("""

@@ -67,50 +67,69 @@ extension MobiliseStore {
         organisationID: UUID, campaignID: UUID, after cursor: String? = nil, limit: Int = 20
     ) async throws -> (posts: [Post], nextCursor: String?) {
         let limit = min(max(limit, 1), 100)
-        let position = try cursor.map(PostFeedCursor.init(encoded:)) ?? .start
+        let position = try cursor.map(PageCursor.init(encoded:)) ?? .newestFirst
         return try await pool.withConnection { connection in
             guard try connection.query("""
                 SELECT 1 FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
                 """).count == 1 else { throw Self.campaignNotFound(campaignID) }
-            var posts = try connection.query("""
+            let posts = try connection.query("""
                 SELECT \(unsafeSQL: Self.postColumns) FROM \(unsafeSQL: Self.postSource)
                 WHERE p.organisation_id = \(organisationID) AND p.campaign_id = \(campaignID)
                   AND p.status = 'approved' AND p.hidden_at IS NULL
-                  AND (p.created_at, p.id) < (\(position.createdAt), \(position.id))
+                  AND (p.created_at, p.id) < (\(position.instant), \(position.id))
                 ORDER BY p.created_at DESC, p.id DESC
                 LIMIT \(limit + 1)
                 """).rows.map(Self.decodePost)
-            guard posts.count > limit else { return (posts, nil) }
-            posts.removeLast(posts.count - limit)
-            return (posts, posts.last.map { PostFeedCursor(createdAt: $0.createdAt, id: $0.id).encoded })
+            let page = PageCursor.page(posts, limit: limit) { PageCursor(instant: $0.createdAt, id: $0.id) }
+            return (page.rows, page.next)
         }
     }
 
-    /// Posts for moderators.
+    /// Posts for moderators, a page at a time.
+    ///
+    /// ```swift
+    /// var page = try await store.moderationQueue(organisationID: org, list: .hidden)
+    /// while let next = page.nextCursor { page = try await store.moderationQueue(organisationID: org, list: .hidden, after: next) }
+    /// ```
     ///
     /// - Parameters:
     ///   - campaignID: one campaign, or nil for all.
-    ///   - status: nil for the queue of posts awaiting a decision (pending, and approved posts hidden
-    ///     by reports), oldest first; `.pending` for pending posts only, oldest first; `.approved` or
-    ///     `.rejected` for decided posts, most recently decided first.
-    ///   - limit: 1 to 500 (clamped).
+    ///   - list: which posts (see ``ModerationList``); the queue of posts awaiting a decision by default.
+    ///   - after: the `nextCursor` of the previous page (opaque), nil for the first page.
+    ///   - limit: posts per page, 1 to 500 (clamped).
+    /// - Returns: the page and the cursor of the next one (nil on the last page).
+    /// - Throws: ``MobiliseError`` `.invalid` `invalid_cursor`.
     public func moderationQueue(
-        organisationID: UUID, campaignID: UUID? = nil, status: PostStatus? = nil, limit: Int = 100
-    ) async throws -> [Post] {
+        organisationID: UUID, campaignID: UUID? = nil, list: ModerationList = .queue, after cursor: String? = nil, limit: Int = 100
+    ) async throws -> (posts: [Post], nextCursor: String?) {
         let limit = min(max(limit, 1), 500)
-        // Program-chosen SQL text, never user input.
-        let order = status == .approved || status == .rejected
-            ? "p.decided_at DESC, p.id DESC" : "coalesce(p.hidden_at, p.created_at), p.id"
+        // Program-chosen SQL text, never user input. Decided posts come most recently decided
+        // first; the others oldest first, a hidden post by when it was hidden.
+        let newestFirst = list == .approved || list == .rejected
+        let (key, order, comparison) = newestFirst
+            ? ("p.decided_at", "DESC", "<") : ("coalesce(p.hidden_at, p.created_at)", "ASC", ">")
+        let filter = switch list {
+        case .queue: "(p.status = 'pending' OR p.hidden_at IS NOT NULL)"
+        case .pending: "p.status = 'pending'"
+        case .hidden: "p.hidden_at IS NOT NULL"
+        case .approved: "p.status = 'approved' AND p.hidden_at IS NULL"
+        case .rejected: "p.status = 'rejected'"
+        }
+        let position = try cursor.map(PageCursor.init(encoded:)) ?? (newestFirst ? .newestFirst : .oldestFirst)
         return try await pool.withConnection { connection in
-            try connection.query("""
+            let posts = try connection.query("""
                 SELECT \(unsafeSQL: Self.postColumns) FROM \(unsafeSQL: Self.postSource)
                 WHERE p.organisation_id = \(organisationID)
                   AND (\(campaignID)::uuid IS NULL OR p.campaign_id = \(campaignID))
-                  AND CASE WHEN \(status?.rawValue)::text IS NULL THEN p.status = 'pending' OR p.hidden_at IS NOT NULL
-                           ELSE p.status = \(status?.rawValue) END
-                ORDER BY \(unsafeSQL: order)
-                LIMIT \(limit)
+                  AND \(unsafeSQL: filter)
+                  AND (\(unsafeSQL: key), p.id) \(unsafeSQL: comparison) (\(position.instant), \(position.id))
+                ORDER BY \(unsafeSQL: key) \(unsafeSQL: order), p.id \(unsafeSQL: order)
+                LIMIT \(limit + 1)
                 """).rows.map(Self.decodePost)
+            let page = PageCursor.page(posts, limit: limit) { post in
+                PageCursor(instant: (newestFirst ? post.decidedAt : post.hiddenAt) ?? post.createdAt, id: post.id)
+            }
+            return (page.rows, page.next)
         }
     }
 
@@ -345,44 +364,5 @@ extension MobiliseStore {
 
     private static func postNotFound(_ id: UUID) -> MobiliseError {
         MobiliseError(.notFound, code: "post_not_found", "no post \(id.uuidString) in the organisation")
-    }
-}
-
-/// A position in a feed: the last post of a page, by (created_at, id), the feed's order.
-///
-/// Encoded as base64url of `<microseconds since 1970>:<uuid>`: opaque to clients, and exact
-/// (Date round-trips PostgreSQL timestamps to the microsecond).
-private struct PostFeedCursor: Equatable {
-    var createdAt: Date
-    var id: UUID
-
-    /// Before every post: far in the future, and the largest uuid.
-    static let start = PostFeedCursor(
-        createdAt: Date(timeIntervalSince1970: 32_503_680_000),  // year 3000
-        id: UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
-
-    init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
-        self.id = id
-    }
-
-    init(encoded: String) throws {
-        let invalid = MobiliseError(.invalid, code: "invalid_cursor", "the cursor is not one this feed returned")
-        guard encoded.count <= 200 else { throw invalid }
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { throw invalid }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let micros = Int64(parts[0]), micros >= 0, micros < 32_503_680_000_000_000,
-              let id = UUID(uuidString: String(parts[1]))
-        else { throw invalid }
-        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
-    }
-
-    var encoded: String {
-        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -119,13 +119,16 @@ extension MobiliseStore {
     }
 
     /// Cumulative signatures per ISO week, per country, up to now. For a leader, the countries the
-    /// ranking folds form one `other` series.
+    /// ranking folds form one `other` series. Every series, `other` and `total` hold one value per
+    /// week. A leader of an organisation under k, who may see no figure, gets no week at all (the
+    /// shape of a campaign nobody has signed yet): even the weeks would say when someone signed.
     public func timeline(organisationID: UUID, campaign reference: String, viewer: Viewer) async throws -> Timeline {
         try await withReadTransaction { connection in
             let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: nil)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+            guard ranking.total != nil else { return Timeline(weeks: [], series: [:], other: nil, total: []) }
             let shown = Set(ranking.rows.map(\.key))
             let points = try context.weekly(connection)
             let weeks = Array(Set(points.map(\.week))).sorted()
@@ -149,10 +152,9 @@ extension MobiliseStore {
                 totalChange[position] += point.change
             }
             func cumulative(_ values: [Int]) -> [Int] { values.reduce(into: []) { $0.append(($0.last ?? 0) + $1) } }
-            let hideTotal = ranking.total == nil
             return Timeline(
                 weeks: weeks, series: weeklyChange.mapValues(cumulative), other: otherChange.map(cumulative),
-                total: hideTotal ? [] : cumulative(totalChange))
+                total: cumulative(totalChange))
         }
     }
 

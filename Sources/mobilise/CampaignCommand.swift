@@ -15,7 +15,7 @@ struct CampaignCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a campaign (as a draft: launch it with `mobilise campaign launch`).",
             discussion: """
-                Dates are ISO 8601: 2015-06-01 (midnight UTC) or 2015-06-01T09:00:00+02:00. Goals: \
+                Dates as the API takes them: 2015-06-01 (midnight UTC) or RFC 3339, 2015-06-01T09:00:00+02:00. Goals: \
                 --goal-participation 0.3 (or 30%) for the whole audience; --country-goal IN=5000 for a number of \
                 signatures, --country-goal FR=30% for a share of the country's eligible employees (repeatable).
                 """
@@ -36,10 +36,10 @@ struct CampaignCommand: AsyncParsableCommand {
         @Option(help: "The hashtag, e.g. #HeForShe.")
         var hashtag: String
 
-        @Option(help: ArgumentHelp("When signing opens (ISO 8601).", valueName: "date"))
+        @Option(help: ArgumentHelp("When signing opens: 2026-09-01 (midnight UTC) or 2026-09-01T09:00:00+02:00.", valueName: "date"))
         var starts: String
 
-        @Option(help: ArgumentHelp("When signing closes (ISO 8601).", valueName: "date"))
+        @Option(help: ArgumentHelp("When signing closes, written the same way.", valueName: "date"))
         var ends: String
 
         @Option(help: "The BCP 47 language of --title and --pledge.")
@@ -72,8 +72,8 @@ struct CampaignCommand: AsyncParsableCommand {
 
         /// The campaign described by the options, or the first thing a person must fix.
         func draft() throws -> CampaignDraft {
-            guard let startsAt = ISO8601.parse(starts) else { throw ISO8601.invalid("--starts", starts) }
-            guard let endsAt = ISO8601.parse(ends) else { throw ISO8601.invalid("--ends", ends) }
+            let startsAt = try ISO8601.parse(starts, option: "--starts")
+            let endsAt = try ISO8601.parse(ends, option: "--ends")
             guard endsAt > startsAt else { throw ValidationError("--ends (\(ends)) must come after --starts (\(starts)).") }
             var goals: [String: CountryGoal] = [:]
             for entry in countryGoals {
@@ -176,7 +176,13 @@ struct CampaignCommand: AsyncParsableCommand {
             let logger = MobiliseCommand.bootstrapLogging()
             let campaigns = try await database.withStore(logger: logger) { store in
                 let target = try await store.organisation(slug: organisation.slug)
-                return try await store.campaigns(organisationID: target.id)
+                var page = try await store.campaigns(organisationID: target.id)
+                var campaigns = page.campaigns
+                while let next = page.nextCursor {
+                    page = try await store.campaigns(organisationID: target.id, after: next)
+                    campaigns += page.campaigns
+                }
+                return campaigns
             }
             guard !campaigns.isEmpty else {
                 print("no campaigns in \(organisation.slug) yet: create one with `mobilise campaign create --org \(organisation.slug) …`")

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import MobiliseDomain
+import MobiliseSchema
 import MobiliseStore
-import Postgres
 
 /// `--org SLUG`: the organisation a command acts in.
 struct OrganisationOption: ParsableArguments {
@@ -12,12 +12,20 @@ struct OrganisationOption: ParsableArguments {
 }
 
 extension DatabaseOptions {
-    /// Runs `body` with the campaign library on the configured database. The library's refusals
-    /// become a sentence on standard error and exit status 1.
+    /// Runs `body` with the campaign library on the configured database, after applying the
+    /// migrations it lacks (as `serve` does: a fresh database works at once; an up-to-date one is
+    /// only read). The library's refusals become a sentence on standard error and exit status 1.
     func withStore<T: Sendable>(logger: Logger, _ body: (MobiliseStore) async throws -> T) async throws -> T {
         try await CommandFailure.reporting {
             try await withPool(logger: logger) { pool in
-                try await body(MobiliseStore(pool: pool, logger: logger))
+                let migrator = try MobiliseSchema.migrator(logger: logger)
+                if try await migrator.status(pool).contains(where: { $0.appliedAt == nil }) {
+                    let report = try await migrator.migrate(pool)
+                    if !report.applied.isEmpty {
+                        StandardError.print("applied \(report.applied.count) pending schema migrations to the database first")
+                    }
+                }
+                return try await body(MobiliseStore(pool: pool, logger: logger))
             }
         }
     }
@@ -30,9 +38,6 @@ enum CommandFailure {
             return try await body()
         } catch let error as MobiliseError {
             StandardError.print("error: \(error.message) [\(error.code)]")
-            throw ExitCode.failure
-        } catch let error as PostgresError where error.code == .undefinedTable {
-            StandardError.print("error: the database has no Mobilise schema yet: run `mobilise migrate` with the same database options first")
             throw ExitCode.failure
         }
     }
@@ -53,33 +58,20 @@ enum StandardError {
 /// Whether standard output is a terminal.
 var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
-/// ISO 8601 instants on the command line.
+/// Instants on the command line: read with ``Instants`` (the API's rule), written as RFC 3339.
 enum ISO8601 {
-    /// `2015-06-01`, `2015-06-01T09:00:00Z`, `2015-06-01T09:00:00+02:00`, with or without fractional
-    /// seconds. A date alone is midnight UTC.
-    static func parse(_ text: String) -> Date? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        guard Instants.hasFourDigitYear(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        let variants: [ISO8601DateFormatter.Options] = [
-            [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate],
-        ]
-        for options in variants {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return Instants.isSupported(date) ? date : nil }
+    /// `text` as an instant, or the sentence the API would answer, for `option`.
+    static func parse(_ text: String, option: String) throws -> Date {
+        guard let date = Instants.parse(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError(Instants.notAnInstant(text, name: option) + ".")
         }
-        return nil
+        return date
     }
 
     static func format(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
-    }
-
-    /// The sentence for a value that is not an ISO 8601 instant.
-    static func invalid(_ option: String, _ value: String) -> ValidationError {
-        ValidationError("\(option) '\(value)' is not an ISO 8601 date or time of years 1 to 9999: write it like 2015-06-01 or 2015-06-01T09:00:00Z.")
     }
 }
 

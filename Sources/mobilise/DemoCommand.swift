@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MobiliseAPI
 import MobiliseDemo
-import MobiliseSchema
 import MobiliseStore
 
 /// `mobilise demo`: loads the demo organisation and says how to sign in.
@@ -48,14 +47,10 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = MobiliseCommand.bootstrapLogging()
         let started = ContinuousClock.now
         let slug = slug, seed = seed, scale = scale
-        let summary = try await CommandFailure.reporting {
-            try await database.withPool(logger: logger) { pool in
-                _ = try await MobiliseSchema.migrator(logger: logger).migrate(pool)
-                let store = MobiliseStore(pool: pool, logger: logger)
-                return try await DemoOrganisation.load(into: store, slug: slug, seed: seed, scale: scale) { step in
-                    let elapsed = ContinuousClock.now - started
-                    StandardError.print("[\(Self.seconds(elapsed))] \(step)")
-                }
+        let summary = try await database.withStore(logger: logger) { store in
+            try await DemoOrganisation.load(into: store, slug: slug, seed: seed, scale: scale) { step in
+                let elapsed = ContinuousClock.now - started
+                StandardError.print("[\(Self.seconds(elapsed))] \(step)")
             }
         }
         let elapsed = ContinuousClock.now - started
@@ -73,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             Sign in as:
             """)
-        try await Self.printSignIn(summary, secret: TokenCommand.secret())
+        try await Self.printSignIn(summary, secret: TokenCommand.secret(database: database))
         print("""
 
             Reach it:

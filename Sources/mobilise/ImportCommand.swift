@@ -12,14 +12,6 @@ struct ImportCommand: AsyncParsableCommand {
         subcommands: [Employees.self]
     )
 
-    /// How the file treats employees it does not list.
-    enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case upsert
-        case fullSync = "full-sync"
-
-        var importMode: ImportMode { self == .upsert ? .upsert : .fullSync }
-    }
-
     struct Employees: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import the workforce file (CSV) into an organisation.",
@@ -28,7 +20,7 @@ struct ImportCommand: AsyncParsableCommand {
                 gender, site, org_unit, manager_external_id and active are optional (absent columns leave those \
                 fields untouched). It is read in 64 KiB chunks, never whole.
 
-                upsert inserts new employees and updates changed ones. full-sync also deactivates active employees \
+                upsert inserts new employees and updates changed ones. full_sync also deactivates active employees \
                 missing from the file, and refuses to run when any line is rejected.
 
                 Exit status: 0 when every line loaded; 2 when some lines were rejected (the others loaded, the \
@@ -42,21 +34,26 @@ struct ImportCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The CSV file.", valueName: "file"))
         var file: String
 
-        @Option(help: "upsert or full-sync.")
-        var mode: Mode = .upsert
+        @Option(help: "upsert or full_sync (full-sync is accepted too), as the API's ?mode=.")
+        var mode: ImportMode = .upsert
 
-        func validate() throws {
+        /// Why the file cannot be read, or nil. A file that is missing is an error (exit status 1, as
+        /// documented), not a usage mistake.
+        func fileProblem() -> String? {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
-                throw ValidationError("There is no file '\(file)': give the path of the workforce CSV file.")
+                return "There is no file '\(file)': give the path of the workforce CSV file."
             }
-            guard !isDirectory.boolValue else { throw ValidationError("'\(file)' is a folder: give the path of the workforce CSV file.") }
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                throw ValidationError("'\(file)' cannot be read: check its permissions.")
-            }
+            guard !isDirectory.boolValue else { return "'\(file)' is a folder: give the path of the workforce CSV file." }
+            guard FileManager.default.isReadableFile(atPath: file) else { return "'\(file)' cannot be read: check its permissions." }
+            return nil
         }
 
         func run() async throws {
+            if let problem = fileProblem() {
+                StandardError.print("error: " + problem + " Nothing was imported.")
+                throw ExitCode.failure
+            }
             let logger = MobiliseCommand.bootstrapLogging()
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             let bar = ImportProgress(fileSize: size ?? 0, terminal: StandardError.isTerminal)
@@ -71,7 +68,7 @@ struct ImportCommand: AsyncParsableCommand {
                 defer { try? handle.close() }
                 let chunks = FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() })
                 return try await store.importEmployees(
-                    organisationID: target.id, csv: chunks, mode: mode.importMode, actor: .operatorCLI,
+                    organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI,
                     progress: { bar.update(rows: $0) })
             }
             print("""
@@ -134,7 +131,8 @@ struct FileChunks: AsyncSequence {
 }
 
 /// The import's progress on standard error: a bar redrawn in place on a terminal, else a line
-/// every 10% of the file.
+/// at every tenth of the file read while some is left to read (none for a file read in one chunk),
+/// then one when the whole file is read.
 final class ImportProgress: Sendable {
     private struct State {
         var bytes = 0
@@ -163,7 +161,7 @@ final class ImportProgress: Sendable {
     func update(rows: Int) {
         state.withLock { state in
             guard !state.done else { return }
-            let percent = state.endOfFile || fileSize == 0 ? 100 : min(99, state.bytes * 100 / fileSize)
+            let percent = state.endOfFile || fileSize == 0 ? 100 : min(100, state.bytes * 100 / fileSize)
             if terminal {
                 if percent != state.shown || rows % 5_000 == 0 || state.endOfFile {
                     state.shown = percent
@@ -172,7 +170,7 @@ final class ImportProgress: Sendable {
                     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled)
                     StandardError.write("\r[\(bar)] \(padded(String(percent), 3, right: true))%  \(grouped(rows)) rows read")
                 }
-            } else if percent / 10 * 10 > state.shown {
+            } else if percent >= 10, percent < 100, percent / 10 * 10 > state.shown {
                 state.shown = percent / 10 * 10
                 StandardError.print("read \(grouped(rows)) rows (\(state.shown)% of the file)")
             }
@@ -183,4 +181,9 @@ final class ImportProgress: Sendable {
             }
         }
     }
+}
+
+/// `--mode`, read as the API reads `?mode=`.
+extension ImportMode: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
 }

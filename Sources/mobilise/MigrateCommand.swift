@@ -16,6 +16,16 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = MobiliseCommand.bootstrapLogging()
         let migrator = try MobiliseSchema.migrator(logger: logger)
+        // Reporting creates nothing: an embedded server not initialised yet has no database to ask.
+        if status, database.externalURL == nil {
+            let server = database.embeddedServer(logger: logger)
+            if case .notInitialized = try await server.status() {
+                print("There is no database yet in \(server.configuration.dataDirectory): every migration is pending.")
+                for migration in migrator.migrations { print("pending: \(migration.name)") }
+                print("`mobilise migrate` creates it and applies them (so does any command that needs the schema).")
+                return
+            }
+        }
         try await database.withPool(logger: logger) { pool in
             if status {
                 for entry in try await migrator.status(pool) {

@@ -11,14 +11,16 @@ struct MobiliseCommand: AsyncParsableCommand {
         abstract: "Internal solidarity campaigns: pledges, stories, events and per-country rankings.",
         version: version,
         subcommands: [
-            ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, CampaignCommand.self,
-            RankingsCommand.self, TokenCommand.self, SignInLinkCommand.self, MediaCommand.self, DemoCommand.self,
+            ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, EmployeeCommand.self,
+            CampaignCommand.self, RankingsCommand.self, TokenCommand.self, SignInLinkCommand.self, MediaCommand.self, DemoCommand.self,
         ]
     )
 
-    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names (default info).
-    static func bootstrapLogging() -> Logger {
-        let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names, else `standard`: warning
+    /// for the commands, whose output says what they did (an info line of the library would land in
+    /// the middle of it on a terminal), info for `serve`.
+    static func bootstrapLogging(standard: Logger.Level = .warning) -> Logger {
+        let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? standard
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

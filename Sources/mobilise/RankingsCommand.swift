@@ -39,19 +39,28 @@ struct RankingsCommand: AsyncParsableCommand {
     @Option(help: "table, csv or json (default: table on a terminal, else csv).")
     var format: Format?
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The instant the figures are for (ISO 8601; default now).", valueName: "date"))
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The instant the figures are for, not in the future: 2026-09-01 (midnight UTC) or 2026-09-01T09:00:00Z (default now).", valueName: "date"))
     var asOf: String?
 
     @Option(help: "Whose view: hr_admin sees every country; leader sees small countries folded into 'other'.")
     var viewer: ViewerArgument = .hrAdmin
 
     func validate() throws {
-        if let asOf, ISO8601.parse(asOf) == nil { throw ISO8601.invalid("--as-of", asOf) }
+        _ = try instant()
+    }
+
+    /// `--as-of` by the API's rule for `as_of` (``Instants/asOf(_:name:now:)``).
+    func instant() throws -> Date? {
+        do {
+            return try asOf.map { try Instants.asOf($0.trimmingCharacters(in: .whitespaces), name: "--as-of") }
+        } catch let error as MobiliseError {
+            throw ValidationError(error.message + ".")
+        }
     }
 
     func run() async throws {
         let logger = MobiliseCommand.bootstrapLogging()
-        let instant = asOf.flatMap(ISO8601.parse)
+        let instant = try instant()
         let (result, hashtag) = try await database.withStore(logger: logger) { store in
             let target = try await store.organisation(slug: organisation.slug)
             let found = try await store.campaign(organisationID: target.id, reference: campaign)
@@ -79,7 +88,7 @@ struct RankingOutput {
     var viewer: String
     var result: CampaignRanking
 
-    /// The API's CSV (`Accept: text/csv`).
+    /// The API's CSV (`GET …/rankings.csv`).
     func csv() -> String { RankingExport.csv(result) }
 
     static func percent(_ value: Double?) -> String {

@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = MobiliseCommand.bootstrapLogging()
+        let logger = MobiliseCommand.bootstrapLogging(standard: .info)
         var configuration = APIConfiguration.fromEnvironment()
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
@@ -108,13 +108,23 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension DatabaseOptions {
+    /// Where `serve` keeps the development secret: in the data directory.
+    var developmentSecretFile: URL {
+        URL(fileURLWithPath: dataDirectory ?? Environment.value("MOBILISE_DATA_DIR") ?? ".mobilise")
+            .appendingPathComponent("dev-jwt-secret")
+    }
+
+    /// The development secret `serve` made, if it made one (nothing is created).
+    func existingDevelopmentSecret() -> String? {
+        guard let existing = try? String(contentsOf: developmentSecretFile, encoding: .utf8) else { return nil }
+        let secret = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        return secret.utf8.count >= TokenCommand.minimumSecretBytes ? secret : nil
+    }
+
     /// A random secret kept in the data directory, so development tokens survive a restart.
     func developmentSecret() throws -> String {
-        let root = dataDirectory ?? Environment.value("MOBILISE_DATA_DIR") ?? ".mobilise"
-        let file = URL(fileURLWithPath: root).appendingPathComponent("dev-jwt-secret")
-        if let existing = try? String(contentsOf: file, encoding: .utf8), existing.count >= 32 {
-            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        if let existing = existingDevelopmentSecret() { return existing }
+        let file = developmentSecretFile
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -2,17 +2,22 @@ import ArgumentParser
 import Foundation
 import MobiliseAPI
 
-/// `mobilise token`: a development bearer token, signed with MOBILISE_JWT_SECRET.
+/// `mobilise token`: a development bearer token, signed with MOBILISE_JWT_SECRET, or else with the
+/// development secret `serve` keeps in the data directory.
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Mint a development token for the API (HS256, signed with MOBILISE_JWT_SECRET).",
         discussion: """
             Prints the token alone on standard output, so that TOKEN=$(mobilise token …) works. The service must \
-            run with the same MOBILISE_JWT_SECRET to accept it. For development and demos: production tokens \
-            come from the company's identity provider.
+            run with the same MOBILISE_JWT_SECRET to accept it. Without MOBILISE_JWT_SECRET (and without a \
+            database URL), the token is signed with the development secret that `mobilise serve` keeps in the data \
+            directory (./.mobilise/dev-jwt-secret by default), as `serve` then verifies them. For development and \
+            demos: production tokens come from the company's identity provider.
             """
     )
+
+    @OptionGroup var database: DatabaseOptions
 
     /// The name of the variable holding the signing secret.
     static let secretVariable = "MOBILISE_JWT_SECRET"
@@ -71,11 +76,17 @@ struct TokenCommand: AsyncParsableCommand {
     /// HS256 keys shorter than the hash output are refused by JWTKit (and weak).
     static let minimumSecretBytes = 32
 
-    /// The signing secret, or why there is none usable (a sentence with the fix).
-    static func secret() -> Result<String, SecretProblem> {
+    /// The signing secret, or why there is none usable (a sentence with the fix): the one `serve`
+    /// would verify tokens with for the same `database` options (``ServeCommand``).
+    static func secret(database: DatabaseOptions) -> Result<String, SecretProblem> {
         guard let secret = Environment.value(secretVariable) else {
+            if database.externalURL == nil, let development = database.existingDevelopmentSecret() { return .success(development) }
+            let development = database.externalURL == nil ? """
+                , and there is no development secret in \(database.developmentSecretFile.path) (`mobilise serve` makes one \
+                there when it starts on the embedded database without it)
+                """ : ""
             return .failure(SecretProblem(message: """
-                \(secretVariable) is not set. Set it to the secret the service verifies tokens with, e.g.
+                \(secretVariable) is not set\(development). Set it to the secret the service verifies tokens with, e.g.
                   export \(secretVariable)=$(openssl rand -hex 32)
                 and start the service with the same value.
                 """))
@@ -96,7 +107,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let secret: String
-        switch Self.secret() {
+        switch Self.secret(database: database) {
         case .success(let value): secret = value
         case .failure(let problem):
             StandardError.print("error: " + problem.message)

@@ -29,6 +29,29 @@ import Testing
         #expect(ranking.rows[1].participation == 1.0)
     }
 
+    /// Momentum has participation's protection from tiny groups: a 10-person office where 3 signed
+    /// this week does not lead a country where 1,000 of 5,000 did; a loss is drawn towards zero too.
+    @Test func aSmallOfficeWithAGoodWeekDoesNotLeadMomentum() throws {
+        let groups = [
+            GroupFigures(key: "LU", name: "Luxembourg", signatures: 3, eligible: 10, last7Days: 3),
+            GroupFigures(key: "IN", name: "India", signatures: 1_000, eligible: 5_000, last7Days: 1_000),
+            GroupFigures(key: "MT", name: "Malta", signatures: 0, eligible: 10, last7Days: -2),
+            GroupFigures(key: "BR", name: "Brazil", signatures: 0, eligible: 5_000, last7Days: -200),
+        ]
+        let ranking = Ranking.rank(groups, metric: .momentum, viewer: .hrAdmin, privacyK: 1, campaignEndsAt: end, asOf: asOf)
+        // Losses are drawn towards zero too; Malta's 2 of 10 still weighs more than Brazil's 200 of 5,000.
+        #expect(ranking.rows.map(\.key) == ["IN", "LU", "BR", "MT"])
+        let luxembourg = try #require(ranking.rows.first { $0.key == "LU" })
+        #expect(luxembourg.momentum == 0.3)
+        #expect(abs((luxembourg.momentumLowerBound ?? 0) - (Ranking.wilsonLowerBound(successes: 3, trials: 10) ?? 1)) < 1e-12)
+        let brazil = try #require(ranking.rows.first { $0.key == "BR" })
+        #expect(brazil.momentumLowerBound == Ranking.wilsonLowerBound(successes: 200, trials: 5_000).map { -$0 })
+        #expect(GroupFigures(key: "AQ", name: "Nowhere", signatures: 1, eligible: 0, last7Days: 1).isPresent)
+        let empty = Ranking.rank([GroupFigures(key: "AQ", name: "Nowhere", signatures: 1, eligible: 0, last7Days: 1)], metric: .momentum,
+                                 viewer: .hrAdmin, privacyK: 1, campaignEndsAt: end, asOf: asOf)
+        #expect(empty.rows.first?.momentumLowerBound == nil)
+    }
+
     @Test func tiesShareARankAndTheNextRankSkips() {
         let groups = [
             GroupFigures(key: "FR", name: "France", signatures: 50, eligible: 100),
@@ -47,10 +70,10 @@ import Testing
     }
 
     @Test func tiedRowsListBySignaturesThenCode() {
-        // Equal momentum (10/100 = 20/200), different signatures.
+        // Equal momentum (10 new of 100 each, the same bound), different signatures.
         let groups = [
             GroupFigures(key: "AA", name: "A", signatures: 30, eligible: 100, last7Days: 10),
-            GroupFigures(key: "BB", name: "B", signatures: 90, eligible: 200, last7Days: 20),
+            GroupFigures(key: "BB", name: "B", signatures: 90, eligible: 100, last7Days: 10),
         ]
         let ranking = Ranking.rank(groups, metric: .momentum, viewer: .hrAdmin, privacyK: 1, campaignEndsAt: end, asOf: asOf)
         #expect(ranking.rows.map(\.key) == ["BB", "AA"])

@@ -78,9 +78,9 @@ import Testing
             #expect(later.campaignID == f.campaignID)
             #expect(later.hostExternalID == "host")
 
-            let all = try await store.events(organisationID: f.organisationID, campaignID: f.campaignID)
+            let all = try await store.events(organisationID: f.organisationID, campaignID: f.campaignID).events
             #expect(all.map(\.id) == [past.id, online.id, later.id])
-            let upcoming = try await store.events(organisationID: f.organisationID, campaignID: f.campaignID, upcomingOnly: true)
+            let upcoming = try await store.events(organisationID: f.organisationID, campaignID: f.campaignID, upcomingOnly: true).events
             #expect(upcoming.map(\.id) == [online.id, later.id])
 
             #expect(try await store.event(organisationID: f.organisationID, eventID: later.id) == later)
@@ -141,7 +141,7 @@ import Testing
             await expectRefusal(.notFound, "employee_not_found") {
                 _ = try await store.rsvp(organisationID: org, eventID: ours.id, employee: "x1")
             }
-            let events = try await store.events(organisationID: org, campaignID: campaign)
+            let events = try await store.events(organisationID: org, campaignID: campaign).events
             #expect(events.map(\.id) == [ours.id])
         }
     }

@@ -5,7 +5,7 @@ import MobiliseTesting
 import Testing
 
 @Suite struct PersonalDataTests {
-    @Test func exportHoldsEverythingAndErasureLeavesRankingsUnchanged() async throws {
+    @Test func exportHoldsEverythingAndErasureKeepsSignaturesButLeavesTheWorkforce() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store, privacyK: 3)
             let org = fixture.organisation.id
@@ -31,21 +31,25 @@ import Testing
             #expect(export.posts.map(\.body) == ["I signed #HeForShe"])
             #expect(export.rsvps.map(\.eventTitle) == ["Pune town hall"])
 
-            func figures() async throws -> [String] {
+            // What the signatures say: per country, the signatures and their weeks.
+            func signatureFigures() async throws -> [String] {
                 var lines: [String] = []
-                for viewer in [Viewer.hrAdmin, .leader] {
-                    for metric in RankingMetric.allCases {
-                        let ranking = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: metric, viewer: viewer)
-                        lines.append("\(viewer) \(metric) \(ranking.ranking.rows) \(String(describing: ranking.ranking.total)) \(String(describing: ranking.ranking.other))")
-                    }
+                let ranking = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin)
+                for row in ranking.ranking.rows.sorted(by: { $0.key < $1.key }) {
+                    lines.append("\(row.key) \(row.signatures) \(row.last7Days) \(row.previous7Days)")
                 }
                 let timeline = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .hrAdmin)
-                lines.append("\(timeline.series.sorted { $0.key < $1.key }) \(timeline.total)")
+                lines.append("\(timeline.weeks) \(timeline.series.sorted { $0.key < $1.key }) \(timeline.total)")
                 let breakdown = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .hrAdmin)
-                lines.append("\(breakdown.bySite.rows) \(breakdown.byOrgUnit.rows)")
+                lines.append("\(breakdown.bySite.rows.map { "\($0.key) \($0.signatures)" }) \(breakdown.byOrgUnit.rows.map { "\($0.key) \($0.signatures)" })")
                 return lines
             }
-            let before = try await figures()
+            func eligible() async throws -> [String: Int] {
+                let ranking = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin)
+                return Dictionary(uniqueKeysWithValues: ranking.ranking.rows.map { ($0.key, $0.eligible) })
+            }
+            let before = try await signatureFigures()
+            let eligibleBefore = try await eligible()
 
             let pseudonym = try #require(try await store.eraseEmployee(organisationID: org, externalID: subject, actor: fixture.admin))
             #expect(pseudonym.hasPrefix("erased-"))
@@ -56,10 +60,17 @@ import Testing
                      + (SELECT count(*) FROM employees WHERE external_id = \(subject))
                 """).scalar(Int.self)
             #expect(leftovers == 0)
-            // The signature stays, anonymised: same country, same week; every figure is unchanged.
-            let after = try await figures()
+            // The signature stays, anonymised: same country, same week, same site and unit.
+            let after = try await signatureFigures()
             #expect(after == before)
             for (old, new) in zip(before, after) where old != new { Issue.record("changed:\n\(old)\n\(new)") }
+            // The person is no longer employed: inactive, without gender, site or unit, out of the headcount.
+            let erased = try #require(try await store.employee(organisationID: org, externalID: pseudonym))
+            #expect(!erased.active && erased.gender == .undisclosed && erased.site == nil && erased.orgUnit == nil)
+            #expect(erased.country == "IN" && erased.email == nil && erased.displayName == nil)
+            var expected = eligibleBefore
+            expected["IN"]? -= 1
+            #expect(try await eligible() == expected)
             #expect(try await store.verifyCounts(organisationID: org, campaign: campaign.slug).isEmpty)
             let audit = try await store.auditLog(organisationID: org)
             #expect(audit.first?.action == "employee.erase" && audit.first?.subject == pseudonym)

@@ -162,11 +162,11 @@ private let png = Data([
             #expect(try await store.feed(organisationID: world.organisation, campaignID: other).posts.map(\.id) == [elsewhere.id])
 
             // The moderation queue holds the pending post; decided posts are listed by status.
-            #expect(try await store.moderationQueue(organisationID: world.organisation).map(\.id) == [pending.id])
-            #expect(try await store.moderationQueue(organisationID: world.organisation, status: .rejected).map(\.id) == [rejected.id])
-            #expect(try await store.moderationQueue(organisationID: world.organisation, campaignID: world.campaign, status: .approved).map(\.id)
+            #expect(try await store.moderationQueue(organisationID: world.organisation).posts.map(\.id) == [pending.id])
+            #expect(try await store.moderationQueue(organisationID: world.organisation, list: .rejected).posts.map(\.id) == [rejected.id])
+            #expect(try await store.moderationQueue(organisationID: world.organisation, campaignID: world.campaign, list: .approved).posts.map(\.id)
                 == [new.id, old.id])
-            #expect(try await store.moderationQueue(organisationID: world.organisation, campaignID: other).isEmpty)
+            #expect(try await store.moderationQueue(organisationID: world.organisation, campaignID: other).posts.isEmpty)
         }
     }
 
@@ -234,7 +234,7 @@ private let png = Data([
             #expect(hidden.status == .approved)
             #expect(hidden.hiddenAt != nil)
             #expect(hidden.reportCount == 3)
-            #expect(try await store.moderationQueue(organisationID: org).map(\.id) == [post.id])
+            #expect(try await store.moderationQueue(organisationID: org).posts.map(\.id) == [post.id])
             // More reports change nothing while hidden.
             #expect(try await world.report(post, by: "e5") == PostReportOutcome(recorded: true, reportCount: 4, hidden: true))
 
@@ -243,7 +243,7 @@ private let png = Data([
             #expect(reapproved.isVisible)
             #expect(reapproved.reportCount == 0)
             #expect(Set(try await world.feedIDs()) == [post.id, bystander.id])
-            #expect(try await store.moderationQueue(organisationID: org).isEmpty)
+            #expect(try await store.moderationQueue(organisationID: org).posts.isEmpty)
             #expect(try await world.report(post, by: "e2") == PostReportOutcome(recorded: true, reportCount: 1, hidden: false))
             let audit = try await store.auditLog(organisationID: org).filter { $0.subject == post.id.uuidString }
             #expect(audit.first?.details["previous_status"] == "approved_hidden")
@@ -321,7 +321,7 @@ private let png = Data([
             let other = try await PostWorld.make(store, slug: "other")
             try await PostWorld.insertEmployee(store, organisation: other.organisation, externalID: "outsider")
             #expect(await refusal { _ = try await world.post(by: "outsider") }?.code == "employee_not_found")
-            #expect(try await store.moderationQueue(organisationID: world.organisation).isEmpty)
+            #expect(try await store.moderationQueue(organisationID: world.organisation).posts.isEmpty)
         }
     }
 
@@ -377,7 +377,7 @@ private let png = Data([
             #expect(text?.kind == .unsupportedMediaType)
             let mismatch = await refusal { _ = try await world.post("look", media: MediaUpload(bytes: png, claimedType: "image/jpeg")) }
             #expect(mismatch?.code == "media_type_mismatch")
-            #expect(try await store.moderationQueue(organisationID: org).map(\.id) == [selfie.id])
+            #expect(try await store.moderationQueue(organisationID: org).posts.map(\.id) == [selfie.id])
 
             let textOnly = try await world.post("words only")
             #expect(await refusal { _ = try await store.media(organisationID: org, postID: textOnly.id) }?.code == "media_not_found")
@@ -404,10 +404,57 @@ private let png = Data([
             try await store.approvePost(organisationID: world.organisation, postID: post.id, moderator: PostWorld.hr)
             #expect(await refusal { _ = try await other.report(post, by: "e1") }?.code == "post_not_found")
             #expect(await refusal { _ = try await store.feed(organisationID: org, campaignID: world.campaign) }?.code == "campaign_not_found")
-            #expect(try await store.moderationQueue(organisationID: org, status: .approved).isEmpty)
+            #expect(try await store.moderationQueue(organisationID: org, list: .approved).posts.isEmpty)
             #expect(try await store.auditLog(organisationID: org).isEmpty)
             // Still the owner's, untouched.
             #expect(try await store.post(organisationID: world.organisation, postID: post.id).status == .approved)
+        }
+    }
+}
+
+extension PostTests {
+    /// Moderators find the posts reports hid in a list of their own, and every moderation list
+    /// pages with a cursor, without duplicates or gaps.
+    @Test func hiddenPostsHaveTheirOwnListAndEveryListPages() async throws {
+        try await TestDatabase.withStore { store in
+            let world = try await PostWorld.make(store)
+            let org = world.organisation
+            try await store.setReportThreshold(organisationID: org, 1, actor: PostWorld.hr)
+            var approved: [UUID] = [], hidden: [UUID] = [], pending: [UUID] = [], rejected: [UUID] = []
+            for index in 0..<7 { approved.append(try await world.approved("approved \(index)").id) }
+            for index in 0..<5 {
+                let post = try await world.approved("hidden \(index)")
+                #expect(try await world.report(post, by: "e2").hidden)
+                hidden.append(post.id)
+            }
+            for index in 0..<6 { pending.append(try await world.post("pending \(index)").id) }
+            for index in 0..<3 {
+                let post = try await world.post("rejected \(index)")
+                rejected.append(try await store.rejectPost(organisationID: org, postID: post.id, moderator: PostWorld.hr, reason: "no").id)
+            }
+
+            func walk(_ list: ModerationList, limit: Int) async throws -> [UUID] {
+                var ids: [UUID] = []
+                var cursor: String?
+                var pages = 0
+                repeat {
+                    let page = try await store.moderationQueue(organisationID: org, campaignID: world.campaign, list: list, after: cursor, limit: limit)
+                    #expect(page.posts.count <= limit)
+                    ids += page.posts.map(\.id)
+                    cursor = page.nextCursor
+                    pages += 1
+                } while cursor != nil && pages < 50
+                return ids
+            }
+            for limit in [1, 2, 5, 100] {
+                #expect(try await walk(.hidden, limit: limit) == hidden, "hidden by \(limit)")
+                #expect(try await walk(.pending, limit: limit) == pending, "pending by \(limit)")
+                #expect(try await walk(.approved, limit: limit) == approved.reversed(), "approved by \(limit)")
+                #expect(try await walk(.rejected, limit: limit) == rejected.reversed(), "rejected by \(limit)")
+                #expect(try await walk(.queue, limit: limit) == hidden + pending, "queue by \(limit)")
+            }
+            let bad = await refusal { _ = try await store.moderationQueue(organisationID: org, list: .hidden, after: "not a cursor") }
+            #expect(bad?.code == "invalid_cursor")
         }
     }
 }

@@ -119,6 +119,46 @@ def dom_number(driver, element_id):
     return driver.find_element(By.ID, element_id).get_attribute("data-value")
 
 
+def week_labels_overlap(driver, chart_selector):
+    """Pairs of week labels (the bottom axis) of a chart whose boxes meet, as text."""
+    return driver.execute_script("""
+        const chart = document.querySelector(arguments[0]);
+        if (!chart) return ['no chart'];
+        const height = chart.viewBox.baseVal.height;
+        const labels = [...chart.querySelectorAll('text.axis')].filter((t) => Number(t.getAttribute('y')) > height - 20)
+            .map((t) => [t.textContent, t.getBoundingClientRect()]).sort((a, b) => a[1].left - b[1].left);
+        const overlaps = [];
+        for (let i = 1; i < labels.length; i += 1) {
+            if (labels[i][1].left < labels[i - 1][1].right + 2) overlaps.push(labels[i - 1][0] + ' / ' + labels[i][0]);
+        }
+        const box = chart.getBoundingClientRect();
+        for (const [text, rect] of labels) if (rect.left < box.left || rect.right > box.right) overlaps.push(text + ' leaves the chart');
+        return overlaps;""", chart_selector)
+
+
+def fills(driver, selector):
+    """The width a chart is drawn at over its card's inner width."""
+    return driver.execute_script("""
+        const chart = document.querySelector(arguments[0]);
+        const drawn = chart.querySelector('polyline').getBoundingClientRect();
+        const card = chart.closest('.card');
+        const style = getComputedStyle(card);
+        return drawn.width / (card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));""", selector)
+
+
+def cut_off(driver, width):
+    """Elements wider than their box, or than the screen's `width` (a phone's layout viewport grows
+    to hold what overflows, so the screen's width is given, not read), as text."""
+    return driver.execute_script("""
+        const found = [];
+        const select = document.getElementById('campaign-select').getBoundingClientRect();
+        if (select.right > arguments[0] || select.left < 0) found.push('campaign selector ' + select.left + '..' + select.right);
+        for (const table of document.querySelectorAll('#ranking-table, table.group')) {
+            if (table.scrollWidth > table.parentElement.clientWidth) found.push((table.id || 'group table') + ' ' + table.scrollWidth + ' > ' + table.parentElement.clientWidth);
+        }
+        return found;""", width)
+
+
 def close(a, b):
     return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
 
@@ -199,6 +239,9 @@ def main():
         check("map countries have names for hover and screen readers", all(": " in t for t in titles) and all(p.get_attribute("aria-label") for p in shown[:3]), titles)
         momentum = driver.find_elements(By.CSS_SELECTOR, "#momentum-chart polyline")
         check("the momentum chart has the total and the top countries", len(momentum) == 6, len(momentum))
+        check("the momentum chart fills its card", fills(driver, "#momentum-chart") > 0.9, fills(driver, "#momentum-chart"))
+        check("the momentum chart's week labels do not overlap", not week_labels_overlap(driver, "#momentum-chart svg"),
+              week_labels_overlap(driver, "#momentum-chart svg"))
         check("the momentum chart has a table equivalent", len(driver.find_elements(By.CSS_SELECTOR, "#momentum-table tbody tr")) > 0)
         check("stories are shown", len(driver.find_elements(By.CSS_SELECTOR, "#stories li.story")) >= 1)
         try:
@@ -242,7 +285,7 @@ def main():
         parsed = list(csv.DictReader(io.StringIO(downloaded)))
         check("the CSV has the table's rows", [(r["country"], r["signatures"]) for r in parsed] ==
               [(code, cells["signatures"]) for code, cells in rows], parsed[:2])
-        api_csv = api("GET", "/v1/campaigns/%s/rankings?metric=participation" % CAMPAIGN, LEADER, accept="text/csv")
+        api_csv = api("GET", "/v1/campaigns/%s/rankings.csv?metric=participation" % CAMPAIGN, LEADER, accept="text/csv")
         check("the CSV equals the API's CSV byte for byte", downloaded == api_csv,
               "\n" + downloaded[:300] + "\n---\n" + api_csv[:300])
 
@@ -280,6 +323,9 @@ def main():
         check("the country page's figures equal the API's", dom_number(driver, "country-signatures") == str(country["country"]["signatures"]))
         check("the country page lists sites and org units", len(driver.find_elements(By.CSS_SELECTOR, "#country-body table.group")) == 2)
         check("the country page has its weekly timeline", len(driver.find_elements(By.CSS_SELECTOR, "#country-body polyline")) == 1)
+        check("the country's timeline fills its card", fills(driver, "#country-body .chart") > 0.9, fills(driver, "#country-body .chart"))
+        check("the country's week labels do not overlap", not week_labels_overlap(driver, "#country-body svg.line-chart"),
+              week_labels_overlap(driver, "#country-body svg.line-chart"))
         screenshot(driver, "dashboard-country-1280x800.png")
 
         # Opening the country address directly works too.
@@ -287,14 +333,18 @@ def main():
         wait.until(lambda d: d.find_elements(By.ID, "country-signatures"))
         check("a country address opens its page", dom_number(driver, "country-signatures") == str(country["country"]["signatures"]))
 
-        # Phone width.
-        viewport(driver, 390, 844, mobile=True)
-        driver.get(BASE + "/dashboard?campaign=" + CAMPAIGN)
-        wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
-        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        # Phone width (an iPhone's 375 pixels), on the country page so its tables are there too.
+        viewport(driver, 375, 812, mobile=True)
+        driver.get(BASE + "/dashboard?campaign=%s&country=%s" % (CAMPAIGN, code))
+        wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'") and d.find_elements(By.ID, "country-signatures"))
+        overflow = driver.execute_script("return document.documentElement.scrollWidth") - 375
         check("nothing is wider than a phone screen", overflow <= 0, overflow)
-        screenshot(driver, "dashboard-390x844.png")
-        screenshot(driver, "dashboard-390-full.png", full_page=True)
+        check("nothing is cut off at phone width", not cut_off(driver, 375), cut_off(driver, 375))
+        check("the charts' week labels do not overlap at phone width",
+              not week_labels_overlap(driver, "#momentum-chart svg") and not week_labels_overlap(driver, "#country-body svg.line-chart"),
+              week_labels_overlap(driver, "#momentum-chart svg") + week_labels_overlap(driver, "#country-body svg.line-chart"))
+        screenshot(driver, "dashboard-375x812.png")
+        screenshot(driver, "dashboard-375-full.png", full_page=True)
 
         # Printed to PDF (what leaders forward).
         viewport(driver, 1280, 800)

@@ -351,8 +351,12 @@
   // ---------- charts ----------
   const LINE_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02'];
 
+  // Drawn at the width of its container (one unit a pixel, so labels keep their size and the chart
+  // fills its card), and drawn again when that width changes.
   function lineChart(container, weeks, series, title) {
-    const width = 640; const height = 260; const left = 48; const right = 12; const top = 12; const bottom = 28;
+    container.chart = { weeks, series, title, width: container.clientWidth };
+    const width = Math.max(280, container.clientWidth || 640); const height = 260;
+    const left = 48; const right = 16; const top = 12; const bottom = 28;
     const max = Math.max(1, ...series.flatMap((s) => s.values));
     const x = (i) => left + (weeks.length < 2 ? 0 : (i * (width - left - right)) / (weeks.length - 1));
     const y = (v) => top + (1 - v / max) * (height - top - bottom);
@@ -366,10 +370,13 @@
       label.textContent = fmtInt(Math.round(value));
       chart.append(label);
     }
-    const step = Math.max(1, Math.ceil(weeks.length / 6));
+    // Week labels at a steady interval counted back from the last week, about one per 80 pixels, so
+    // the last two never meet; the outermost are anchored inside the chart.
+    const step = Math.max(1, Math.ceil(weeks.length / Math.max(2, Math.floor((width - left - right) / 80))));
     weeks.forEach((week, i) => {
-      if (i % step !== 0 && i !== weeks.length - 1) return;
-      const label = svg('text', { x: x(i), y: height - 8, 'text-anchor': 'middle', class: 'axis' });
+      if ((weeks.length - 1 - i) % step !== 0) return;
+      const anchor = weeks.length > 1 && i === weeks.length - 1 ? 'end' : i === 0 && weeks.length > 1 ? 'start' : 'middle';
+      const label = svg('text', { x: x(i), y: height - 8, 'text-anchor': anchor, class: 'axis' });
       label.textContent = fmtDate(week).replace(/ \d{4}$/, '');
       chart.append(label);
     });
@@ -383,6 +390,17 @@
       el('li', {}, swatch(s.colour || LINE_COLOURS[index % LINE_COLOURS.length]), document.createTextNode(s.name))));
     container.replaceChildren(chart, legend);
   }
+
+  let resizing = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      for (const container of document.querySelectorAll('.chart')) {
+        const drawn = container.chart;
+        if (drawn && container.clientWidth && container.clientWidth !== drawn.width) lineChart(container, drawn.weeks, drawn.series, drawn.title);
+      }
+    }, 150);
+  });
 
   function weeklyTable(table, weeks, series) {
     const head = el('tr', {}, el('th', { scope: 'col', text: 'Week of' }), ...series.map((s) => el('th', { scope: 'col', class: 'num', text: s.name })));
@@ -417,10 +435,10 @@
     return el('table', { class: 'group' },
       el('caption', { text: caption }),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Signatures' }),
-        el('th', { scope: 'col', class: 'num', text: 'Eligible' }), el('th', { scope: 'col', class: 'num', text: 'Participation' }))),
+        el('th', { scope: 'col', class: 'num col-eligible', text: 'Eligible' }), el('th', { scope: 'col', class: 'num', text: 'Participation' }))),
       el('tbody', {}, ...(rows.length ? rows.map((row) => el('tr', {},
         el('th', { scope: 'row', text: row.country_name || row.country || '—' }), el('td', { class: 'num', text: fmtInt(row.signatures) }),
-        el('td', { class: 'num', text: fmtInt(row.eligible) }), el('td', { class: 'num', text: fmtPct(row.participation) }))) :
+        el('td', { class: 'num col-eligible', text: fmtInt(row.eligible) }), el('td', { class: 'num', text: fmtPct(row.participation) }))) :
         [el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'Nothing to show at this privacy threshold.' }))])));
   }
 
