@@ -85,9 +85,10 @@ import Testing
             #expect(leading.count == 4 && leading.allSatisfy { $0 < 0.4 }, "the leaders are ahead, not done: \(leading)")
 
             // Stories are dated across the campaign's five months.
-            let posts = try await store.moderationQueue(organisationID: org, campaignID: campaign.id, status: .approved, limit: 500)
-                + store.moderationQueue(organisationID: org, campaignID: campaign.id, status: .pending, limit: 500)
-                + store.moderationQueue(organisationID: org, campaignID: campaign.id, status: .rejected, limit: 500)
+            var posts: [Post] = []
+            for list in [ModerationList.approved, .hidden, .pending, .rejected] {
+                posts += try await store.moderationQueue(organisationID: org, campaignID: campaign.id, list: list, limit: 500).posts
+            }
             try #require(posts.count == summary.approvedStories + summary.pendingStories + summary.rejectedStories)
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
@@ -111,7 +112,7 @@ import Testing
             for employee in employees {
                 if let site = employee.site { placeCountries[site, default: []].insert(employee.country) }
             }
-            for event in try await store.events(organisationID: org, campaignID: campaign.id) {
+            for event in try await store.events(organisationID: org, campaignID: campaign.id, limit: 200).events {
                 if let city = event.city { placeCountries[city, default: []].insert(event.country) }
             }
             let countryOf = Dictionary(uniqueKeysWithValues: employees.map { ($0.externalID, $0.country) })
