@@ -106,8 +106,8 @@ extension MobiliseStore {
     }
 
     /// Erases an employee (GDPR): their identifiers (HR id, email, name, manager) are replaced by a
-    /// pseudonym, their posts, reports and RSVPs are deleted, and their name leaves the audit log.
-    /// The row is deactivated and loses its gender, site, org unit and dates, so the employee leaves
+    /// pseudonym, their posts, reports, RSVPs, browser sessions and sign-in links are deleted, and
+    /// their name leaves the audit log. The row is deactivated and loses its gender, site, org unit and dates, so the employee leaves
     /// every campaign's eligible headcount as a leaver of an import does (the database's triggers
     /// take them out, now and for campaigns created later); the country stays. Their signatures
     /// stay, unlinked from any identity, counted in the same country and week. The HR system must
@@ -124,6 +124,9 @@ extension MobiliseStore {
             try connection.execute("DELETE FROM posts WHERE organisation_id = \(organisationID) AND author_id = \(id)")
             try connection.execute("DELETE FROM post_reports WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
             try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+            // Their browser sessions and unused sign-in links name them: gone too (signed out everywhere).
+            try connection.execute("DELETE FROM sessions WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
+            try connection.execute("DELETE FROM sign_in_codes WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
             try connection.execute("""
                 UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
                     hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,

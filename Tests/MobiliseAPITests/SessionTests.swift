@@ -112,6 +112,20 @@ import Testing
         }
     }
 
+    @Test func erasureEndsThePersonsSessionsAndSignInLinks() async throws {
+        try await ServiceHarness.run { service in
+            let cookie = try DashboardTests.cookie(from: try await service.call(.post, "/v1/session", token: try await service.token("in-1", [.employee])))
+            let code = try await Self.code(service, "in-1", [.employee])
+            #expect(try await service.call(.get, "/v1/me", headers: [.cookie: cookie]).status == .ok)
+            let erased = try await service.call(.delete, "/v1/employees/in-1", token: try await service.token("hr-1", [.hrAdmin]))
+            #expect(erased.status == .ok || erased.status == .noContent, "\(erased.status) \(erased.text)")
+            #expect(try await service.call(.get, "/v1/me", headers: [.cookie: cookie]).status == .unauthorized)
+            #expect(try await service.call(.post, "/v1/session", json: #"{"code": "\#(code)"}"#).errorCode == "invalid_code")
+            let left = try await service.store.pool.query("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM sign_in_codes)").scalar(Int.self)
+            #expect(left == 0, "rows naming the erased person remain")
+        }
+    }
+
     @Test func aCrossSiteRequestOrAnHTMLFormCannotOpenASession() async throws {
         try await ServiceHarness.run { service in
             let code = try await Self.code(service, "lead-1", [.leader])
