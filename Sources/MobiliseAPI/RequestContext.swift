@@ -40,6 +40,8 @@ public struct MobiliseRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware`` on every `/v1` route.
     public var identity: Identity?
+    /// Set by ``SCIMMiddleware`` on every `/scim/v2` route.
+    public var scimClient: SCIMClient?
 
     public init(source: Source) {
         coreContext = .init(source: source)
