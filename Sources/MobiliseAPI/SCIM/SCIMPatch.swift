@@ -42,7 +42,7 @@ enum SCIMPatch {
             }
             for (key, member) in values {
                 if let urn = SCIMSchema.knownURN(key), urn != SCIMSchema.user, case .object(let attributes) = member {
-                    for (name, inner) in attributes { try apply(op, SCIMPath("\(urn):\(name)"), inner, to: &resource) }
+                    try apply(op, SCIMPath(urn), .object(attributes), to: &resource)
                 } else {
                     try apply(op, SCIMPath(key), member, to: &resource)
                 }
@@ -73,7 +73,10 @@ enum SCIMPatch {
                 return
             }
             guard case .object(let attributes) = value else { throw SCIMError.invalidValue("'\(urn)' takes an object of its attributes") }
-            for (name, inner) in attributes { try apply(op, SCIMPath("\(urn):\(name)"), inner, to: &resource) }
+            // An extension object may name its own schema (scim2-models sends it).
+            for (name, inner) in attributes where name.lowercased() != "schemas" {
+                try apply(op, SCIMPath("\(urn):\(name)"), inner, to: &resource)
+            }
             return
         }
 

@@ -110,6 +110,7 @@ enum SCIMUser {
                 case "organization": identity.organization = try identityText(member, "organization")
                 case "division": identity.division = try identityText(member, "division")
                 case "manager": fields["manager_external_id"] = try manager(member)
+                case "schemas": continue  // an extension object may name its own schema
                 case let other where SCIMSchema.ignoredEnterpriseAttributes.contains(other): continue
                 default: throw unknownAttribute("\(urn):\(key)")
                 }
@@ -121,6 +122,7 @@ enum SCIMUser {
                 switch key.lowercased() {
                 case "site": fields["site"] = try text(member, "site")
                 case "gender": fields["gender"] = try text(member, "gender")
+                case "schemas": continue
                 default: throw unknownAttribute("\(urn):\(key)")
                 }
             }
