@@ -111,29 +111,32 @@ extension MobiliseStore {
                 let record = try change(current)
                 let externalID = record.row.externalID
                 if externalID != current?.employee.externalID {
-                    let taken = try connection.query("""
-                        SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
-                        """).rows.isEmpty == false
-                    if taken {
-                        throw MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
-                    }
+                    // A new HR id must be free (erased employees' pseudonyms never collide with one).
+                    let renamed: Int
                     if let id {
-                        try connection.execute("""
+                        renamed = try connection.execute("""
                             UPDATE employees SET external_id = \(externalID), updated_at = now()
                             WHERE organisation_id = \(organisationID) AND id = \(id)
+                              AND NOT EXISTS (SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID))
                             """)
+                    } else {
+                        renamed = try connection.query("""
+                            SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
+                            """).rows.isEmpty ? 1 : 0
+                    }
+                    guard renamed == 1 else {
+                        throw MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
                     }
                 }
                 try Self.merge(connection, organisationID: organisationID, record, today: today)
-                guard let employeeID = try id ?? connection.query("""
-                    SELECT id FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
-                    """).scalar(UUID.self)
+                guard var written = try Self.provisioned(
+                    connection, organisationID: organisationID, where: "e.external_id = \(externalID)").first
                 else { throw MobiliseError(.notFound, code: "employee_not_found", "the employee '\(externalID)' was not written") }
+                let employeeID = written.employee.id
                 if record.identity != current?.identity {
-                    try Self.writeIdentity(connection, organisationID: organisationID, employeeID: employeeID, record.identity)
-                }
-                guard let written = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(employeeID)").first else {
-                    throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(employeeID)")
+                    let modified = try Self.writeIdentity(connection, organisationID: organisationID, employeeID: employeeID, record.identity)
+                    written.identity = record.identity
+                    written.lastModified = max(written.lastModified, modified)
                 }
                 try Self.recordWorkforceChange(
                     connection, organisationID: organisationID, actor: actor,
@@ -163,10 +166,11 @@ extension MobiliseStore {
         _ = try connection.query(merge.query(from: source, today: today))
     }
 
+    /// Writes what the provisioning client keeps about an employee; returns when.
     private static func writeIdentity(
         _ connection: PostgresConnection, organisationID: UUID, employeeID: UUID, _ identity: IdentityAttributes
-    ) throws {
-        try connection.execute("""
+    ) throws -> Date {
+        try connection.query("""
             INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
                                     employee_number, organization, division)
             VALUES (\(organisationID), \(employeeID), \(identity.clientID), \(identity.givenName), \(identity.familyName),
@@ -175,7 +179,8 @@ extension MobiliseStore {
                 external_id = EXCLUDED.external_id, given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
                 formatted_name = EXCLUDED.formatted_name, employee_number = EXCLUDED.employee_number,
                 organization = EXCLUDED.organization, division = EXCLUDED.division, updated_at = now()
-            """)
+            RETURNING updated_at
+            """).scalar(Date.self) ?? Date()
     }
 
     /// What the database refuses, said as input errors.
