@@ -257,6 +257,20 @@ extension ServiceHarness.Reply {
         }
     }
 
+    @Test func theEmployeesExportAndHRErasureCoverWhatSCIMKeeps() async throws {
+        try await ServiceHarness.run { service in
+            let scim = try await SCIMSession.open(service)
+            let id = try #require(try await scim.call(.post, "/Users", SCIMSession.newUser("fr-100")).json["id"] as? String)
+            let export = try await service.call(.get, "/v1/me/export", token: try await service.token("fr-100", [.employee]))
+            let kept = try #require(export.json["identity_provider"] as? [String: String], "\(export.text)")
+            #expect(kept == ["client_id": "entra-fr-100", "given_name": "Camille", "family_name": "Martin", "employee_number": "100"])
+            let erased = try await service.call(.delete, "/v1/employees/fr-100", token: try await service.token("hr-1", [.hrAdmin]))
+            #expect(erased.status == .noContent)
+            #expect(try await scim.call(.get, "/Users/\(id)").status == .notFound, "an erased employee is gone for SCIM too")
+            #expect(try await service.store.pool.query("SELECT count(*) FROM scim_users").scalar(Int.self) == 0)
+        }
+    }
+
     @Test func everySCIMWriteIsOneAuditEntryByTheToken() async throws {
         try await ServiceHarness.run { service in
             let scim = try await SCIMSession.open(service)

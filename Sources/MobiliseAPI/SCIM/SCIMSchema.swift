@@ -10,12 +10,18 @@ import Foundation
 struct SCIMAttribute: Sendable {
     enum Kind: String, Sendable { case string, boolean, complex }
 
+    enum CanonicalValues: Sendable {
+        case fixed([String])
+        /// The country codes the database knows.
+        case countries
+    }
+
     var name: String
     var kind: Kind = .string
     var multiValued = false
     var required = false
     var caseExact = false
-    var canonicalValues: [String]? = nil
+    var canonicalValues: CanonicalValues? = nil
     var uniqueness = "none"
     var description: String
     var subAttributes: [SCIMAttribute] = []
@@ -31,8 +37,10 @@ struct SCIMAttribute: Sendable {
             "caseExact": .bool(caseExact), "mutability": .string("readWrite"), "returned": .string("default"),
             "uniqueness": .string(uniqueness), "description": .string(description),
         ]
-        if let canonicalValues {
-            body["canonicalValues"] = .array((canonicalValues == SCIMSchema.countryCodes ? countries : canonicalValues).map(JSONValue.string))
+        switch canonicalValues {
+        case .fixed(let values)?: body["canonicalValues"] = .array(values.map(JSONValue.string))
+        case .countries?: body["canonicalValues"] = .array(countries.map(JSONValue.string))
+        case nil: break
         }
         if kind == .complex { body["subAttributes"] = .array(subAttributes.map { $0.representation(countries: countries) }) }
         return .object(body)
@@ -45,9 +53,6 @@ enum SCIMSchema {
     static let mobilise = "urn:mobilise:scim:schemas:extension:2.0:User"
     static let listResponse = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
     static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-    /// Stands for the organisation's country codes in `canonicalValues`.
-    static let countryCodes = ["<countries>"]
 
     /// The schema of each resource extension, by URN.
     static let extensions = [enterprise, mobilise]
@@ -69,7 +74,7 @@ enum SCIMSchema {
             description: "Mobilise keeps one email: the primary one, else the work one, else the first; it is returned as the work email.",
             subAttributes: [
                 SCIMAttribute(name: "value", description: "The email address."),
-                SCIMAttribute(name: "type", canonicalValues: ["work"], description: "Always work."),
+                SCIMAttribute(name: "type", canonicalValues: .fixed(["work"]), description: "Always work."),
             ]),
         SCIMAttribute(
             name: "addresses", kind: .complex, multiValued: true, required: true,
@@ -77,9 +82,9 @@ enum SCIMSchema {
                 + "rankings count by it.",
             subAttributes: [
                 SCIMAttribute(
-                    name: "country", required: true, caseExact: false, canonicalValues: countryCodes,
+                    name: "country", required: true, caseExact: false, canonicalValues: .countries,
                     description: "ISO 3166-1 alpha-2 code of the country of work."),
-                SCIMAttribute(name: "type", canonicalValues: ["work"], description: "Always work."),
+                SCIMAttribute(name: "type", canonicalValues: .fixed(["work"]), description: "Always work."),
             ]),
         SCIMAttribute(
             name: "active", kind: .boolean, required: true,
@@ -99,7 +104,7 @@ enum SCIMSchema {
     static let mobiliseAttributes: [SCIMAttribute] = [
         SCIMAttribute(name: "site", description: "The site of work, for a country's breakdown by site."),
         SCIMAttribute(
-            name: "gender", canonicalValues: ["female", "male", "non_binary"],
+            name: "gender", canonicalValues: .fixed(["female", "male", "non_binary"]),
             description: "For campaign audiences; absent means undisclosed."),
     ]
 
