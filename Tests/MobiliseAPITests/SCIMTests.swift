@@ -430,6 +430,32 @@ extension ServiceHarness.Reply {
         }
     }
 
+    @Test func scimLogsNeitherItsTokenNorWhatItWrites() async throws {
+        try await LoggedService.run { service in
+            let acme = try await service.store.organisation(slug: "acme")
+            let token = try await SCIMTokens.create(store: service.store, organisationID: acme.id, description: nil, actor: Actor("t")).token
+            let secrets = [token, "private.person@acme-private.example", "Privatename Nobodyshouldlog", "hr-id-private-7f3a"]
+            func scim(_ method: HTTPRequest.Method, _ path: String, _ body: String) async throws -> ServiceHarness.Reply {
+                try await service.call(method, "/scim/v2" + path, token: token, body: body, contentType: "application/scim+json")
+            }
+            let body = SCIMSession.newUser("hr-id-private-7f3a").replacingOccurrences(of: "hr-id-private-7f3a@acme.example", with: secrets[1])
+                .replacingOccurrences(of: "Camille Martin", with: secrets[2])
+            let created = try await scim(.post, "/Users", body)
+            #expect(created.status == .created)
+            let id = try #require(created.json["id"] as? String)
+            #expect(try await scim(.post, "/Users", body).status == .conflict)
+            #expect(try await scim(.post, "/Users", SCIMSession.newUser("hr-id-private-7f3a-2", country: "ZZ")).status == .badRequest)
+            #expect(try await scim(.patch, "/Users/\(id)", SCIMSession.patch(#"{"op": "replace", "path": "emails", "value": [{"value": "\#(secrets[1]) x"}]}"#)).status == .badRequest)
+            #expect(try await service.call(.get, "/scim/v2/Users?filter=userName%20eq%20%22hr-id-private-7f3a%22", token: token).status == .ok)
+            #expect(try await service.call(.get, "/scim/v2/Users", token: token + "x").status == .unauthorized)
+            let lines = service.logs.all
+            #expect(lines.filter { $0.contains("http.route=/scim/v2") }.count == 6, "\(lines.count) lines captured")
+            for line in lines {
+                for secret in secrets where line.contains(secret) { Issue.record("a secret appears in a log line: \(line)") }
+            }
+        }
+    }
+
     static func base64(_ text: String) -> String {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

@@ -85,7 +85,7 @@ struct SCIMRoutes {
     let store: MobiliseStore
 
     func register(on router: Router<MobiliseRequestContext>) {
-        let scim = router.group(RouterPath(stringLiteral: String(SCIMMiddleware.root.dropFirst())))
+        let scim = router.group("scim/v2")
         scim.get("ServiceProviderConfig", use: serviceProviderConfig)
         scim.get("ResourceTypes", use: resourceTypes)
         scim.get("ResourceTypes/:id", use: resourceType)
