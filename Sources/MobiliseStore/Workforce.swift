@@ -313,7 +313,7 @@ extension MobiliseStore {
     // MARK: - Employees
 
     /// The columns an import may change on an existing employee (country is always in the file).
-    static let updatableColumns =
+    private static let updatableColumns =
         ["email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active"]
 
     static let employeeColumns =
