@@ -110,25 +110,19 @@ extension MobiliseStore {
                 }
                 let record = try change(current)
                 let externalID = record.row.externalID
-                if externalID != current?.employee.externalID {
-                    // A new HR id must be free (erased employees' pseudonyms never collide with one).
-                    let renamed: Int
-                    if let id {
-                        renamed = try connection.execute("""
-                            UPDATE employees SET external_id = \(externalID), updated_at = now()
-                            WHERE organisation_id = \(organisationID) AND id = \(id)
-                              AND NOT EXISTS (SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID))
-                            """)
-                    } else {
-                        renamed = try connection.query("""
-                            SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
-                            """).rows.isEmpty ? 1 : 0
-                    }
-                    guard renamed == 1 else {
-                        throw MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
-                    }
+                let taken = MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
+                // A new HR id must be free (erased employees' pseudonyms never collide with one).
+                if let id, externalID != current?.employee.externalID {
+                    let renamed = try connection.execute("""
+                        UPDATE employees SET external_id = \(externalID), updated_at = now()
+                        WHERE organisation_id = \(organisationID) AND id = \(id)
+                          AND NOT EXISTS (SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID))
+                        """)
+                    guard renamed == 1 else { throw taken }
                 }
-                try Self.merge(connection, organisationID: organisationID, record, today: today)
+                let merged = try Self.merge(connection, organisationID: organisationID, record, today: today)
+                // A creation that inserted nothing met an employee with this HR id: it is rolled back.
+                if id == nil, merged.inserted == 0 { throw taken }
                 guard var written = try Self.provisioned(
                     connection, organisationID: organisationID, where: "e.external_id = \(externalID)").first
                 else { throw MobiliseError(.notFound, code: "employee_not_found", "the employee '\(externalID)' was not written") }
@@ -149,7 +143,10 @@ extension MobiliseStore {
     }
 
     /// Writes one employee's workforce row with the import's merge statement (every column).
-    private static func merge(_ connection: PostgresConnection, organisationID: UUID, _ record: ProvisioningRecord, today: String) throws {
+    @discardableResult
+    private static func merge(
+        _ connection: PostgresConnection, organisationID: UUID, _ record: ProvisioningRecord, today: String
+    ) throws -> (inserted: Int, updated: Int) {
         let row = record.row
         // The manager may be named by their id: the row keeps HR ids.
         let managerID = row.managerExternalID.flatMap(UUID.init(uuidString:))
@@ -163,7 +160,7 @@ extension MobiliseStore {
                     \(row.active)::boolean AS active)
             """
         let merge = mergeStatement(organisationID: organisationID, columns: Set(WorkforceCSV.columns))
-        _ = try connection.query(merge.query(from: source, today: today))
+        return try connection.query(merge.query(from: source, today: today))[0].decode((Int, Int).self)
     }
 
     /// Writes what the provisioning client keeps about an employee; returns when.

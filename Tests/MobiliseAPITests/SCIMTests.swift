@@ -295,6 +295,7 @@ extension ServiceHarness.Reply {
             let id = try #require(try await scim.call(.post, "/Users", SCIMSession.newUser("fr-100")).json["id"] as? String)
             _ = try await scim.call(.post, "/Users", SCIMSession.newUser("fr-101"))
             let before = try await scim.call(.get, "/Users/\(id)").text
+            let fileEmployee = try await service.store.employee(organisationID: service.acme.id, externalID: "in-1")
             let auditBefore = try await service.store.auditLog(organisationID: service.acme.id, limit: 500).count
 
             let cases: [(String, HTTPRequest.Method, String, String?, Int, String?)] = [
@@ -343,6 +344,8 @@ extension ServiceHarness.Reply {
             #expect(try await scim.call(.get, "/Users/\(id)").text == before, "nothing was written")
             #expect(try await service.store.auditLog(organisationID: service.acme.id, limit: 500).count == auditBefore)
             #expect(try await service.store.employee(organisationID: service.acme.id, externalID: "u-1") == nil)
+            #expect(try await service.store.employee(organisationID: service.acme.id, externalID: "in-1") == fileEmployee,
+                    "a creation meeting an existing HR id changes nothing of that employee")
         }
     }
 
