@@ -40,7 +40,7 @@ enum SCIMUser {
         }
         if whole {
             guard sawSchemas else { throw SCIMError.invalidSyntax("'schemas' is required and must name \(SCIMSchema.user)") }
-            if fields["display_name"]?.isEmpty ?? true {
+            if fields["display_name"]?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
                 let parts = [identity.givenName, identity.familyName].compactMap { $0 }
                 fields["display_name"] = identity.formattedName ?? (parts.isEmpty ? nil : parts.joined(separator: " "))
             }
