@@ -19,7 +19,8 @@ import Testing
             // Once the import's transaction is under way (its staging table is being filled or merged)…
             try await waitUntil("the import's transaction runs", interval: .milliseconds(2)) {
                 try await store.pool.query("""
-                    SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%workforce_staging%' AND state <> 'idle' AND pid <> pg_backend_pid()
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND query LIKE '%workforce_staging%' AND state <> 'idle' AND pid <> pg_backend_pid()
                     """).scalar(Int.self) == 1
             }
             // … creations of employees the file holds, and of others.
