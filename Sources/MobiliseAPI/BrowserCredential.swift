@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import MobiliseStore
 
-/// A credential handed to a browser: a session cookie or the code of a one-click sign-in link.
+/// A credential handed out: a session cookie, the code of a one-click sign-in link, or a SCIM token.
 ///
 /// It is the organisation's id (16 bytes) followed by 32 random bytes, in base64url (64 characters).
 /// The database keeps only the SHA-256 of the random part, under the organisation's id: a look-up is

@@ -8,7 +8,8 @@ import PostgresMigrations
 
 /// The HTTP service: builds the router and the Hummingbird application.
 public enum MobiliseService {
-    /// The router with every route: operations at the root, the API under `/v1` behind a bearer token.
+    /// The router with every route: operations at the root, the API under `/v1` behind a bearer token,
+    /// SCIM provisioning under `/scim/v2` behind a SCIM token.
     public static func router(
         store: MobiliseStore, configuration: APIConfiguration, verifier: TokenVerifier, migrator: Migrator,
         metrics: ServiceMetrics = ServiceMetrics()
@@ -20,6 +21,7 @@ public enum MobiliseService {
         router.add(middleware: LoadSheddingMiddleware(inFlight: environment.inFlight, metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: NULGuardMiddleware())
+        router.add(middleware: SCIMMiddleware(store: store))
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
         let organisations = OrganisationDirectory(store: store)
@@ -33,6 +35,8 @@ public enum MobiliseService {
         EventRoutes(environment: environment).register(on: v1)
         RankingRoutes(environment: environment).register(on: v1)
         LiveRoutes(environment: environment).register(on: v1)
+        SCIMTokenRoutes(environment: environment).register(on: v1)
+        SCIMRoutes(store: store).register(on: router)
         return router
     }
 

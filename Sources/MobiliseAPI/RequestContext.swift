@@ -53,6 +53,8 @@ public struct MobiliseRequestContext: RequestContext {
     /// The connection the request came on: a long answer (the live stream) watches it, to end as
     /// soon as the client goes away (``ConnectionCloseWatcher``).
     let channel: any Channel
+    /// Set by ``SCIMMiddleware`` on every `/scim/v2` route.
+    public var scimClient: SCIMClient?
 
     public init(source: Source) {
         coreContext = .init(source: source)

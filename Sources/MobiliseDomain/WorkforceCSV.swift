@@ -567,67 +567,80 @@ public enum WorkforceCSV {
                 return .failure(WorkforceRejection(
                     line: line, error: "expected \(fieldCount) field\(fieldCount == 1 ? "" : "s") as in the header, found \(fields.count)"))
             }
-            var problems: [String] = []
-            func value(_ column: String) -> String? {
-                guard let position = positions[column] else { return nil }
-                let value = fields[position].trimmingCharacters(in: .whitespacesAndNewlines)
-                if value.isEmpty { return nil }
-                if value.utf8.contains(0) {
-                    problems.append("\(column) contains a NUL character")
-                    return nil
-                }
-                if let limit = WorkforceCSV.maxLength[column], value.unicodeScalars.count > limit {
-                    problems.append("\(column) is \(value.unicodeScalars.count) characters long (the limit is \(limit))")
-                    return nil
-                }
-                return value
-            }
-
-            let externalID = value("external_id")
-            if externalID == nil, !problems.contains(where: { $0.hasPrefix("external_id") }) {
-                problems.append("external_id is empty")
-            }
-            let email = value("email")
-            if let email, !WorkforceCSV.looksLikeEmail(email) {
-                problems.append("email \(WorkforceCSV.quoted(email)) does not look like an email address")
-            }
-            let displayName = value("display_name")
-            var country = ""
-            if let raw = value("country") {
-                if raw.utf8.count == 2, raw.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
-                    country = raw.uppercased()
-                } else {
-                    problems.append("country \(WorkforceCSV.quoted(raw)) is not an ISO 3166-1 alpha-2 code (two letters, e.g. FR)")
-                }
-            } else if !problems.contains(where: { $0.hasPrefix("country") }) {
-                problems.append("country is empty (an ISO 3166-1 alpha-2 code is required, e.g. FR)")
-            }
-            var gender = Gender.undisclosed
-            if let raw = value("gender") {
-                if let known = Gender(rawValue: raw.lowercased()) {
-                    gender = known
-                } else {
-                    problems.append("unknown gender \(WorkforceCSV.quoted(raw)) (expected female, male, non_binary or undisclosed)")
-                }
-            }
-            let site = value("site")
-            let orgUnit = value("org_unit")
-            let manager = value("manager_external_id")
-            var active = true
-            if let raw = value("active") {
-                switch raw.lowercased() {
-                case "true", "1", "yes": active = true
-                case "false", "0", "no": active = false
-                default: problems.append("active \(WorkforceCSV.quoted(raw)) is not a yes/no value (expected true, false, 1, 0, yes or no)")
-                }
-            }
-            guard problems.isEmpty, let externalID else {
-                return .failure(WorkforceRejection(line: line, error: problems.joined(separator: "; ")))
-            }
-            return .success(WorkforceRow(
-                line: line, externalID: externalID, email: email, displayName: displayName, country: country, site: site,
-                orgUnit: orgUnit, gender: gender, managerExternalID: manager, active: active))
+            return WorkforceCSV.row(line: line) { column in positions[column].map { fields[$0] } }
         }
+    }
+
+    /// Checks one employee described column by column, by a line of the file or by any other source
+    /// (a SCIM client): a row, or a rejection naming every problem found. The one place where the
+    /// workforce's rules are written.
+    ///
+    /// - Parameters:
+    ///   - field: the raw text of a column (untrimmed), nil when the source has no such column.
+    ///   - name: how messages name a column (a SCIM client knows `userName`, not `external_id`).
+    public static func row(
+        line: Int, name: (String) -> String = { $0 }, field: (String) -> String?
+    ) -> Result<WorkforceRow, WorkforceRejection> {
+        var problems: [String] = []
+        func value(_ column: String) -> String? {
+            guard let raw = field(column) else { return nil }
+            let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if value.isEmpty { return nil }
+            if value.utf8.contains(0) {
+                problems.append("\(name(column)) contains a NUL character")
+                return nil
+            }
+            if let limit = maxLength[column], value.unicodeScalars.count > limit {
+                problems.append("\(name(column)) is \(value.unicodeScalars.count) characters long (the limit is \(limit))")
+                return nil
+            }
+            return value
+        }
+
+        let externalID = value("external_id")
+        if externalID == nil, !problems.contains(where: { $0.hasPrefix(name("external_id")) }) {
+            problems.append("\(name("external_id")) is empty")
+        }
+        let email = value("email")
+        if let email, !looksLikeEmail(email) {
+            problems.append("\(name("email")) \(quoted(email)) does not look like an email address")
+        }
+        let displayName = value("display_name")
+        var country = ""
+        if let raw = value("country") {
+            if raw.utf8.count == 2, raw.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
+                country = raw.uppercased()
+            } else {
+                problems.append("\(name("country")) \(quoted(raw)) is not an ISO 3166-1 alpha-2 code (two letters, e.g. FR)")
+            }
+        } else if !problems.contains(where: { $0.hasPrefix(name("country")) }) {
+            problems.append("\(name("country")) is empty (an ISO 3166-1 alpha-2 code is required, e.g. FR)")
+        }
+        var gender = Gender.undisclosed
+        if let raw = value("gender") {
+            if let known = Gender(rawValue: raw.lowercased()) {
+                gender = known
+            } else {
+                problems.append("unknown \(name("gender")) \(quoted(raw)) (expected female, male, non_binary or undisclosed)")
+            }
+        }
+        let site = value("site")
+        let orgUnit = value("org_unit")
+        let manager = value("manager_external_id")
+        var active = true
+        if let raw = value("active") {
+            switch raw.lowercased() {
+            case "true", "1", "yes": active = true
+            case "false", "0", "no": active = false
+            default: problems.append("\(name("active")) \(quoted(raw)) is not a yes/no value (expected true, false, 1, 0, yes or no)")
+            }
+        }
+        guard problems.isEmpty, let externalID else {
+            return .failure(WorkforceRejection(line: line, error: problems.joined(separator: "; ")))
+        }
+        return .success(WorkforceRow(
+            line: line, externalID: externalID, email: email, displayName: displayName, country: country, site: site,
+            orgUnit: orgUnit, gender: gender, managerExternalID: manager, active: active))
     }
 
     /// A plausible email address: one `@` between a local part and a dotted domain, no spaces,

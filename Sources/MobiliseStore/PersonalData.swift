@@ -46,6 +46,8 @@ public struct PersonalDataExport: Sendable, Encodable {
     public var rsvps: [RSVPRecord]
     /// Admin actions the employee took (for HR staff).
     public var actions: [AuditRecord]
+    /// What an identity provider keeps here about the employee beyond the HR fields (SCIM), if any.
+    public var identityProvider: IdentityAttributes?
 }
 
 extension MobiliseStore {
@@ -99,9 +101,13 @@ extension MobiliseStore {
                 let (at, action, subject) = try row.decode((Date, String, String?).self)
                 return PersonalDataExport.AuditRecord(at: at, action: action, subject: subject)
             }
+            let identity = try connection.query("""
+                SELECT \(unsafeSQL: Self.identityColumns) FROM scim_users s
+                WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id)
+                """).rows.first.map(Self.identity(from:))
             return PersonalDataExport(
                 exportedAt: Date(), employee: employee, signatures: signatures, posts: posts, postsReported: reported, rsvps: rsvps,
-                actions: actions)
+                actions: actions, identityProvider: identity)
         }
     }
 
@@ -118,39 +124,49 @@ extension MobiliseStore {
     public func eraseEmployee(organisationID: UUID, externalID: String, actor: Actor) async throws -> String? {
         try await pool.withTransaction { connection in
             guard let id = try connection.query("""
-                SELECT id FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID) FOR UPDATE
+                SELECT id FROM employees
+                WHERE organisation_id = \(organisationID) AND external_id = \(externalID) AND erased_at IS NULL FOR UPDATE
                 """).scalar(UUID.self) else { return nil }
-            let pseudonym = "erased-" + UUID().uuidString.lowercased()
-            try connection.execute("DELETE FROM posts WHERE organisation_id = \(organisationID) AND author_id = \(id)")
-            try connection.execute("DELETE FROM post_reports WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
-            try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
-            // Their browser sessions and unused sign-in links name them: gone too (signed out everywhere).
-            try connection.execute("DELETE FROM sessions WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
-            try connection.execute("DELETE FROM sign_in_codes WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
-            try connection.execute("""
-                UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
-                    hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,
-                    updated_at = now()
-                WHERE organisation_id = \(organisationID) AND id = \(id)
-                """)
-            try connection.execute("""
-                UPDATE employees SET manager_external_id = NULL WHERE organisation_id = \(organisationID) AND manager_external_id = \(externalID)
-                """)
-            try connection.execute("""
-                UPDATE audit_log SET actor = \(pseudonym) WHERE organisation_id = \(organisationID) AND actor = \(externalID)
-                """)
-            try connection.execute("""
-                UPDATE events SET host_external_id = \(pseudonym) WHERE organisation_id = \(organisationID) AND host_external_id = \(externalID)
-                """)
-            try connection.execute("""
-                UPDATE audit_log SET details = jsonb_set(details, '{host}', to_jsonb(\(pseudonym)))
-                WHERE organisation_id = \(organisationID) AND details->>'host' = \(externalID)
-                """)
-            try connection.execute("""
-                UPDATE posts SET moderator = \(pseudonym) WHERE organisation_id = \(organisationID) AND moderator = \(externalID)
-                """)
+            let pseudonym = try Self.erase(connection, organisationID: organisationID, id: id, externalID: externalID)
             try Self.audit(connection, organisationID: organisationID, actor: actor, action: "employee.erase", subject: pseudonym)
             return pseudonym
         }
+    }
+
+    /// Erases the employee `id` (whose HR id is `externalID`, locked by the caller) inside the
+    /// caller's transaction, as ``eraseEmployee(organisationID:externalID:actor:)`` says; the caller
+    /// writes the audit entry. Returns the pseudonym.
+    static func erase(_ connection: PostgresConnection, organisationID: UUID, id: UUID, externalID: String) throws -> String {
+        let pseudonym = "erased-" + UUID().uuidString.lowercased()
+        try connection.execute("DELETE FROM posts WHERE organisation_id = \(organisationID) AND author_id = \(id)")
+        try connection.execute("DELETE FROM post_reports WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+        try connection.execute("DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+        try connection.execute("DELETE FROM scim_users WHERE organisation_id = \(organisationID) AND employee_id = \(id)")
+        // Their browser sessions and unused sign-in links name them: gone too (signed out everywhere).
+        try connection.execute("DELETE FROM sessions WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
+        try connection.execute("DELETE FROM sign_in_codes WHERE organisation_id = \(organisationID) AND subject = \(externalID)")
+        try connection.execute("""
+            UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
+                hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,
+                erased_at = now(), updated_at = now()
+            WHERE organisation_id = \(organisationID) AND id = \(id)
+            """)
+        try connection.execute("""
+            UPDATE employees SET manager_external_id = NULL WHERE organisation_id = \(organisationID) AND manager_external_id = \(externalID)
+            """)
+        try connection.execute("""
+            UPDATE audit_log SET actor = \(pseudonym) WHERE organisation_id = \(organisationID) AND actor = \(externalID)
+            """)
+        try connection.execute("""
+            UPDATE events SET host_external_id = \(pseudonym) WHERE organisation_id = \(organisationID) AND host_external_id = \(externalID)
+            """)
+        try connection.execute("""
+            UPDATE audit_log SET details = jsonb_set(details, '{host}', to_jsonb(\(pseudonym)))
+            WHERE organisation_id = \(organisationID) AND details->>'host' = \(externalID)
+            """)
+        try connection.execute("""
+            UPDATE posts SET moderator = \(pseudonym) WHERE organisation_id = \(organisationID) AND moderator = \(externalID)
+            """)
+        return pseudonym
     }
 }

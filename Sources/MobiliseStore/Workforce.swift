@@ -43,10 +43,7 @@ extension MobiliseStore {
     ) async throws -> ImportReport where Chunks.Element: Sequence<UInt8> {
         // Read before the file, so that unknown codes are rejected line by line as the file is read
         // (the foreign key on employees.country stays the guarantee).
-        let countries = try await pool.withConnection { connection in
-            Set(try connection.query("SELECT alpha2 FROM countries").rows.map { try $0.decode(String.self, column: "alpha2") })
-        }
-        var reader = WorkforceCSVReader(knownCountries: countries)
+        var reader = WorkforceCSVReader(knownCountries: Set(try await countryCodes()))
         var staging = WorkforceStaging()
         for try await chunk in csv {
             try Task.checkCancellation()
@@ -70,6 +67,13 @@ extension MobiliseStore {
     ) async throws -> ImportReport {
         try await importEmployees(
             organisationID: organisationID, csv: ChunkedBytes(bytes: bytes), mode: mode, actor: actor, progress: progress)
+    }
+
+    /// Every code an employee's country may be (ISO 3166-1 alpha-2), in order.
+    public func countryCodes() async throws -> [String] {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT alpha2 FROM countries ORDER BY alpha2").column(String.self)
+        }
     }
 
     /// The employee with this HR id, active or not.
@@ -122,15 +126,7 @@ extension MobiliseStore {
         let staged = staging.rows
         let merge = Self.mergeStatement(organisationID: organisationID, columns: columns)
         let outcome = try await pool.withTransaction { connection -> LoadOutcome in
-            // Serialises imports of one organisation (NO KEY UPDATE does not block inserts that
-            // reference the organisation), and gives "today" in its time zone.
-            let found = try connection.query("""
-                SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
-                WHERE id = \(organisationID) FOR NO KEY UPDATE
-                """).scalar(String.self)
-            guard let today = found else {
-                throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation with id \(organisationID)")
-            }
+            let today = try Self.lockWorkforce(connection, organisationID: organisationID)
 
             // Room for the merge's hash join of a big file in memory (200,000 rows spill to disk
             // at the default 4 MB); for this transaction only.
@@ -168,7 +164,8 @@ extension MobiliseStore {
                 inserted: inserted, updated: updated, unchanged: staged - inserted - updated, deactivated: deactivated,
                 rejected: rejected, rejectedCount: rejectedCount)
             try Self.recordWorkforceChange(
-                connection, organisationID: organisationID, actor: actor, mode: mode, rowsRead: rowsRead, outcome: outcome)
+                connection, organisationID: organisationID, actor: actor,
+                .file(mode: mode, rowsRead: rowsRead, outcome: outcome))
             return outcome
         }
         logger.info("imported the workforce file", metadata: [
@@ -185,15 +182,32 @@ extension MobiliseStore {
     /// COPY data goes to the connection in slices of this size.
     private static let copySlice = 1 << 20
 
-    /// The merge of the staging table into the organisation's employees, in one statement: the
-    /// staging rows are joined once with the employees (a hash join for a big file, index lookups
-    /// for a small one); the rows that are new are inserted, the rows where a column of the file
-    /// differs (`IS DISTINCT FROM`) are updated, and the others are not written at all.
+    /// Locks the organisation's workforce for the transaction, and gives "today" in its time zone.
+    ///
+    /// Every write of employees takes it (imports, provisioning): they are serialised per
+    /// organisation, so a merge may insert new employees with a plain INSERT. NO KEY UPDATE does not
+    /// block the inserts of other tables that reference the organisation.
+    static func lockWorkforce(_ connection: PostgresConnection, organisationID: UUID) throws -> String {
+        let found = try connection.query("""
+            SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
+            WHERE id = \(organisationID) FOR NO KEY UPDATE
+            """).scalar(String.self)
+        guard let today = found else {
+            throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation with id \(organisationID)")
+        }
+        return today
+    }
+
+    /// The merge of the staging table (or of one row written by a provisioning client) into the
+    /// organisation's employees, in one statement: the staging rows are joined once with the
+    /// employees (a hash join for a big file, index lookups for a small one); the rows that are new
+    /// are inserted, the rows where a column of the file differs (`IS DISTINCT FROM`) are updated,
+    /// and the others are not written at all.
     ///
     /// Existing employees get the values of the file's columns only: a file without, say, an email
     /// column leaves emails alone (new employees get the columns' defaults). A plain INSERT is
-    /// enough for the new ones: imports of an organisation are serialised (the lock on its row),
-    /// and nothing else inserts employees.
+    /// enough for the new ones: every write of an organisation's employees holds
+    /// ``lockWorkforce(_:organisationID:)``.
     struct MergeStatement: Sendable {
         let organisationID: UUID
         let assignments: String
@@ -201,11 +215,12 @@ extension MobiliseStore {
         let incoming: String
         let updatesActive: Bool
 
-        func query(today: String) -> PostgresQuery {
+        /// - Parameter source: the rows to merge, with the staging table's columns.
+        func query(from source: PostgresQuery = "workforce_staging", today: String) -> PostgresQuery {
             """
             WITH incoming AS (
                 SELECT s.*, e.id AS existing_id
-                FROM workforce_staging s
+                FROM \(source) s
                 LEFT JOIN employees e ON e.organisation_id = \(organisationID) AND e.external_id = s.external_id
                 WHERE e.id IS NULL OR ROW(\(unsafeSQL: current)) IS DISTINCT FROM ROW(\(unsafeSQL: incoming))
             ), updated AS (
@@ -245,29 +260,43 @@ extension MobiliseStore {
             updatesActive: columns.contains("active"))
     }
 
-    /// The one place where an import's change to the workforce is recorded, inside its
-    /// transaction: the audit entry. Anything derived from the employees (a cached headcount)
-    /// should be invalidated here, when `outcome.changedEmployees` is true.
-    private static func recordWorkforceChange(
-        _ connection: PostgresConnection, organisationID: UUID, actor: Actor, mode: ImportMode, rowsRead: Int,
-        outcome: LoadOutcome
-    ) throws {
-        try audit(
-            connection, organisationID: organisationID, actor: actor, action: "employees.import", subject: nil,
-            details: [
-                "mode": mode.rawValue, "rows": String(rowsRead), "inserted": String(outcome.inserted),
-                "updated": String(outcome.updated), "unchanged": String(outcome.unchanged),
-                "deactivated": String(outcome.deactivated), "rejected": String(outcome.rejectedCount),
-            ])
+    /// A write of the workforce, as the audit log records it.
+    enum WorkforceChange {
+        /// An import of the HR system's file.
+        case file(mode: ImportMode, rowsRead: Int, outcome: LoadOutcome)
+        /// One employee written by a provisioning client: `operation` is `create`, `replace`,
+        /// `update` or `delete`; `changed` names the columns written.
+        case provisioning(operation: String, employeeID: UUID, changed: [String])
     }
 
-    private struct LoadOutcome: Sendable {
+    /// The one place where a change to the workforce (an import, or one provisioning write) is
+    /// recorded, inside its transaction: one audit entry. Headcounts follow by themselves (the
+    /// employees table's triggers); anything else derived from the employees belongs here.
+    static func recordWorkforceChange(
+        _ connection: PostgresConnection, organisationID: UUID, actor: Actor, _ change: WorkforceChange
+    ) throws {
+        switch change {
+        case .file(let mode, let rowsRead, let outcome):
+            try audit(
+                connection, organisationID: organisationID, actor: actor, action: "employees.import", subject: nil,
+                details: [
+                    "mode": mode.rawValue, "rows": String(rowsRead), "inserted": String(outcome.inserted),
+                    "updated": String(outcome.updated), "unchanged": String(outcome.unchanged),
+                    "deactivated": String(outcome.deactivated), "rejected": String(outcome.rejectedCount),
+                ])
+        case .provisioning(let operation, let employeeID, let changed):
+            try audit(
+                connection, organisationID: organisationID, actor: actor, action: "employees.provision",
+                subject: employeeID.uuidString.lowercased(),
+                details: ["operation": operation, "changed": changed.joined(separator: ",")])
+        }
+    }
+
+    struct LoadOutcome: Sendable {
         var inserted, updated, unchanged, deactivated: Int
         var rejected: [WorkforceRejection]
         var rejectedCount: Int
 
-        /// Whether any employee row was written.
-        var changedEmployees: Bool { inserted + updated + deactivated > 0 }
     }
 
     /// The refusal of a full sync over a file with rejected lines, listing the first few.

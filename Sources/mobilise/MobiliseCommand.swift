@@ -12,7 +12,8 @@ struct MobiliseCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, ImportCommand.self, EmployeeCommand.self,
-            CampaignCommand.self, RankingsCommand.self, TokenCommand.self, SignInLinkCommand.self, MediaCommand.self, DemoCommand.self,
+            CampaignCommand.self, RankingsCommand.self, TokenCommand.self, SignInLinkCommand.self, SCIMTokenCommand.self, MediaCommand.self,
+            DemoCommand.self,
         ]
     )
 

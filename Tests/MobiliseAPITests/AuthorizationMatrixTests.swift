@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MobiliseAPI
+import MobiliseDomain
 import MobiliseSchema
 import MobiliseTesting
 import Testing
@@ -47,6 +48,20 @@ let authorizationMatrix = """
     POST   /v1/campaigns/{draft}/archive            401 403 403 ok  404
     GET    /v1/me/export                            401 ok  403 403 403
     DELETE /v1/employees/{employee}                 401 403 403 ok  404
+    POST   /v1/scim-tokens                          401 403 403 ok  ok
+    GET    /v1/scim-tokens                          401 403 403 ok  ok
+    DELETE /v1/scim-tokens/{token}                  401 403 403 ok  404
+    GET    /scim/v2/ServiceProviderConfig           401 401 401 401 401
+    GET    /scim/v2/ResourceTypes                   401 401 401 401 401
+    GET    /scim/v2/ResourceTypes/{id}              401 401 401 401 401
+    GET    /scim/v2/Schemas                         401 401 401 401 401
+    GET    /scim/v2/Schemas/{id}                    401 401 401 401 401
+    GET    /scim/v2/Users                           401 401 401 401 401
+    POST   /scim/v2/Users                           401 401 401 401 401
+    GET    /scim/v2/Users/{id}                      401 401 401 401 401
+    PUT    /scim/v2/Users/{id}                      401 401 401 401 401
+    PATCH  /scim/v2/Users/{id}                      401 401 401 401 401
+    DELETE /scim/v2/Users/{id}                      401 401 401 401 401
     GET    /healthz                                 ok  ok  ok  ok  ok
     GET    /readyz                                  ok  ok  ok  ok  ok
     GET    /metrics                                 ok  ok  ok  ok  ok
@@ -117,6 +132,7 @@ let authorizationMatrix = """
                 {"title": "Town hall", "kind": "site", "country": "IN", "city": "Pune", "starts_at": "\(eventStart)", "ends_at": "\(eventEnd)", "host": "in-3"}
                 """)
             let eventID = try #require(event.json["id"] as? String)
+            let scimToken = try await SCIMTokens.create(store: service.store, organisationID: service.acme.id, description: nil, actor: Actor("setup"))
 
             let tokens: [String?] = [
                 nil, try await service.token("in-1", [.employee]), try await service.token("lead-1", [.leader]), hr,
@@ -137,6 +153,7 @@ let authorizationMatrix = """
                 let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
                     .replacingOccurrences(of: "{post}", with: postID).replacingOccurrences(of: "{event}", with: eventID)
                     .replacingOccurrences(of: "{cc}", with: "IN").replacingOccurrences(of: "{employee}", with: "mt-2")
+                    .replacingOccurrences(of: "{token}", with: scimToken.info.id.uuidString).replacingOccurrences(of: "{id}", with: "User")
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)

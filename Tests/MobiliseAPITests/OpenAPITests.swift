@@ -24,7 +24,9 @@ import Testing
     }
 
     @Test func theDocumentListsEveryRouteTheRouterHas() async throws {
-        let routes = try await AuthorizationMatrixTests.routerRoutes()
+        // SCIM (`/scim/v2`) is left out: its contract is RFC 7643/7644 and the service's own discovery
+        // endpoints (/Schemas, /ServiceProviderConfig), checked by scim2-tester (SCIMConformanceTests).
+        let routes = try await AuthorizationMatrixTests.routerRoutes().filter { !$0.contains(" /scim/v2") }
         #expect(Self.documentedOperations() == routes)
         #expect(routes.count >= 30)
     }

@@ -43,6 +43,8 @@ SELECT create_distributed_table('post_reports',           'organisation_id', col
 SELECT create_distributed_table('audit_counters',         'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('sessions',               'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('sign_in_codes',          'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('scim_users',             'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('scim_tokens',            'organisation_id', colocate_with => 'employees');
 
 -- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs.
 

@@ -1,0 +1,282 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+// Provisioning: an identity provider's writes of one employee at a time (SCIM). Each write is one
+// transaction that takes the organisation's workforce lock as an import does, writes the employee
+// through the import's own merge statement (so a new employee, a change, a leaver and an unchanged
+// employee are written exactly as a line of the file would be, and the employees table's triggers
+// keep the headcounts), and records one audit entry through `recordWorkforceChange`.
+//
+// Employees are addressed by their id, which never changes (the HR id may: SCIM's `userName`).
+// Erased employees are not seen here.
+
+extension MobiliseStore {
+    /// The employee with this id, unless erased.
+    public func provisionedEmployee(organisationID: UUID, id: UUID) async throws -> ProvisionedEmployee? {
+        try await pool.withConnection { connection in
+            try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)").first
+        }
+    }
+
+    /// The employees matching `filter` (all when nil), ordered by HR id: `limit` of them after the
+    /// first `offset`, and how many match in all.
+    public func provisionedEmployees(
+        organisationID: UUID, filter: EmployeeFilter?, offset: Int, limit: Int
+    ) async throws -> (total: Int, employees: [ProvisionedEmployee]) {
+        let condition = filter.map(Self.condition) ?? "true"
+        let offset = max(offset, 0), limit = max(limit, 0)
+        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let total = try connection.query("""
+                SELECT count(*) FROM employees e
+                LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+                WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
+                """).scalar(Int.self) ?? 0
+            guard limit > 0, offset < total else { return (total, []) }
+            let page = try Self.provisioned(
+                connection, organisationID: organisationID, where: condition, suffix: "ORDER BY e.external_id OFFSET \(offset) LIMIT \(limit)")
+            return (total, page)
+        }
+    }
+
+    /// Creates an employee. Throws `user_name_taken` (conflict) when the HR id is already an
+    /// employee's (erased ones excepted), `unknown_country` (invalid) for a country code that does
+    /// not exist.
+    public func createProvisionedEmployee(
+        organisationID: UUID, _ record: ProvisioningRecord, actor: Actor
+    ) async throws -> ProvisionedEmployee {
+        try await writeProvisioned(organisationID: organisationID, id: nil, operation: "create", actor: actor) { _ in record }
+    }
+
+    /// Rewrites the employee `id` with what `change` makes of their current state (a replacement,
+    /// or a patch applied to it), in one transaction: nothing is written when `change` throws.
+    /// Returns nil when there is no such employee. Throws as
+    /// ``createProvisionedEmployee(organisationID:_:actor:)`` when the new HR id or country is refused.
+    ///
+    /// - Parameter operation: what the audit entry calls the write (`replace`, `update`).
+    public func updateProvisionedEmployee(
+        organisationID: UUID, id: UUID, operation: String, actor: Actor,
+        _ change: @escaping @Sendable (ProvisionedEmployee) throws -> ProvisioningRecord
+    ) async throws -> ProvisionedEmployee? {
+        do {
+            return try await writeProvisioned(organisationID: organisationID, id: id, operation: operation, actor: actor) { current in
+                guard let current else { throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(id)") }
+                return try change(current)
+            }
+        } catch let error as MobiliseError where error.code == "employee_not_found" {
+            return nil
+        }
+    }
+
+    /// What a provisioning client's delete means: the person has left the company and their
+    /// identity provider has forgotten them. The employee becomes a leaver (inactive from today,
+    /// as a full sync does with an employee missing from the file), and is then erased as
+    /// ``eraseEmployee(organisationID:externalID:actor:)`` does: their signatures stay counted,
+    /// anonymised, and nothing identifies them any more. One transaction, one audit entry.
+    ///
+    /// - Returns: false when there is no such employee.
+    public func deleteProvisionedEmployee(organisationID: UUID, id: UUID, actor: Actor) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            let today = try Self.lockWorkforce(connection, organisationID: organisationID)
+            guard let current = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e")
+                .first
+            else { return false }
+            var leaving = current.record
+            leaving.row.active = false
+            try Self.merge(connection, organisationID: organisationID, leaving, today: today)
+            _ = try Self.erase(connection, organisationID: organisationID, id: id, externalID: current.employee.externalID)
+            try Self.recordWorkforceChange(
+                connection, organisationID: organisationID, actor: actor,
+                .provisioning(operation: "delete", employeeID: id, changed: current.employee.active ? ["active", "erased"] : ["erased"]))
+            return true
+        }
+    }
+
+    // MARK: - Writing
+
+    /// One provisioning write: a creation when `id` is nil, else a change of that employee.
+    private func writeProvisioned(
+        organisationID: UUID, id: UUID?, operation: String, actor: Actor,
+        _ change: @escaping @Sendable (ProvisionedEmployee?) throws -> ProvisioningRecord
+    ) async throws -> ProvisionedEmployee {
+        do {
+            return try await pool.withTransaction { connection in
+                let today = try Self.lockWorkforce(connection, organisationID: organisationID)
+                var current: ProvisionedEmployee?
+                if let id {
+                    current = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e")
+                        .first
+                    if current == nil { throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(id)") }
+                }
+                let record = try change(current)
+                let externalID = record.row.externalID
+                let taken = MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
+                // A new HR id must be free (erased employees' pseudonyms never collide with one).
+                if let id, externalID != current?.employee.externalID {
+                    let renamed = try connection.execute("""
+                        UPDATE employees SET external_id = \(externalID), updated_at = now()
+                        WHERE organisation_id = \(organisationID) AND id = \(id)
+                          AND NOT EXISTS (SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID))
+                        """)
+                    guard renamed == 1 else { throw taken }
+                }
+                let merged = try Self.merge(connection, organisationID: organisationID, record, today: today)
+                // A creation that inserted nothing met an employee with this HR id: it is rolled back.
+                if id == nil, merged.inserted == 0 { throw taken }
+                guard var written = try Self.provisioned(
+                    connection, organisationID: organisationID, where: "e.external_id = \(externalID)").first
+                else { throw MobiliseError(.notFound, code: "employee_not_found", "the employee '\(externalID)' was not written") }
+                let employeeID = written.employee.id
+                if record.identity != current?.identity {
+                    let modified = try Self.writeIdentity(connection, organisationID: organisationID, employeeID: employeeID, record.identity)
+                    written.identity = record.identity
+                    written.lastModified = max(written.lastModified, modified)
+                }
+                try Self.recordWorkforceChange(
+                    connection, organisationID: organisationID, actor: actor,
+                    .provisioning(operation: operation, employeeID: employeeID, changed: Self.changedColumns(current, written)))
+                return written
+            }
+        } catch let error as PostgresError {
+            throw error.asInputError(Self.provisioningConstraints)
+        }
+    }
+
+    /// Writes one employee's workforce row with the import's merge statement (every column).
+    @discardableResult
+    private static func merge(
+        _ connection: PostgresConnection, organisationID: UUID, _ record: ProvisioningRecord, today: String
+    ) throws -> (inserted: Int, updated: Int) {
+        let row = record.row
+        // The manager may be named by their id: the row keeps HR ids.
+        let managerID = row.managerExternalID.flatMap(UUID.init(uuidString:))
+        let source: PostgresQuery = """
+            (SELECT 0 AS line, \(row.externalID)::text AS external_id, \(row.email)::text AS email,
+                    \(row.displayName)::text AS display_name, \(row.country)::text AS country, \(row.site)::text AS site,
+                    \(row.orgUnit)::text AS org_unit, \(row.gender.rawValue)::text AS gender,
+                    COALESCE((SELECT m.external_id FROM employees m
+                              WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
+                             \(row.managerExternalID)::text) AS manager_external_id,
+                    \(row.active)::boolean AS active)
+            """
+        let merge = mergeStatement(organisationID: organisationID, columns: Set(WorkforceCSV.columns))
+        return try connection.query(merge.query(from: source, today: today))[0].decode((Int, Int).self)
+    }
+
+    /// Writes what the provisioning client keeps about an employee; returns when.
+    private static func writeIdentity(
+        _ connection: PostgresConnection, organisationID: UUID, employeeID: UUID, _ identity: IdentityAttributes
+    ) throws -> Date {
+        try connection.query("""
+            INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
+                                    employee_number, organization, division)
+            VALUES (\(organisationID), \(employeeID), \(identity.clientID), \(identity.givenName), \(identity.familyName),
+                    \(identity.formattedName), \(identity.employeeNumber), \(identity.organization), \(identity.division))
+            ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
+                external_id = EXCLUDED.external_id, given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
+                formatted_name = EXCLUDED.formatted_name, employee_number = EXCLUDED.employee_number,
+                organization = EXCLUDED.organization, division = EXCLUDED.division, updated_at = now()
+            RETURNING updated_at
+            """).scalar(Date.self) ?? Date()
+    }
+
+    /// What the database refuses, said as input errors.
+    private static let provisioningConstraints: [String: MobiliseError] = [
+        "employees_country_fkey": MobiliseError(.invalid, code: "unknown_country", "the country code is not an ISO 3166-1 alpha-2 code"),
+        "employees_organisation_id_external_id_key": MobiliseError(
+            .conflict, code: "user_name_taken", "an employee with this HR id already exists"),
+    ]
+
+    /// The columns a write changed, for the audit entry (names, never values).
+    private static func changedColumns(_ before: ProvisionedEmployee?, _ after: ProvisionedEmployee) -> [String] {
+        let a = after.employee, b = before?.employee
+        let i = after.identity, j = before?.identity
+        let changes: [(String, Bool)] = [
+            ("external_id", a.externalID != b?.externalID), ("email", a.email != b?.email),
+            ("display_name", a.displayName != b?.displayName), ("country", a.country != b?.country), ("site", a.site != b?.site),
+            ("org_unit", a.orgUnit != b?.orgUnit), ("gender", a.gender != b?.gender),
+            ("manager_external_id", a.managerExternalID != b?.managerExternalID), ("active", a.active != b?.active),
+            ("client_id", i.clientID != j?.clientID), ("given_name", i.givenName != j?.givenName),
+            ("family_name", i.familyName != j?.familyName), ("formatted_name", i.formattedName != j?.formattedName),
+            ("employee_number", i.employeeNumber != j?.employeeNumber), ("organization", i.organization != j?.organization),
+            ("division", i.division != j?.division),
+        ]
+        return changes.filter(\.1).map(\.0)
+    }
+
+    // MARK: - Reading
+
+    static let identityColumns =
+        "s.external_id AS client_id, s.given_name, s.family_name, s.formatted_name, s.employee_number, s.organization, s.division"
+
+    static func identity(from row: PostgresRow) throws -> IdentityAttributes {
+        IdentityAttributes(
+            clientID: try row.decode(String?.self, column: "client_id"), givenName: try row.decode(String?.self, column: "given_name"),
+            familyName: try row.decode(String?.self, column: "family_name"),
+            formattedName: try row.decode(String?.self, column: "formatted_name"),
+            employeeNumber: try row.decode(String?.self, column: "employee_number"),
+            organization: try row.decode(String?.self, column: "organization"), division: try row.decode(String?.self, column: "division"))
+    }
+
+    /// Employees (not erased) matching `condition` on `e` (employees) and `s` (scim_users).
+    private static func provisioned(
+        _ connection: PostgresConnection, organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = ""
+    ) throws -> [ProvisionedEmployee] {
+        try connection.query("""
+            SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
+                   e.manager_external_id, e.active, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
+                   \(unsafeSQL: identityColumns),
+                   (SELECT m.id FROM employees m
+                    WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id
+            FROM employees e
+            LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+            WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
+            \(suffix)
+            """).rows.map { row in
+            ProvisionedEmployee(
+                employee: try employee(from: row), identity: try identity(from: row),
+                managerID: try row.decode(UUID?.self, column: "manager_id"), created: try row.decode(Date.self, column: "created_at"),
+                lastModified: try row.decode(Date.self, column: "last_modified"))
+        }
+    }
+
+    /// `filter` as a condition on `e` (employees) and `s` (scim_users). Every comparison is true or
+    /// false, never NULL, so that `not` keeps the employees without the attribute.
+    static func condition(_ filter: EmployeeFilter) -> PostgresQuery {
+        switch filter {
+        case .and(let left, let right): return "(\(condition(left)) AND \(condition(right)))"
+        case .or(let left, let right): return "(\(condition(left)) OR \(condition(right)))"
+        case .not(let inner): return "(NOT \(condition(inner)))"
+        case .present(let attribute): return "(\(unsafeSQL: column(attribute)) IS NOT NULL)"
+        case .compare(.active, let comparison, .bool(let value)):
+            return comparison == .notEqual ? "(e.active <> \(value))" : comparison == .equal ? "(e.active = \(value))" : "false"
+        case .compare(.id, let comparison, .text(let text)):
+            guard let id = UUID(uuidString: text), comparison == .equal || comparison == .notEqual else { return "false" }
+            return comparison == .equal ? "(e.id = \(id))" : "(e.id <> \(id))"
+        case .compare(let attribute, let comparison, .text(let text)):
+            let ignoresCase = attribute == .displayName || attribute == .email
+            let column = ignoresCase ? "lower(\(column(attribute)))" : column(attribute)
+            let value = ignoresCase ? text.lowercased() : text
+            switch comparison {
+            case .equal: return "COALESCE(\(unsafeSQL: column) = \(value), false)"
+            case .notEqual: return "(\(unsafeSQL: column) IS DISTINCT FROM \(value))"
+            case .contains: return "COALESCE(strpos(\(unsafeSQL: column), \(value)) > 0, false)"
+            case .startsWith: return "COALESCE(starts_with(\(unsafeSQL: column), \(value)), false)"
+            case .endsWith: return "COALESCE(right(\(unsafeSQL: column), length(\(value))) = \(value), false)"
+            }
+        case .compare:
+            return "false"
+        }
+    }
+
+    private static func column(_ attribute: EmployeeFilter.Attribute) -> String {
+        switch attribute {
+        case .externalID: "e.external_id"
+        case .clientID: "s.external_id"
+        case .id: "e.id"
+        case .displayName: "e.display_name"
+        case .email: "e.email"
+        case .active: "e.active"
+        }
+    }
+}
