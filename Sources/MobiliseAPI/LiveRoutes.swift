@@ -160,9 +160,13 @@ struct LiveRoutes {
                 }
                 group.addTask {
                     // The credential's expiry ends the stream (a sleep cancelled first ends nothing). A
-                    // token may carry any `exp`: a year stands for "later than this stream will live",
-                    // and keeps the Duration far from overflowing.
-                    try await Task.sleep(for: .seconds(min(max(expiry.timeIntervalSinceNow, 0), 366 * 86_400)))
+                    // token may carry any `exp`: the wait is taken an hour at a most, so no timer is set
+                    // far in the future (a deadline a year away was seen to leave libdispatch's timer
+                    // loop waiting without a timeout, so that no Task.sleep of the process woke again)
+                    // and the Duration stays far from overflowing.
+                    while expiry.timeIntervalSinceNow > 0 {
+                        try await Task.sleep(for: .seconds(min(expiry.timeIntervalSinceNow, 3600)))
+                    }
                     wakeContinuation.finish()
                 }
                 group.addTask {

@@ -31,12 +31,20 @@ import Testing
                 CampaignDraft(slug: "heforshe", hashtag: "#HeForShe", title: ["en": "HeForShe"], pledgeText: ["en": "I commit"],
                               startsAt: now - 86_400, endsAt: now + 86_400, audience: .everyone),
                 actor: Actor("hr"))
-            // An erasure as the code before 0011 left it: today's erasure (its pseudonym, its audit
-            // entry), with the row still active and keeping its gender, site and org unit.
-            let pseudonym = try #require(try await store.eraseEmployee(organisationID: org, externalID: "IN-1", actor: Actor("hr")))
+            // An erasure as the code before 0011 left it, written by hand (today's store writes columns
+            // of later migrations): the pseudonym and the audit entry, the row still active and keeping
+            // its gender, site and org unit.
+            let pseudonym = "erased-" + UUID().uuidString.lowercased()
             try await pool.execute("""
-                UPDATE employees SET active = true, gender = 'female', site = 'Pune', org_unit = 'Energy'
-                WHERE organisation_id = \(org) AND external_id = \(pseudonym)
+                UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL
+                WHERE organisation_id = \(org) AND external_id = 'IN-1'
+                """)
+            try await pool.execute("""
+                WITH next AS (
+                    INSERT INTO audit_counters AS c (organisation_id, last_id) VALUES (\(org), 1)
+                    ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1 RETURNING last_id
+                )
+                INSERT INTO audit_log (organisation_id, id, actor, action, subject) SELECT \(org), last_id, 'hr', 'employee.erase', \(pseudonym) FROM next
                 """)
             func eligible() async throws -> Int? {
                 try await pool.query("""
