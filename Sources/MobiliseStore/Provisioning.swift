@@ -77,7 +77,7 @@ extension MobiliseStore {
     /// - Returns: false when there is no such employee.
     public func deleteProvisionedEmployee(organisationID: UUID, id: UUID, actor: Actor) async throws -> Bool {
         try await pool.withTransaction { connection in
-            let today = try Self.lockWorkforce(connection, organisationID: organisationID)
+            let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true)
             guard let current = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e")
                 .first
             else { return false }
@@ -101,11 +101,11 @@ extension MobiliseStore {
     ) async throws -> ProvisionedEmployee {
         do {
             return try await pool.withTransaction { connection in
-                let today = try Self.lockWorkforce(connection, organisationID: organisationID)
+                let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true)
                 var current: ProvisionedEmployee?
                 if let id {
-                    current = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e")
-                        .first
+                    current = try Self.provisioned(
+                        connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e", prepared: true).first
                     if current == nil { throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(id)") }
                 }
                 let record = try change(current)
@@ -124,7 +124,7 @@ extension MobiliseStore {
                 // A creation that inserted nothing met an employee with this HR id: it is rolled back.
                 if id == nil, merged.inserted == 0 { throw taken }
                 guard var written = try Self.provisioned(
-                    connection, organisationID: organisationID, where: "e.external_id = \(externalID)").first
+                    connection, organisationID: organisationID, where: "e.external_id = \(externalID)", prepared: true).first
                 else { throw MobiliseError(.notFound, code: "employee_not_found", "the employee '\(externalID)' was not written") }
                 let employeeID = written.employee.id
                 if record.identity != current?.identity {
@@ -160,7 +160,8 @@ extension MobiliseStore {
                     \(row.active)::boolean AS active)
             """
         let merge = mergeStatement(organisationID: organisationID, columns: Set(WorkforceCSV.columns))
-        return try connection.query(merge.query(from: source, today: today))[0].decode((Int, Int).self)
+        // Prepared: with every column, the statement's text never changes (planned once per connection).
+        return try connection.query(merge.query(from: source, today: today).prepared())[0].decode((Int, Int).self)
     }
 
     /// Writes what the provisioning client keeps about an employee; returns when.
@@ -219,10 +220,13 @@ extension MobiliseStore {
     }
 
     /// Employees (not erased) matching `condition` on `e` (employees) and `s` (scim_users).
+    ///
+    /// - Parameter prepared: for the writes' look-ups of one employee, whose text never changes.
     private static func provisioned(
-        _ connection: PostgresConnection, organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = ""
+        _ connection: PostgresConnection, organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = "",
+        prepared: Bool = false
     ) throws -> [ProvisionedEmployee] {
-        try connection.query("""
+        let query: PostgresQuery = """
             SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
                    e.manager_external_id, e.active, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
                    \(unsafeSQL: identityColumns),
@@ -232,7 +236,8 @@ extension MobiliseStore {
             LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
             WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
             \(suffix)
-            """).rows.map { row in
+            """
+        return try connection.query(prepared ? query.prepared() : query).rows.map { row in
             ProvisionedEmployee(
                 employee: try employee(from: row), identity: try identity(from: row),
                 managerID: try row.decode(UUID?.self, column: "manager_id"), created: try row.decode(Date.self, column: "created_at"),

@@ -187,11 +187,22 @@ extension MobiliseStore {
     /// Every write of employees takes it (imports, provisioning): they are serialised per
     /// organisation, so a merge may insert new employees with a plain INSERT. NO KEY UPDATE does not
     /// block the inserts of other tables that reference the organisation.
-    static func lockWorkforce(_ connection: PostgresConnection, organisationID: UUID) throws -> String {
-        let found = try connection.query("""
+    ///
+    /// - Parameter indexPlans: also plan the rest of the transaction with index look-ups only
+    ///   (``indexPlans``, as the signing path does), in the same round trip: for the writes of one
+    ///   employee, whose prepared statements must not keep a plan made while the organisation had
+    ///   none.
+    static func lockWorkforce(_ connection: PostgresConnection, organisationID: UUID, indexPlans: Bool = false) throws -> String {
+        let lock: PostgresQuery = """
             SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
             WHERE id = \(organisationID) FOR NO KEY UPDATE
-            """).scalar(String.self)
+            """
+        let found: String?
+        if indexPlans {
+            found = try connection.pipeline([Self.indexPlans, lock], mode: .transaction)[1].get().scalar(String.self)
+        } else {
+            found = try connection.query(lock).scalar(String.self)
+        }
         guard let today = found else {
             throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation with id \(organisationID)")
         }
