@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import MobiliseAPI
+@testable import MobiliseAPI
 import MobiliseDomain
 import MobiliseTesting
 import Postgres
@@ -543,40 +543,15 @@ extension HostileInputTests {
     }
 }
 
-/// A JSON document decoded exactly (JSONSerialization on Linux drops a leading U+FEFF inside
-/// strings; JSONDecoder keeps every character).
-enum JSONValue: Decodable, Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
+/// Reading the SCIM service's `JSONValue` (decoded exactly: JSONSerialization on Linux drops a
+/// leading U+FEFF inside strings; JSONDecoder keeps every character).
+extension JSONValue {
     subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { members[key] } else { nil }
     }
 
     var string: String? { if case .string(let value) = self { value } else { nil } }
     var number: Double? { if case .number(let value) = self { value } else { nil } }
-    var array: [JSONValue]? { if case .array(let values) = self { values } else { nil } }
 }
 
 extension ServiceHarness.Reply {
