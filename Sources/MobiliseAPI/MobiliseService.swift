@@ -38,6 +38,7 @@ public enum MobiliseService {
         LiveRoutes(environment: environment).register(on: v1)
         SCIMTokenRoutes(environment: environment).register(on: v1)
         SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
+        WorkforceMappingRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store).register(on: router)
         return router
     }
