@@ -80,6 +80,8 @@ import Testing
             var passthrough = 0, converted = 0, bytes: [UInt8] = []
             for try await chunk in WorkforceFileChunks(Chunks(parts: parts), mapping: mapping) {
                 if case .passthrough = chunk { passthrough += 1 } else { converted += 1 }
+                // The CSV parser's fast loop reads contiguous bytes: both kinds of chunk must offer them.
+                #expect(chunk.withContiguousStorageIfAvailable { $0.count } == Array(chunk).count)
                 bytes += Array(chunk)
             }
             return (passthrough, converted, bytes)

@@ -242,6 +242,7 @@ def main():
         check("an unknown HR id is refused, with no session", status == 403 and error_code(headers) == "sso_unknown_employee"
               and not opened_session(set_cookies), (status, error_code(headers)))
         check("the page names the HR id and whom to ask", "nobody-here" in body and "HR team" in body)
+        check("the page links back to the organisation's sign-in page", f'href="/dashboard/sign-in?org={ORG}"' in body)
 
         # No sign-in started in this browser (a link from elsewhere: login CSRF).
         status, headers, _, set_cookies = Client().call("GET", back)

@@ -36,11 +36,13 @@ struct SingleSignOnRoutes {
 
     /// `GET /auth/oidc/{organisation}/sign-in`: 302 to the provider's authorization endpoint.
     @Sendable func start(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        var knownSlug: String?
         do {
             let slug = try context.parameters.require("organisation")
             guard slug.count <= 100, let organisation = try await organisations.organisation(slug: slug) else {
                 throw Failure(.notFound, "sso_unknown_organisation", "There is no organisation '\(slug)' here. Check the sign-in address your company gave you.")
             }
+            knownSlug = organisation.slug
             guard let provider = try await store.ssoProvider(organisationID: organisation.id) else {
                 throw Failure(.notFound, "sso_not_configured",
                               "\(organisation.name) has not set up company sign-in. Use the sign-in link your HR team sends you.")
@@ -68,12 +70,13 @@ struct SingleSignOnRoutes {
             response.setCookie(Self.loginCookie(value: credential.text, maxAge: Int(Self.loginLifetime), request: request))
             return response
         } catch let failure as Failure {
-            return failure.page(request: request, clearCookie: false)
+            return (knownSlug.map(failure.organisation) ?? failure).page(request: request, clearCookie: false)
         }
     }
 
     /// `GET /auth/oidc/callback?code=…&state=…`: 303 to the dashboard with a session cookie.
     @Sendable func callback(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+        var knownSlug: String?
         do {
             // The sign-in in progress, used up whatever happens next: a second try starts again.
             var finished: (login: SSOLogin, organisationSlug: String)?
@@ -85,6 +88,7 @@ struct SingleSignOnRoutes {
                               "This sign-in has expired or has been used already. Start again from the sign-in page.")
             }
             let (login, slug) = (finished.login, finished.organisationSlug)
+            knownSlug = slug
             guard let organisation = try await organisations.organisation(slug: slug),
                   let provider = try await store.ssoProvider(organisationID: organisation.id)
             else { throw Failure(.badRequest, "sso_not_configured", "Company sign-in is no longer set up here. Ask your HR team.") }
@@ -138,7 +142,7 @@ struct SingleSignOnRoutes {
             response.setCookie(Self.loginCookie(value: "", maxAge: 0, request: request))
             return response
         } catch let failure as Failure {
-            return failure.page(request: request, clearCookie: true)
+            return (knownSlug.map(failure.organisation) ?? failure).page(request: request, clearCookie: true)
         }
     }
 
@@ -193,11 +197,19 @@ struct SingleSignOnRoutes {
         var status: HTTPResponse.Status
         var code: String
         var message: String
+        /// The organisation whose sign-in page to go back to, when known.
+        var organisationSlug: String?
 
         init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
             self.status = status
             self.code = code
             self.message = message
+        }
+
+        func organisation(_ slug: String) -> Failure {
+            var failure = self
+            failure.organisationSlug = slug
+            return failure
         }
 
         init(_ failure: SingleSignOnFailure, organisation: String) {
@@ -231,7 +243,7 @@ struct SingleSignOnRoutes {
                   <main class="card sign-in">
                     <h1>Sign-in did not complete</h1>
                     <p id="sso-error" data-code="\(Self.escape(code))">\(Self.escape(message))</p>
-                    <p><a href="/dashboard/sign-in">Back to the sign-in page</a></p>
+                    <p><a href="/dashboard/sign-in\(organisationSlug.map { "?org=" + Self.escape($0) } ?? "")">Back to the sign-in page</a></p>
                   </main>
                 </body>
                 </html>
