@@ -37,6 +37,8 @@ CREATE TABLE sso_logins (
     nonce            text NOT NULL,
     code_verifier    text NOT NULL,
     redirect_uri     text NOT NULL,
+    -- The page of this service to open once signed in (the dashboard, the HR console): a path.
+    return_path      text NOT NULL DEFAULT '/dashboard' CHECK (return_path ~ '^/([^/\\]|$)' AND length(return_path) <= 500),
     expires_at       timestamptz NOT NULL,
     PRIMARY KEY (organisation_id, secret_hash)
 );

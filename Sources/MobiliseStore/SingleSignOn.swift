@@ -38,13 +38,16 @@ public struct SSOLogin: Sendable, Equatable {
     public var nonce: String
     public var codeVerifier: String
     public var redirectURI: String
+    /// The page of this service to open once signed in.
+    public var returnPath: String
     public var expires: Date
 
-    public init(state: String, nonce: String, codeVerifier: String, redirectURI: String, expires: Date) {
+    public init(state: String, nonce: String, codeVerifier: String, redirectURI: String, returnPath: String = "/dashboard", expires: Date) {
         self.state = state
         self.nonce = nonce
         self.codeVerifier = codeVerifier
         self.redirectURI = redirectURI
+        self.returnPath = returnPath
         self.expires = expires
     }
 }
@@ -105,9 +108,9 @@ extension MobiliseStore {
         try await pool.withTransaction { connection in
             try connection.execute("DELETE FROM sso_logins WHERE organisation_id = \(organisationID) AND expires_at < now()")
             try connection.execute("""
-                INSERT INTO sso_logins (organisation_id, secret_hash, state, nonce, code_verifier, redirect_uri, expires_at)
+                INSERT INTO sso_logins (organisation_id, secret_hash, state, nonce, code_verifier, redirect_uri, return_path, expires_at)
                 VALUES (\(organisationID), \(secretHash), \(login.state), \(login.nonce), \(login.codeVerifier), \(login.redirectURI),
-                        \(login.expires))
+                        \(login.returnPath), \(login.expires))
                 """)
         }
     }
@@ -119,9 +122,9 @@ extension MobiliseStore {
             try connection.query("""
                 WITH used AS (
                     DELETE FROM sso_logins WHERE organisation_id = \(organisationID) AND secret_hash = \(secretHash)
-                    RETURNING organisation_id, state, nonce, code_verifier, redirect_uri, expires_at
+                    RETURNING organisation_id, state, nonce, code_verifier, redirect_uri, return_path, expires_at
                 )
-                SELECT o.slug, used.state, used.nonce, used.code_verifier, used.redirect_uri, used.expires_at,
+                SELECT o.slug, used.state, used.nonce, used.code_verifier, used.redirect_uri, used.return_path, used.expires_at,
                        used.expires_at > now() AS valid
                 FROM used JOIN organisations o ON o.id = used.organisation_id
                 """).rows.first.flatMap { row in
@@ -130,6 +133,7 @@ extension MobiliseStore {
                     state: try row.decode(String.self, column: "state"), nonce: try row.decode(String.self, column: "nonce"),
                     codeVerifier: try row.decode(String.self, column: "code_verifier"),
                     redirectURI: try row.decode(String.self, column: "redirect_uri"),
+                    returnPath: try row.decode(String.self, column: "return_path"),
                     expires: try row.decode(Date.self, column: "expires_at"))
                 return (login, try row.decode(String.self, column: "slug"))
             }

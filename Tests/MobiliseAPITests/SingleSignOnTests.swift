@@ -127,6 +127,15 @@ import Testing
         #expect(SingleSignOnRoutes.roles(["hr_admin"], mapping: mapping) == [.employee], "with a mapping, role names are not taken as groups")
     }
 
+    @Test func theReturnPathIsAPageOfThisServiceOnly() {
+        #expect(SingleSignOnRoutes.returnPath("/admin") == "/admin")
+        #expect(SingleSignOnRoutes.returnPath("/") == "/")
+        #expect(SingleSignOnRoutes.returnPath("/dashboard?campaign=heforshe") == "/dashboard?campaign=heforshe")
+        for hostile in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/a b", "/x\\y", "/\u{E9}", nil] {
+            #expect(SingleSignOnRoutes.returnPath(hostile) == "/dashboard", "\(hostile ?? "nil")")
+        }
+    }
+
     static func expectRejected(_ fragment: String, _ body: () async throws -> IDTokenVerifier.Verified) async throws {
         do {
             let verified = try await body()

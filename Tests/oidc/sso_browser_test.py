@@ -109,8 +109,9 @@ def provider_code(client, location, username, password, provider):
     return status, target
 
 
-def start_sign_in(client):
-    status, headers, body, _ = client.call("GET", f"{BASE}/auth/oidc/{ORG}/sign-in")
+def start_sign_in(client, return_path=None):
+    query = "?" + urllib.parse.urlencode({"return": return_path}) if return_path else ""
+    status, headers, body, _ = client.call("GET", f"{BASE}/auth/oidc/{ORG}/sign-in{query}")
     return status, headers.get("Location", ""), body
 
 
@@ -222,11 +223,12 @@ def main():
 
         # A replayed code: the first use opens a session; the same code with a new sign-in does not.
         client = Client()
-        _, location, _ = start_sign_in(client)
+        _, location, _ = start_sign_in(client, return_path="/admin?tab=import")
         _, back = provider_code(client, location, "alice", "correct-horse-1", info)
         status, headers, _, set_cookies = client.call("GET", back)
-        check("the first use of a code opens a session", status == 303 and headers.get("Location") == "/dashboard"
-              and opened_session(set_cookies), (status, error_code(headers)))
+        check("the first use of a code opens a session, and returns to the page asked for (the HR console)",
+              status == 303 and headers.get("Location") == "/admin?tab=import" and opened_session(set_cookies),
+              (status, headers.get("Location"), error_code(headers)))
         code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back).query))["code"]
         _, location2, _ = start_sign_in(client)
         state2 = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location2).query))["state"]

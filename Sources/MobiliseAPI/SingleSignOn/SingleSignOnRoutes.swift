@@ -8,7 +8,7 @@ import NIOCore
 
 /// OpenID Connect sign-in for the pages (Authorization Code flow with PKCE, state and nonce).
 ///
-/// `GET /auth/oidc/{organisation}/sign-in` remembers a sign-in in progress (a random credential in
+/// `GET /auth/oidc/{organisation}/sign-in[?return=/path]` remembers a sign-in in progress (a random credential in
 /// an HttpOnly cookie, its hash and the state, nonce and PKCE verifier in the database) and sends
 /// the browser to the organisation's provider. The provider sends it back to
 /// `GET /auth/oidc/callback`, which uses the sign-in up (once), checks the state against the one
@@ -56,7 +56,8 @@ struct SingleSignOnRoutes {
             let credential = BrowserCredential(organisationID: organisation.id)
             let login = SSOLogin(
                 state: Self.randomText(), nonce: Self.randomText(), codeVerifier: Self.randomText(),
-                redirectURI: try Self.origin(of: request) + Self.callbackPath, expires: Date().addingTimeInterval(Self.loginLifetime))
+                redirectURI: try Self.origin(of: request) + Self.callbackPath, returnPath: Self.returnPath(request.uri.queryParameters.get("return")),
+                expires: Date().addingTimeInterval(Self.loginLifetime))
             try await store.startSSOLogin(organisationID: organisation.id, secretHash: credential.hash, login)
             let challenge = Self.base64URL(Data(SHA256.hash(data: Data(login.codeVerifier.utf8))))
             let query = OpenIDClient.form([
@@ -137,13 +138,22 @@ struct SingleSignOnRoutes {
                 organisationID: organisation.id, organisationSlug: organisation.slug, subject: employee.externalID,
                 roles: roles.map(\.rawValue), expires: Date().addingTimeInterval(SessionRoutes.lifetime))
             try await store.createSession(secretHash: session.hash, identity: identity)
-            var response = Response(status: .seeOther, headers: [.location: "/dashboard", .cacheControl: "no-store"])
+            var response = Response(status: .seeOther, headers: [.location: login.returnPath, .cacheControl: "no-store"])
             response.setCookie(SessionRoutes.cookie(value: session.text, maxAge: Int(SessionRoutes.lifetime), request: request))
             response.setCookie(Self.loginCookie(value: "", maxAge: 0, request: request))
             return response
         } catch let failure as Failure {
             return (knownSlug.map(failure.organisation) ?? failure).page(request: request, clearCookie: true)
         }
+    }
+
+    /// Where to go once signed in: `?return=` when it is a path of this service (`/admin`, `/dashboard?campaign=x`),
+    /// never another site (`//evil.example`, `/\\evil.example`, `https://…`); the dashboard otherwise.
+    static func returnPath(_ requested: String?) -> String {
+        guard let path = requested, path.count <= 500, path.hasPrefix("/"), !path.hasPrefix("//"), !path.hasPrefix("/\\"),
+              path.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" })
+        else { return "/dashboard" }
+        return path
     }
 
     /// Everyone signed in is an employee. With a mapping, each group the person is in adds its role;
