@@ -62,7 +62,8 @@ struct PeopleRoutes {
         defer { environment.importsInProgress.leave() }
         let limit = environment.configuration.maxImportSize
         let mapping = try await store.workforceColumnMapping(organisationID: caller.organisation.id)
-        let chunks = WorkforceFileChunks(LimitedBody(body: request.body, limit: limit), mapping: mapping)
+        let chunks = WorkforceFileChunks(
+            LimitedBody(body: request.body, limit: limit), mapping: mapping, workbook: contentType.hasPrefix(Self.workforceFileTypes[1]))
         let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)
         return ImportResponse(report)
     }

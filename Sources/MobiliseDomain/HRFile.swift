@@ -113,7 +113,7 @@ public enum HRFile {
     /// Converts a whole HR export into Mobilise's CSV (UTF-8, commas, Mobilise's column names; each
     /// record on the same line number as in the file, or for a workbook, as its spreadsheet row).
     public static func convert(_ bytes: [UInt8], mapping: WorkforceColumnMapping?, limits: Limits = Limits()) throws -> (csv: [UInt8], format: Format) {
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+        if isZip(bytes) {
             let rows = try XLSXReader.firstSheet(bytes, limits: limits)
             return (try write(rows, mapping: mapping), .xlsx)
         }
@@ -121,6 +121,11 @@ public enum HRFile {
         let delimiter = detectDelimiter(text)
         let records = try records(text, delimiter: delimiter)
         return (try write(records, mapping: mapping), .csv(encoding: encoding, delimiter: delimiter))
+    }
+
+    /// Whether the bytes start as a zip archive does (a local file header, or the end record of an empty one).
+    public static func isZip(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06])
     }
 
     // MARK: - Encodings

@@ -12,10 +12,13 @@ public struct WorkforceFileChunks<Base: AsyncSequence>: AsyncSequence where Base
     let base: Base
     let mapping: WorkforceColumnMapping?
     let limits: HRFile.Limits
+    /// The sender said the file is an XLSX workbook (its media type, its name): anything else is refused.
+    let workbook: Bool
 
-    public init(_ base: Base, mapping: WorkforceColumnMapping?, limits: HRFile.Limits = HRFile.Limits()) {
+    public init(_ base: Base, mapping: WorkforceColumnMapping?, workbook: Bool = false, limits: HRFile.Limits = HRFile.Limits()) {
         self.base = base
         self.mapping = mapping
+        self.workbook = workbook
         self.limits = limits
     }
 
@@ -23,6 +26,7 @@ public struct WorkforceFileChunks<Base: AsyncSequence>: AsyncSequence where Base
         var inner: Base.AsyncIterator
         let mapping: WorkforceColumnMapping?
         let limits: HRFile.Limits
+        let workbook: Bool
         var state = State.sniffing
         var pending: [Base.Element] = []
 
@@ -49,6 +53,10 @@ public struct WorkforceFileChunks<Base: AsyncSequence>: AsyncSequence where Base
                     pending.append(chunk)
                     prefix.append(contentsOf: chunk)
                 }
+                if workbook, !HRFile.isZip(prefix) {
+                    state = .done
+                    throw XLSXReader.notWorkbook("it is not a zip archive")
+                }
                 if HRFile.isPlainWorkforceCSV(prefix: prefix, mapping: mapping) {
                     state = .passthrough
                     return try await next()
@@ -65,7 +73,7 @@ public struct WorkforceFileChunks<Base: AsyncSequence>: AsyncSequence where Base
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: base.makeAsyncIterator(), mapping: mapping, limits: limits)
+        AsyncIterator(inner: base.makeAsyncIterator(), mapping: mapping, limits: limits, workbook: workbook)
     }
 }
 

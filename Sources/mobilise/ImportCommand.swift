@@ -97,7 +97,8 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 defer { try? handle.close() }
                 let chunks = WorkforceFileChunks(
-                    FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() }), mapping: mapping)
+                    FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() }), mapping: mapping,
+                    workbook: file.lowercased().hasSuffix(".xlsx"))
                 return try await store.importEmployees(
                     organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI,
                     progress: { bar.update(rows: $0) })

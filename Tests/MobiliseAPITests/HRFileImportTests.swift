@@ -93,6 +93,11 @@ import Testing
             let notZip = try [UInt8](Data(contentsOf: folder.appendingPathComponent("notzip.xlsx")))
             let broken = try await service.call(.post, "/v1/employees/import", token: hr, raw: notZip, contentType: Self.xlsx)
             #expect(broken.status == .badRequest && broken.errorCode == "invalid_xlsx", "\(broken.status) \(broken.text)")
+            // Not a zip at all, sent as a workbook: refused as one, not read as text.
+            let csvAsWorkbook = try await service.call(.post, "/v1/employees/import", token: hr,
+                                                       raw: Array("Employee ID,Country\nz-1,FR\n".utf8), contentType: Self.xlsx)
+            #expect(csvAsWorkbook.status == .badRequest && csvAsWorkbook.errorCode == "invalid_xlsx"
+                    && csvAsWorkbook.text.contains("not a zip archive"), "\(csvAsWorkbook.text)")
 
             #expect(try await service.store.employees(organisationID: service.acme.id, limit: 1000).count == before)
         }
