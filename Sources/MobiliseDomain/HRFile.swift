@@ -24,23 +24,23 @@ public struct WorkforceColumnMapping: Sendable, Equatable {
     public init(_ entries: [(source: String, column: String)]) throws {
         var seenSources = Set<String>(), seenColumns = Set<String>()
         guard entries.count <= 64 else {
-            throw MobiliseError(.invalid, code: "invalid_column_mapping", "a column mapping has at most 64 entries")
+            throw MobiliseError(.invalid, code: .invalidColumnMapping, "a column mapping has at most 64 entries")
         }
         for entry in entries {
             let source = entry.source.trimmingCharacters(in: .whitespaces)
             guard !source.isEmpty, source.count <= 200 else {
-                throw MobiliseError(.invalid, code: "invalid_column_mapping", "a source column name is 1 to 200 characters")
+                throw MobiliseError(.invalid, code: .invalidColumnMapping, "a source column name is 1 to 200 characters")
             }
             guard WorkforceCSV.columns.contains(entry.column) else {
-                throw MobiliseError(.invalid, code: "invalid_column_mapping",
+                throw MobiliseError(.invalid, code: .invalidColumnMapping,
                                     "'\(source)' maps to '\(entry.column)', which is not a Mobilise column (expected one of: "
                                         + WorkforceCSV.columns.joined(separator: ", ") + ")")
             }
             guard seenSources.insert(source.lowercased()).inserted else {
-                throw MobiliseError(.invalid, code: "invalid_column_mapping", "the source column '\(source)' is mapped twice")
+                throw MobiliseError(.invalid, code: .invalidColumnMapping, "the source column '\(source)' is mapped twice")
             }
             guard seenColumns.insert(entry.column).inserted else {
-                throw MobiliseError(.invalid, code: "invalid_column_mapping", "two source columns map to '\(entry.column)'")
+                throw MobiliseError(.invalid, code: .invalidColumnMapping, "two source columns map to '\(entry.column)'")
             }
         }
         self.entries = entries.map { (source: $0.source.trimmingCharacters(in: .whitespaces), column: $0.column) }
@@ -154,7 +154,7 @@ public enum HRFile {
 
     private static func utf16(_ bytes: ArraySlice<UInt8>, littleEndian: Bool) throws -> String {
         guard bytes.count % 2 == 0 else {
-            throw MobiliseError(.invalid, code: "invalid_encoding", "the file says it is UTF-16 but has an odd number of bytes")
+            throw MobiliseError(.invalid, code: .invalidEncoding, "the file says it is UTF-16 but has an odd number of bytes")
         }
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count / 2)
@@ -172,7 +172,7 @@ public enum HRFile {
             case .scalarValue(let scalar): text.unicodeScalars.append(scalar)
             case .emptyInput: break loop
             case .error:
-                throw MobiliseError(.invalid, code: "invalid_encoding", "the file says it is UTF-16 but holds an invalid character")
+                throw MobiliseError(.invalid, code: .invalidEncoding, "the file says it is UTF-16 but holds an invalid character")
             }
         }
         return text
@@ -290,7 +290,7 @@ public enum HRFile {
                 !header.fields.contains { $0.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(entry.source) == .orderedSame }
             }.filter { WorkforceCSV.requiredColumns.contains($0.column) }
             if !missing.isEmpty {
-                throw MobiliseError(.invalid, code: "invalid_header",
+                throw MobiliseError(.invalid, code: .invalidHeader,
                                     "the file has no column " + missing.map { "'\($0.source)' (mapped to \($0.column))" }.joined(separator: " or ")
                                         + "; its columns are: " + header.fields.prefix(40).joined(separator: ", "))
             }

@@ -30,7 +30,7 @@ enum XLSXReader {
     }
 
     static func notWorkbook(_ why: String) -> MobiliseError {
-        MobiliseError(.invalid, code: "invalid_xlsx", "the file looks like an XLSX workbook but \(why): save it again from Excel as .xlsx, or export CSV")
+        MobiliseError(.invalid, code: .invalidXlsx, "the file looks like an XLSX workbook but \(why): save it again from Excel as .xlsx, or export CSV")
     }
 
     /// The first sheet's part: the workbook's first `<sheet r:id>` through the workbook's relationships.
@@ -62,7 +62,7 @@ enum XLSXReader {
                 data.append(chunk)
             }
         } catch is TooLarge {
-            throw MobiliseError(.tooLarge, code: "xlsx_too_large",
+            throw MobiliseError(.tooLarge, code: .xlsxTooLarge,
                                 "the workbook's part \(entry.path) expands to more than \(cap) bytes "
                                     + "(\(compressed) compressed): it is refused as a possible zip bomb; export the sheet as CSV instead")
         } catch {

@@ -145,23 +145,23 @@ extension MobiliseStore {
               let host = url.host, provider.issuer.count <= 500,
               scheme == "https" || ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
         else {
-            throw MobiliseError(.invalid, code: "invalid_issuer",
+            throw MobiliseError(.invalid, code: .invalidIssuer,
                                 "the issuer must be the provider's https URL, as its discovery document spells it (http only on loopback)")
         }
         guard (1...500).contains(provider.clientID.count) else {
-            throw MobiliseError(.invalid, code: "invalid_client_id", "give the client id the provider issued (1 to 500 characters)")
+            throw MobiliseError(.invalid, code: .invalidClientId, "give the client id the provider issued (1 to 500 characters)")
         }
         guard (1...500).contains(provider.clientSecret.count) else {
-            throw MobiliseError(.invalid, code: "invalid_client_secret", "give the client secret the provider issued (1 to 500 characters)")
+            throw MobiliseError(.invalid, code: .invalidClientSecret, "give the client secret the provider issued (1 to 500 characters)")
         }
         guard (1...100).contains(provider.hrIDClaim.count), provider.rolesClaim.map({ (1...100).contains($0.count) }) ?? true else {
-            throw MobiliseError(.invalid, code: "invalid_claim", "claim names are 1 to 100 characters")
+            throw MobiliseError(.invalid, code: .invalidClaim, "claim names are 1 to 100 characters")
         }
         guard provider.roleMapping.count <= 200 else {
-            throw MobiliseError(.invalid, code: "invalid_role_mapping", "at most 200 group-to-role entries")
+            throw MobiliseError(.invalid, code: .invalidRoleMapping, "at most 200 group-to-role entries")
         }
         for entry in provider.roleMapping where !["employee", "leader", "hr_admin"].contains(entry.role) || entry.group.isEmpty {
-            throw MobiliseError(.invalid, code: "invalid_role_mapping",
+            throw MobiliseError(.invalid, code: .invalidRoleMapping,
                                 "group '\(entry.group)' maps to '\(entry.role)': roles are employee, leader or hr_admin, groups not empty")
         }
     }

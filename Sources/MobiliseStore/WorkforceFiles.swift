@@ -20,7 +20,7 @@ extension MobiliseStore {
     /// Sets (replaces) the organisation's column mapping. Audited.
     public func setWorkforceColumnMapping(organisationID: UUID, _ mapping: WorkforceColumnMapping, actor: Actor) async throws {
         guard !mapping.entries.isEmpty else {
-            throw MobiliseError(.invalid, code: "invalid_column_mapping", "a column mapping maps at least one column")
+            throw MobiliseError(.invalid, code: .invalidColumnMapping, "a column mapping maps at least one column")
         }
         let sources = mapping.entries.map(\.source), targets = mapping.entries.map(\.column)
         try await pool.withTransaction { connection in

@@ -138,7 +138,7 @@ import Testing
         #expect {
             try HRFile.convert([0x50, 0x4B, 0x03, 0x04] + Array(repeating: 0x41, count: 200), mapping: nil)
         } throws: { error in
-            (error as? MobiliseError)?.code == "invalid_xlsx"
+            (error as? MobiliseError)?.code == .invalidXlsx
         }
     }
 }

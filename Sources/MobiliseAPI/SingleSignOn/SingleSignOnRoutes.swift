@@ -40,11 +40,11 @@ struct SingleSignOnRoutes {
         do {
             let slug = try context.parameters.require("organisation")
             guard slug.count <= 100, let organisation = try await organisations.organisation(slug: slug) else {
-                throw Failure(.notFound, "sso_unknown_organisation", "There is no organisation '\(slug)' here. Check the sign-in address your company gave you.")
+                throw Failure(.notFound, .ssoUnknownOrganisation, "There is no organisation '\(slug)' here. Check the sign-in address your company gave you.")
             }
             knownSlug = organisation.slug
             guard let provider = try await store.ssoProvider(organisationID: organisation.id) else {
-                throw Failure(.notFound, "sso_not_configured",
+                throw Failure(.notFound, .ssoNotConfigured,
                               "\(organisation.name) has not set up company sign-in. Use the sign-in link your HR team sends you.")
             }
             let discovery: OpenIDConfiguration
@@ -85,25 +85,25 @@ struct SingleSignOnRoutes {
                 finished = try await store.finishSSOLogin(organisationID: credential.organisationID, secretHash: credential.hash)
             }
             guard let finished else {
-                throw Failure(.badRequest, "sso_login_expired",
+                throw Failure(.badRequest, .ssoLoginExpired,
                               "This sign-in has expired or has been used already. Start again from the sign-in page.")
             }
             let (login, slug) = (finished.login, finished.organisationSlug)
             knownSlug = slug
             guard let organisation = try await organisations.organisation(slug: slug),
                   let provider = try await store.ssoProvider(organisationID: organisation.id)
-            else { throw Failure(.badRequest, "sso_not_configured", "Company sign-in is no longer set up here. Ask your HR team.") }
+            else { throw Failure(.badRequest, .ssoNotConfigured, "Company sign-in is no longer set up here. Ask your HR team.") }
             let query = request.uri.queryParameters
             guard let state = query.get("state"), IDTokenVerifier.constantTimeEqual(state, login.state) else {
-                throw Failure(.badRequest, "sso_state_mismatch",
+                throw Failure(.badRequest, .ssoStateMismatch,
                               "This answer from your company's sign-in does not belong to the sign-in this browser started. Start again.")
             }
             if let error = query.get("error") {
                 let detail = query.get("error_description").map { ": \($0.prefix(200))" } ?? ""
-                throw Failure(.unauthorized, "sso_provider_error", "Your company's sign-in did not complete (\(error.prefix(100))\(detail)). Try again.")
+                throw Failure(.unauthorized, .ssoProviderError, "Your company's sign-in did not complete (\(error.prefix(100))\(detail)). Try again.")
             }
             guard let code = query.get("code"), !code.isEmpty, code.utf8.count <= 4096 else {
-                throw Failure(.badRequest, "sso_missing_code", "Your company's sign-in sent no authorisation code. Start again.")
+                throw Failure(.badRequest, .ssoMissingCode, "Your company's sign-in sent no authorisation code. Start again.")
             }
 
             let verified: IDTokenVerifier.Verified
@@ -125,7 +125,7 @@ struct SingleSignOnRoutes {
             }
 
             guard let employee = try await store.employee(organisationID: organisation.id, externalID: verified.hrID), employee.active else {
-                throw Failure(.forbidden, "sso_unknown_employee",
+                throw Failure(.forbidden, .ssoUnknownEmployee,
                               "You signed in as HR id \(verified.hrID), who is not in \(organisation.name)'s workforce in Mobilise. "
                               + "Ask your HR team to check your record.")
             }
@@ -182,7 +182,7 @@ struct SingleSignOnRoutes {
             }
         }
         guard !host.isEmpty, host.count <= 255, allowed else {
-            throw Failure(.badRequest, "sso_bad_host", "This address cannot be used for company sign-in.")
+            throw Failure(.badRequest, .ssoBadHost, "This address cannot be used for company sign-in.")
         }
         return (SessionRoutes.isHTTPS(request) ? "https://" : "http://") + host
     }
@@ -202,15 +202,32 @@ struct SingleSignOnRoutes {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// What a failed sign-in's page says in `data-code` and `X-Mobilise-Error` (HTML pages, not the
+    /// API's JSON error bodies: these are not ``ErrorCode``s).
+    enum PageCode: String, Sendable {
+        case ssoBadHost = "sso_bad_host"
+        case ssoCodeRefused = "sso_code_refused"
+        case ssoIdTokenRejected = "sso_id_token_rejected"
+        case ssoLoginExpired = "sso_login_expired"
+        case ssoMissingCode = "sso_missing_code"
+        case ssoNonceMismatch = "sso_nonce_mismatch"
+        case ssoNotConfigured = "sso_not_configured"
+        case ssoProviderError = "sso_provider_error"
+        case ssoProviderUnavailable = "sso_provider_unavailable"
+        case ssoStateMismatch = "sso_state_mismatch"
+        case ssoUnknownEmployee = "sso_unknown_employee"
+        case ssoUnknownOrganisation = "sso_unknown_organisation"
+    }
+
     /// A failed sign-in: an HTML page (the browser is navigating, not calling an API).
     struct Failure: Error {
         var status: HTTPResponse.Status
-        var code: String
+        var code: PageCode
         var message: String
         /// The organisation whose sign-in page to go back to, when known.
         var organisationSlug: String?
 
-        init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        init(_ status: HTTPResponse.Status, _ code: PageCode, _ message: String) {
             self.status = status
             self.code = code
             self.message = message
@@ -225,14 +242,14 @@ struct SingleSignOnRoutes {
         init(_ failure: SingleSignOnFailure, organisation: String) {
             switch failure {
             case .providerUnavailable(let detail):
-                self.init(.badGateway, "sso_provider_unavailable",
+                self.init(.badGateway, .ssoProviderUnavailable,
                           "\(organisation)'s sign-in service cannot be used right now: \(detail). Try again later, or tell your IT team.")
             case .codeRefused(let detail):
-                self.init(.unauthorized, "sso_code_refused", "Your company's sign-in did not accept this sign-in (\(detail)). Start again.")
+                self.init(.unauthorized, .ssoCodeRefused, "Your company's sign-in did not accept this sign-in (\(detail)). Start again.")
             case .idTokenRejected(let detail):
-                self.init(.unauthorized, "sso_id_token_rejected", "Mobilise could not trust the answer of your company's sign-in: \(detail). Tell your IT team.")
+                self.init(.unauthorized, .ssoIdTokenRejected, "Mobilise could not trust the answer of your company's sign-in: \(detail). Tell your IT team.")
             case .nonceMismatch:
-                self.init(.unauthorized, "sso_nonce_mismatch",
+                self.init(.unauthorized, .ssoNonceMismatch,
                           "The answer of your company's sign-in was made for another sign-in (nonce). Start again.")
             }
         }
@@ -252,7 +269,7 @@ struct SingleSignOnRoutes {
                 <body>
                   <main class="card sign-in">
                     <h1>Sign-in did not complete</h1>
-                    <p id="sso-error" data-code="\(Self.escape(code))">\(Self.escape(message))</p>
+                    <p id="sso-error" data-code="\(code.rawValue)">\(Self.escape(message))</p>
                     <p><a href="/dashboard/sign-in\(organisationSlug.map { "?org=" + Self.escape($0) } ?? "")">Back to the sign-in page</a></p>
                   </main>
                 </body>
@@ -260,7 +277,7 @@ struct SingleSignOnRoutes {
 
                 """
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-            if let name = Self.errorHeader { headers[name] = code }
+            if let name = Self.errorHeader { headers[name] = code.rawValue }
             var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
             if clearCookie { response.setCookie(SingleSignOnRoutes.loginCookie(value: "", maxAge: 0, request: request)) }
             return response

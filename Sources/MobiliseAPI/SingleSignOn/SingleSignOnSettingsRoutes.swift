@@ -8,7 +8,7 @@ struct SingleSignOnSettingsRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("sso", use: show)
         v1.put("sso", use: set)
         v1.delete("sso", use: remove)
@@ -42,17 +42,17 @@ struct SingleSignOnSettingsRoutes {
         var redirectPath: String
     }
 
-    @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> SettingsResponse {
-        let caller = try context.caller()
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> SettingsResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         guard let provider = try await store.ssoProvider(organisationID: caller.organisation.id) else {
-            throw APIError(.notFound, code: "sso_not_configured", "no identity provider is set for this organisation; PUT /v1/sso sets one")
+            throw APIError(.notFound, code: .ssoNotConfigured, "no identity provider is set for this organisation; PUT /v1/sso sets one")
         }
         return Self.response(provider, organisation: caller.organisation)
     }
 
-    @Sendable func set(_ request: Request, context: MobiliseRequestContext) async throws -> SettingsResponse {
-        let caller = try context.caller()
+    @Sendable func set(_ request: Request, context: AuthenticatedContext) async throws -> SettingsResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.json(SettingsInput.self, context: context, limit: 64 << 10)
         let provider = SSOProvider(
@@ -62,11 +62,11 @@ struct SingleSignOnSettingsRoutes {
         return Self.response(provider, organisation: caller.organisation)
     }
 
-    @Sendable func remove(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func remove(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         guard try await store.removeSSOProvider(organisationID: caller.organisation.id, actor: caller.actor) else {
-            throw APIError(.notFound, code: "sso_not_configured", "no identity provider is set for this organisation")
+            throw APIError(.notFound, code: .ssoNotConfigured, "no identity provider is set for this organisation")
         }
         return Response(status: .noContent)
     }
