@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.1.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev, macOS: brew install libpq).
@@ -73,7 +74,11 @@ let package = Package(
         // It imports neither the database nor HTTP.
         .target(
             name: "MobiliseDomain",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                // XLSX workbooks are zip archives of XML parts.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The campaign library over PostgreSQL: organisations, workforce, campaigns, signatures,

@@ -18,7 +18,8 @@ public struct APIConfiguration: Sendable {
     public var maxBodySize: Int
     /// Largest story upload, media included (default 11 MiB: 10 MiB of media plus the text).
     public var maxPostSize: Int
-    /// Largest workforce file (`MOBILISE_MAX_IMPORT`, default 256 MiB); it is streamed, never held whole.
+    /// Largest workforce file (`MOBILISE_MAX_IMPORT`, default 256 MiB). Mobilise's own CSV is streamed, never held
+    /// whole; another encoding, delimiter, an XLSX workbook or a column mapping is read whole to be converted.
     public var maxImportSize: Int
     /// Signing and posting requests allowed per employee per minute (`MOBILISE_RATE_LIMIT`, default 30).
     public var ratePerMinute: Int

@@ -25,6 +25,7 @@ public enum MobiliseService {
         DashboardRoutes().register(on: router)
         let organisations = OrganisationDirectory(store: store)
         SessionRoutes(verifier: verifier, store: store, organisations: organisations).register(on: router)
+        SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient()).register(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
             .add(middleware: PathParameterDecoding())
@@ -36,6 +37,8 @@ public enum MobiliseService {
         RankingRoutes(environment: environment).register(on: v1)
         LiveRoutes(environment: environment).register(on: v1)
         SCIMTokenRoutes(environment: environment).register(on: v1)
+        SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
+        WorkforceMappingRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store).register(on: router)
         return router
     }

@@ -35,12 +35,17 @@ struct PeopleRoutes {
         return EmployeePage(employees: page.map(EmployeeResponse.init), nextCursor: page.count == limit ? page.last?.externalID : nil)
     }
 
-    /// `text/csv` body, streamed into the import (never held whole); `?mode=upsert|full_sync`.
+    /// The workforce file: `text/csv` (Mobilise's CSV streams into the import, never held whole; any
+    /// other encoding, delimiter or the organisation's column mapping is converted first, see
+    /// ``HRFile``) or an XLSX workbook; `?mode=upsert|full_sync`.
     @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> ImportResponse {
         let caller = context.identity
         try caller.require(.hrAdmin)
-        guard let contentType = request.headers[.contentType]?.lowercased(), contentType.hasPrefix("text/csv") else {
-            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the workforce file as text/csv")
+        guard let contentType = request.headers[.contentType]?.lowercased(),
+              Self.workforceFileTypes.contains(where: { contentType.hasPrefix($0) })
+        else {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType,
+                           "send the workforce file as text/csv, or an XLSX workbook as \(Self.workforceFileTypes[1])")
         }
         guard let mode = ImportMode(name: request.query("mode") ?? "upsert") else {
             throw APIError.badRequest(.invalidParameter, ImportMode.expected)
@@ -56,10 +61,17 @@ struct PeopleRoutes {
         }
         defer { environment.importsInProgress.leave() }
         let limit = environment.configuration.maxImportSize
-        let chunks = LimitedBody(body: request.body, limit: limit)
+        let mapping = try await store.workforceColumnMapping(organisationID: caller.organisation.id)
+        let chunks = WorkforceFileChunks(
+            LimitedBody(body: request.body, limit: limit), mapping: mapping, workbook: contentType.hasPrefix(Self.workforceFileTypes[1]))
         let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)
         return ImportResponse(report)
     }
+
+    /// What the import takes: CSV (any charset; the bytes decide) and XLSX workbooks.
+    static let workforceFileTypes = [
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream",
+    ]
 
     @Sendable func audit(_ request: Request, context: AuthenticatedContext) async throws -> AuditPage {
         let caller = context.identity

@@ -128,26 +128,40 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
 
+    // Identity (issue 21): single sign-on settings and HR files.
+    public static let invalidIssuer = ErrorCode("invalid_issuer")
+    public static let invalidClientId = ErrorCode("invalid_client_id")
+    public static let invalidClientSecret = ErrorCode("invalid_client_secret")
+    public static let invalidClaim = ErrorCode("invalid_claim")
+    public static let invalidRoleMapping = ErrorCode("invalid_role_mapping")
+    public static let ssoNotConfigured = ErrorCode("sso_not_configured")
+    public static let invalidColumnMapping = ErrorCode("invalid_column_mapping")
+    public static let columnMappingNotFound = ErrorCode("column_mapping_not_found")
+    public static let invalidEncoding = ErrorCode("invalid_encoding")
+    public static let invalidXlsx = ErrorCode("invalid_xlsx")
+    public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
+
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
         .alreadyCheckedIn, .batchTooLarge, .bodyRequired, .bodyTooLong, .campaignEnded, .campaignExists,
-        .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted,
-        .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired, .countryNotFound, .countryNotShown,
+        .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted, .cancelled,
+        .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound, .countryNotFound, .countryNotShown,
         .crossSiteRequest, .databaseTimeout, .databaseUnavailable, .demoImportFailed, .demoSigningRefused,
         .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver, .eventRequired, .forbidden,
-        .fullSyncRefused, .hostInactive, .hostNotFound, .httpError, .importBusy, .internalError,
-        .invalidBody, .invalidCapacity, .invalidChannel, .invalidCity, .invalidCode, .invalidCountry,
-        .invalidCursor, .invalidDates, .invalidDescription, .invalidGoal, .invalidHashtag, .invalidHeader,
-        .invalidHost, .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason,
-        .invalidReportThreshold, .invalidScale, .invalidSlug, .invalidText, .invalidTimeRange,
-        .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition, .invalidValue, .malformedBody,
+        .fullSyncRefused, .hostInactive, .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody,
+        .invalidCapacity, .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret,
+        .invalidCode, .invalidColumnMapping, .invalidCountry, .invalidCursor, .invalidDates, .invalidDescription,
+        .invalidEncoding, .invalidGoal, .invalidHashtag, .invalidHeader, .invalidHost, .invalidIssuer,
+        .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason, .invalidReportThreshold,
+        .invalidRoleMapping, .invalidScale, .invalidSlug, .invalidText, .invalidTimeRange, .invalidTimeZone,
+        .invalidTitle, .invalidToken, .invalidTransition, .invalidValue, .invalidXlsx, .malformedBody,
         .malformedMultipart, .malformedPath, .mediaEmpty, .mediaMalformed, .mediaNotFound, .mediaTooLarge,
-        .mediaTypeMismatch, .missingBody, .missingCode, .missingDefaultLanguage, .missingFields,
-        .missingToken, .noTokenKeys, .notADemoOrganisation, .notAnEmployee, .notFound, .notInAudience,
-        .organisationExists, .organisationNotFound, .overloaded, .ownPost, .postAlreadyDecided,
-        .postNotFound, .rateLimited, .reasonRequired, .scimTokenNotFound, .secretTooShort, .sessionExists,
-        .sessionExpired, .signatureNotFound, .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles,
-        .tooManyRows, .tooManyStreams, .unauthorized, .unknownCountry, .unknownEvent, .unknownField,
-        .unreadableFile, .unsupportedMediaType, .userNameTaken
+        .mediaTypeMismatch, .missingBody, .missingCode, .missingDefaultLanguage, .missingFields, .missingToken,
+        .noTokenKeys, .notADemoOrganisation, .notAnEmployee, .notFound, .notInAudience, .organisationExists,
+        .organisationNotFound, .overloaded, .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited,
+        .reasonRequired, .scimTokenNotFound, .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound,
+        .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
+        .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile, .unsupportedMediaType,
+        .userNameTaken, .xlsxTooLarge
     ]
 }

@@ -610,8 +610,13 @@ public enum WorkforceCSV {
         if let raw = value("country") {
             if raw.utf8.count == 2, raw.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
                 country = raw.uppercased()
+            } else if let code = CountryNames.alpha2(for: raw) {
+                // HR systems export alpha-3 codes (FRA) or English names (France): only rows that
+                // are not already alpha-2 come here, so the fast path is untouched.
+                country = code
             } else {
-                problems.append("\(name("country")) \(quoted(raw)) is not an ISO 3166-1 alpha-2 code (two letters, e.g. FR)")
+                problems.append("\(name("country")) \(quoted(raw)) is not a country: give an ISO 3166-1 alpha-2 code (FR), "
+                                + "an alpha-3 code (FRA) or the English name (France)")
             }
         } else if !problems.contains(where: { $0.hasPrefix(name("country")) }) {
             problems.append("\(name("country")) is empty (an ISO 3166-1 alpha-2 code is required, e.g. FR)")

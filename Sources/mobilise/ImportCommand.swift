@@ -14,11 +14,17 @@ struct ImportCommand: AsyncParsableCommand {
 
     struct Employees: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import the workforce file (CSV) into an organisation.",
+            abstract: "Import the workforce file (CSV or XLSX) into an organisation.",
             discussion: """
                 The file is a CSV with a header row: external_id and country are required; email, display_name, \
                 gender, site, org_unit, manager_external_id and active are optional (absent columns leave those \
-                fields untouched). It is read in 64 KiB chunks, never whole.
+                fields untouched). Such a file in UTF-8 is read in 64 KiB chunks, never whole.
+
+                Files as HR systems export them are taken too, read whole and converted first: UTF-16 (Excel's \
+                "Unicode text"), Windows-1252, semicolon, tab or pipe separated, XLSX workbooks (the first sheet), \
+                and the HR system's own column names through the organisation's saved column mapping (set it \
+                with --save-mapping, or PUT /v1/workforce/column-mapping). Countries may be ISO alpha-2 or \
+                alpha-3 codes or English names.
 
                 upsert inserts new employees and updates changed ones. full_sync also deactivates active employees \
                 missing from the file, and refuses to run when any line is rejected.
@@ -36,6 +42,26 @@ struct ImportCommand: AsyncParsableCommand {
 
         @Option(help: "upsert or full_sync (full-sync is accepted too), as the API's ?mode=.")
         var mode: ImportMode = .upsert
+
+        @Option(name: .customLong("save-mapping"), help: ArgumentHelp(
+            "Save the organisation's column mapping before importing: one SOURCE=column pair per option, e.g. --save-mapping \"Employee ID=external_id\" --save-mapping Country=country.",
+            valueName: "source=column"))
+        var saveMapping: [String] = []
+
+        func validate() throws {
+            for pair in saveMapping where !pair.contains("=") {
+                throw ValidationError("'\(pair)' is not SOURCE=column: write the HR system's column name, '=', then Mobilise's (e.g. \"Employee ID=external_id\")")
+            }
+        }
+
+        /// The pairs of --save-mapping.
+        func mappingToSave() throws -> WorkforceColumnMapping? {
+            guard !saveMapping.isEmpty else { return nil }
+            return try WorkforceColumnMapping(saveMapping.map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (source: String(parts[0]), column: parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : "")
+            })
+        }
 
         /// Why the file cannot be read, or nil. A file that is missing is an error (exit status 1, as
         /// documented), not a usage mistake.
@@ -59,6 +85,10 @@ struct ImportCommand: AsyncParsableCommand {
             let bar = ImportProgress(fileSize: size ?? 0, terminal: StandardError.isTerminal)
             let report = try await database.withStore(logger: logger) { store in
                 let target = try await store.organisation(slug: organisation.slug)
+                if let mapping = try mappingToSave() {
+                    try await store.setWorkforceColumnMapping(organisationID: target.id, mapping, actor: .operatorCLI)
+                }
+                let mapping = try await store.workforceColumnMapping(organisationID: target.id)
                 let handle: FileHandle
                 do {
                     handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
@@ -66,7 +96,9 @@ struct ImportCommand: AsyncParsableCommand {
                     throw MobiliseError(.invalid, code: .unreadableFile, "cannot open '\(file)': \(error.localizedDescription)")
                 }
                 defer { try? handle.close() }
-                let chunks = FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() })
+                let chunks = WorkforceFileChunks(
+                    FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() }), mapping: mapping,
+                    workbook: file.lowercased().hasSuffix(".xlsx"))
                 return try await store.importEmployees(
                     organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI,
                     progress: { bar.update(rows: $0) })

@@ -51,6 +51,14 @@ let authorizationMatrix = """
     POST   /v1/scim-tokens                          401 403 403 ok  ok
     GET    /v1/scim-tokens                          401 403 403 ok  ok
     DELETE /v1/scim-tokens/{token}                  401 403 403 ok  404
+    PUT    /v1/sso                                  401 403 403 ok  ok
+    GET    /v1/sso                                  401 403 403 ok  ok
+    DELETE /v1/sso                                  401 403 403 ok  ok
+    PUT    /v1/workforce/column-mapping             401 403 403 ok  ok
+    GET    /v1/workforce/column-mapping             401 403 403 ok  ok
+    DELETE /v1/workforce/column-mapping             401 403 403 ok  ok
+    GET    /auth/oidc/{organisation}/sign-in        404 404 404 404 404
+    GET    /auth/oidc/callback                      ok  ok  ok  ok  ok
     GET    /scim/v2/ServiceProviderConfig           401 401 401 401 401
     GET    /scim/v2/ResourceTypes                   401 401 401 401 401
     GET    /scim/v2/ResourceTypes/{id}              401 401 401 401 401
@@ -148,12 +156,15 @@ let authorizationMatrix = """
                     """, nil, nil),
                 "POST /v1/events/{event}/check-ins": (#"{"external_ids": ["in-1"]}"#, nil, nil),
                 "POST /v1/employees/import": (nil, Array("external_id,country\nm-1,FR\n".utf8), "text/csv"),
+                "PUT /v1/sso": (#"{"issuer": "https://login.example.com", "client_id": "m", "client_secret": "s"}"#, nil, nil),
+                "PUT /v1/workforce/column-mapping": (#"{"columns": [{"source": "Employee ID", "column": "external_id"}]}"#, nil, nil),
             ]
             for row in Self.rows {
                 let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
                     .replacingOccurrences(of: "{post}", with: postID).replacingOccurrences(of: "{event}", with: eventID)
                     .replacingOccurrences(of: "{cc}", with: "IN").replacingOccurrences(of: "{employee}", with: "mt-2")
                     .replacingOccurrences(of: "{token}", with: scimToken.info.id.uuidString).replacingOccurrences(of: "{id}", with: "User")
+                    .replacingOccurrences(of: "{organisation}", with: "acme")
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)

@@ -140,7 +140,7 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         let text = Self.header + """
             E1,,,FR,M,,,,
             E2,not-an-email,,FR,,,,,
-            E3,,,France,,,,,maybe
+            E3,,,Atlantis,,,,,maybe
             ,,,,,,,,
             E5,,,US,,,,
             E6,a@b.co,,us,male,,,,1
@@ -150,7 +150,7 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         #expect(rejections(items).map(\.description) == [
             "line 2: unknown gender 'M' (expected female, male, non_binary or undisclosed)",
             "line 3: email 'not-an-email' does not look like an email address",
-            "line 4: country 'France' is not an ISO 3166-1 alpha-2 code (two letters, e.g. FR); "
+            "line 4: country 'Atlantis' is not a country: give an ISO 3166-1 alpha-2 code (FR), an alpha-3 code (FRA) or the English name (France); "
                 + "active 'maybe' is not a yes/no value (expected true, false, 1, 0, yes or no)",
             "line 5: external_id is empty; country is empty (an ISO 3166-1 alpha-2 code is required, e.g. FR)",
             "line 6: expected 9 fields as in the header, found 8",

@@ -149,7 +149,7 @@ private func randomFile(_ random: inout SplitMix64) -> [UInt8] {
             .rejected(WorkforceRejection(line: 4, error: "unknown country code 'ZZ' (not an ISO 3166-1 alpha-2 code)")),
             .rejected(WorkforceRejection(line: 5, error: "external_id 'b' already appears on line 3")),
             .row(WorkforceRow(line: 6, externalID: "d", country: "DE")),
-            .rejected(WorkforceRejection(line: 7, error: "country 'D' is not an ISO 3166-1 alpha-2 code (two letters, e.g. FR)")),
+            .rejected(WorkforceRejection(line: 7, error: "country 'D' is not a country: give an ISO 3166-1 alpha-2 code (FR), an alpha-3 code (FRA) or the English name (France)")),
         ])
     }
 

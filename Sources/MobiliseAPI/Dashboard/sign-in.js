@@ -62,6 +62,15 @@
     return '/dashboard' + (campaign ? '?campaign=' + encodeURIComponent(campaign) : '');
   }
 
+  // Company sign-in (OpenID Connect): the intranet links to /dashboard/sign-in?org=SLUG, and the
+  // page offers the organisation's identity provider (the service answers a page that explains it
+  // when the organisation has none). /auth/oidc/SLUG/sign-in works as a plain link too.
+  const organisation = new URLSearchParams(window.location.search).get('org');
+  if (organisation && /^[a-z0-9][a-z0-9-]{0,99}$/.test(organisation)) {
+    document.getElementById('company-link').href = '/auth/oidc/' + encodeURIComponent(organisation) + '/sign-in';
+    document.getElementById('company-sign-in').hidden = false;
+  }
+
   const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
   history.replaceState(null, '', window.location.pathname + window.location.search);
   const code = fragment.get('code');
