@@ -245,8 +245,8 @@ struct AttackSetup: Sendable {
         try await service.issuer.token(subject: id, organisation: organisation, roles: [.employee])
     }
 
-    /// Everything a leader may read of the campaign, without the instants (`as_of`), which change
-    /// at every publication whatever happened.
+    /// Everything a leader may read of the campaign, without what changes with the clock whatever
+    /// happened: the instants (`as_of`) and the pace still needed per day to meet a goal by the end.
     func leaderView() async throws -> [String] {
         var paths = RankingMetric.allCases.map { "/v1/campaigns/\(slug)/rankings?metric=\($0.rawValue)" }
         paths += ["/v1/campaigns/\(slug)/rankings.csv", "/v1/campaigns/\(slug)/countries/NL", "/v1/campaigns/\(slug)/timeline",
@@ -272,7 +272,7 @@ struct AttackSetup: Sendable {
     static func withoutInstants(_ text: String) -> String {
         func strip(_ value: Any) -> Any {
             if let object = value as? [String: Any] {
-                return object.filter { $0.key != "as_of" }.mapValues(strip)
+                return object.filter { $0.key != "as_of" && $0.key != "needed_per_day" }.mapValues(strip)
             }
             if let array = value as? [Any] { return array.map(strip) }
             return value
