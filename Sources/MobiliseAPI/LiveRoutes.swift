@@ -175,7 +175,11 @@ struct LiveRoutes {
                         while !Task.isCancelled {
                             let next = publication.instant(after: Date()).addingTimeInterval(min(0.25, publication.interval / 4))
                             try await Task.sleep(for: .seconds(min(max(next.timeIntervalSinceNow, 0.001), 3600)))
-                            pending.state.withLock { $0.changed = .now }
+                            guard Date() >= next else { continue }  // a wait cut at an hour
+                            // The instant itself, not this stream's wake-up: every leader stream of the
+                            // campaign then shares the first read made after it (``LiveReads``).
+                            let since = ContinuousClock.now.advanced(by: .seconds(-Date().timeIntervalSince(next)))
+                            pending.state.withLock { $0.changed = since }
                             wakeContinuation.yield()
                         }
                     }
