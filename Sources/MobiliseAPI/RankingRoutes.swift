@@ -9,7 +9,7 @@ struct RankingRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("campaigns/:id/rankings", use: rankings)
         v1.get("campaigns/:id/rankings.csv", use: rankingsCSV)
         v1.get("campaigns/:id/countries/:country", use: country)
@@ -21,7 +21,7 @@ struct RankingRoutes {
     /// JSON. The CSV is `rankings.csv`; `format=csv` or `Accept: text/csv` here still answer it, as
     /// before it had a resource of its own (undocumented: a client generated from the OpenAPI
     /// document expects JSON from this path).
-    @Sendable func rankings(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+    @Sendable func rankings(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let csv: Bool
         switch request.query("format") {
         case nil: csv = (request.headers[.accept] ?? "").lowercased().contains("text/csv")
@@ -29,7 +29,7 @@ struct RankingRoutes {
         case "csv": csv = true
         case let format?:
             throw APIError.badRequest(
-                "invalid_parameter", "format '\(format)' is not one this resource answers: it answers JSON; the CSV is …/rankings.csv")
+                .invalidParameter, "format '\(format)' is not one this resource answers: it answers JSON; the CSV is …/rankings.csv")
         }
         let body = try await ranking(request, context: context, surface: csv ? .rankingsCSV : .rankings)
         if csv { return Self.csvResponse(body) }
@@ -37,7 +37,7 @@ struct RankingRoutes {
     }
 
     /// The ranking as CSV: the rows, then `other` (the same columns as the JSON rows, without `total`).
-    @Sendable func rankingsCSV(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+    @Sendable func rankingsCSV(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         Self.csvResponse(try await ranking(request, context: context, surface: .rankingsCSV))
     }
 
@@ -46,13 +46,13 @@ struct RankingRoutes {
     }
 
     /// The ranking the query asks for (`metric`, `as_of`, `min_eligible`), for this caller.
-    func ranking(_ request: Request, context: MobiliseRequestContext, surface: LeaderSurface) async throws -> RankingResponse {
-        let caller = try context.caller()
+    func ranking(_ request: Request, context: AuthenticatedContext, surface: LeaderSurface) async throws -> RankingResponse {
+        let caller = context.identity
         let viewer = try caller.rankingViewer()
         var metric = RankingMetric.signatures
         if let name = request.query("metric") {
             guard let parsed = RankingMetric(rawValue: name) else {
-                throw APIError.badRequest("invalid_parameter", "metric is one of \(RankingMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError.badRequest(.invalidParameter, "metric is one of \(RankingMetric.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             metric = parsed
         }
@@ -64,8 +64,8 @@ struct RankingRoutes {
         return RankingResponse(ranking)
     }
 
-    @Sendable func country(_ request: Request, context: MobiliseRequestContext) async throws -> CountryResponse {
-        let caller = try context.caller()
+    @Sendable func country(_ request: Request, context: AuthenticatedContext) async throws -> CountryResponse {
+        let caller = context.identity
         let code = try context.parameters.require("country").uppercased()
         let viewer = try caller.rankingViewer()
         let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
@@ -75,11 +75,11 @@ struct RankingRoutes {
             viewer: viewer, asOf: try request.asOf(), publication: environment.configuration.leaderPublication))
     }
 
-    @Sendable func timeline(_ request: Request, context: MobiliseRequestContext) async throws -> TimelineResponse {
-        let caller = try context.caller()
+    @Sendable func timeline(_ request: Request, context: AuthenticatedContext) async throws -> TimelineResponse {
+        let caller = context.identity
         let viewer = try caller.rankingViewer()
         guard (request.query("interval") ?? "week") == "week" else {
-            throw APIError.badRequest("invalid_parameter", "interval is 'week' (the only interval so far)")
+            throw APIError.badRequest(.invalidParameter, "interval is 'week' (the only interval so far)")
         }
         let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
         try await environment.recordLeaderView(caller, viewer: viewer, campaignID: campaign.id, surface: .timeline)
@@ -101,8 +101,8 @@ struct RankingRoutes {
     }
 
     /// HR: recompute the counts from the signature rows (and the headcount from the employees) and report any difference.
-    @Sendable func verifyCounts(_ request: Request, context: MobiliseRequestContext) async throws -> VerifyResponse {
-        let caller = try context.caller()
+    @Sendable func verifyCounts(_ request: Request, context: AuthenticatedContext) async throws -> VerifyResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let differences = try await store.verifyCounts(organisationID: caller.organisation.id, campaign: try context.campaignReference())
         return VerifyResponse(
@@ -137,8 +137,8 @@ extension RankingRoutes {
 
     /// HR: the access log of leader views, newest hour first, a page at a time (`cursor`, `limit`),
     /// optionally of one campaign (`campaign`, an id or slug).
-    @Sendable func leaderViews(_ request: Request, context: MobiliseRequestContext) async throws -> LeaderViewsPage {
-        let caller = try context.caller()
+    @Sendable func leaderViews(_ request: Request, context: AuthenticatedContext) async throws -> LeaderViewsPage {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let page = try await store.leaderViews(
             organisationID: caller.organisation.id, campaign: request.query("campaign"), cursor: request.query("cursor"),

@@ -93,7 +93,7 @@ struct LeaderViewsCursor: Codable, Equatable {
     }
 
     init(encoded: String) throws {
-        let invalid = MobiliseError(.invalid, code: "invalid_cursor", "the cursor is not one this list returned (pass next_cursor as it came)")
+        let invalid = MobiliseError(.invalid, code: .invalidCursor, "the cursor is not one this list returned (pass next_cursor as it came)")
         guard encoded.count <= 2_000 else { throw invalid }
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
@@ -118,7 +118,7 @@ extension MobiliseStore {
                 SELECT publication_key FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
                 """)
             guard result.count > 0 else {
-                throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(campaignID)' in this organisation")
+                throw MobiliseError(.notFound, code: .campaignNotFound, "no campaign '\(campaignID)' in this organisation")
             }
             return CountRounding(key: try result[0].decode(Data.self, at: 0))
         }
