@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseDomain
 
 /// The service's settings. Every one has an environment variable (documented in the README).
 public struct APIConfiguration: Sendable {
@@ -40,6 +41,10 @@ public struct APIConfiguration: Sendable {
     /// The bearer token `/metrics` asks for (`MOBILISE_METRICS_TOKEN`); unset, `/metrics` is open
     /// and must be reachable by the scraper only.
     public var metricsToken: String?
+    /// How leaders' figures are published (`MOBILISE_LEADER_PUBLISH_INTERVAL`, a duration such as
+    /// `15m`, `2s` or `500ms`; default 10 minutes): as of the last published instant, rounded
+    /// (``Publication``, PRIVACY.md). HR admins' figures are exact and live.
+    public var leaderPublication = Publication()
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -69,6 +74,9 @@ public struct APIConfiguration: Sendable {
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
         configuration.metricsToken = value("MOBILISE_METRICS_TOKEN")
+        if let interval = value("MOBILISE_LEADER_PUBLISH_INTERVAL").flatMap(Publication.parseInterval) {
+            configuration.leaderPublication = Publication(interval: interval)
+        }
         return configuration
     }
 }

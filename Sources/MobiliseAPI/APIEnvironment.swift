@@ -75,6 +75,13 @@ struct APIEnvironment: Sendable {
         return employee
     }
 
+    /// Counts a leader's read of `surface` in the access log of leader views (HR admins' reads are
+    /// not counted).
+    func recordLeaderView(_ caller: Identity, viewer: Viewer, campaignID: UUID, surface: LeaderSurface) async throws {
+        guard viewer == .leader else { return }
+        try await store.recordLeaderView(organisationID: caller.organisation.id, viewer: caller.subject, campaignID: campaignID, surface: surface)
+    }
+
     /// A token whose subject is not an employee of its organisation, on an employee action.
     static let notAnEmployee = APIError(.forbidden, code: .notAnEmployee, "your token's subject is not an employee of this organisation")
 }

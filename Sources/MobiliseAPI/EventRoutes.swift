@@ -26,7 +26,14 @@ struct EventRoutes {
         let page = try await store.events(
             organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly, after: request.query("cursor"),
             limit: try request.integer("limit", in: 1...200) ?? 100)
-        return EventList(events: page.events.map(EventResponse.init), nextCursor: page.nextCursor)
+        var events = page.events.map(EventResponse.init)
+        // A leader (not an HR admin) sees each count rounded as the rankings' are (PRIVACY.md): an
+        // RSVP asked for does not show as a +1.
+        if caller.has(.leader), !caller.has(.hrAdmin) {
+            let rounding = try await store.countRounding(organisationID: caller.organisation.id, campaignID: campaign.id)
+            events = events.map { $0.published(by: rounding) }
+        }
+        return EventList(events: events, nextCursor: page.nextCursor)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -17,7 +17,9 @@ import Synchronization
 /// (sent by the signing transaction, so only on commit); a burst of notifications costs one re-read
 /// per ``minimumInterval``, shared by the streams of the campaign and kind of viewer (``LiveReads``).
 /// The figures are the ranking's `total` row for this viewer: a leader of an organisation smaller
-/// than its privacy threshold gets nulls, never a count.
+/// than its privacy threshold gets nulls, never a count. A leader's figures are published
+/// (``Publication``): they change only at published instants, so a leader's stream ignores the
+/// notifications and reads again just after each published instant instead.
 ///
 /// The stream ends when the client goes away (as soon as it closes the connection, seen by a
 /// ``ConnectionCloseWatcher``; else when the next write fails), when the token or session cookie
@@ -42,9 +44,11 @@ struct LiveRoutes {
         var participation: Double?
         var last7Days: Int?
         var asOf: Date
+        /// True for a leader: rounded, published at intervals.
+        var approximate: Bool
 
         enum CodingKeys: String, CodingKey {
-            case campaignId = "campaign_id", signatures, eligible, participation, last7Days = "last_7_days", asOf = "as_of"
+            case campaignId = "campaign_id", signatures, eligible, participation, last7Days = "last_7_days", asOf = "as_of", approximate
         }
 
         // Null figures are sent as null, not left out: the page tests for them.
@@ -56,6 +60,7 @@ struct LiveRoutes {
             try container.encode(participation, forKey: .participation)
             try container.encode(last7Days, forKey: .last7Days)
             try container.encode(asOf, forKey: .asOf)
+            try container.encode(approximate, forKey: .approximate)
         }
 
         /// Whether the figures differ (the instant alone does not make a new event).
@@ -68,14 +73,18 @@ struct LiveRoutes {
         let caller = context.identity
         let viewer = try caller.rankingViewer()
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        let publication = environment.configuration.leaderPublication
         let readNow: @Sendable () async throws -> Snapshot = { [store = environment.store] in
             let ranking = try await store.ranking(
                 organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer,
-                fromPrimary: true)  // the notification came from the primary's commit: a standby may not have it yet
+                fromPrimary: true,  // the notification came from the primary's commit: a standby may not have it yet
+                publication: publication)
             let total = ranking.ranking.total
             return Snapshot(campaignId: campaign.id, signatures: total?.signatures, eligible: total?.eligible,
-                            participation: total?.participation, last7Days: total?.last7Days, asOf: ranking.asOf)
+                            participation: total?.participation, last7Days: total?.last7Days, asOf: ranking.asOf,
+                            approximate: ranking.approximate)
         }
+        try await environment.recordLeaderView(caller, viewer: viewer, campaignID: campaign.id, surface: .live)
         // Every stream of this campaign and kind of viewer shares its re-reads after a change.
         let key = LiveReads.Key(organisation: caller.organisation.id, campaign: campaign.id, viewer: viewer)
         let read: @Sendable (ContinuousClock.Instant) async throws -> Snapshot = { [reads = environment.liveReads] since in
@@ -96,6 +105,7 @@ struct LiveRoutes {
         let changes = try await environment.store.signatureChanges()
         let logger = context.logger
         let settings = (heartbeat: heartbeat, minimumInterval: minimumInterval)
+        let published = viewer == .leader ? publication : nil
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }  // nginx: do not buffer
         let channel = context.channel
@@ -112,7 +122,7 @@ struct LiveRoutes {
                 try await Self.stream(
                     to: &writer, campaignID: campaign.id, changes: changes, read: read,
                     heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires, closed: closed,
-                    signedIn: signedIn)
+                    signedIn: signedIn, publication: published)
             } catch {
                 logger.debug("live stream ended", metadata: ["error": "\(error)"])
             }
@@ -134,10 +144,14 @@ struct LiveRoutes {
 
     /// Writes the stream until the client goes (`closed` finishes), the credential expires or its
     /// session is ended (`signedIn` answers false at a heartbeat), the server shuts down or the pool closes.
+    ///
+    /// - Parameter publication: for a leader's stream: the figures change only at published
+    ///   instants, so it reads again just after each one and ignores the notifications.
     static func stream(
         to writer: inout any ResponseBodyWriter, campaignID: UUID, changes: SignatureChanges,
         read: @escaping @Sendable (_ startedAfter: ContinuousClock.Instant) async throws -> Snapshot, heartbeat: Duration,
-        minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>, signedIn: (@Sendable () async -> Bool)? = nil
+        minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>, signedIn: (@Sendable () async -> Bool)? = nil,
+        publication: Publication? = nil
     ) async throws {
         // One wake-up signal for everything; what happened is in `pending`, so coalescing the
         // signals (the stream keeps only the newest) loses nothing.
@@ -147,10 +161,26 @@ struct LiveRoutes {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await change in changes where change.concerns(campaignID) {
+                        guard publication == nil else { continue }
                         pending.state.withLock { $0.changed = .now }
                         wakeContinuation.yield()
                     }
                     wakeContinuation.finish()  // the pool closed
+                }
+                if let publication {
+                    group.addTask {
+                        // Just after each published instant (a little after, so the database's clock has passed it too).
+                        while !Task.isCancelled {
+                            let next = publication.instant(after: Date()).addingTimeInterval(min(0.25, publication.interval / 4))
+                            try await Task.sleep(for: .seconds(min(max(next.timeIntervalSinceNow, 0.001), 3600)))
+                            guard Date() >= next else { continue }  // a wait cut at an hour
+                            // The instant itself, not this stream's wake-up: every leader stream of the
+                            // campaign then shares the first read made after it (``LiveReads``).
+                            let since = ContinuousClock.now.advanced(by: .seconds(-Date().timeIntervalSince(next)))
+                            pending.state.withLock { $0.changed = since }
+                            wakeContinuation.yield()
+                        }
+                    }
                 }
                 group.addTask {
                     for await _ in closed {}  // finishes when the client closes the connection

@@ -304,6 +304,17 @@ struct EventResponse: ResponseEncodable {
         waiting = event.counts.waiting
         checkedIn = event.counts.checkedIn
     }
+
+    /// The counts as a leader sees them: each published with the campaign's rounding, as a group of
+    /// its own per event and count, within the event's capacity when it has one.
+    func published(by rounding: CountRounding) -> EventResponse {
+        var copy = self
+        let size = capacity ?? 0
+        copy.going = rounding.published(going, group: "event:\(id.uuidString.lowercased()):going", groupSize: size)
+        copy.waiting = rounding.published(waiting, group: "event:\(id.uuidString.lowercased()):waiting", groupSize: 0)
+        copy.checkedIn = rounding.published(checkedIn, group: "event:\(id.uuidString.lowercased()):checked_in", groupSize: size)
+        return copy
+    }
 }
 
 struct EventList: ResponseEncodable {
@@ -424,6 +435,8 @@ struct RankingResponse: ResponseEncodable {
     var campaignId: UUID
     var metric: RankingMetric
     var asOf: Date
+    /// True for a leader: counts are rounded and published at intervals (PRIVACY.md).
+    var approximate: Bool
     var total: RankingRowBody?
     var rows: [RankingRowBody]
     var other: RankingRowBody?
@@ -431,7 +444,7 @@ struct RankingResponse: ResponseEncodable {
     var successMet: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case campaignId = "campaign_id", metric, asOf = "as_of", total, rows, other
+        case campaignId = "campaign_id", metric, asOf = "as_of", approximate, total, rows, other
         case countriesMeetingGoal = "countries_meeting_goal", successMet = "success_met"
     }
 
@@ -439,6 +452,7 @@ struct RankingResponse: ResponseEncodable {
         campaignId = ranking.campaignID
         metric = ranking.ranking.metric
         asOf = ranking.asOf
+        approximate = ranking.approximate
         total = ranking.ranking.total.map { RankingRowBody($0, ranked: false) }
         rows = ranking.ranking.rows.map { RankingRowBody($0, ranked: true) }
         other = ranking.ranking.other.map { RankingRowBody($0, ranked: false) }
@@ -452,6 +466,7 @@ struct RankingResponse: ResponseEncodable {
         try container.encode(campaignId, forKey: .campaignId)
         try container.encode(metric, forKey: .metric)
         try container.encode(asOf, forKey: .asOf)
+        try container.encode(approximate, forKey: .approximate)
         try container.encode(total, forKey: .total)
         try container.encode(rows, forKey: .rows)
         try container.encode(other, forKey: .other)
@@ -493,16 +508,20 @@ struct CountryResponse: ResponseEncodable {
         var week: Date
         var signatures: Int
     }
+    var asOf: Date
+    var approximate: Bool
     var country: RankingRowBody
     var bySite: GroupRankingBody
     var byOrgUnit: GroupRankingBody
     var weekly: [Week]
 
     enum CodingKeys: String, CodingKey {
-        case country, bySite = "by_site", byOrgUnit = "by_org_unit", weekly
+        case asOf = "as_of", approximate, country, bySite = "by_site", byOrgUnit = "by_org_unit", weekly
     }
 
     init(_ breakdown: CountryBreakdown) {
+        asOf = breakdown.asOf
+        approximate = breakdown.approximate
         country = RankingRowBody(breakdown.country, ranked: true)
         bySite = GroupRankingBody(breakdown.bySite)
         byOrgUnit = GroupRankingBody(breakdown.byOrgUnit)
@@ -516,6 +535,8 @@ struct TimelineResponse: ResponseEncodable {
         var cumulative: [Int]
     }
     var interval: String
+    var asOf: Date
+    var approximate: Bool
     var weeks: [Date]
     var series: [Series]
     var other: [Int]?
@@ -523,6 +544,8 @@ struct TimelineResponse: ResponseEncodable {
 
     init(_ timeline: Timeline) {
         interval = "week"
+        asOf = timeline.asOf
+        approximate = timeline.approximate
         weeks = timeline.weeks
         series = timeline.series.keys.sorted().map { Series(country: $0, cumulative: timeline.series[$0] ?? []) }
         other = timeline.other

@@ -143,13 +143,17 @@ public struct Ranking: Sendable, Equatable {
     ///
     /// - Parameter alreadyFolded: groups the caller folded itself (see ``breakdowns(_:viewer:privacyK:campaignEndsAt:asOf:)``):
     ///   a leader sees them only within `other`, other viewers as rows; they count in the total.
+    ///
+    /// - Parameter publish: for a leader, how each figure is published (``CountRounding``): applied
+    ///   to every shown row, to `other` (with the keys of the groups folded into it) and to the
+    ///   total, each computed from the exact figures first; nil leaves the figures exact.
     public static func rank(
         _ groups: [GroupFigures], metric: RankingMetric, viewer: Viewer, privacyK: Int, minEligible: Int = 0,
-        campaignEndsAt: Date, asOf: Date, alreadyFolded: [GroupFigures] = []
+        campaignEndsAt: Date, asOf: Date, alreadyFolded: [GroupFigures] = [], publish: Publish? = nil
     ) -> Ranking {
         let present = groups.filter(\.isPresent)
         let presentFolded = alreadyFolded.filter(\.isPresent)
-        let totalFigures = sum(present + presentFolded, key: "total", name: "Total")
+        var totalFigures = sum(present + presentFolded, key: "total", name: "Total")
         var (shown, folded) = (present + presentFolded, [GroupFigures]())
         if viewer == .leader {
             (shown, folded) = fold(present, alreadyFolded: presentFolded, privacyK: privacyK, eligible: \.eligible) {
@@ -157,6 +161,12 @@ public struct Ranking: Sendable, Equatable {
             }
         }
         shown = shown.filter { $0.eligible >= minEligible }
+        var otherFigures = sum(folded, key: "other", name: "Other")
+        if let publish {
+            shown = shown.map { publish($0, .row) }
+            otherFigures = publish(otherFigures, .other(folded: folded.map(\.key)))
+            totalFigures = publish(totalFigures, .total)
+        }
         var rows = shown.map { row(for: $0, rank: 0, campaignEndsAt: campaignEndsAt, asOf: asOf) }
         rows.sort { lhs, rhs in
             let (left, right) = (lhs.value(of: metric), rhs.value(of: metric))
@@ -175,7 +185,6 @@ public struct Ranking: Sendable, Equatable {
             rows[index].rank = tied ? rows[index - 1].rank : index + 1
         }
         // A folded group that still covers fewer than k (the whole organisation is that small) is not shown.
-        let otherFigures = sum(folded, key: "other", name: "Other")
         let other = folded.isEmpty || otherFigures.eligible < privacyK
             ? nil : row(for: otherFigures, rank: 0, campaignEndsAt: campaignEndsAt, asOf: asOf)
         let hideTotal = viewer == .leader && totalFigures.eligible < privacyK
@@ -191,24 +200,83 @@ public struct Ranking: Sendable, Equatable {
     /// in the `other` row of both breakdowns (with the smallest other cells, until `other` covers
     /// k), and every shown row is made of cells of at least k. A change then shows either in a site
     /// row and an org unit row whose common cell covers k, or in both `other` rows together.
+    ///
+    /// - Parameter rounding: for a leader, the campaign's ``CountRounding``: each row, `other` and the
+    ///   total are published as the group of cells they cover (``cellGroupName(country:cells:all:)``),
+    ///   so that a site row and an org unit row of the very same people are one figure, not two
+    ///   chances to see a change. The total is the whole country, the same figure as its ranking row.
     public static func breakdowns(
-        _ cells: [CrossCell], viewer: Viewer, privacyK: Int, campaignEndsAt: Date, asOf: Date
+        _ cells: [CrossCell], viewer: Viewer, privacyK: Int, campaignEndsAt: Date, asOf: Date,
+        country: String = "", rounding: CountRounding? = nil
     ) -> (bySite: Ranking, byOrgUnit: Ranking) {
-        var (shown, folded) = (cells.filter(\.figures.isPresent), [CrossCell]())
+        let present = cells.filter(\.figures.isPresent)
+        var (shown, folded) = (present, [CrossCell]())
         if viewer == .leader {
             (shown, folded) = fold(shown, privacyK: privacyK, eligible: \.figures.eligible) {
                 ($0.figures.eligible, $0.site, $0.orgUnit) < ($1.figures.eligible, $1.site, $1.orgUnit)
             }
         }
         let other = folded.isEmpty ? [] : [sum(folded.map(\.figures), key: "other", name: "Other")]
+        let otherName = cellGroupName(country: country, cells: folded, all: present)
         func breakdown(_ key: KeyPath<CrossCell, String>, unnamed: String) -> Ranking {
-            let groups = Dictionary(grouping: shown, by: { $0[keyPath: key] }).map { key, cells in
+            let grouped = Dictionary(grouping: shown, by: { $0[keyPath: key] })
+            let groups = grouped.map { key, cells in
                 sum(cells.map(\.figures), key: key, name: key.isEmpty ? unnamed : key)
             }
+            var publish: Publish?
+            if let rounding {
+                publish = { figures, kind in
+                    switch kind {
+                    case .row:
+                        return rounding.published(
+                            figures, group: cellGroupName(country: country, cells: grouped[figures.key] ?? [], all: present))
+                    case .other: return rounding.published(figures, group: otherName)
+                    case .total: return rounding.published(figures, group: countryGroupName(country))
+                    }
+                }
+            }
             return rank(groups, metric: .signatures, viewer: viewer, privacyK: privacyK, campaignEndsAt: campaignEndsAt,
-                        asOf: asOf, alreadyFolded: other)
+                        asOf: asOf, alreadyFolded: other, publish: publish)
         }
         return (breakdown(\.site, unnamed: "(no site)"), breakdown(\.orgUnit, unnamed: "(no org unit)"))
+    }
+
+    /// Which figure ``rank(_:metric:viewer:privacyK:minEligible:campaignEndsAt:asOf:alreadyFolded:publish:)`` is publishing.
+    public enum PublishedGroup: Sendable, Equatable {
+        /// A shown row (its own key).
+        case row
+        /// The folded groups, with their keys.
+        case other(folded: [String])
+        /// Everything.
+        case total
+    }
+
+    /// How a leader's figures are published: the exact figures of a group in, the published ones out.
+    public typealias Publish = (GroupFigures, PublishedGroup) -> GroupFigures
+
+    /// The name a country's figures are published under (its ranking row, its timeline, the total
+    /// of its breakdowns).
+    public static func countryGroupName(_ country: String) -> String { "country:\(country)" }
+
+    /// The name of the published figure of some of a country's cells: the country's own when they
+    /// are all of them, else one made of the cells, so that the same people are always the same figure.
+    static func cellGroupName(country: String, cells: [CrossCell], all: [CrossCell]) -> String {
+        func names(_ cells: [CrossCell]) -> [String] { cells.map { "\($0.site)\u{1F}\($0.orgUnit)" }.sorted() }
+        let these = names(cells)
+        if these == names(all) { return countryGroupName(country) }
+        return "cells:\(country):" + these.joined(separator: "\u{1E}")
+    }
+
+    /// The publication of a campaign's per-country figures: each country as itself, `other` as the
+    /// set of countries folded into it, the total as the whole organisation.
+    public static func countryPublish(_ rounding: CountRounding) -> Publish {
+        { figures, kind in
+            switch kind {
+            case .row: return rounding.published(figures, group: countryGroupName(figures.key))
+            case .other(let folded): return rounding.published(figures, group: "countries:" + folded.sorted().joined(separator: ","))
+            case .total: return rounding.published(figures, group: "total")
+            }
+        }
     }
 
     /// A leader's split of `items`: those under k are folded (with `alreadyFolded`); if something

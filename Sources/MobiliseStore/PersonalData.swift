@@ -167,6 +167,9 @@ extension MobiliseStore {
         try connection.execute("""
             UPDATE posts SET moderator = \(pseudonym) WHERE organisation_id = \(organisationID) AND moderator = \(externalID)
             """)
+        try connection.execute("""
+            UPDATE leader_views SET viewer = \(pseudonym) WHERE organisation_id = \(organisationID) AND viewer = \(externalID)
+            """)
         return pseudonym
     }
 }

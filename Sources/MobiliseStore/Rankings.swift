@@ -5,7 +5,10 @@ import Postgres
 /// A campaign's per-country ranking at an instant.
 public struct CampaignRanking: Sendable, Equatable {
     public var campaignID: UUID
+    /// The instant the figures are for: for a leader, the last published instant at or before the one asked.
     public var asOf: Date
+    /// True for a leader's figures: published at intervals and rounded (``Publication``).
+    public var approximate: Bool
     public var ranking: Ranking
     /// Countries whose goal is met, among the countries the viewer is shown (a leader never
     /// counts those folded into `other`: the count would tell them apart).
@@ -17,6 +20,10 @@ public struct CampaignRanking: Sendable, Equatable {
 
 /// One country seen from inside: by site, by org unit, and week by week.
 public struct CountryBreakdown: Sendable, Equatable {
+    /// The instant the figures are for (for a leader, the last published instant).
+    public var asOf: Date
+    /// True for a leader's figures: published at intervals and rounded (``Publication``).
+    public var approximate: Bool
     public var country: RankingRow
     public var bySite: Ranking
     public var byOrgUnit: Ranking
@@ -31,6 +38,10 @@ public struct WeeklyPoint: Sendable, Equatable {
 
 /// Cumulative signatures per week for each shown country, the folded `other` group and the total.
 public struct Timeline: Sendable, Equatable {
+    /// The instant the last values are for (for a leader, the last published instant).
+    public var asOf: Date
+    /// True for a leader's figures: published at intervals and rounded (``Publication``).
+    public var approximate: Bool
     public var weeks: [Date]
     /// Country code → cumulative signatures, one value per week.
     public var series: [String: [Int]]
@@ -56,26 +67,33 @@ extension MobiliseStore {
     ///
     /// - Parameter fromPrimary: read the primary even when read replicas are configured (for
     ///   figures that must include a commit just notified, like the live counter).
+    /// - Parameter publication: how a leader's figures are published (``Publication``): as of the
+    ///   last published instant at or before `asOf`, rounded. HR admins' figures are exact. Nil gives
+    ///   a leader folded but exact figures: for tests of the folding alone, never for a leader's eyes.
     public func ranking(
         organisationID: UUID, campaign reference: String, metric: RankingMetric, viewer: Viewer, asOf: Date? = nil,
-        minEligible: Int = 0, fromPrimary: Bool = false
+        minEligible: Int = 0, fromPrimary: Bool = false, publication: Publication? = Publication()
     ) async throws -> CampaignRanking {
         let body: @Sendable (PostgresConnection) throws -> CampaignRanking = { connection in
-            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
+            let context = try RankingContext(
+                connection, organisationID: organisationID, campaign: reference, asOf: asOf,
+                publication: viewer == .leader ? publication : nil)
             let figures = try context.countryFigures(connection)
+            let publish = context.rounding.map(Ranking.countryPublish)
             let ranking = Ranking.rank(
                 figures, metric: metric, viewer: viewer, privacyK: context.privacyK, minEligible: minEligible,
-                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf, publish: publish)
             // Goals are counted over the countries this viewer is shown (before `minEligible`, which
             // only hides rows the viewer may see), never over those folded into `other`.
             let shown = minEligible == 0 ? ranking : Ranking.rank(
                 figures, metric: metric, viewer: viewer, privacyK: context.privacyK,
-                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf, publish: publish)
             let meeting = shown.rows.filter { row in row.goal.map { row.signatures >= $0 } ?? false }.count
             let shownKeys = Set(shown.rows.map(\.key))
             let foldedGoals = figures.contains { $0.goal != nil && $0.isPresent && !shownKeys.contains($0.key) }
             return CampaignRanking(
-                campaignID: context.campaign.id, asOf: context.asOf, ranking: ranking, countriesMeetingGoal: meeting,
+                campaignID: context.campaign.id, asOf: context.asOf, approximate: context.rounding != nil,
+                ranking: ranking, countriesMeetingGoal: meeting,
                 successMet: context.campaign.successMinCountries.flatMap { needed in
                     meeting >= needed ? true : foldedGoals ? nil : false
                 })
@@ -91,12 +109,18 @@ extension MobiliseStore {
     ///   is folded or has no figures at all (one answer, word for word, so that a leader cannot tell
     ///   a small country from an absent one); for an HR admin, who sees every country,
     ///   `country_not_found`.
-    public func countryBreakdown(organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil) async throws -> CountryBreakdown {
+    public func countryBreakdown(
+        organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil,
+        publication: Publication? = Publication()
+    ) async throws -> CountryBreakdown {
         try await withReadTransaction { connection in
-            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: asOf)
+            let context = try RankingContext(
+                connection, organisationID: organisationID, campaign: reference, asOf: asOf,
+                publication: viewer == .leader ? publication : nil)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
-                                       campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
+                                       campaignEndsAt: context.campaign.endsAt, asOf: context.asOf,
+                                       publish: context.rounding.map(Ranking.countryPublish))
             guard let row = ranking.rows.first(where: { $0.key == country }) else {
                 switch viewer {
                 case .leader: throw Self.countryNotShown(privacyK: context.privacyK)
@@ -105,9 +129,15 @@ extension MobiliseStore {
             }
             let (bySite, byOrgUnit) = Ranking.breakdowns(
                 try context.cells(connection, country: country), viewer: viewer, privacyK: context.privacyK,
-                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
-            let weekly = try context.weekly(connection).filter { $0.key == country }.map { WeeklyPoint(week: $0.week, signatures: $0.cumulative) }
-            return CountryBreakdown(country: row, bySite: bySite, byOrgUnit: byOrgUnit, weekly: weekly)
+                campaignEndsAt: context.campaign.endsAt, asOf: context.asOf, country: country, rounding: context.rounding)
+            let eligible = figures.first { $0.key == country }?.eligible ?? 0
+            let weekly = try context.weekly(connection).filter { $0.key == country }.map { point in
+                WeeklyPoint(week: point.week, signatures: context.rounding?.published(
+                    point.cumulative, group: Ranking.countryGroupName(country), groupSize: eligible) ?? point.cumulative)
+            }
+            return CountryBreakdown(
+                asOf: context.asOf, approximate: context.rounding != nil, country: row, bySite: bySite, byOrgUnit: byOrgUnit,
+                weekly: weekly)
         }
     }
 
@@ -122,13 +152,23 @@ extension MobiliseStore {
     /// ranking folds form one `other` series. Every series, `other` and `total` hold one value per
     /// week. A leader of an organisation under k, who may see no figure, gets no week at all (the
     /// shape of a campaign nobody has signed yet): even the weeks would say when someone signed.
-    public func timeline(organisationID: UUID, campaign reference: String, viewer: Viewer) async throws -> Timeline {
+    ///
+    /// For a leader every value is the published count (``Publication``) of its series at the end of
+    /// its week, the last one as of the last published instant: the same figures as the ranking's.
+    public func timeline(
+        organisationID: UUID, campaign reference: String, viewer: Viewer, publication: Publication? = Publication()
+    ) async throws -> Timeline {
         try await withReadTransaction { connection in
-            let context = try RankingContext(connection, organisationID: organisationID, campaign: reference, asOf: nil)
+            let context = try RankingContext(
+                connection, organisationID: organisationID, campaign: reference, asOf: nil,
+                publication: viewer == .leader ? publication : nil)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
-            guard ranking.total != nil else { return Timeline(weeks: [], series: [:], other: nil, total: []) }
+            let approximate = context.rounding != nil
+            guard ranking.total != nil else {
+                return Timeline(asOf: context.asOf, approximate: approximate, weeks: [], series: [:], other: nil, total: [])
+            }
             let shown = Set(ranking.rows.map(\.key))
             let points = try context.weekly(connection)
             let weeks = Array(Set(points.map(\.week))).sorted()
@@ -152,9 +192,22 @@ extension MobiliseStore {
                 totalChange[position] += point.change
             }
             func cumulative(_ values: [Int]) -> [Int] { values.reduce(into: []) { $0.append(($0.last ?? 0) + $1) } }
+            // A leader's values are published as the ranking's rows, `other` and total are.
+            let eligible = Dictionary(figures.map { ($0.key, $0.eligible) }, uniquingKeysWith: +)
+            func published(_ values: [Int], group: String, size: Int) -> [Int] {
+                guard let rounding = context.rounding else { return values }
+                return values.map { rounding.published($0, group: group, groupSize: size) }
+            }
+            var series: [String: [Int]] = [:]
+            for (key, changes) in weeklyChange {
+                series[key] = published(cumulative(changes), group: Ranking.countryGroupName(key), size: eligible[key] ?? 0)
+            }
+            let otherGroup = "countries:" + figures.filter { $0.isPresent && !shown.contains($0.key) }.map(\.key).sorted()
+                .joined(separator: ",")
             return Timeline(
-                weeks: weeks, series: weeklyChange.mapValues(cumulative), other: otherChange.map(cumulative),
-                total: cumulative(totalChange))
+                asOf: context.asOf, approximate: approximate, weeks: weeks, series: series,
+                other: otherChange.map { published(cumulative($0), group: otherGroup, size: ranking.other?.eligible ?? 0) },
+                total: published(cumulative(totalChange), group: "total", size: ranking.total?.eligible ?? 0))
         }
     }
 
@@ -234,20 +287,44 @@ struct RankingContext {
     let asOf: Date
     /// True when `asOf` is now: the running totals answer, nothing is recomputed.
     let isNow: Bool
+    /// True when `asOf` is a published instant of the last two intervals: the running totals
+    /// answer, less the changes since (``publishedCountryFigures(_:)``).
+    let isRecentPublication: Bool
+    /// For a leader, how counts are published (``Publication``); nil for exact figures.
+    let rounding: CountRounding?
 
-    init(_ connection: PostgresConnection, organisationID: UUID, campaign reference: String, asOf requested: Date?) throws {
+    /// - Parameter publication: for a leader: the figures are those of the last published instant
+    ///   at or before the one asked (or now), and rounded with the campaign's publication key.
+    init(
+        _ connection: PostgresConnection, organisationID: UUID, campaign reference: String, asOf requested: Date?,
+        publication: Publication? = nil
+    ) throws {
         self.organisationID = organisationID
         campaign = try MobiliseStore.campaign(connection, organisationID: organisationID, reference: reference)
-        let settings = try connection.query("SELECT privacy_k, time_zone, now() FROM organisations WHERE id = \(organisationID)")[0]
-        let (k, zone, now) = try settings.decode((Int, String, Date).self)
+        let settings = try connection.query("""
+            SELECT o.privacy_k, o.time_zone, now(), c.publication_key
+            FROM organisations o JOIN campaigns c ON c.organisation_id = o.id
+            WHERE o.id = \(organisationID) AND c.id = \(campaign.id)
+            """)[0]
+        let (k, zone, now, key) = try settings.decode((Int, String, Date, Data).self)
         privacyK = k
         timeZone = zone
-        if let requested, requested < now {
+        if let publication {
+            let instant = publication.instant(atOrBefore: min(requested ?? now, now))
+            asOf = instant
+            isNow = false
+            isRecentPublication = now.timeIntervalSince(instant) <= 2 * publication.interval
+            rounding = CountRounding(key: key)
+        } else if let requested, requested < now {
             asOf = requested
             isNow = false
+            isRecentPublication = false
+            rounding = nil
         } else {
             asOf = now
             isNow = true
+            isRecentPublication = false
+            rounding = nil
         }
     }
 
@@ -257,14 +334,23 @@ struct RankingContext {
     /// workforce and the campaign's audience change (`sql/0008_campaign_headcount.sql`): one row
     /// per country, never a count of the employees. It is today's headcount, also for a past `asOf`.
     func countryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
-        isNow ? try currentCountryFigures(connection) : try pastCountryFigures(connection)
+        if isNow { return try currentCountryFigures(connection) }
+        if isRecentPublication { return try currentCountryFigures(connection, lessChangesAfterAsOf: true) }
+        return try pastCountryFigures(connection)
     }
 
     /// Now: one statement over the maintained counts, O(countries). Per country it reads the
     /// headcount row, the 16 `signature_totals` slots, and the last 14 days of `signature_daily`
     /// (16 slots for today and yesterday, one row per earlier day once compacted; see
     /// ``MobiliseStore/compactDailyCounts(olderThanDays:)``).
-    private func currentCountryFigures(_ connection: PostgresConnection) throws -> [GroupFigures] {
+    ///
+    /// - Parameter lessChangesAfterAsOf: for a published instant a moment ago: the running totals
+    ///   less the changes journalled after `asOf` (their events, O(changes since)). Every change
+    ///   after `asOf` is on `asOf`'s day or later, so the 7-day windows, which run from `asOf`'s
+    ///   day on, lose them too and the windows before are untouched.
+    private func currentCountryFigures(_ connection: PostgresConnection, lessChangesAfterAsOf: Bool = false) throws -> [GroupFigures] {
+        // Far in the future when nothing is taken away: no event is after it.
+        let since = lessChangesAfterAsOf ? asOf : Date.distantFuture
         let goalCountries = Array(campaign.countryGoals.keys)
         // Windows are whole days in the organisation's time zone: today and the six days before it,
         // then the seven before those.
@@ -285,16 +371,22 @@ struct RankingContext {
                 WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id)
                   AND d.day > (SELECT day - 14 FROM bounds)
                 GROUP BY d.country
+            ), since AS (
+                SELECT country, sum(delta)::bigint AS change FROM signature_events
+                WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND at > \(since)
+                GROUP BY country
             ), codes AS (
                 SELECT country FROM headcount UNION SELECT country FROM totals
                 UNION SELECT unnest(\(goalCountries)::text[])
             )
-            SELECT k.country, coalesce(c.name, k.country), coalesce(h.eligible, 0), coalesce(t.signatures, 0),
-                   coalesce(w.last_7_days, 0), coalesce(w.previous_7_days, 0)
+            SELECT k.country, coalesce(c.name, k.country), coalesce(h.eligible, 0),
+                   coalesce(t.signatures, 0) - coalesce(s.change, 0),
+                   coalesce(w.last_7_days, 0) - coalesce(s.change, 0), coalesce(w.previous_7_days, 0)
             FROM codes k
             LEFT JOIN headcount h ON h.country = k.country
             LEFT JOIN totals t ON t.country = k.country
             LEFT JOIN windows w ON w.country = k.country
+            LEFT JOIN since s ON s.country = k.country
             LEFT JOIN countries c ON c.alpha2 = k.country
             ORDER BY k.country
             """).rows.map { row in
@@ -388,14 +480,31 @@ struct RankingContext {
     }
 
     /// Net change per country per ISO week (weeks start on Monday, in the organisation's time zone).
+    ///
+    /// Up to `asOf` itself: the daily counts before its day and that day's events up to it (for now,
+    /// every daily count up to today).
     func weekly(_ connection: PostgresConnection) throws -> [(key: String, week: Date, change: Int, cumulative: Int)] {
         var cumulative: [String: Int] = [:]
-        return try connection.query("""
+        let query: PostgresQuery = isNow ? """
             SELECT country, date_trunc('week', day)::date::timestamp AT TIME ZONE 'UTC' AS week, sum(delta)::bigint
             FROM signature_daily WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id)
               AND day <= (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date
             GROUP BY 1, 2 ORDER BY 2, 1
-            """).rows.map { row in
+            """ : """
+            WITH bounds AS (
+                SELECT (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date AS day
+            ), history AS (
+                SELECT d.country, d.day, d.delta FROM signature_daily d, bounds b
+                WHERE d.organisation_id = \(organisationID) AND d.campaign_id = \(campaign.id) AND d.day < b.day
+                UNION ALL
+                SELECT e.country, b.day, e.delta FROM signature_events e, bounds b
+                WHERE e.organisation_id = \(organisationID) AND e.campaign_id = \(campaign.id)
+                  AND e.at >= (b.day::timestamp AT TIME ZONE \(timeZone)) AND e.at <= \(asOf)
+            )
+            SELECT country, date_trunc('week', day)::date::timestamp AT TIME ZONE 'UTC' AS week, sum(delta)::bigint
+            FROM history GROUP BY 1, 2 ORDER BY 2, 1
+            """
+        return try connection.query(query).rows.map { row in
             let (country, week, change) = try row.decode((String, Date, Int).self)
             cumulative[country, default: 0] += change
             return (country, week, change, cumulative[country] ?? 0)

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import MobiliseAPI
 import MobiliseDemo
+import MobiliseDomain
 import MobiliseSchema
 import MobiliseStore
 import Postgres
@@ -44,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16
         let limits = try ServiceLimits.fromEnvironment()
+        if let interval = Environment.value("MOBILISE_LEADER_PUBLISH_INTERVAL"), Publication.parseInterval(interval) == nil {
+            throw ValidationError("MOBILISE_LEADER_PUBLISH_INTERVAL is a positive duration such as 15m, 2s or 500ms, not '\(interval)'")
+        }
 
         let (connectionString, startedServer) = try await database.database(logger: logger)
         // Development only: the embedded database without a configured key gets a secret kept beside it.

@@ -35,6 +35,7 @@ let authorizationMatrix = """
     POST   /v1/employees/import                     401 403 403 ok  ok
     GET    /v1/employees                            401 403 403 ok  ok
     GET    /v1/audit                                401 403 403 ok  ok
+    GET    /v1/leader-views                         401 403 403 ok  ok
     GET    /v1/campaigns/{campaign}/rankings        401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/rankings.csv    401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/countries/{cc}  401 403 ok  ok  404

@@ -127,7 +127,8 @@ import Testing
         let stream = Mutex<CurlStream?>(nil)
         try await ServiceHarness.run { service in
             let slug = try await service.launchedCampaign()
-            let cookie = try Self.cookie(from: try await service.call(.post, "/v1/session", token: try await service.token("lead-1", [.leader])))
+            // An HR admin's counter is exact and live (a leader's moves at published instants only).
+            let cookie = try Self.cookie(from: try await service.call(.post, "/v1/session", token: try await service.token("hr-1", [.hrAdmin])))
             let port = try #require(service.client.port)
             // Without Accept: text/event-stream, the figures once as JSON.
             let once = try await service.call(.get, "/v1/campaigns/\(slug)/live", headers: [.cookie: cookie])
@@ -191,7 +192,7 @@ import Testing
         try await ServiceHarness.run { service in
             let slug = try await service.launchedCampaign()
             let token = ServiceHarness.handMade(
-                header: #"{"alg":"HS256","typ":"JWT"}"#, payload: #"{"sub":"lead-1","org":"acme","roles":["leader"],"exp":1e21}"#)
+                header: #"{"alg":"HS256","typ":"JWT"}"#, payload: #"{"sub":"hr-1","org":"acme","roles":["hr_admin"],"exp":1e21}"#)
             let port = try #require(service.client.port)
             let curl = try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
                                       headers: ["Accept: text/event-stream", "Authorization: Bearer \(token)"])
@@ -280,8 +281,16 @@ import Testing
         if: browserAvailable || browserRequired,
         "SKIPPED: Chromium, chromedriver or Selenium is missing (apt-get install chromium chromium-driver; pip install selenium); set MOBILISE_REQUIRE_BROWSER=1 to fail instead"))
     func theDashboardWorksInHeadlessChromium() async throws {
-        try await ServiceHarness.run { service in
+        // Leaders' figures published every second, so the live counter's check waits a second.
+        try await ServiceHarness.run(environment: ["MOBILISE_LEADER_PUBLISH_INTERVAL": "1s"]) { service in
             let seeded = try await DashboardSeed.seed(service)
+            // The page and the test's own reads must see the same publication: one after the seed.
+            let seededAt = Date()
+            let leader = try await service.token("lead-1", [.leader])
+            try await waitUntil("the seed is published", timeout: .seconds(10), interval: .milliseconds(50)) {
+                let live = try await service.call(.get, "/v1/campaigns/\(seeded.campaign)/live", token: leader)
+                return (live.json["as_of"] as? String).flatMap(Instants.parse).map { $0 >= seededAt } ?? false
+            }
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let port = try #require(service.client.port)
             let output = try await CommandRunner.run("/usr/bin/env", ["python3", root.appendingPathComponent("Tests/browser/dashboard_test.py").path], environment: [

@@ -69,7 +69,7 @@ import Testing
         let key = LiveReads.Key(organisation: UUID(), campaign: UUID(), viewer: .leader)
         let bodies = Atomic<Int>(0)
         let release = AsyncStream<Void>.makeStream()
-        let snapshot = LiveRoutes.Snapshot(campaignId: key.campaign, signatures: 12, eligible: 40, participation: 0.3, last7Days: 5, asOf: Date())
+        let snapshot = LiveRoutes.Snapshot(campaignId: key.campaign, signatures: 12, eligible: 40, participation: 0.3, last7Days: 5, asOf: Date(), approximate: true)
         let body: @Sendable () async throws -> LiveRoutes.Snapshot = {
             bodies.wrappingAdd(1, ordering: .relaxed)
             for await _ in release.stream { break }

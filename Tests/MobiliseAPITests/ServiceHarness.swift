@@ -43,7 +43,8 @@ struct ServiceHarness: Sendable {
 
     static func run(
         ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
-        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil, _ body: @Sendable (ServiceHarness) async throws -> Void
+        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil,
+        environment: [String: String] = [:], _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
             let acme = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: 3)
@@ -58,6 +59,8 @@ struct ServiceHarness: Sendable {
             configuration.metricsToken = metricsToken
             configuration.jwtIssuer = issuer
             configuration.jwtAudience = audience
+            // Settings the service reads from its environment (e.g. MOBILISE_LEADER_PUBLISH_INTERVAL), as `serve` would.
+            configuration.leaderPublication = APIConfiguration.fromEnvironment(environment).leaderPublication
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),

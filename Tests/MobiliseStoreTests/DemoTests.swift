@@ -39,7 +39,7 @@ import Testing
             #expect(Set(ranking.ranking.rows.prefix(4).map(\.key)) == ["IN", "BR", "US", "FR"])
             #expect(ranking.ranking.total?.signatures == summary.signatures)
             // Small countries are folded for a leader.
-            let folded = try await store.ranking(organisationID: org, campaign: summary.campaignSlug, metric: .participation, viewer: .leader)
+            let folded = try await store.ranking(organisationID: org, campaign: summary.campaignSlug, metric: .participation, viewer: .leader, publication: nil)
             #expect(folded.ranking.other != nil)
 
             #expect(try await store.verifyCounts(organisationID: org, campaign: summary.campaignSlug).isEmpty)

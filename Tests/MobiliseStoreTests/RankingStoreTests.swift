@@ -34,7 +34,7 @@ import Testing
             #expect(admin.ranking.total?.signatures == 18 && admin.ranking.total?.eligible == 27)
 
             // A leader sees Malta (3 < k = 5) folded into `other`.
-            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader)
+            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader, publication: nil)
             #expect(!leader.ranking.rows.contains { $0.key == "MT" })
             #expect(leader.ranking.other?.eligible ?? 0 >= 5)
             let shown = leader.ranking.rows.reduce(0) { $0 + $1.signatures }
@@ -109,11 +109,11 @@ import Testing
             #expect(admin.weekly.last?.signatures == 8)
 
             // A leader: Chennai (2 < 5) is folded, and with it the smallest shown site so `other` reaches k.
-            let leader = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader)
+            let leader = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader, publication: nil)
             #expect(leader.bySite.rows.map(\.key) == ["Pune"])
             #expect(leader.bySite.other?.eligible == 8 && leader.bySite.other?.signatures == 3)
             let tooSmall = await #expect(throws: MobiliseError.self) {
-                try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "MT", viewer: .leader)
+                try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "MT", viewer: .leader, publication: nil)
             }
             #expect(tooSmall?.code == .countryNotShown)
         }
@@ -137,7 +137,7 @@ import Testing
             #expect(admin.total.last == 4)
             #expect(admin.series["IN"] == admin.series["IN"]?.sorted())  // cumulative never decreases here
             #expect(admin.weeks == admin.weeks.sorted() && admin.weeks.count >= 3)
-            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader)
+            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader, publication: nil)
             // Malta (1 < k) is folded, and Brazil with it so that `other` covers k; India stays.
             #expect(Array(leader.series.keys) == ["IN"])
             #expect(leader.other?.last == 1)
@@ -165,7 +165,7 @@ extension RankingStoreTests {
             let admin = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .hrAdmin)
             #expect(admin.countriesMeetingGoal == 2 && admin.successMet == true)
             // Malta (1 < k) is folded: its goal is neither counted nor allowed to decide the rule.
-            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader)
+            let leader = try await store.ranking(organisationID: org, campaign: campaign.slug, metric: .signatures, viewer: .leader, publication: nil)
             #expect(leader.ranking.rows.map(\.key) == ["IN"])
             #expect(leader.countriesMeetingGoal == 1)
             #expect(leader.successMet == nil)
@@ -204,7 +204,7 @@ extension RankingStoreTests {
             try await store.pool.execute("UPDATE employees SET active = false WHERE organisation_id = \(org) AND external_id = \(luxembourg[0])")
             _ = try await fixture.sign(india[1], campaign)
 
-            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader)
+            let leader = try await store.timeline(organisationID: org, campaign: campaign.slug, viewer: .leader, publication: nil)
             #expect(leader.other == nil && Array(leader.series.keys) == ["IN"])
             let shown = leader.weeks.indices.map { week in leader.series.values.reduce(0) { $0 + $1[week] } }
             #expect(leader.total == shown && leader.total == [1, 1, 2])
@@ -230,7 +230,7 @@ extension RankingStoreTests {
             let campaign = try await fixture.campaign()
             // Every site (Pune 5, Delhi 7) and every unit (Sales 8, Legal 4) covers k on its own.
             func read() async throws -> (site: [String: Int], unit: [String: Int]) {
-                let breakdown = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader)
+                let breakdown = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "IN", viewer: .leader, publication: nil)
                 func figures(_ ranking: Ranking) -> [String: Int] {
                     var figures = Dictionary(uniqueKeysWithValues: ranking.rows.map { ($0.key, $0.signatures) })
                     figures["other"] = ranking.other?.signatures

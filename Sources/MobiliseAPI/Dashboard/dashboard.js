@@ -535,6 +535,7 @@
   // ---------- page ----------
   function renderAll() {
     const total = state.ranking.total && state.live ? Object.assign({}, state.ranking.total, state.live) : state.ranking.total;
+    $('figures-note').hidden = !state.ranking.approximate;
     renderHeadline(total);
     renderTable();
     renderMap();
