@@ -39,6 +39,10 @@ public struct APIConfiguration: Sendable {
     /// The bearer token `/metrics` asks for (`MOBILISE_METRICS_TOKEN`); unset, `/metrics` is open
     /// and must be reachable by the scraper only.
     public var metricsToken: String?
+    /// The origins whose pages may frame the employee widget (`MOBILISE_WIDGET_ORIGINS`: origins
+    /// separated by spaces or commas, e.g. `https://intranet.acme.com https://*.acme.com`). Its
+    /// `frame-ancestors`; empty (the default), no site may frame it. No other page may ever be framed.
+    public var widgetOrigins: [String] = []
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -68,6 +72,27 @@ public struct APIConfiguration: Sendable {
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
         configuration.metricsToken = value("MOBILISE_METRICS_TOKEN")
+        configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
         return configuration
+    }
+
+    /// What may be put in a `frame-ancestors` directive: `http(s)://host[:port]`, the host's first
+    /// label possibly `*` (nothing that could end the directive or the header).
+    public static func widgetOrigins(_ text: String) throws -> [String] {
+        let pattern = #"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$"#
+        return try text.split(whereSeparator: { $0 == " " || $0 == "," }).map { origin in
+            guard origin.range(of: pattern, options: .regularExpression) != nil else {
+                throw InvalidWidgetOrigin(origin: String(origin))
+            }
+            return String(origin).lowercased()
+        }
+    }
+
+    /// A `MOBILISE_WIDGET_ORIGINS` entry that is not an origin.
+    public struct InvalidWidgetOrigin: Error, CustomStringConvertible {
+        public var origin: String
+        public var description: String {
+            "MOBILISE_WIDGET_ORIGINS: '\(origin)' is not an origin such as https://intranet.example.com (scheme, host, optional port)"
+        }
     }
 }

@@ -18,7 +18,8 @@ import Synchronization
 /// (sent by the signing transaction, so only on commit); a burst of notifications costs one re-read
 /// per ``minimumInterval``, shared by the streams of the campaign and kind of viewer (``LiveReads``).
 /// The figures are the ranking's `total` row for this viewer: a leader of an organisation smaller
-/// than its privacy threshold gets nulls, never a count.
+/// than its privacy threshold gets nulls, never a count. An employee of the campaign's audience
+/// gets what a leader gets (the employee page and its widget show the count).
 ///
 /// The stream ends when the client goes away (as soon as it closes the connection, seen by a
 /// ``ConnectionCloseWatcher``; else when the next write fails), when the token or session cookie
@@ -67,8 +68,17 @@ struct LiveRoutes {
 
     @Sendable func live(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let caller = try context.caller()
-        let viewer = try caller.rankingViewer()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        // An employee (the widget, the employee page) gets the count a leader gets: the privacy-folded
+        // total, null below the organisation's threshold; and only of a campaign open to them.
+        let viewer: Viewer
+        let campaign: Campaign
+        if caller.has(.leader) {
+            viewer = try caller.rankingViewer()
+            campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        } else {
+            campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
+            viewer = .leader
+        }
         let readNow: @Sendable () async throws -> Snapshot = { [store = environment.store] in
             let ranking = try await store.ranking(
                 organisationID: caller.organisation.id, campaign: campaign.id.uuidString, metric: .signatures, viewer: viewer,
