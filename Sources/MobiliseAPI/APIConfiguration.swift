@@ -77,9 +77,9 @@ public struct APIConfiguration: Sendable {
     }
 
     /// What may be put in a `frame-ancestors` directive: `http(s)://host[:port]`, the host's first
-    /// label possibly `*` (nothing that could end the directive or the header).
+    /// label possibly `*`, the port possibly `*` (nothing that could end the directive or the header).
     public static func widgetOrigins(_ text: String) throws -> [String] {
-        let pattern = #"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$"#
+        let pattern = #"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:([0-9]{1,5}|\*))?$"#
         return try text.split(whereSeparator: { $0 == " " || $0 == "," }).map { origin in
             guard origin.range(of: pattern, options: .regularExpression) != nil else {
                 throw InvalidWidgetOrigin(origin: String(origin))

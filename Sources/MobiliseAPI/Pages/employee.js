@@ -126,8 +126,9 @@
     clearMessage();
     $('withdraw').disabled = true;
     try {
-      await api('DELETE', '/v1/campaigns/' + encodeURIComponent(state.campaign.slug) + '/signature');
-      state.signature = Object.assign({}, state.signature, { withdrawn_at: new Date().toISOString() });
+      const path = '/v1/campaigns/' + encodeURIComponent(state.campaign.slug) + '/signature';
+      await api('DELETE', path);
+      state.signature = (await api('GET', path)).body;  // the moment it was withdrawn, as recorded
       await loadCount();
       renderCampaign();
       $('sign').focus();
