@@ -142,7 +142,8 @@ def no_raw_keys(driver, name):
         return texts.join('\\n');""")
     raw = [word for word in shown.replace("\n", " ").split(" ")
            if "⟦" in word or (word.count(".") >= 1 and word.split(".")[0] in
-                              ("page", "language", "signIn", "campaigns", "campaign", "pledge", "story", "feed", "events", "data", "widget", "error")
+                              ("page", "language", "signIn", "campaigns", "campaign", "pledge", "story", "feed", "events", "data", "widget", "error",
+                               "dashboard")
                               and len(word.split(".")[1]) > 1)]
     check("no raw message key on the page: " + name, not raw, raw[:5])
 
@@ -566,6 +567,17 @@ def main():
         WebDriverWait(driver, 30).until(lambda d: "/dashboard?" in d.current_url)
         ready(driver)
         axe_check(driver, "dashboard")
+        no_raw_keys(driver, "dashboard in en")
+        # The dashboard in Hindi (its switcher reloads the page in the new language).
+        driver.execute_script("""
+            const select = document.getElementById('language');
+            select.value = 'hi';
+            select.dispatchEvent(new Event('change'));""")
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+            "return document.documentElement.lang === 'hi' && document.body.dataset.ready === 'true'"))
+        no_raw_keys(driver, "dashboard in hi")
+        axe_check(driver, "dashboard in hi")
+        screenshot(driver, "dashboard-hi.png")
         console(driver, expected=("/v1/session",))
     finally:
         driver.quit()
