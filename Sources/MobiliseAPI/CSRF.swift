@@ -65,7 +65,7 @@ enum CSRF {
         }
         if let origin = origin.flatMap({ request.headers[$0] }) {
             let host = forwardedHost.flatMap { request.headers[$0] }?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-                ?? request.head.authority ?? request.headers[.host]
+                ?? request.head.authority
             guard let host, let url = URL(string: origin), let originHost = url.host else { throw crossSite }
             let originAuthority = url.port.map { "\(originHost):\($0)" } ?? originHost
             guard originAuthority.lowercased() == host.lowercased() else { throw crossSite }

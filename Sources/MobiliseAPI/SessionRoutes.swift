@@ -53,7 +53,7 @@ struct SessionRoutes {
         let credential = caller.session != nil ? request.cookies[Self.cookieName].flatMap { BrowserCredential($0.value) } : nil
         return SessionResponse(
             subject: caller.subject, organisation: caller.organisation.slug, roles: caller.roles.map(\.rawValue).sorted(),
-            expiresAt: caller.expires, csrfToken: credential.map(CSRF.token(for:)))
+            expiresAt: caller.expires, csrfToken: credential.map { CSRF.token(for: $0) })
     }
 
     /// The body of `POST /v1/session`: a sign-in code, unless a bearer token is sent; `replace`
