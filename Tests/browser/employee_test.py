@@ -37,13 +37,13 @@ os.environ.setdefault("SE_AVOID_STATS", "true")
 from PIL import Image
 from axe_selenium_python import Axe
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 BASE = os.environ["MOBILISE_URL"].rstrip("/")
 CODES = os.environ["MOBILISE_CODES"].split(",")
@@ -54,6 +54,11 @@ CAMPAIGN = os.environ["MOBILISE_CAMPAIGN"]
 TRANSLATED = os.environ["MOBILISE_TRANSLATED"]
 FULL_EVENT = os.environ["MOBILISE_FULL_EVENT"]
 OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
+
+def WebDriverWait(driver, timeout):
+    """Selenium's wait, through the page's re-renders (an element replaced while it was read is read again)."""
+    return _Wait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+
 
 passed, failed = [], []
 console_errors = []
@@ -390,7 +395,7 @@ class Pages(http.server.BaseHTTPRequestHandler):
 
 
 def intranet_page(title, src):
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>%s</title></head><body><h1>%s</h1>"
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><link rel='icon' href='data:,'><title>%s</title></head><body><h1>%s</h1>"
             "<iframe id='frame' title='Mobilise' src='%s' width='420' height='420'></iframe></body></html>") % (title, title, src)
 
 
@@ -554,7 +559,7 @@ def main():
     driver, profile = make_driver(downloads, "en-GB")
     profiles.append(profile)
     try:
-        sign_in(driver, CODES[4], TRANSLATED)
+        sign_in(driver, CODES[4], CAMPAIGN)
         for language in ["en", "fr", "de", "es", "pt-BR", "pl", "hi", "zh-Hans"]:
             choose_language(driver, language)
             no_raw_keys(driver, "employee page in " + language)

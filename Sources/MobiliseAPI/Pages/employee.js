@@ -43,7 +43,11 @@
 
   function show(element, visible) { element.hidden = !visible; }
 
-  function say(text) { $('page-status').textContent = text; }
+  // The page's status line says its own words from here on (not its loading placeholder's key).
+  function say(text) {
+    $('page-status').removeAttribute('data-i18n');
+    $('page-status').textContent = text;
+  }
 
   function fail(error) {
     if (error && (error.code === 'session_expired' || error.code === 'missing_token')) {

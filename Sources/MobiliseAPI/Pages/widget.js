@@ -76,6 +76,7 @@
   async function start() {
     await I.load(I.choose());
     I.apply();
+    $('widget-state').removeAttribute('data-i18n');  // from here on, the widget's own sentences
     let session;
     try {
       session = await api('GET', '/v1/session');
