@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MobiliseDomain
 
 /// Writes made with the pages' session cookie (``SessionRoutes``), safe from cross-site requests.
 ///
@@ -44,7 +45,7 @@ enum CSRF {
         try checkSameOrigin(request)
         guard let sent = header.flatMap({ request.headers[$0] }) else {
             throw AuthenticationMiddleware.unauthorized(
-                "token_required", "a session cookie changes nothing without the \(headerName) header from GET /v1/session; "
+                .tokenRequired, "a session cookie changes nothing without the \(headerName) header from GET /v1/session; "
                     + "or send Authorization: Bearer <token>",
                 challenge: #"Bearer realm="mobilise""#)
         }
@@ -53,7 +54,7 @@ enum CSRF {
         guard sent.utf8.count == expected.utf8.count,
               zip(sent.utf8, expected.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
         else {
-            throw APIError(.forbidden, code: "csrf_token_invalid",
+            throw APIError(.forbidden, code: .csrfTokenInvalid,
                            "the \(headerName) header does not match this session; reload the page")
         }
     }
@@ -72,5 +73,5 @@ enum CSRF {
         }
     }
 
-    static let crossSite = APIError(.forbidden, code: "cross_site_request", "this change can only be made from this site's own pages")
+    static let crossSite = APIError(.forbidden, code: .crossSiteRequest, "this change can only be made from this site's own pages")
 }

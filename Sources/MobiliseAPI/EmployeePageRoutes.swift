@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MobiliseDomain
 
 /// The employee's page at `/`, the widget an intranet page frames at `/widget`, and the message
 /// catalogues every page reads (`/i18n/<language>.json`), compiled into the binary like the
@@ -42,13 +43,13 @@ struct EmployeePageRoutes {
         // One route per file: nothing outside these lists can be asked for.
         for name in Self.assets.keys.sorted() {
             router.get("assets/\(name)") { request, _ in
-                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: "not_found", "no such file") }
+                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: .notFound, "no such file") }
                 return DashboardRoutes.serve(asset, request: request)
             }
         }
         for language in Self.languages {
             router.get("i18n/\(language).json") { request, _ in
-                guard let asset = Self.catalogues[language] else { throw APIError(.notFound, code: "not_found", "no such file") }
+                guard let asset = Self.catalogues[language] else { throw APIError(.notFound, code: .notFound, "no such file") }
                 return DashboardRoutes.serve(asset, request: request)
             }
         }

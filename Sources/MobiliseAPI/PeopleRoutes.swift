@@ -9,7 +9,7 @@ struct PeopleRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("me", use: me)
         v1.get("employees", use: employees)
         v1.post("employees/import", use: importEmployees)
@@ -17,8 +17,8 @@ struct PeopleRoutes {
         registerPersonalData(on: v1)
     }
 
-    @Sendable func me(_ request: Request, context: MobiliseRequestContext) async throws -> MeResponse {
-        let caller = try context.caller()
+    @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> MeResponse {
+        let caller = context.identity
         let employee = try await store.employee(organisationID: caller.organisation.id, externalID: caller.subject)
         return MeResponse(
             subject: caller.subject, roles: caller.roles.sorted { $0.rawValue < $1.rawValue },
@@ -26,8 +26,8 @@ struct PeopleRoutes {
             employee: employee.map(EmployeeResponse.init))
     }
 
-    @Sendable func employees(_ request: Request, context: MobiliseRequestContext) async throws -> EmployeePage {
-        let caller = try context.caller()
+    @Sendable func employees(_ request: Request, context: AuthenticatedContext) async throws -> EmployeePage {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let limit = try request.integer("limit", in: 1...1000) ?? 100
         let page = try await store.employees(
@@ -36,21 +36,21 @@ struct PeopleRoutes {
     }
 
     /// `text/csv` body, streamed into the import (never held whole); `?mode=upsert|full_sync`.
-    @Sendable func importEmployees(_ request: Request, context: MobiliseRequestContext) async throws -> ImportResponse {
-        let caller = try context.caller()
+    @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> ImportResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         guard let contentType = request.headers[.contentType]?.lowercased(), contentType.hasPrefix("text/csv") else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the workforce file as text/csv")
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the workforce file as text/csv")
         }
         guard let mode = ImportMode(name: request.query("mode") ?? "upsert") else {
-            throw APIError.badRequest("invalid_parameter", ImportMode.expected)
+            throw APIError.badRequest(.invalidParameter, ImportMode.expected)
         }
         try environment.importLimiter.check(caller.organisation.id, what: "imports")
         // An import holds its good rows in memory until they are loaded: a few at a time, whatever
         // the number of organisations and admins.
         guard environment.importsInProgress.enter() else {
             throw APIError(
-                .tooManyRequests, code: "import_busy",
+                .tooManyRequests, code: .importBusy,
                 "\(environment.importsInProgress.limit) workforce imports are already running; try again shortly",
                 headers: [.retryAfter: "10"])
         }
@@ -61,13 +61,13 @@ struct PeopleRoutes {
         return ImportResponse(report)
     }
 
-    @Sendable func audit(_ request: Request, context: MobiliseRequestContext) async throws -> AuditPage {
-        let caller = try context.caller()
+    @Sendable func audit(_ request: Request, context: AuthenticatedContext) async throws -> AuditPage {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let limit = try request.integer("limit", in: 1...500) ?? 50
         var cursor: Int64?
         if let text = request.query("cursor") {
-            guard let value = Int64(text) else { throw APIError.badRequest("invalid_cursor", "cursor is the next_cursor of a previous page") }
+            guard let value = Int64(text) else { throw APIError.badRequest(.invalidCursor, "cursor is the next_cursor of a previous page") }
             cursor = value
         }
         let entries = try await store.auditLog(organisationID: caller.organisation.id, before: cursor, limit: limit)
@@ -91,7 +91,7 @@ struct LimitedBody: AsyncSequence, Sendable {
         mutating func next() async throws -> ByteBufferView? {
             guard let buffer = try await inner.next() else { return nil }
             seen += buffer.readableBytes
-            guard seen <= limit else { throw APIError(.contentTooLarge, code: "too_large", "the file is larger than \(limit) bytes") }
+            guard seen <= limit else { throw APIError(.contentTooLarge, code: .tooLarge, "the file is larger than \(limit) bytes") }
             return buffer.readableBytesView
         }
     }
@@ -100,17 +100,17 @@ struct LimitedBody: AsyncSequence, Sendable {
 }
 
 extension PeopleRoutes {
-    func registerPersonalData(on v1: RouterGroup<MobiliseRequestContext>) {
+    func registerPersonalData(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("me/export", use: export)
         v1.delete("employees/:employee", use: erase)
     }
 
     /// Everything stored about the caller (GDPR access), as a JSON download.
-    @Sendable func export(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func export(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.employee)
         guard let export = try await store.exportPersonalData(organisationID: caller.organisation.id, externalID: caller.subject) else {
-            throw APIError(.notFound, code: "employee_not_found", "there is no employee record for you in this organisation")
+            throw APIError(.notFound, code: .employeeNotFound, "there is no employee record for you in this organisation")
         }
         var response = try jsonResponse(export, status: .ok)
         response.headers[.contentDisposition] = "attachment; filename=\"mobilise-export.json\""
@@ -118,12 +118,12 @@ extension PeopleRoutes {
     }
 
     /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; they leave the eligible headcounts like a leaver.
-    @Sendable func erase(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func erase(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let externalID = try context.parameters.require("employee")
         guard try await store.eraseEmployee(organisationID: caller.organisation.id, externalID: externalID, actor: caller.actor) != nil else {
-            throw APIError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+            throw APIError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in this organisation")
         }
         return Response(status: .noContent)
     }
