@@ -112,6 +112,12 @@ let package = Package(
                 .embedInCode("Dashboard/dashboard.html"), .embedInCode("Dashboard/sign-in.html"),
                 .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/sign-in.js"),
                 .embedInCode("Dashboard/dashboard.css"), .embedInCode("Dashboard/world-countries.geojson"),
+                // The employee's page, its widget, and the pages' message catalogues (one per language).
+                .embedInCode("Pages/employee.html"), .embedInCode("Pages/employee.js"), .embedInCode("Pages/employee.css"),
+                .embedInCode("Pages/widget.html"), .embedInCode("Pages/widget.js"), .embedInCode("Pages/i18n.js"),
+                .embedInCode("Pages/i18n/en.json"), .embedInCode("Pages/i18n/fr.json"), .embedInCode("Pages/i18n/de.json"),
+                .embedInCode("Pages/i18n/es.json"), .embedInCode("Pages/i18n/pt-BR.json"), .embedInCode("Pages/i18n/pl.json"),
+                .embedInCode("Pages/i18n/hi.json"), .embedInCode("Pages/i18n/zh-Hans.json"),
             ],
             swiftSettings: swiftSettings
         ),

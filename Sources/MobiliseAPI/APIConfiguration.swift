@@ -45,6 +45,10 @@ public struct APIConfiguration: Sendable {
     /// `15m`, `2s` or `500ms`; default 10 minutes): as of the last published instant, rounded
     /// (``Publication``, PRIVACY.md). HR admins' figures are exact and live.
     public var leaderPublication = Publication()
+    /// The origins whose pages may frame the employee widget (`MOBILISE_WIDGET_ORIGINS`: origins
+    /// separated by spaces or commas, e.g. `https://intranet.acme.com https://*.acme.com`). Its
+    /// `frame-ancestors`; empty (the default), no site may frame it. No other page may ever be framed.
+    public var widgetOrigins: [String] = []
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -77,6 +81,27 @@ public struct APIConfiguration: Sendable {
         if let interval = value("MOBILISE_LEADER_PUBLISH_INTERVAL").flatMap(Publication.parseInterval) {
             configuration.leaderPublication = Publication(interval: interval)
         }
+        configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
         return configuration
+    }
+
+    /// What may be put in a `frame-ancestors` directive: `http(s)://host[:port]`, the host's first
+    /// label possibly `*`, the port possibly `*` (nothing that could end the directive or the header).
+    public static func widgetOrigins(_ text: String) throws -> [String] {
+        let pattern = #"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:([0-9]{1,5}|\*))?$"#
+        return try text.split(whereSeparator: { $0 == " " || $0 == "," }).map { origin in
+            guard origin.range(of: pattern, options: .regularExpression) != nil else {
+                throw InvalidWidgetOrigin(origin: String(origin))
+            }
+            return String(origin).lowercased()
+        }
+    }
+
+    /// A `MOBILISE_WIDGET_ORIGINS` entry that is not an origin.
+    public struct InvalidWidgetOrigin: Error, CustomStringConvertible {
+        public var origin: String
+        public var description: String {
+            "MOBILISE_WIDGET_ORIGINS: '\(origin)' is not an origin such as https://intranet.example.com (scheme, host, optional port)"
+        }
     }
 }

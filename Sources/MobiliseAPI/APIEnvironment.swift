@@ -78,7 +78,8 @@ struct APIEnvironment: Sendable {
     /// Counts a leader's read of `surface` in the access log of leader views (HR admins' reads are
     /// not counted).
     func recordLeaderView(_ caller: Identity, viewer: Viewer, campaignID: UUID, surface: LeaderSurface) async throws {
-        guard viewer == .leader else { return }
+        // Employees reading the published live count (the employee page, the widget) are not leaders.
+        guard viewer == .leader, caller.has(.leader) else { return }
         try await store.recordLeaderView(organisationID: caller.organisation.id, viewer: caller.subject, campaignID: campaignID, surface: surface)
     }
 

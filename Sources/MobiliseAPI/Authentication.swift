@@ -103,8 +103,9 @@ final class OrganisationDirectory: Sendable {
 }
 
 /// Requires a valid bearer token on every route behind it and records the caller's identity.
-/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. For GET and HEAD only, the
-/// pages' session cookie (``SessionRoutes``) is accepted instead of the header.
+/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. The pages' session cookie
+/// (``SessionRoutes``) is accepted instead of the header: for reading, and for a change only with
+/// the session's CSRF token from this site's own pages (``CSRF``).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
     let verifier: TokenVerifier
@@ -132,19 +133,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
         } else if let cookie = request.cookies[SessionRoutes.cookieName]?.value {
-            // A session cookie authorises reading only: a browser sends cookies with any request it
-            // is made to send, so a state change always needs the bearer token (CSRF-safe).
-            guard request.method == .get || request.method == .head else {
-                throw Self.unauthorized(.tokenRequired, "a session cookie only allows reading; send Authorization: Bearer <token> to change anything",
-                                        challenge: #"Bearer realm="mobilise""#)
+            // A browser sends cookies with any request it is made to send: a change made with the
+            // cookie must come from this site's pages and carry the session's CSRF token (``CSRF``).
+            let credential = BrowserCredential(cookie)
+            if CSRF.isWrite(request.method) {
+                guard let credential else { throw Self.sessionExpired }
+                try CSRF.check(request, session: credential)
             }
-            guard let credential = BrowserCredential(cookie),
+            guard let credential,
                   let session = try await store.session(organisationID: credential.organisationID, secretHash: credential.hash),
                   let organisation = try await organisations.organisation(slug: session.organisationSlug)
-            else {
-                throw Self.unauthorized(.sessionExpired, "the session has ended or expired; sign in again",
-                                        challenge: #"Bearer realm="mobilise""#)
-            }
+            else { throw Self.sessionExpired }
             identity = Identity(organisation: organisation, subject: session.subject, roles: Set(session.roles.compactMap(Role.init(rawValue:))),
                                 expires: session.expires,
                                 session: SessionReference(organisationID: credential.organisationID, secretHash: credential.hash))
@@ -155,6 +154,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.identity = identity
         return try await next(request, context)
     }
+
+    static let sessionExpired = unauthorized(.sessionExpired, "the session has ended or expired; sign in again",
+                                             challenge: #"Bearer realm="mobilise""#)
 
     static func unauthorized(_ code: ErrorCode, _ message: String, challenge: String? = nil) -> APIError {
         let value = challenge ?? #"Bearer realm="mobilise", error="invalid_token", error_description="\#(message)""#

@@ -39,6 +39,14 @@ struct BrowserCredential: Sendable, Equatable {
     /// What the database keeps.
     var hash: Data { Data(SHA256.hash(data: secret)) }
 
+    /// A value derived from the secret for `purpose` (HMAC-SHA256 keyed with it), in base64url: it
+    /// can be recomputed from the credential alone and reveals nothing of it (``CSRF``).
+    func derived(for purpose: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: SymmetricKey(data: secret))
+        return Data(mac).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
     private static func isBase64URL(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
@@ -74,5 +82,10 @@ public enum SignInLinks {
     /// code travels in the fragment, which browsers never send to a server: it stays out of logs.
     public static func dashboardLink(base: String, code: String, campaign: String? = nil) -> String {
         "\(base)/dashboard/sign-in#code=\(code)" + (campaign.map { "&campaign=\($0)" } ?? "")
+    }
+
+    /// The same sign-in page, opening the employee's page (`/`) instead of the dashboard.
+    public static func employeePageLink(base: String, code: String, campaign: String? = nil) -> String {
+        "\(base)/dashboard/sign-in#code=\(code)&page=employee" + (campaign.map { "&campaign=\($0)" } ?? "")
     }
 }

@@ -59,13 +59,28 @@ struct DashboardRoutes {
 /// `X-Forwarded-Proto`, as for the cookie's `Secure`), `Strict-Transport-Security` too. API answers
 /// (`/v1/…`) are personal or privacy-folded data: no cache keeps them (`Cache-Control: no-store`)
 /// unless the route says otherwise (a post's media revalidates instead, see ``PostRoutes``).
+///
+/// One page may be framed: the employee widget (``EmployeePageRoutes/widgetPath``), by the origins
+/// configured (`MOBILISE_WIDGET_ORIGINS`) and by no other; every other answer has
+/// `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
 
-    static let contentSecurityPolicy = [
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "media-src 'self'",
-        "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-    ].joined(separator: "; ")
+    /// The policy of the widget: the same, framed only by `widgetOrigins`.
+    let widgetPolicy: String
+
+    init(widgetOrigins: [String] = []) {
+        widgetPolicy = Self.policy(frameAncestors: widgetOrigins.isEmpty ? "'none'" : widgetOrigins.joined(separator: " "))
+    }
+
+    static let contentSecurityPolicy = policy(frameAncestors: "'none'")
+
+    static func policy(frameAncestors: String) -> String {
+        [
+            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "media-src 'self'",
+            "connect-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors \(frameAncestors)",
+        ].joined(separator: "; ")
+    }
 
     /// One year; no `includeSubDomains`: other hosts of the company's domain are not ours to pin.
     static let strictTransportSecurity = "max-age=31536000"
@@ -73,21 +88,24 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
-            Self.add(to: &response.headers, for: request)
+            add(to: &response.headers, for: request)
             return response
         } catch let error as any HTTPResponseError {
             var response = try error.response(from: request, context: context)
-            Self.add(to: &response.headers, for: request)
+            add(to: &response.headers, for: request)
             return response
         }
     }
 
-    static func add(to headers: inout HTTPFields, for request: Request) {
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
+    func add(to headers: inout HTTPFields, for request: Request) {
+        let isWidget = request.uri.path == EmployeePageRoutes.widgetPath
+        headers[.contentSecurityPolicy] = isWidget ? widgetPolicy : Self.contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
-        for (name, value) in others { headers[name] = value }
+        for (name, value) in Self.others { headers[name] = value }
+        // X-Frame-Options has no list of origins: the widget relies on frame-ancestors alone.
+        if !isWidget, let frameOptions = HTTPField.Name("X-Frame-Options") { headers[frameOptions] = "DENY" }
         if let hsts = HTTPField.Name("Strict-Transport-Security"), SessionRoutes.isHTTPS(request) {
-            headers[hsts] = strictTransportSecurity
+            headers[hsts] = Self.strictTransportSecurity
         }
         if headers[.cacheControl] == nil, request.uri.path.hasPrefix("/v1/") {
             headers[.cacheControl] = "no-store"
@@ -95,6 +113,6 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 
     /// Fields HTTPTypes has no name for (the literals are valid names).
-    static let others: [(HTTPField.Name, String)] = [("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
+    static let others: [(HTTPField.Name, String)] = [("Referrer-Policy", "no-referrer")]
         .compactMap { name, value in HTTPField.Name(name).map { ($0, value) } }
 }

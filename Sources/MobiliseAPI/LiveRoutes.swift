@@ -19,7 +19,9 @@ import Synchronization
 /// The figures are the ranking's `total` row for this viewer: a leader of an organisation smaller
 /// than its privacy threshold gets nulls, never a count. A leader's figures are published
 /// (``Publication``): they change only at published instants, so a leader's stream ignores the
-/// notifications and reads again just after each published instant instead.
+/// notifications and reads again just after each published instant instead. An employee of the
+/// campaign's audience gets what a leader gets, published the same way (the employee page and its
+/// widget show the count).
 ///
 /// The stream ends when the client goes away (as soon as it closes the connection, seen by a
 /// ``ConnectionCloseWatcher``; else when the next write fails), when the token or session cookie
@@ -71,8 +73,17 @@ struct LiveRoutes {
 
     @Sendable func live(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let caller = context.identity
-        let viewer = try caller.rankingViewer()
-        let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        // An employee (the widget, the employee page) gets the count a leader gets: the privacy-folded,
+        // published total, null below the organisation's threshold; and only of a campaign open to them.
+        let viewer: Viewer
+        let campaign: Campaign
+        if caller.has(.leader) {
+            viewer = try caller.rankingViewer()
+            campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
+        } else {
+            campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
+            viewer = .leader
+        }
         let publication = environment.configuration.leaderPublication
         let readNow: @Sendable () async throws -> Snapshot = { [store = environment.store] in
             let ranking = try await store.ranking(

@@ -9,8 +9,8 @@ import MobiliseStore
 /// The cookie is a random credential (``BrowserCredential``) valid for at most ``lifetime`` and never
 /// beyond the token it was made from. Signing out ends the session in the database, so the same
 /// cookie authenticates nothing afterwards, on any instance. The authentication middleware accepts
-/// the cookie for GET and HEAD only, so a cookie can read what its identity may read but never change
-/// anything: a cross-site request cannot act on the user's behalf.
+/// the cookie for reading, and for a change only with the session's CSRF token (``CSRF``, given by
+/// `GET /v1/session`) from this site's own pages: a cross-site request cannot act on the user's behalf.
 ///
 /// Login CSRF: a browser already signed in is never switched silently to another identity (the
 /// victim of a link made by someone else would otherwise read, and act on, the other person's
@@ -30,6 +30,30 @@ struct SessionRoutes {
     func register(on router: Router<MobiliseRequestContext>) {
         router.post("v1/session", use: create)
         router.delete("v1/session", use: signOut)
+    }
+
+    /// `GET /v1/session`, behind the authentication middleware: who the session (or token) is, and
+    /// for a session cookie its CSRF token, which the pages send as `X-CSRF-Token` to change anything.
+    func registerRead(on v1: RouterGroup<AuthenticatedContext>) {
+        v1.get("session", use: show)
+    }
+
+    struct SessionResponse: ResponseEncodable {
+        var subject: String
+        var organisation: String
+        var roles: [String]
+        var expiresAt: Date
+        /// Only for a session cookie: bearer tokens need none.
+        var csrfToken: String?
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> SessionResponse {
+        let caller = context.identity
+        // The middleware authenticated the cookie only when no Authorization header was sent.
+        let credential = caller.session != nil ? request.cookies[Self.cookieName].flatMap { BrowserCredential($0.value) } : nil
+        return SessionResponse(
+            subject: caller.subject, organisation: caller.organisation.slug, roles: caller.roles.map(\.rawValue).sorted(),
+            expiresAt: caller.expires, csrfToken: credential.map { CSRF.token(for: $0) })
     }
 
     /// The body of `POST /v1/session`: a sign-in code, unless a bearer token is sent; `replace`

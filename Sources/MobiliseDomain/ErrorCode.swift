@@ -36,9 +36,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let checkInClosed = ErrorCode("check_in_closed")
     public static let checkInNotOpen = ErrorCode("check_in_not_open")
     public static let cityRequired = ErrorCode("city_required")
+    public static let columnMappingNotFound = ErrorCode("column_mapping_not_found")
     public static let countryNotFound = ErrorCode("country_not_found")
     public static let countryNotShown = ErrorCode("country_not_shown")
     public static let crossSiteRequest = ErrorCode("cross_site_request")
+    public static let csrfTokenInvalid = ErrorCode("csrf_token_invalid")
     public static let databaseTimeout = ErrorCode("database_timeout")
     public static let databaseUnavailable = ErrorCode("database_unavailable")
     public static let demoImportFailed = ErrorCode("demo_import_failed")
@@ -59,21 +61,28 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let invalidCapacity = ErrorCode("invalid_capacity")
     public static let invalidChannel = ErrorCode("invalid_channel")
     public static let invalidCity = ErrorCode("invalid_city")
+    public static let invalidClaim = ErrorCode("invalid_claim")
+    public static let invalidClientId = ErrorCode("invalid_client_id")
+    public static let invalidClientSecret = ErrorCode("invalid_client_secret")
     public static let invalidCode = ErrorCode("invalid_code")
+    public static let invalidColumnMapping = ErrorCode("invalid_column_mapping")
     public static let invalidCountry = ErrorCode("invalid_country")
     public static let invalidCursor = ErrorCode("invalid_cursor")
     public static let invalidDates = ErrorCode("invalid_dates")
     public static let invalidDescription = ErrorCode("invalid_description")
+    public static let invalidEncoding = ErrorCode("invalid_encoding")
     public static let invalidGoal = ErrorCode("invalid_goal")
     public static let invalidHashtag = ErrorCode("invalid_hashtag")
     public static let invalidHeader = ErrorCode("invalid_header")
     public static let invalidHost = ErrorCode("invalid_host")
+    public static let invalidIssuer = ErrorCode("invalid_issuer")
     public static let invalidLanguage = ErrorCode("invalid_language")
     public static let invalidName = ErrorCode("invalid_name")
     public static let invalidParameter = ErrorCode("invalid_parameter")
     public static let invalidPrivacyK = ErrorCode("invalid_privacy_k")
     public static let invalidReason = ErrorCode("invalid_reason")
     public static let invalidReportThreshold = ErrorCode("invalid_report_threshold")
+    public static let invalidRoleMapping = ErrorCode("invalid_role_mapping")
     public static let invalidScale = ErrorCode("invalid_scale")
     public static let invalidSlug = ErrorCode("invalid_slug")
     public static let invalidText = ErrorCode("invalid_text")
@@ -83,6 +92,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let invalidToken = ErrorCode("invalid_token")
     public static let invalidTransition = ErrorCode("invalid_transition")
     public static let invalidValue = ErrorCode("invalid_value")
+    public static let invalidXlsx = ErrorCode("invalid_xlsx")
     public static let malformedBody = ErrorCode("malformed_body")
     public static let malformedMultipart = ErrorCode("malformed_multipart")
     public static let malformedPath = ErrorCode("malformed_path")
@@ -114,6 +124,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let sessionExists = ErrorCode("session_exists")
     public static let sessionExpired = ErrorCode("session_expired")
     public static let signatureNotFound = ErrorCode("signature_not_found")
+    public static let ssoNotConfigured = ErrorCode("sso_not_configured")
     public static let textTooLong = ErrorCode("text_too_long")
     public static let tokenRequired = ErrorCode("token_required")
     public static let tooLarge = ErrorCode("too_large")
@@ -127,41 +138,31 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unreadableFile = ErrorCode("unreadable_file")
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
-
-    // Identity (issue 21): single sign-on settings and HR files.
-    public static let invalidIssuer = ErrorCode("invalid_issuer")
-    public static let invalidClientId = ErrorCode("invalid_client_id")
-    public static let invalidClientSecret = ErrorCode("invalid_client_secret")
-    public static let invalidClaim = ErrorCode("invalid_claim")
-    public static let invalidRoleMapping = ErrorCode("invalid_role_mapping")
-    public static let ssoNotConfigured = ErrorCode("sso_not_configured")
-    public static let invalidColumnMapping = ErrorCode("invalid_column_mapping")
-    public static let columnMappingNotFound = ErrorCode("column_mapping_not_found")
-    public static let invalidEncoding = ErrorCode("invalid_encoding")
-    public static let invalidXlsx = ErrorCode("invalid_xlsx")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
         .alreadyCheckedIn, .batchTooLarge, .bodyRequired, .bodyTooLong, .campaignEnded, .campaignExists,
-        .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted, .cancelled,
-        .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound, .countryNotFound, .countryNotShown,
-        .crossSiteRequest, .databaseTimeout, .databaseUnavailable, .demoImportFailed, .demoSigningRefused,
-        .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver, .eventRequired, .forbidden,
-        .fullSyncRefused, .hostInactive, .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody,
-        .invalidCapacity, .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret,
-        .invalidCode, .invalidColumnMapping, .invalidCountry, .invalidCursor, .invalidDates, .invalidDescription,
+        .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted,
+        .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound,
+        .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid, .databaseTimeout,
+        .databaseUnavailable, .demoImportFailed, .demoSigningRefused, .employeeInactive, .employeeNotFound,
+        .eventNotFound, .eventOver, .eventRequired, .forbidden, .fullSyncRefused, .hostInactive,
+        .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody, .invalidCapacity,
+        .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret, .invalidCode,
+        .invalidColumnMapping, .invalidCountry, .invalidCursor, .invalidDates, .invalidDescription,
         .invalidEncoding, .invalidGoal, .invalidHashtag, .invalidHeader, .invalidHost, .invalidIssuer,
-        .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason, .invalidReportThreshold,
-        .invalidRoleMapping, .invalidScale, .invalidSlug, .invalidText, .invalidTimeRange, .invalidTimeZone,
-        .invalidTitle, .invalidToken, .invalidTransition, .invalidValue, .invalidXlsx, .malformedBody,
-        .malformedMultipart, .malformedPath, .mediaEmpty, .mediaMalformed, .mediaNotFound, .mediaTooLarge,
-        .mediaTypeMismatch, .missingBody, .missingCode, .missingDefaultLanguage, .missingFields, .missingToken,
-        .noTokenKeys, .notADemoOrganisation, .notAnEmployee, .notFound, .notInAudience, .organisationExists,
-        .organisationNotFound, .overloaded, .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited,
-        .reasonRequired, .scimTokenNotFound, .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound,
-        .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
-        .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile, .unsupportedMediaType,
-        .userNameTaken, .xlsxTooLarge
+        .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason,
+        .invalidReportThreshold, .invalidRoleMapping, .invalidScale, .invalidSlug, .invalidText,
+        .invalidTimeRange, .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition,
+        .invalidValue, .invalidXlsx, .malformedBody, .malformedMultipart, .malformedPath, .mediaEmpty,
+        .mediaMalformed, .mediaNotFound, .mediaTooLarge, .mediaTypeMismatch, .missingBody, .missingCode,
+        .missingDefaultLanguage, .missingFields, .missingToken, .noTokenKeys, .notADemoOrganisation,
+        .notAnEmployee, .notFound, .notInAudience, .organisationExists, .organisationNotFound, .overloaded,
+        .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited, .reasonRequired, .scimTokenNotFound,
+        .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound, .ssoNotConfigured,
+        .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
+        .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile,
+        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge
     ]
 }

@@ -102,7 +102,11 @@ struct DemoCommand: AsyncParsableCommand {
                 let code = try await SignInLinks.createCode(
                     store: dashboard.store, organisationID: organisation.id, organisationSlug: organisation.slug,
                     subject: identity.externalID, roles: roles)
-                print("    dashboard (once, within 15 min): \(SignInLinks.dashboardLink(base: dashboard.base, code: code.code, campaign: summary.campaignSlug))")
+                if roles == [.employee] {
+                    print("    employee page (once, within 15 min): \(SignInLinks.employeePageLink(base: dashboard.base, code: code.code, campaign: summary.campaignSlug))")
+                } else {
+                    print("    dashboard (once, within 15 min): \(SignInLinks.dashboardLink(base: dashboard.base, code: code.code, campaign: summary.campaignSlug))")
+                }
             }
         }
         if dashboard != nil {

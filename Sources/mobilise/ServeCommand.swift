@@ -41,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = MobiliseCommand.bootstrapLogging(standard: .info)
         var configuration = APIConfiguration.fromEnvironment()
+        // Refused at start rather than left out: a widget that no intranet may frame is a surprise.
+        do {
+            configuration.widgetOrigins = try APIConfiguration.widgetOrigins(Environment.value("MOBILISE_WIDGET_ORIGINS") ?? "")
+        } catch let error as APIConfiguration.InvalidWidgetOrigin {
+            throw ValidationError(error.description)
+        }
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import MobiliseAPI
 
-/// `mobilise sign-in-link`: a one-click link to the dashboard, for one identity, usable once.
+/// `mobilise sign-in-link`: a one-click link to the dashboard or the employee's page, for one identity, usable once.
 struct SignInLinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-in-link",
-        abstract: "Print a one-click sign-in link to the dashboard: usable once, within 15 minutes.",
+        abstract: "Print a one-click sign-in link to the dashboard or the employee's page: usable once, within 15 minutes.",
         discussion: """
             The link carries a code, not a token: the service exchanges it for a session (8 hours at most) the first \
             time it is opened, and refuses it afterwards or once it has expired. Needs the service's database (the same \
@@ -26,8 +26,15 @@ struct SignInLinkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The service's address, as people's browsers reach it.", valueName: "url"))
     var service = "http://127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("The campaign the dashboard opens on.", valueName: "slug"))
+    @Option(help: ArgumentHelp("The campaign the page opens on.", valueName: "slug"))
     var campaign: String?
+
+    enum Page: String, ExpressibleByArgument, CaseIterable { case dashboard, employee }
+
+    @Option(help: ArgumentHelp(
+        "The page the link opens: the leadership dashboard, or the employee's page at /. Default: the employee's page when the only role is employee.",
+        valueName: "page"))
+    var page: Page?
 
     func validate() throws {
         guard !sub.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -50,6 +57,9 @@ struct SignInLinkCommand: AsyncParsableCommand {
                 store: store, organisationID: organisation.id, organisationSlug: organisation.slug, subject: subject, roles: roles)
         }
         let base = service.hasSuffix("/") ? String(service.dropLast()) : service
-        print(SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
+        let opens = page ?? (roles == [.employee] ? .employee : .dashboard)
+        print(opens == .employee
+            ? SignInLinks.employeePageLink(base: base, code: code.code, campaign: campaign)
+            : SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
     }
 }

@@ -41,9 +41,10 @@ let authorizationMatrix = """
     GET    /v1/campaigns/{campaign}/countries/{cc}  401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/timeline        401 403 ok  ok  404
     GET    /v1/campaigns/{campaign}/counts/verify   401 403 403 ok  404
-    GET    /v1/campaigns/{campaign}/live            401 403 ok  ok  404
+    GET    /v1/campaigns/{campaign}/live            401 ok  ok  ok  404
     POST   /v1/session                              401 ok  ok  ok  ok
     DELETE /v1/session                              ok  ok  ok  ok  ok
+    GET    /v1/session                              401 ok  ok  ok  ok
     POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404
     POST   /v1/campaigns/{draft}/close              401 403 403 ok  404
     POST   /v1/campaigns/{draft}/archive            401 403 403 ok  404
@@ -81,6 +82,20 @@ let authorizationMatrix = """
     GET    /dashboard/assets/dashboard.js           ok  ok  ok  ok  ok
     GET    /dashboard/assets/sign-in.js             ok  ok  ok  ok  ok
     GET    /dashboard/assets/world-countries.geojson ok  ok  ok  ok  ok
+    GET    /                                        ok  ok  ok  ok  ok
+    GET    /widget                                  ok  ok  ok  ok  ok
+    GET    /assets/employee.css                     ok  ok  ok  ok  ok
+    GET    /assets/employee.js                      ok  ok  ok  ok  ok
+    GET    /assets/widget.js                        ok  ok  ok  ok  ok
+    GET    /assets/i18n.js                          ok  ok  ok  ok  ok
+    GET    /i18n/en.json                            ok  ok  ok  ok  ok
+    GET    /i18n/fr.json                            ok  ok  ok  ok  ok
+    GET    /i18n/de.json                            ok  ok  ok  ok  ok
+    GET    /i18n/es.json                            ok  ok  ok  ok  ok
+    GET    /i18n/pt-BR.json                         ok  ok  ok  ok  ok
+    GET    /i18n/pl.json                            ok  ok  ok  ok  ok
+    GET    /i18n/hi.json                            ok  ok  ok  ok  ok
+    GET    /i18n/zh-Hans.json                       ok  ok  ok  ok  ok
     """
 
 @Suite struct AuthorizationMatrixTests {

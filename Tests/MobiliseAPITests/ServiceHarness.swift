@@ -43,7 +43,7 @@ struct ServiceHarness: Sendable {
 
     static func run(
         ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
-        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil,
+        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil, widgetOrigins: [String] = [],
         environment: [String: String] = [:], _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
@@ -57,6 +57,7 @@ struct ServiceHarness: Sendable {
                 importsPerHour: importsPerHour)
             configuration.maxConcurrentImports = maxConcurrentImports
             configuration.metricsToken = metricsToken
+            configuration.widgetOrigins = widgetOrigins
             configuration.jwtIssuer = issuer
             configuration.jwtAudience = audience
             // Settings the service reads from its environment (e.g. MOBILISE_LEADER_PUBLISH_INTERVAL), as `serve` would.

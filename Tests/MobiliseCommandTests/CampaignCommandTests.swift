@@ -201,4 +201,21 @@ import Testing
         let noRole = try await CampaignCommandTests.mobilise(["sign-in-link", "--org", "acme", "--sub", "boss"], url: url)
         #expect(noRole.status != 0 && noRole.standardError.contains("--role"))
     }
+
+    /// An employee's link opens the employee's page (`page=employee`, which the sign-in page follows to `/`);
+    /// `--page` chooses for anybody.
+    @Test func anEmployeesLinkOpensTheEmployeePage() async throws {
+        let url = try await TestDatabase.createDatabase(migrated: true)
+        #expect(try await CampaignCommandTests.mobilise(["org", "create", "acme", "--name", "Acme"], url: url).status == 0)
+        let employee = try await CampaignCommandTests.mobilise(
+            ["sign-in-link", "--org", "acme", "--sub", "E1", "--role", "employee", "--campaign", "heforshe", "--service", "https://m.example"], url: url)
+        let printed = employee.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(employee.status == 0 && printed.hasPrefix("https://m.example/dashboard/sign-in#code="), "\(printed) \(employee.standardError)")
+        #expect(printed.hasSuffix("&page=employee&campaign=heforshe"), "\(printed)")
+        let leader = try await CampaignCommandTests.mobilise(
+            ["sign-in-link", "--org", "acme", "--sub", "L1", "--role", "leader", "--role", "employee", "--page", "employee"], url: url)
+        #expect(leader.standardOutput.contains("&page=employee"), "\(leader.standardOutput)")
+        let both = try await CampaignCommandTests.mobilise(["sign-in-link", "--org", "acme", "--sub", "L1", "--role", "leader", "--role", "employee"], url: url)
+        #expect(!both.standardOutput.contains("page=employee"), "\(both.standardOutput)")
+    }
 }

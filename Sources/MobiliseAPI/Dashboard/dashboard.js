@@ -1,6 +1,8 @@
 // The leadership dashboard. Plain JavaScript, no framework, no build step, nothing from another
 // origin. Every number comes from the JSON API with the session cookie, so the rankings' privacy
 // rule (leaders never see a figure covering fewer than k employees) applies to all of them.
+// Every sentence comes from the message catalogues (MobiliseI18n, /assets/i18n.js: 'dashboard.*'),
+// numbers, dates and country names through Intl in the page's language.
 'use strict';
 
 (function () {
@@ -12,14 +14,24 @@
     sort: { key: 'rank', descending: false }, shownRows: [], mapMetric: 'participation', source: null, live: null,
   };
 
-  // ---------- formatting ----------
-  const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-  const fmtInt = (n) => (n === null || n === undefined ? '–' : integer.format(n));
-  const fmtPct = (x, digits = 1) => (x === null || x === undefined ? '–' : (x * 100).toFixed(digits) + '%');
-  const fmtDate = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-  const fmtDateTime = (iso) => new Date(iso).toLocaleString('en-GB', {
+  // ---------- language and formatting ----------
+  const I = window.MobiliseI18n;
+  const D = (key, params) => I.t('dashboard.' + key, params);
+  const fmtInt = (n) => (n === null || n === undefined ? '–' : new Intl.NumberFormat(I.language, { maximumFractionDigits: 0 }).format(n));
+  const fmtPct = (x, digits = 1) => (x === null || x === undefined ? '–'
+    : new Intl.NumberFormat(I.language, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x));
+  const fmtRate = (x) => new Intl.NumberFormat(I.language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x);
+  const fmtDate = (iso) => new Date(iso).toLocaleDateString(I.language, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const fmtWeek = (iso) => new Date(iso).toLocaleDateString(I.language, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const fmtDateTime = (iso) => D('dateTimeUTC', { when: new Date(iso).toLocaleString(I.language, {
     weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC',
-  }) + ' UTC';
+  }) });
+  // A country's name in the page's language (the API's English name when Intl has none).
+  function countryName(code, fallback) {
+    if (!code || code === 'other') return fallback;
+    try { return new Intl.DisplayNames([I.language], { type: 'region' }).of(code) || fallback; } catch (e) { return fallback; }
+  }
+  const list = (items) => new Intl.ListFormat(I.language, { style: 'short', type: 'unit' }).format(items);
 
   function el(tag, attributes = {}, ...children) {
     const node = document.createElement(tag);
@@ -70,9 +82,9 @@
     const hidden = !total || total.signatures === null || total.signatures === undefined;
     const signatures = hidden ? null : total.signatures;
     const eligible = hidden ? null : total.eligible;
-    $('stat-signatures').textContent = hidden ? 'hidden' : fmtInt(signatures);
+    $('stat-signatures').textContent = hidden ? D('hidden') : fmtInt(signatures);
     $('stat-signatures').dataset.value = hidden ? '' : String(signatures);
-    $('stat-signatures-note').textContent = hidden ? 'fewer than k employees in total' : (fmtInt(total.last_7_days) + ' in the last 7 days');
+    $('stat-signatures-note').textContent = hidden ? D('fewerThanK') : D('last7Days', { count: fmtInt(total.last_7_days) });
     $('stat-eligible').textContent = fmtInt(eligible);
     $('stat-eligible').dataset.value = hidden ? '' : String(eligible);
     $('stat-participation').textContent = hidden ? '–' : fmtPct(total.participation);
@@ -83,15 +95,15 @@
     else if (campaign.goal_participation && eligible) goal = Math.ceil(campaign.goal_participation * eligible);
     const pace = $('pace-status');
     if (hidden || !goal) {
-      $('stat-goal').textContent = hidden ? '–' : 'no overall goal';
+      $('stat-goal').textContent = hidden ? '–' : D('noGoal');
       $('stat-goal').dataset.value = '';
       $('goal-progress').value = 0;
-      pace.textContent = hidden ? '' : ('Pace: ' + (total.last_7_days / 7).toFixed(1) + '/day over the last 7 days');
+      pace.textContent = hidden ? '' : D('pace', { rate: fmtRate(total.last_7_days / 7) });
       pace.className = 'note';
       return;
     }
     const progress = signatures / goal;
-    $('stat-goal').textContent = fmtPct(progress, 0) + ' of ' + fmtInt(goal);
+    $('stat-goal').textContent = D('ofGoal', { percent: fmtPct(progress, 0), goal: fmtInt(goal) });
     $('stat-goal').dataset.value = String(progress);
     $('goal-progress').value = Math.min(progress, 1);
     const asOf = new Date((state.live && state.live.as_of) || (state.ranking && state.ranking.as_of) || Date.now());
@@ -99,19 +111,19 @@
     const current = total.last_7_days / 7;
     const missing = Math.max(goal - signatures, 0);
     if (missing === 0) {
-      pace.textContent = 'Goal reached';
+      pace.textContent = D('goalReached');
       pace.className = 'note good';
     } else if (daysLeft <= 0) {
-      pace.textContent = 'The campaign has ended, ' + fmtInt(missing) + ' short of the goal';
+      pace.textContent = D('endedShort', { count: fmtInt(missing) });
       pace.className = 'note bad';
     } else {
       const needed = missing / daysLeft;
-      const summary = 'needs ' + needed.toFixed(1) + '/day for ' + Math.ceil(daysLeft) + ' days; last 7 days: ' + current.toFixed(1) + '/day';
+      const summary = D('paceSummary', { needed: fmtRate(needed), days: fmtInt(Math.ceil(daysLeft)), current: fmtRate(current) });
       if (current >= needed) {
-        pace.textContent = 'On track — ' + summary;
+        pace.textContent = D('onTrack', { summary });
         pace.className = 'note good';
       } else {
-        pace.textContent = 'Behind by ' + (needed - current).toFixed(1) + '/day — ' + summary;
+        pace.textContent = D('behind', { gap: fmtRate(needed - current), summary });
         pace.className = 'note bad';
       }
     }
@@ -119,13 +131,13 @@
 
   // ---------- ranking table and CSV ----------
   const COLUMNS = [
-    { key: 'rank', label: 'Rank', numeric: true },
-    { key: 'country_name', label: 'Country' },
-    { key: 'signatures', label: 'Signatures', numeric: true, metric: 'signatures' },
-    { key: 'eligible', label: 'Eligible', numeric: true },
-    { key: 'participation', label: 'Participation (lower bound)', numeric: true, metric: 'participation' },
-    { key: 'last_7_days', label: 'Last 7 days', numeric: true, metric: 'momentum' },
-    { key: 'goal_progress', label: 'Goal progress', numeric: true, metric: 'goal_progress' },
+    { key: 'rank', label: 'colRank', numeric: true },
+    { key: 'country_name', label: 'colCountry' },
+    { key: 'signatures', label: 'colSignatures', numeric: true, metric: 'signatures' },
+    { key: 'eligible', label: 'colEligible', numeric: true },
+    { key: 'participation', label: 'colParticipation', numeric: true, metric: 'participation' },
+    { key: 'last_7_days', label: 'colLast7Days', numeric: true, metric: 'momentum' },
+    { key: 'goal_progress', label: 'colGoalProgress', numeric: true, metric: 'goal_progress' },
   ];
   function sortedRows() {
     const rows = state.ranking.rows.slice();
@@ -147,10 +159,10 @@
     let text;
     switch (column.key) {
       case 'rank': text = value === undefined || value === null ? '' : String(value); break;
-      case 'country_name': text = row.country === 'other' ? 'Other (small countries)' : value; break;
+      case 'country_name': text = row.country === 'other' ? D('otherCountries') : countryName(row.country, value); break;
       case 'participation':
         text = value === null ? '–' : fmtPct(value) + ' (' + fmtPct(row.rate_lower_bound) + ')'; break;
-      case 'goal_progress': text = value === null || value === undefined ? '–' : fmtPct(value, 0) + ' of ' + fmtInt(row.goal); break;
+      case 'goal_progress': text = value === null || value === undefined ? '–' : D('ofGoal', { percent: fmtPct(value, 0), goal: fmtInt(row.goal) }); break;
       default: text = fmtInt(value);
     }
     const attributes = { 'data-col': column.key, 'data-value': value === null || value === undefined ? '' : value, text,
@@ -168,7 +180,7 @@
     const head = $('ranking-head');
     head.replaceChildren(...COLUMNS.map((column) => {
       const active = state.sort.key === column.key;
-      const button = el('button', { type: 'button', 'data-sort': column.key, text: column.label });
+      const button = el('button', { type: 'button', 'data-sort': column.key, text: D(column.label) });
       button.addEventListener('click', () => sortBy(column));
       return el('th', { scope: 'col', class: (column.numeric ? 'num ' : '') + 'col-' + column.key,
         'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none' }, button);
@@ -180,9 +192,9 @@
       rows.push(el('tr', { 'data-country': 'other', class: 'other' }, ...COLUMNS.map((c) => cell(state.ranking.other, c))));
     }
     body.replaceChildren(...rows);
-    const metricName = { signatures: 'signatures', participation: 'participation (by its lower bound)', momentum: 'momentum', goal_progress: 'goal progress' };
-    $('ranking-caption').textContent = 'Ranked by ' + metricName[state.ranking.metric] + ' as of ' + fmtDateTime(state.ranking.as_of) +
-      (state.ranking.other ? '. “Other” groups the countries under the privacy threshold.' : '.');
+    // One whole sentence per metric (never a translated noun put into a translated sentence).
+    $('ranking-caption').textContent = D('caption.' + state.ranking.metric, { when: fmtDateTime(state.ranking.as_of) }) +
+      (state.ranking.other ? ' ' + D('captionOther') : '');
   }
 
   async function sortBy(column) {
@@ -268,12 +280,12 @@
     const shapes = [];
     for (const feature of state.world.features) {
       const code = feature.properties.iso_a2;
-      const name = feature.properties.name;
+      const name = countryName(code, feature.properties.name);
       const row = rows.get(code);
       const value = row ? metricValue(row, metric) : null;
       const label = row
-        ? name + ': ' + formatMetric(value, metric) + ' (' + fmtInt(row.signatures) + ' of ' + fmtInt(row.eligible) + ' signed)'
-        : name + ': not shown — no employees in the campaign, or fewer than k (counted in Other)';
+        ? D('mapLabel', { name, value: formatMetric(value, metric), signatures: fmtInt(row.signatures), eligible: fmtInt(row.eligible) })
+        : D('mapNotShown', { name });
       const shape = svg('path', {
         d: pathData(feature.geometry), fill: row ? colourFor(value, breaks) : '#ececec',
         class: row ? 'country shown' : 'country', 'data-country': code, 'aria-label': label,
@@ -297,13 +309,13 @@
       if (!breaks.length && index > 0) return;
       const low = bounds[index]; const high = bounds[index + 1];
       let text;
-      if (!breaks.length) text = 'all shown countries';
-      else if (low === null) text = 'below ' + formatMetric(high, metric);
-      else if (high === null) text = formatMetric(low, metric) + ' and above';
-      else text = formatMetric(low, metric) + ' to ' + formatMetric(high, metric);
+      if (!breaks.length) text = D('legendAll');
+      else if (low === null) text = D('legendBelow', { value: formatMetric(high, metric) });
+      else if (high === null) text = D('legendAbove', { value: formatMetric(low, metric) });
+      else text = D('legendRange', { low: formatMetric(low, metric), high: formatMetric(high, metric) });
       items.push(el('li', {}, swatch(colour), document.createTextNode(text)));
     });
-    items.push(el('li', {}, swatch('#ececec'), document.createTextNode('not shown: fewer than k employees (in “Other”) or none')));
+    items.push(el('li', {}, swatch('#ececec'), document.createTextNode(D('legendNotShown'))));
     legend.replaceChildren(...items);
   }
 
@@ -341,7 +353,7 @@
       if ((weeks.length - 1 - i) % step !== 0) return;
       const anchor = weeks.length > 1 && i === weeks.length - 1 ? 'end' : i === 0 && weeks.length > 1 ? 'start' : 'middle';
       const label = svg('text', { x: x(i), y: height - 8, 'text-anchor': anchor, class: 'axis' });
-      label.textContent = fmtDate(week).replace(/ \d{4}$/, '');
+      label.textContent = fmtWeek(week);
       chart.append(label);
     });
     series.forEach((s, index) => {
@@ -367,7 +379,7 @@
   });
 
   function weeklyTable(table, weeks, series) {
-    const head = el('tr', {}, el('th', { scope: 'col', text: 'Week of' }), ...series.map((s) => el('th', { scope: 'col', class: 'num', text: s.name })));
+    const head = el('tr', {}, el('th', { scope: 'col', text: D('weekOf') }), ...series.map((s) => el('th', { scope: 'col', class: 'num', text: s.name })));
     const rows = weeks.map((week, i) => el('tr', {}, el('th', { scope: 'row', text: fmtDate(week) }),
       ...series.map((s) => el('td', { class: 'num', text: fmtInt(s.values[i]) }))));
     table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
@@ -379,15 +391,15 @@
     const top = timeline.series.slice()
       .sort((a, b) => (b.cumulative[b.cumulative.length - 1] || 0) - (a.cumulative[a.cumulative.length - 1] || 0))
       .slice(0, 5)
-      .map((s) => ({ name: names.get(s.country) || s.country, values: s.cumulative }));
-    if (timeline.total && timeline.total.length) top.unshift({ name: 'All countries', values: timeline.total, colour: '#222', bold: true });
+      .map((s) => ({ name: countryName(s.country, names.get(s.country) || s.country), values: s.cumulative }));
+    if (timeline.total && timeline.total.length) top.unshift({ name: D('allCountries'), values: timeline.total, colour: '#222', bold: true });
     if (!timeline.weeks.length || !top.length) {
-      $('momentum-chart').replaceChildren(el('p', { class: 'muted', text: 'No signatures yet.' }));
+      $('momentum-chart').replaceChildren(el('p', { class: 'muted', text: D('noSignatures') }));
       $('momentum-table').replaceChildren();
       return;
     }
-    lineChart($('momentum-chart'), timeline.weeks, top, 'Cumulative signatures per week: ' + top.map((s) => s.name + ' ' +
-      fmtInt(s.values[s.values.length - 1])).join(', '));
+    lineChart($('momentum-chart'), timeline.weeks, top, D('momentumTitle', {
+      list: list(top.map((s) => D('seriesValue', { name: s.name, count: fmtInt(s.values[s.values.length - 1]) }))) }));
     weeklyTable($('momentum-table'), timeline.weeks, top);
   }
 
@@ -395,15 +407,16 @@
   const countryHref = (code) => '/dashboard?campaign=' + encodeURIComponent(state.campaign.slug) + '&country=' + encodeURIComponent(code);
 
   function groupTable(caption, group) {
-    const rows = group.rows.concat(group.other ? [Object.assign({}, group.other, { country_name: 'Other (small groups)' })] : []);
+    const rows = group.rows.concat(group.other ? [Object.assign({}, group.other, { country_name: D('otherGroups') })] : []);
     return el('table', { class: 'group' },
       el('caption', { text: caption }),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Signatures' }),
-        el('th', { scope: 'col', class: 'num col-eligible', text: 'Eligible' }), el('th', { scope: 'col', class: 'num', text: 'Participation' }))),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: D('colName') }), el('th', { scope: 'col', class: 'num', text: D('colSignatures') }),
+        el('th', { scope: 'col', class: 'num col-eligible', text: D('colEligible') }),
+        el('th', { scope: 'col', class: 'num', text: D('colParticipationShort') }))),
       el('tbody', {}, ...(rows.length ? rows.map((row) => el('tr', {},
         el('th', { scope: 'row', text: row.country_name || row.country || '—' }), el('td', { class: 'num', text: fmtInt(row.signatures) }),
         el('td', { class: 'num col-eligible', text: fmtInt(row.eligible) }), el('td', { class: 'num', text: fmtPct(row.participation) }))) :
-        [el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'Nothing to show at this privacy threshold.' }))])));
+        [el('tr', {}, el('td', { colspan: 4, class: 'muted', text: D('nothingAtThreshold') }))])));
   }
 
   async function openCountry(code, push = true) {
@@ -411,34 +424,37 @@
     const panel = $('country-panel');
     panel.hidden = false;
     $('country-title').textContent = code;
-    $('country-body').replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
+    $('country-body').replaceChildren(el('p', { class: 'muted', text: I.t('page.loading') }));
     try {
       const data = await api(campaignPath('/countries/' + encodeURIComponent(code)));
       const row = data.country;
-      $('country-title').textContent = row.country_name;
+      const shownName = countryName(row.country, row.country_name);
+      $('country-title').textContent = shownName;
+      const goal = !row.goal ? D('noneSet') : (row.needed_per_day
+        ? D('goalNeeds', { goal: fmtInt(row.goal), progress: fmtPct(row.goal_progress, 0), rate: fmtRate(row.needed_per_day) })
+        : D('goalDetail', { goal: fmtInt(row.goal), progress: fmtPct(row.goal_progress, 0) }));
       const facts = el('dl', { class: 'facts' },
-        el('dt', { text: 'Signatures' }), el('dd', { id: 'country-signatures', 'data-value': row.signatures, text: fmtInt(row.signatures) }),
-        el('dt', { text: 'Eligible' }), el('dd', { 'data-value': row.eligible, text: fmtInt(row.eligible) }),
-        el('dt', { text: 'Participation' }), el('dd', { text: fmtPct(row.participation) + ' (at least ' + fmtPct(row.rate_lower_bound) + ')' }),
-        el('dt', { text: 'Last 7 days' }), el('dd', { text: fmtInt(row.last_7_days) }),
-        el('dt', { text: 'Goal' }), el('dd', { text: row.goal ? fmtInt(row.goal) + ' signatures — ' + fmtPct(row.goal_progress, 0) +
-          (row.needed_per_day ? ', needs ' + row.needed_per_day.toFixed(1) + '/day' : '') : 'none set' }));
+        el('dt', { text: D('colSignatures') }), el('dd', { id: 'country-signatures', 'data-value': row.signatures, text: fmtInt(row.signatures) }),
+        el('dt', { text: D('colEligible') }), el('dd', { 'data-value': row.eligible, text: fmtInt(row.eligible) }),
+        el('dt', { text: D('colParticipationShort') }),
+        el('dd', { text: D('participationAtLeast', { value: fmtPct(row.participation), low: fmtPct(row.rate_lower_bound) }) }),
+        el('dt', { text: D('colLast7Days') }), el('dd', { text: fmtInt(row.last_7_days) }),
+        el('dt', { text: D('goal') }), el('dd', { text: goal }));
       const chart = el('div', { class: 'chart' });
       const weekly = el('table', { class: 'weekly' });
-      const children = [facts, el('div', { class: 'two' }, groupTable('By site', data.by_site), groupTable('By organisation unit', data.by_org_unit))];
+      const children = [facts, el('div', { class: 'two' }, groupTable(D('bySite'), data.by_site), groupTable(D('byOrgUnit'), data.by_org_unit))];
       if (data.weekly.length) {
-        children.push(el('h3', { text: 'Weekly timeline' }), chart, el('details', { class: 'data-table' }, el('summary', { text: 'As a table' }), weekly));
+        children.push(el('h3', { text: D('weeklyTimeline') }), chart, el('details', { class: 'data-table' }, el('summary', { text: D('asTable') }), weekly));
       }
       $('country-body').replaceChildren(...children);
       if (data.weekly.length) {
-        const series = [{ name: row.country_name, values: data.weekly.map((w) => w.signatures), colour: '#3182bd', bold: true }];
-        lineChart(chart, data.weekly.map((w) => w.week), series, 'Cumulative signatures per week in ' + row.country_name);
+        const series = [{ name: shownName, values: data.weekly.map((w) => w.signatures), colour: '#3182bd', bold: true }];
+        lineChart(chart, data.weekly.map((w) => w.week), series, D('countryChartTitle', { country: shownName }));
         weeklyTable(weekly, data.weekly.map((w) => w.week), series);
       }
       panel.scrollIntoView({ block: 'start' });
     } catch (error) {
-      $('country-body').replaceChildren(el('p', { text: error.code === 'country_not_shown'
-        ? 'Not shown on its own: this country has fewer than k employees (its figures count in “Other”) or none at all.' : error.message }));
+      $('country-body').replaceChildren(el('p', { text: error.code === 'country_not_shown' ? D('countryNotShown') : I.error(error.code) }));
     }
   }
 
@@ -454,9 +470,9 @@
   function storyItem(post) {
     const item = el('li', { class: 'story' });
     if (post.media && post.media.type.startsWith('image/')) {
-      item.append(el('img', { src: post.media.url, alt: 'Photo shared with this story', width: 320, height: 180 }));
+      item.append(el('img', { src: post.media.url, alt: I.t('feed.photoAlt'), width: 320, height: 180 }));
     } else if (post.media && post.media.type.startsWith('video/')) {
-      item.append(el('video', { src: post.media.url, controls: true, preload: 'none', width: 320, height: 180 }));
+      item.append(el('video', { src: post.media.url, controls: true, preload: 'none', width: 320, height: 180, 'aria-label': I.t('feed.videoLabel') }));
     }
     item.append(el('p', { text: post.body }));
     if (post.hashtags.length) item.append(el('p', { class: 'tags' }, ...post.hashtags.map((tag) => el('span', { class: 'tag', text: tag }))));
@@ -472,7 +488,7 @@
     try {
       const page = await api(campaignPath('/posts?limit=' + STORIES_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')));
       if (state.campaign !== campaign) return;  // another campaign was chosen meanwhile
-      if (!cursor && !page.posts.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No approved stories yet.' })); return; }
+      if (!cursor && !page.posts.length) { list.replaceChildren(el('li', { class: 'muted', text: D('noStories') })); return; }
       if (cursor) list.append(...page.posts.map(storyItem));
       else list.replaceChildren(...page.posts.map(storyItem));
       if (page.next_cursor) {
@@ -480,7 +496,7 @@
         more.onclick = () => renderStories(page.next_cursor);
       }
     } catch (error) {
-      const item = el('li', { class: 'muted', text: 'Stories are not available: ' + error.message });
+      const item = el('li', { class: 'muted', text: D('storiesUnavailable', { reason: I.error(error.code) }) });
       if (cursor) list.append(item); else list.replaceChildren(item);
     }
   }
@@ -489,14 +505,19 @@
     const list = $('events');
     try {
       const data = await api(campaignPath('/events'));
-      if (!data.events.length) { list.replaceChildren(el('li', { class: 'muted', text: 'No upcoming events.' })); return; }
+      if (!data.events.length) { list.replaceChildren(el('li', { class: 'muted', text: I.t('events.empty') })); return; }
       list.replaceChildren(...data.events.map((event) => el('li', { class: 'event' },
         el('strong', { text: event.title }),
-        el('span', { text: (event.city ? event.city + ', ' : '') + event.country + ' · ' + event.kind }),
-        el('span', { class: 'muted', text: fmtDateTime(event.starts_at) + ' · ' + event.going + ' going' +
-          (event.capacity ? ' of ' + event.capacity : '') + (event.waiting ? ', ' + event.waiting + ' waiting' : '') }))));
+        el('span', { text: D('eventPlace', {
+          place: event.city ? I.t('events.place', { city: event.city, country: countryName(event.country, event.country) })
+            : countryName(event.country, event.country),
+          kind: D('kind.' + event.kind) }) }),
+        el('span', { class: 'muted', text: D('eventWhen', {
+          when: fmtDateTime(event.starts_at),
+          places: event.capacity ? I.t('events.goingOf', { count: event.going, capacity: event.capacity }) : I.t('events.going', { count: event.going }),
+        }) + (event.waiting ? ' · ' + I.t('events.waiting', { count: event.waiting }) : '') }))));
     } catch (error) {
-      list.replaceChildren(el('li', { class: 'muted', text: 'Events are not available: ' + error.message }));
+      list.replaceChildren(el('li', { class: 'muted', text: D('eventsUnavailable', { reason: I.error(error.code) }) }));
     }
   }
 
@@ -506,9 +527,9 @@
     const source = new EventSource(campaignPath('/live'), { withCredentials: true });
     state.source = source;
     const status = $('live-status');
-    source.addEventListener('open', () => { status.textContent = '● live'; status.className = 'live on'; });
+    source.addEventListener('open', () => { status.textContent = D('live'); status.className = 'live on'; });
     source.addEventListener('error', () => {
-      status.textContent = 'reconnecting…'; status.className = 'live off';
+      status.textContent = D('reconnecting'); status.className = 'live off';
       // The browser gives up when the server refuses the stream: the session has ended (the stream
       // closes when it expires), or the service is away. Ask which, then sign in or try again.
       if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
@@ -542,13 +563,17 @@
   }
 
   function showSignIn() {
-    showMessage([el('h2', { text: 'Please sign in' }),
-      el('p', {}, document.createTextNode('Your session has ended or you have not signed in yet. '),
-        el('a', { href: '/dashboard/sign-in', text: 'Sign in' }))]);
+    showMessage([el('h2', { text: D('pleaseSignIn') }),
+      el('p', {}, document.createTextNode(D('sessionEnded') + ' '), el('a', { href: '/dashboard/sign-in', text: I.t('signIn.link') }))]);
     $('live-status').textContent = '';
   }
 
   async function load() {
+    await I.load(I.choose());
+    // The choice is kept in the browser; the page is drawn again in the new language.
+    I.fillSwitcher($('language'), () => window.location.reload());
+    I.apply();
+    document.title = D('title');
     let me;
     try {
       me = await api('/v1/me');
@@ -557,7 +582,7 @@
       throw error;
     }
     if (!me.roles.includes('leader') && !me.roles.includes('hr_admin')) {
-      showMessage([el('h2', { text: 'For leadership' }), el('p', { text: 'This dashboard is for leaders and HR admins.' })]);
+      showMessage([el('h2', { text: D('forLeadership') }), el('p', { text: D('forLeadershipText') })]);
       $('live-status').textContent = '';
       return;
     }
@@ -567,16 +592,18 @@
     state.campaign = state.campaigns.find((c) => c.slug === wanted || c.id === wanted) ||
       state.campaigns.find((c) => c.status === 'active') || state.campaigns[0];
     if (!state.campaign) {
-      showMessage([el('h2', { text: 'No campaign yet' }), el('p', { text: 'There is no launched campaign to show.' })]);
+      showMessage([el('h2', { text: D('noCampaign') }), el('p', { text: D('noCampaignText') })]);
       return;
     }
     const select = $('campaign-select');
-    select.replaceChildren(...state.campaigns.map((c) => el('option', { value: c.slug, selected: c === state.campaign, text: titleOf(c) + ' (' + c.status + ')' })));
+    select.replaceChildren(...state.campaigns.map((c) => el('option', { value: c.slug, selected: c === state.campaign, text: D('campaignOption', { title: titleOf(c).text, status: D('status.' + c.status) }) })));
     select.addEventListener('change', () => { window.location.assign('/dashboard?campaign=' + encodeURIComponent(select.value)); });
-    $('campaign-title').textContent = titleOf(state.campaign);
-    $('campaign-subtitle').textContent = me.organisation.name + ' · ' + state.campaign.hashtag + ' · ' +
-      fmtDate(state.campaign.starts_at) + ' to ' + fmtDate(state.campaign.ends_at);
-    document.title = titleOf(state.campaign) + ' — Mobilise dashboard';
+    const title = titleOf(state.campaign);
+    $('campaign-title').textContent = title.text;
+    $('campaign-title').lang = title.lang;
+    $('campaign-subtitle').textContent = D('subtitle', { organisation: me.organisation.name, hashtag: state.campaign.hashtag,
+      start: fmtDate(state.campaign.starts_at), end: fmtDate(state.campaign.ends_at) });
+    document.title = D('pageTitle', { campaign: title.text });
 
     const [ranking, timeline, world] = await Promise.all([
       api(campaignPath('/rankings?metric=participation')), api(campaignPath('/timeline')),
@@ -596,10 +623,8 @@
     document.body.dataset.ready = 'true';
   }
 
-  function titleOf(campaign) {
-    const language = (navigator.language || 'en').slice(0, 2);
-    return campaign.title[language] || campaign.title[campaign.default_language] || Object.values(campaign.title)[0] || campaign.slug;
-  }
+  // The title in the page's language, else the campaign's default language, with its tag.
+  function titleOf(campaign) { return I.pick(campaign.title, campaign.default_language); }
 
   document.addEventListener('DOMContentLoaded', () => {
     $('metric-select').addEventListener('change', (event) => { state.mapMetric = event.target.value; renderMap(); });
@@ -619,7 +644,7 @@
       if (country) openCountry(country, false); else closeCountry(false);
     });
     load().catch((error) => {
-      showMessage([el('h2', { text: 'The dashboard could not load' }), el('p', { text: error.message })]);
+      showMessage([el('h2', { text: D('couldNotLoad') }), el('p', { text: I.error(error.code || 'generic') })]);
     });
   });
 })();

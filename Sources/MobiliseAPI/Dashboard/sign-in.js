@@ -1,4 +1,4 @@
-// Opens the dashboard's session (POST /v1/session), then the dashboard.
+// Opens a page's session (POST /v1/session), then the page.
 //
 // A one-click link carries a sign-in code in the fragment (#code=…): browsers never send the
 // fragment to the server, so the code stays out of access logs, and it opens one session, once,
@@ -8,9 +8,12 @@
 // When this browser is already signed in as someone else, the service answers 409 and nothing
 // changes until the person confirms: a link made by somebody else cannot switch a signed-in
 // browser to that person's account behind its user's back.
+// The page speaks the person's language (MobiliseI18n, /assets/i18n.js); after signing in it opens
+// the leadership dashboard, or the employee's page when the link says page=employee.
 'use strict';
 
 (function () {
+  const I = window.MobiliseI18n;
   const status = document.getElementById('sign-in-status');
   const form = document.getElementById('sign-in-form');
   const field = document.getElementById('token');
@@ -18,6 +21,17 @@
   const promptMessage = document.getElementById('replace-message');
   const confirmButton = document.getElementById('replace-confirm');
   const keepButton = document.getElementById('replace-keep');
+
+  // What the status says, as a catalogue key (so that a change of language re-says it).
+  let statusKey = 'signIn.paste';
+  let promptParams = null;
+  function say(key) { statusKey = key; status.textContent = I.t(key); }
+  function render() {
+    I.apply();
+    document.title = I.t('signIn.title');
+    say(statusKey);
+    if (promptParams) promptMessage.textContent = I.t('signIn.replacePrompt', promptParams);
+  }
 
   // The request that asks for a session: by code (JSON body) or by token (Authorization header).
   function request(credential, replace) {
@@ -29,61 +43,81 @@
     return fetch('/v1/session', { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body) });
   }
 
+  // Who this browser is signed in as now (for the question asked before replacing it).
+  async function currentIdentity() {
+    const response = await fetch('/v1/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const answer = await response.json().catch(() => ({}));
+    return { subject: answer.subject || '?', organisation: answer.organisation || '?' };
+  }
+
   async function signIn(credential, next, replace) {
     prompt.hidden = true;
-    status.textContent = 'Signing in…';
+    promptParams = null;
+    say('signIn.signingIn');
     const response = await request(credential, replace);
     if (response.status === 204) {
-      status.textContent = 'Signed in. Opening the dashboard…';
+      say('signIn.signedIn');
       window.location.replace(next);
       return;
     }
     const answer = await response.json().catch(() => ({}));
     const code = answer.error && answer.error.code;
     if (response.status === 409 && code === 'session_exists') {
-      status.textContent = 'This browser is signed in already.';
-      promptMessage.textContent = answer.error.message + '. Sign in with this link only if you asked for it.';
+      say('signIn.alreadySignedIn');
+      promptParams = await currentIdentity();
+      promptMessage.textContent = I.t('signIn.replacePrompt', promptParams);
       prompt.hidden = false;
       confirmButton.onclick = () => { signIn(credential, next, true).catch(unreachable); };
       keepButton.onclick = () => { window.location.replace(next); };
       keepButton.focus();
     } else if (code === 'invalid_code') {
-      status.textContent = 'This sign-in link has expired or has been used already. Ask for a new one.';
+      say('signIn.invalidCode');
     } else {
-      status.textContent = 'That token was not accepted (it may have expired). Ask for a new sign-in link.';
+      say('signIn.tokenRefused');
     }
   }
 
-  function unreachable() { status.textContent = 'The service could not be reached.'; }
+  function unreachable() { say('signIn.unreachable'); }
 
-  // Only a path of this site, never another origin.
+  // Only a path of this site, never another origin: the employee's page or the dashboard.
   function nextPage(params) {
     const campaign = params.get('campaign');
-    return '/dashboard' + (campaign ? '?campaign=' + encodeURIComponent(campaign) : '');
+    const query = campaign ? '?campaign=' + encodeURIComponent(campaign) : '';
+    return (params.get('page') === 'employee' ? '/' : '/dashboard') + query;
   }
 
   // Company sign-in (OpenID Connect): the intranet links to /dashboard/sign-in?org=SLUG, and the
   // page offers the organisation's identity provider (the service answers a page that explains it
   // when the organisation has none). /auth/oidc/SLUG/sign-in works as a plain link too.
-  const organisation = new URLSearchParams(window.location.search).get('org');
-  if (organisation && /^[a-z0-9][a-z0-9-]{0,99}$/.test(organisation)) {
-    document.getElementById('company-link').href = '/auth/oidc/' + encodeURIComponent(organisation) + '/sign-in';
-    document.getElementById('company-sign-in').hidden = false;
+  function offerCompanySignIn(query) {
+    const organisation = query.get('org');
+    if (organisation && /^[a-z0-9][a-z0-9-]{0,99}$/.test(organisation)) {
+      document.getElementById('company-link').href = '/auth/oidc/' + encodeURIComponent(organisation) + '/sign-in';
+      document.getElementById('company-sign-in').hidden = false;
+    }
   }
 
-  const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
-  history.replaceState(null, '', window.location.pathname + window.location.search);
-  const code = fragment.get('code');
-  if (code) {
-    signIn({ code }, nextPage(fragment), false).catch(unreachable);
-  } else if (fragment.get('token')) {
-    // Links made before sign-in codes carried a bearer token: it is not used from a link any more.
-    status.textContent = 'Sign-in links no longer carry tokens. Ask for a new link, or paste the token below.';
-  }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (field.value.trim()) {
-      signIn({ token: field.value }, nextPage(new URLSearchParams(window.location.search)), false).catch(unreachable);
+  async function start() {
+    await I.load(I.choose());
+    I.fillSwitcher(document.getElementById('language'), render);
+    render();
+    const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    const query = new URLSearchParams(window.location.search);
+    offerCompanySignIn(query);
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+    if (!fragment.get('page') && query.get('page')) fragment.set('page', query.get('page'));
+    const code = fragment.get('code');
+    if (code) {
+      signIn({ code }, nextPage(fragment), false).catch(unreachable);
+    } else if (fragment.get('token')) {
+      // Links made before sign-in codes carried a bearer token: it is not used from a link any more.
+      say('signIn.noTokensInLinks');
     }
-  });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (field.value.trim()) signIn({ token: field.value }, nextPage(query), false).catch(unreachable);
+    });
+  }
+
+  start().catch(unreachable);
 })();
