@@ -106,6 +106,9 @@ let package = Package(
                 .embedInCode("Dashboard/dashboard.html"), .embedInCode("Dashboard/sign-in.html"),
                 .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/sign-in.js"),
                 .embedInCode("Dashboard/dashboard.css"), .embedInCode("Dashboard/world-countries.geojson"),
+                // The HR console (the same approach): page, script, message table, style sheet.
+                .embedInCode("Console/console.html"), .embedInCode("Console/console.js"),
+                .embedInCode("Console/console-messages.js"), .embedInCode("Console/console.css"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseDomain
 
 /// The service's settings. Every one has an environment variable (documented in the README).
 public struct APIConfiguration: Sendable {
@@ -39,6 +40,9 @@ public struct APIConfiguration: Sendable {
     /// The bearer token `/metrics` asks for (`MOBILISE_METRICS_TOKEN`); unset, `/metrics` is open
     /// and must be reachable by the scraper only.
     public var metricsToken: String?
+    /// The share of the active workforce a full sync may deactivate without `confirm_deactivations`
+    /// (`MOBILISE_FULL_SYNC_GUARD`, `0.1` or `10%`, default 10%).
+    public var fullSyncGuard = ImportOptions.defaultDeactivationGuard
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -68,6 +72,7 @@ public struct APIConfiguration: Sendable {
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
         configuration.metricsToken = value("MOBILISE_METRICS_TOKEN")
+        if let share = value("MOBILISE_FULL_SYNC_GUARD").flatMap(ImportOptions.share) { configuration.fullSyncGuard = share }
         return configuration
     }
 }

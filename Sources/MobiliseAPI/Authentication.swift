@@ -103,8 +103,9 @@ final class OrganisationDirectory: Sendable {
 }
 
 /// Requires a valid bearer token on every route behind it and records the caller's identity.
-/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. For GET and HEAD only, the
-/// pages' session cookie (``SessionRoutes``) is accepted instead of the header.
+/// Missing or invalid tokens get 401 with a `WWW-Authenticate` header. The pages' session cookie
+/// (``SessionRoutes``) is accepted instead of the header: for reading, and for a write that passes
+/// ``CSRFProtection`` (from our own page, with the session's CSRF token).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
     let verifier: TokenVerifier
@@ -132,13 +133,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
         } else if let cookie = request.cookies[SessionRoutes.cookieName]?.value {
-            // A session cookie authorises reading only: a browser sends cookies with any request it
-            // is made to send, so a state change always needs the bearer token (CSRF-safe).
-            guard request.method == .get || request.method == .head else {
-                throw Self.unauthorized("token_required", "a session cookie only allows reading; send Authorization: Bearer <token> to change anything",
-                                        challenge: #"Bearer realm="mobilise""#)
+            // A browser sends cookies with requests other sites make it send: a write with the
+            // cookie must also prove it comes from our own page (CSRFProtection).
+            let credential = BrowserCredential(cookie)
+            if request.method != .get && request.method != .head, let credential {
+                try CSRFProtection.check(request, session: credential)
             }
-            guard let credential = BrowserCredential(cookie),
+            guard let credential,
                   let session = try await store.session(organisationID: credential.organisationID, secretHash: credential.hash),
                   let organisation = try await organisations.organisation(slug: session.organisationSlug)
             else {

@@ -39,6 +39,30 @@ struct BrowserCredential: Sendable, Equatable {
     /// What the database keeps.
     var hash: Data { Data(SHA256.hash(data: secret)) }
 
+    /// The session's CSRF token: HMAC-SHA256 of a fixed label keyed with the session's secret, in
+    /// base64url (43 characters). Bound to the session (another session, or the same person's next
+    /// one, has another), kept nowhere (the cookie gives it back), and never the secret itself: a
+    /// token read by a script of the page does not open the session. The pages read it from
+    /// `GET /v1/session` and send it as `X-CSRF-Token` with every write.
+    var csrfToken: String {
+        Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Self.csrfLabel, using: SymmetricKey(data: secret))))
+    }
+
+    /// Whether `token` is this session's CSRF token (compared in constant time).
+    func acceptsCSRFToken(_ token: some StringProtocol) -> Bool {
+        guard token.utf8.count == 43, token.utf8.allSatisfy(Self.isBase64URL) else { return false }
+        let base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="
+        guard let mac = Data(base64Encoded: base64) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.csrfLabel, using: SymmetricKey(data: secret))
+    }
+
+    private static let csrfLabel = Data("mobilise-csrf-v1".utf8)
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
     private static func isBase64URL(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
@@ -74,5 +98,10 @@ public enum SignInLinks {
     /// code travels in the fragment, which browsers never send to a server: it stays out of logs.
     public static func dashboardLink(base: String, code: String, campaign: String? = nil) -> String {
         "\(base)/dashboard/sign-in#code=\(code)" + (campaign.map { "&campaign=\($0)" } ?? "")
+    }
+
+    /// The HR console's sign-in page for `code` (the dashboard's page, opening `/admin` afterwards).
+    public static func consoleLink(base: String, code: String) -> String {
+        "\(base)/admin/sign-in#code=\(code)"
     }
 }

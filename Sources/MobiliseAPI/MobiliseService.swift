@@ -24,6 +24,7 @@ public enum MobiliseService {
         router.add(middleware: SCIMMiddleware(store: store))
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
+        ConsoleRoutes().register(on: router)
         let organisations = OrganisationDirectory(store: store)
         SessionRoutes(verifier: verifier, store: store, organisations: organisations).register(on: router)
         let v1 = router.group("v1")

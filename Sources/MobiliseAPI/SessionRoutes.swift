@@ -9,8 +9,8 @@ import MobiliseStore
 /// The cookie is a random credential (``BrowserCredential``) valid for at most ``lifetime`` and never
 /// beyond the token it was made from. Signing out ends the session in the database, so the same
 /// cookie authenticates nothing afterwards, on any instance. The authentication middleware accepts
-/// the cookie for GET and HEAD only, so a cookie can read what its identity may read but never change
-/// anything: a cross-site request cannot act on the user's behalf.
+/// the cookie for reading, and for a write only with the session's CSRF token (`GET /v1/session`)
+/// from a page of this site (``CSRFProtection``): a cross-site request cannot act on the user's behalf.
 ///
 /// Login CSRF: a browser already signed in is never switched silently to another identity (the
 /// victim of a link made by someone else would otherwise read, and act on, the other person's
@@ -29,7 +29,30 @@ struct SessionRoutes {
     /// `POST` and `DELETE /v1/session` authenticate themselves (a bearer token, a code, or the cookie).
     func register(on router: Router<MobiliseRequestContext>) {
         router.post("v1/session", use: create)
+        router.get("v1/session", use: show)
         router.delete("v1/session", use: signOut)
+    }
+
+    /// The answer of `GET /v1/session`: who the cookie's session is for, until when, and the CSRF
+    /// token the pages send as `X-CSRF-Token` with every write (``CSRFProtection``).
+    struct SessionResponse: ResponseEncodable {
+        var subject: String
+        var roles: [String]
+        var organisation: String
+        var expiresAt: Date
+        var csrfToken: String
+    }
+
+    /// `GET /v1/session`: the browser's session (the cookie's), or 401 when there is none. Readable
+    /// by this site's pages only: the answer carries no CORS permission.
+    @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> SessionResponse {
+        guard let current = try await currentSession(request) else {
+            throw AuthenticationMiddleware.unauthorized(
+                "no_session", "this browser is not signed in; open a sign-in link", challenge: #"Bearer realm="mobilise""#)
+        }
+        return SessionResponse(
+            subject: current.identity.subject, roles: current.identity.roles.sorted(), organisation: current.identity.organisationSlug,
+            expiresAt: current.identity.expires, csrfToken: current.credential.csrfToken)
     }
 
     /// The body of `POST /v1/session`: a sign-in code, unless a bearer token is sent; `replace`

@@ -29,6 +29,9 @@ struct SignInLinkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The campaign the dashboard opens on.", valueName: "slug"))
     var campaign: String?
 
+    @Flag(help: "A link to the HR console (/admin) instead of the dashboard.")
+    var console = false
+
     func validate() throws {
         guard !sub.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ValidationError("--sub is empty: give the person's HR id (their external_id in the workforce file).")
@@ -50,6 +53,7 @@ struct SignInLinkCommand: AsyncParsableCommand {
                 store: store, organisationID: organisation.id, organisationSlug: organisation.slug, subject: subject, roles: roles)
         }
         let base = service.hasSuffix("/") ? String(service.dropLast()) : service
-        print(SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
+        print(console ? SignInLinks.consoleLink(base: base, code: code.code)
+                      : SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
     }
 }

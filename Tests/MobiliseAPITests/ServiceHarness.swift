@@ -43,7 +43,8 @@ struct ServiceHarness: Sendable {
 
     static func run(
         ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
-        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil, _ body: @Sendable (ServiceHarness) async throws -> Void
+        importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil, fullSyncGuard: Double? = nil,
+        _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
             let acme = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: 3)
@@ -56,6 +57,7 @@ struct ServiceHarness: Sendable {
                 importsPerHour: importsPerHour)
             configuration.maxConcurrentImports = maxConcurrentImports
             configuration.metricsToken = metricsToken
+            if let fullSyncGuard { configuration.fullSyncGuard = fullSyncGuard }
             configuration.jwtIssuer = issuer
             configuration.jwtAudience = audience
             let logger = Logger(label: "test-service")

@@ -56,8 +56,10 @@
 
   function unreachable() { status.textContent = 'The service could not be reached.'; }
 
-  // Only a path of this site, never another origin.
+  // Only a path of this site, never another origin: the HR console when signing in at
+  // /admin/sign-in, else the dashboard.
   function nextPage(params) {
+    if (window.location.pathname.indexOf('/admin/') === 0) return '/admin';
     const campaign = params.get('campaign');
     return '/dashboard' + (campaign ? '?campaign=' + encodeURIComponent(campaign) : '');
   }
