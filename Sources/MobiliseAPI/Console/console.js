@@ -44,7 +44,7 @@
       else if (value === true) element.setAttribute(name, '');
       else element.setAttribute(name, String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       element.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -315,7 +315,7 @@
     }
 
     // Search: by HR id or name (prefix), country, a page at a time.
-    const query = h('input', { type: 'search', id: 'employee-query', autocomplete: 'off' });
+    const query = h('input', { type: 'search', id: 'employee-query' });
     const country = h('input', { type: 'text', id: 'employee-country', maxlength: 2, autocomplete: 'off', class: 'short' });
     const results = h('div', { id: 'employee-results' });
     const eraseArea = h('div', { id: 'erase-area' });
@@ -410,7 +410,7 @@
     const steps = [];
     const state = { languages: ['en', 'fr'] };
     const inputs = {};
-    const text = (name, type, attributes) => (inputs[name] = h('input', Object.assign({ type: type || 'text', id: 'campaign-' + name, autocomplete: 'off' }, attributes || {})));
+    const text = (name, type, attributes) => (inputs[name] = h('input', Object.assign({ type: type || 'text', id: 'campaign-' + name, autocomplete: (type || 'text') === 'text' ? 'off' : null }, attributes || {})));
 
     const languagesBox = h('div', { id: 'campaign-languages' });
     function drawLanguages() {
@@ -435,7 +435,7 @@
     function restoreTexts() { for (const [name, value] of Object.entries(saved)) if (inputs[name]) inputs[name].value = value; }
 
     steps.push(h('fieldset', { 'data-step': 'basics' }, h('legend', {}, t('wizard.step.basics')),
-      field('wizard.slug', text('slug', 'text', { required: true, pattern: '[a-z0-9-]+' }), 'wizard.slugHint'),
+      field('wizard.slug', text('slug', 'text', { required: true, pattern: '[a-z0-9\\-]+' }), 'wizard.slugHint'),
       field('wizard.hashtag', text('hashtag', 'text', { required: true }), 'wizard.hashtagHint'),
       h('div', { class: 'row' }, field('wizard.starts', text('starts', 'date', { required: true })), field('wizard.ends', text('ends', 'date', { required: true })))));
 
@@ -605,7 +605,7 @@
       numberCell(event.checked_in, 'event-checked-in-' + event.id),
       h('td', {}, h('a', { href: '#check-in/' + event.id, class: 'button small' }, t('events.checkIn')))));
     const inputs = {};
-    const input = (name, type, attributes) => (inputs[name] = h('input', Object.assign({ type: type || 'text', id: 'event-' + name, autocomplete: 'off' }, attributes || {})));
+    const input = (name, type, attributes) => (inputs[name] = h('input', Object.assign({ type: type || 'text', id: 'event-' + name, autocomplete: (type || 'text') === 'text' ? 'off' : null }, attributes || {})));
     const kind = h('select', { id: 'event-kind' }, ['city', 'village', 'online', 'site'].map((value) => h('option', { value }, t('kind.' + value))));
     const form = h('form', { class: 'card', 'aria-labelledby': 'new-event-heading', onsubmit: guarded(async () => {
       const body = {
@@ -631,7 +631,7 @@
 
   // The check-in screen for the door: large, one column, find a person by id or name, one tap.
   screens['check-in'] = async function (eventID) {
-    const query = h('input', { type: 'search', id: 'check-in-query', autocomplete: 'off', class: 'big' });
+    const query = h('input', { type: 'search', id: 'check-in-query', class: 'big' });
     const results = h('ul', { class: 'check-in-results', id: 'check-in-results' });
     const outcome = h('p', { class: 'check-in-outcome', role: 'status', 'aria-live': 'polite', id: 'check-in-outcome' });
     async function checkIn(externalID, name) {
@@ -750,6 +750,12 @@
       location.replace('/admin/sign-in');
     }));
     document.getElementById('nav').hidden = false;
+    // The link of the screen shown draws it again (fresh figures): no hashchange happens then.
+    for (const link of document.querySelectorAll('#nav a')) {
+      link.addEventListener('click', (event) => {
+        if (link.getAttribute('href') === location.hash) { event.preventDefault(); route(); }
+      });
+    }
     window.addEventListener('hashchange', route);
     await route();
   }
