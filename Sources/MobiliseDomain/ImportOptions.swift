@@ -8,7 +8,8 @@ import Foundation
 /// that many deactivations (``confirmedDeactivations``, the count a dry run reported). Confirming a
 /// number rather than "yes" means a confirmation given for one file does not carry over to a worse one.
 public struct ImportOptions: Sendable, Equatable {
-    /// The default share: 10% of the active workforce.
+    /// The share the service and the `mobilise` command apply unless configured otherwise: 10% of
+    /// the active workforce.
     public static let defaultDeactivationGuard = 0.10
 
     /// Report what the import would do, and change nothing (no audit entry either).
@@ -18,7 +19,9 @@ public struct ImportOptions: Sendable, Equatable {
     /// Deactivations the admin confirmed: the sync goes ahead when it deactivates at most this many.
     public var confirmedDeactivations: Int?
 
-    public init(dryRun: Bool = false, deactivationGuard: Double = defaultDeactivationGuard, confirmedDeactivations: Int? = nil) {
+    /// A library caller chooses its guard: by default none (a share of 1, which no full sync
+    /// exceeds), as before the guard existed; the API and the command pass the configured share.
+    public init(dryRun: Bool = false, deactivationGuard: Double = 1, confirmedDeactivations: Int? = nil) {
         self.dryRun = dryRun
         self.deactivationGuard = min(max(deactivationGuard, 0), 1)
         self.confirmedDeactivations = confirmedDeactivations

@@ -36,7 +36,8 @@ extension MobiliseStore {
     ///     when any line is rejected or the file has no rows.
     ///   - options: a dry run (the report of what the import would do, nothing changed), and the
     ///     full-sync guard: a full sync deactivating more than its share of the active workforce
-    ///     (default 10%) is refused with `full_sync_unconfirmed` unless that many were confirmed.
+    ///     is refused with `full_sync_unconfirmed` unless that many were confirmed (the API and the
+    ///     command use 10% unless configured; ``ImportOptions``' own default is no guard).
     ///   - progress: called with the number of rows read so far, after each chunk.
     /// - Throws: `invalid_header` when the header is wrong, `too_many_rows`, `full_sync_refused`,
     ///   `full_sync_unconfirmed`, `organisation_not_found`; nothing is changed when it throws.

@@ -76,6 +76,9 @@
   const statusRegion = document.getElementById('status');
   const errorSummary = document.getElementById('error-summary');
 
+  // A sentence in the status region, which the next screen clears (unless it is the screen the
+  // sentence leads to: keepStatus).
+  let keepStatus = false;
   function say(key, values) { statusRegion.textContent = t(key, values); }
 
   // ---- The API -------------------------------------------------------------------------------
@@ -285,10 +288,10 @@
     }
 
     function showReport(answer) {
-      const counts = h('dl', { class: 'counts' },
-        ['inserted', 'updated', 'unchanged', 'deactivated', 'rejected_count'].map((key) => [
-          h('dt', {}, t('report.' + (key === 'rejected_count' ? 'rejected' : key))),
-          h('dd', { 'data-figure': 'report-' + key }, number(answer[key]))]));
+      const counts = h('ul', { class: 'counts' },
+        ['inserted', 'updated', 'unchanged', 'deactivated', 'rejected_count'].map((key) => h('li', {},
+          h('span', {}, t('report.' + (key === 'rejected_count' ? 'rejected' : key))),
+          h('strong', { 'data-figure': 'report-' + key }, number(answer[key])))));
       const rejected = table('report.rejectedCaption', ['report.line', 'report.reason'],
         answer.rejected.map((row) => h('tr', { 'data-line': row.line }, cell(number(row.line)), cell(row.error))), [0]);
       const more = answer.rejected_count > answer.rejected.length
@@ -540,6 +543,7 @@
       if (current < steps.length - 1) { forward(); return; }
       const created = await api('POST', '/v1/campaigns', { json: draft() });
       say('wizard.created', { title: title(created) });
+      keepStatus = true;
       location.hash = '#campaigns';
     }) }, stepStatus, steps, h('div', { class: 'buttons' }, back, next, create));
     screen('wizard.title', h('p', {}, t('wizard.intro')), form);
@@ -709,6 +713,8 @@
   async function route() {
     stopTimers();
     clearError();
+    if (!keepStatus) statusRegion.textContent = '';
+    keepStatus = false;
     const hash = location.hash.replace(/^#/, '') || 'overview';
     const [name, argument] = hash.startsWith('check-in/') ? ['check-in', hash.slice('check-in/'.length)] : [hash, undefined];
     const show = screens[name] || screens.overview;
