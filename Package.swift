@@ -81,8 +81,9 @@ let package = Package(
         .target(
             name: "MobiliseStore",
             dependencies: [
-                "MobiliseDomain", "Postgres",
+                "MobiliseDomain", "Postgres", "PostgresMigrations",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "MobiliseAPI",
             dependencies: [
-                "MobiliseStore", "MobiliseDomain", "Postgres", "PostgresMigrations", "MobiliseSchema",
+                "MobiliseStore", "MobiliseDomain", "PostgresMigrations", "MobiliseSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

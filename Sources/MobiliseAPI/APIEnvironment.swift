@@ -40,7 +40,7 @@ struct APIEnvironment: Sendable {
     func visibleCampaign(_ caller: Identity, reference: String) async throws -> Campaign {
         let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: reference)
         guard campaign.status != .draft || caller.has(.leader) else {
-            throw APIError(.notFound, code: "campaign_not_found", "no campaign '\(reference)' in this organisation")
+            throw APIError(.notFound, code: .campaignNotFound, "no campaign '\(reference)' in this organisation")
         }
         return campaign
     }
@@ -59,7 +59,7 @@ struct APIEnvironment: Sendable {
     /// Throws 403 `not_in_audience` unless the campaign's audience admits the employee.
     static func requireAudience(of campaign: Campaign, admits employee: Employee) throws {
         guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-            throw APIError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+            throw APIError(.forbidden, code: .notInAudience, "this campaign is not open to you")
         }
     }
 
@@ -70,11 +70,11 @@ struct APIEnvironment: Sendable {
             throw Self.notAnEmployee
         }
         guard employee.active else {
-            throw APIError(.forbidden, code: "employee_inactive", "your employee record is not active")
+            throw APIError(.forbidden, code: .employeeInactive, "your employee record is not active")
         }
         return employee
     }
 
     /// A token whose subject is not an employee of its organisation, on an employee action.
-    static let notAnEmployee = APIError(.forbidden, code: "not_an_employee", "your token's subject is not an employee of this organisation")
+    static let notAnEmployee = APIError(.forbidden, code: .notAnEmployee, "your token's subject is not an employee of this organisation")
 }

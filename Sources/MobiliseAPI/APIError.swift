@@ -4,16 +4,16 @@ import Hummingbird
 import Logging
 import MobiliseDomain
 import NIOCore
-import Postgres
+import MobiliseStore
 
 /// An error answered as `{"error": {"code": "…", "message": "…"}}` with its status.
 public struct APIError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
-    public var code: String
+    public var code: ErrorCode
     public var message: String
     public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, code: ErrorCode, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
@@ -22,7 +22,7 @@ public struct APIError: HTTPResponseError, Sendable {
 
     struct Body: Encodable {
         struct Detail: Encodable {
-            var code: String
+            var code: ErrorCode
             var message: String
         }
         var error: Detail
@@ -35,7 +35,7 @@ public struct APIError: HTTPResponseError, Sendable {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message) }
+    static func badRequest(_ code: ErrorCode, _ message: String) -> APIError { APIError(.badRequest, code: code, message) }
 }
 
 extension APIError {
@@ -46,30 +46,30 @@ extension APIError {
             return error
         case let error as MobiliseError:
             return APIError(status(of: error.kind), code: error.code, error.message)
-        case let error as PostgresError where error.isConnectionFailure || error.kind == .pool:
+        case let error where StoreFailure(error) == .unavailable:
             logger.warning("database unavailable", metadata: ["error": "\(error)"])
-            return APIError(.serviceUnavailable, code: "database_unavailable", "the database is unavailable; try again shortly",
+            return APIError(.serviceUnavailable, code: .databaseUnavailable, "the database is unavailable; try again shortly",
                             headers: [.retryAfter: "2"])
-        case let error as PostgresError where error.kind == .timeout:
-            return APIError(.serviceUnavailable, code: "database_timeout", "the database did not answer in time; try again shortly",
+        case let error where StoreFailure(error) == .timeout:
+            return APIError(.serviceUnavailable, code: .databaseTimeout, "the database did not answer in time; try again shortly",
                             headers: [.retryAfter: "2"])
-        case let error as PostgresError where error.code?.errorClass == "22":
-            // A data exception: a value PostgreSQL cannot hold (a date outside its range…). The
-            // database's own words stay in the log: they name parameters, types and internals.
+        case let error where StoreFailure(error) == .invalidValue:
+            // A value PostgreSQL cannot hold (a date outside its range…). The database's own words
+            // stay in the log: they name parameters, types and internals.
             logger.notice("data exception", metadata: ["error": "\(error)"])
-            return APIError(.badRequest, code: "invalid_value", "a value in the request cannot be stored (out of range, or not valid text)")
+            return APIError(.badRequest, code: .invalidValue, "a value in the request cannot be stored (out of range, or not valid text)")
         case let error as DecodingError:
-            return APIError(.badRequest, code: "malformed_body", describe(error))
+            return APIError(.badRequest, code: .malformedBody, describe(error))
         case let error as HTTPError:
-            return APIError(error.status, code: error.status == .contentTooLarge ? "too_large" : "http_error",
+            return APIError(error.status, code: error.status == .contentTooLarge ? .tooLarge : .httpError,
                             error.body ?? error.status.reasonPhrase)
         case is NIOTooManyBytesError:
-            return APIError(.contentTooLarge, code: "too_large", "the body is too large")
+            return APIError(.contentTooLarge, code: .tooLarge, "the body is too large")
         case is CancellationError:
-            return APIError(.serviceUnavailable, code: "cancelled", "the request was cancelled", headers: [.retryAfter: "1"])
+            return APIError(.serviceUnavailable, code: .cancelled, "the request was cancelled", headers: [.retryAfter: "1"])
         default:
             logger.error("unexpected error", metadata: ["error": "\(error)"])
-            return APIError(.internalServerError, code: "internal_error", "something went wrong on our side")
+            return APIError(.internalServerError, code: .internalError, "something went wrong on our side")
         }
     }
 
@@ -144,7 +144,7 @@ struct NULGuardMiddleware: RouterMiddleware {
 extension APIError {
     /// A NUL character in any text of the request.
     static let nulInText = APIError(
-        .badRequest, code: "invalid_text", "the request holds a NUL character (U+0000), which no text here may contain")
+        .badRequest, code: .invalidText, "the request holds a NUL character (U+0000), which no text here may contain")
 }
 
 /// Turns every error a route throws into the API's JSON error body.

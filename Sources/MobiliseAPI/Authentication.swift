@@ -28,7 +28,7 @@ public struct TokenVerifier: Sendable {
             try await keys.add(jwksJSON: json)
         }
         guard configuration.jwtSecret != nil || configuration.jwksFile != nil else {
-            throw APIError(.internalServerError, code: "no_token_keys",
+            throw APIError(.internalServerError, code: .noTokenKeys,
                            "set MOBILISE_JWT_SECRET (HS256) or MOBILISE_JWKS_FILE (RS256/ES256) to verify tokens")
         }
         self.keys = keys
@@ -119,17 +119,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let identity: Identity
         if let header = request.headers[.authorization] {
             guard header.count <= Self.maxTokenLength else {
-                throw Self.unauthorized("invalid_token", "the token is too long")
+                throw Self.unauthorized(.invalidToken, "the token is too long")
             }
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Self.unauthorized("invalid_token", "the Authorization header must be: Bearer <token>")
+                throw Self.unauthorized(.invalidToken, "the Authorization header must be: Bearer <token>")
             }
             guard let claims = await verifier.verify(String(parts[1])) else {
-                throw Self.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
+                throw Self.unauthorized(.invalidToken, "the token is invalid, expired, or not yet valid")
             }
             guard let organisation = try await organisations.organisation(slug: claims.org) else {
-                throw Self.unauthorized("invalid_token", "the token's organisation is not known here")
+                throw Self.unauthorized(.invalidToken, "the token's organisation is not known here")
             }
             identity = Identity(organisation: organisation, subject: claims.sub.value, roles: Set(claims.roles), expires: claims.exp.value)
         } else if let cookie = request.cookies[SessionRoutes.cookieName]?.value {
@@ -143,21 +143,21 @@ struct AuthenticationMiddleware: RouterMiddleware {
                   let session = try await store.session(organisationID: credential.organisationID, secretHash: credential.hash),
                   let organisation = try await organisations.organisation(slug: session.organisationSlug)
             else {
-                throw Self.unauthorized("session_expired", "the session has ended or expired; sign in again",
+                throw Self.unauthorized(.sessionExpired, "the session has ended or expired; sign in again",
                                         challenge: #"Bearer realm="mobilise""#)
             }
             identity = Identity(organisation: organisation, subject: session.subject, roles: Set(session.roles.compactMap(Role.init(rawValue:))),
                                 expires: session.expires,
                                 session: SessionReference(organisationID: credential.organisationID, secretHash: credential.hash))
         } else {
-            throw Self.unauthorized("missing_token", "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
+            throw Self.unauthorized(.missingToken, "send Authorization: Bearer <token>", challenge: #"Bearer realm="mobilise""#)
         }
         var context = context
         context.identity = identity
         return try await next(request, context)
     }
 
-    static func unauthorized(_ code: String, _ message: String, challenge: String? = nil) -> APIError {
+    static func unauthorized(_ code: ErrorCode, _ message: String, challenge: String? = nil) -> APIError {
         let value = challenge ?? #"Bearer realm="mobilise", error="invalid_token", error_description="\#(message)""#
         return APIError(.unauthorized, code: code, message, headers: [.wwwAuthenticate: value])
     }

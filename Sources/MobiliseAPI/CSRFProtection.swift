@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MobiliseDomain
 
 /// What a write authenticated by the pages' session cookie must show, besides the cookie: that
 /// it comes from a page of this site, and that the page could read the session's CSRF token.
@@ -29,14 +30,14 @@ enum CSRFProtection {
         }
         guard let token = header.flatMap({ request.headers[$0] }), session.acceptsCSRFToken(token) else {
             throw APIError(
-                .forbidden, code: "csrf_token_required",
+                .forbidden, code: .csrfTokenRequired,
                 "a change made with the session cookie needs the X-CSRF-Token header that GET /v1/session gives "
                     + "(reload the page to get a new one), or send Authorization: Bearer <token>")
         }
     }
 
     static let crossSite = APIError(
-        .forbidden, code: "cross_site_request", "a change can only be made from this service's own pages; nothing was changed")
+        .forbidden, code: .crossSiteRequest, "a change can only be made from this service's own pages; nothing was changed")
 
     /// Whether `origin` (`scheme://host[:port]`) names the authority the request was sent to.
     static func isOwnOrigin(_ origin: String, _ request: Request) -> Bool {

@@ -8,7 +8,7 @@ struct CampaignRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("campaigns", use: list)
         v1.post("campaigns", use: create)
         v1.get("campaigns/:id", use: show)
@@ -23,8 +23,8 @@ struct CampaignRoutes {
 
     /// HR and leaders: every campaign. Employees: active campaigns open to them, with `signed`.
     /// Newest first, a page at a time (`cursor`, `limit`).
-    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignList {
-        let caller = try context.caller()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> CampaignList {
+        let caller = context.identity
         let organisation = caller.organisation.id
         let limit = try request.integer("limit", in: 1...100) ?? 100
         let cursor = request.query("cursor")
@@ -50,24 +50,24 @@ struct CampaignRoutes {
     }
 
     /// Leaders and HR admins: any campaign. Others: an active employee in its audience (403 otherwise).
-    @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
-        let caller = try context.caller()
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> CampaignResponse {
+        let caller = context.identity
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         guard caller.has(.employee) else { return CampaignResponse(campaign) }
         let signature = try await store.signature(organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
         return CampaignResponse(campaign, signed: signature?.isCurrent ?? false)
     }
 
-    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.json(CampaignInput.self, context: context, limit: environment.configuration.maxBodySize)
         let campaign = try await store.createCampaign(organisationID: caller.organisation.id, try input.draft(), actor: caller.actor)
         return try jsonResponse(CampaignResponse(campaign), status: .created)
     }
 
-    @Sendable func update(_ request: Request, context: MobiliseRequestContext) async throws -> CampaignResponse {
-        let caller = try context.caller()
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> CampaignResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let reference = try context.campaignReference()
         let current = try await store.campaign(organisationID: caller.organisation.id, reference: reference)
@@ -77,31 +77,31 @@ struct CampaignRoutes {
         return CampaignResponse(updated)
     }
 
-    func move(_ context: MobiliseRequestContext, to status: CampaignStatus) async throws -> CampaignResponse {
-        let caller = try context.caller()
+    func move(_ context: AuthenticatedContext, to status: CampaignStatus) async throws -> CampaignResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         return CampaignResponse(try await store.moveCampaign(
             organisationID: caller.organisation.id, reference: try context.campaignReference(), to: status, actor: caller.actor))
     }
 
     /// 201 the first time (or when signing again after a withdrawal), 200 with the same signature after.
-    @Sendable func sign(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
+    @Sendable func sign(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         // The hot path: no look-up of its own. The employee, the campaign and every rule are checked
         // inside the signing batch (see MobiliseStore.sign), and refusals mapped as elsewhere.
-        let caller = try context.caller()
+        let caller = context.identity
         try caller.require(.employee)
         try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
         guard channel == .web || channel == .mobile else {
-            throw APIError.badRequest("invalid_channel", "channel is 'web' or 'mobile': the API takes no signatures made at an event or on paper")
+            throw APIError.badRequest(.invalidChannel, "channel is 'web' or 'mobile': the API takes no signatures made at an event or on paper")
         }
         let result: SigningResult
         do {
             result = try await store.sign(
                 organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject, channel: channel,
                 hidingDrafts: !caller.has(.leader))
-        } catch let error as MobiliseError where error.code == "employee_not_found" {
+        } catch let error as MobiliseError where error.code == .employeeNotFound {
             throw APIEnvironment.notAnEmployee
         }
         if result.created { environment.metrics.signaturesRecorded.increment() }
@@ -109,23 +109,23 @@ struct CampaignRoutes {
                         body: .init(byteBuffer: ByteBuffer(bytes: SignatureResponse(result.signature).json)))
     }
 
-    @Sendable func signature(_ request: Request, context: MobiliseRequestContext) async throws -> SignatureResponse {
-        let caller = try context.caller()
+    @Sendable func signature(_ request: Request, context: AuthenticatedContext) async throws -> SignatureResponse {
+        let caller = context.identity
         _ = try await environment.activeEmployee(caller)
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         guard let signature = try await store.signature(
             organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
-        else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
+        else { throw APIError(.notFound, code: .signatureNotFound, "you have not signed this campaign") }
         return SignatureResponse(signature)
     }
 
-    @Sendable func withdraw(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func withdraw(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         _ = try await environment.activeEmployee(caller)
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         guard try await store.withdraw(
             organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject) != nil
-        else { throw APIError(.notFound, code: "signature_not_found", "you have not signed this campaign") }
+        else { throw APIError(.notFound, code: .signatureNotFound, "you have not signed this campaign") }
         return Response(status: .noContent)
     }
 }

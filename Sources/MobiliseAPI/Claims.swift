@@ -53,7 +53,7 @@ public struct TokenIssuer: Sendable {
     /// Refuses secrets shorter than ``APIConfiguration/minimumSecretBytes``.
     static func checkSecret(_ secret: String) throws {
         guard secret.utf8.count >= APIConfiguration.minimumSecretBytes else {
-            throw APIError(.internalServerError, code: "secret_too_short",
+            throw APIError(.internalServerError, code: .secretTooShort,
                            "the HS256 secret is \(secret.utf8.count) bytes; use at least \(APIConfiguration.minimumSecretBytes) (e.g. `openssl rand -hex 32`)")
         }
     }

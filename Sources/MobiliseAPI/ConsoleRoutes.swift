@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MobiliseDomain
 
 /// The HR console at `/admin`: an HTML page, its scripts (the console and its message table) and
 /// its style sheet, compiled into the binary like the dashboard (``DashboardRoutes``), under the
@@ -21,7 +22,7 @@ struct ConsoleRoutes {
         // One route per file: nothing outside this list can be asked for.
         for name in Self.assets.keys.sorted() {
             router.get("admin/assets/\(name)") { request, _ in
-                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: "not_found", "no such file") }
+                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: .notFound, "no such file") }
                 return DashboardRoutes.serve(asset, request: request)
             }
         }

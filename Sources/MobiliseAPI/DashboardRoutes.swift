@@ -37,7 +37,7 @@ struct DashboardRoutes {
         // One route per file: nothing outside this list can be asked for.
         for name in Self.assets.keys.sorted() {
             router.get("dashboard/assets/\(name)") { request, _ in
-                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: "not_found", "no such file") }
+                guard let asset = Self.assets[name] else { throw APIError(.notFound, code: .notFound, "no such file") }
                 return Self.serve(asset, request: request)
             }
         }

@@ -8,7 +8,7 @@ struct EventRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("campaigns/:id/events", use: list)
         v1.post("campaigns/:id/events", use: create)
         v1.put("events/:event/rsvp", use: rsvp)
@@ -19,8 +19,8 @@ struct EventRoutes {
     /// Upcoming events first; `?upcoming=false` for all. Counts only, never who is going. For those
     /// who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``). A page at a time
     /// (`cursor`, `limit`).
-    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> EventList {
-        let caller = try context.caller()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> EventList {
+        let caller = context.identity
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let upcomingOnly = request.query("upcoming") != "false"
         let page = try await store.events(
@@ -29,8 +29,8 @@ struct EventRoutes {
         return EventList(events: page.events.map(EventResponse.init), nextCursor: page.nextCursor)
     }
 
-    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let campaign = try await store.campaign(organisationID: caller.organisation.id, reference: try context.campaignReference())
         let input = try await request.json(EventInput.self, context: context, limit: environment.configuration.maxBodySize)
@@ -38,27 +38,27 @@ struct EventRoutes {
         return try jsonResponse(EventResponse(event), status: .created)
     }
 
-    @Sendable func rsvp(_ request: Request, context: MobiliseRequestContext) async throws -> RSVPResponse {
-        let caller = try context.caller()
+    @Sendable func rsvp(_ request: Request, context: AuthenticatedContext) async throws -> RSVPResponse {
+        let caller = context.identity
         _ = try await environment.activeEmployee(caller)
         return RSVPResponse(try await store.rsvp(
-            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event"), employee: caller.subject))
+            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event", notFound: .eventNotFound), employee: caller.subject))
     }
 
-    @Sendable func cancel(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         _ = try await environment.activeEmployee(caller)
         _ = try await store.cancelRSVP(
-            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event"), employee: caller.subject)
+            organisationID: caller.organisation.id, eventID: try context.uuid("event", what: "event", notFound: .eventNotFound), employee: caller.subject)
         return Response(status: .noContent)
     }
 
     /// Bulk check-in by an HR admin or the event's host (an active employee). Rate-limited per
     /// caller like signing and posting. A host is answered with counts only (see ``CheckInResponse``).
-    @Sendable func checkIn(_ request: Request, context: MobiliseRequestContext) async throws -> CheckInResponse {
-        let caller = try context.caller()
+    @Sendable func checkIn(_ request: Request, context: AuthenticatedContext) async throws -> CheckInResponse {
+        let caller = context.identity
         try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
-        let eventID = try context.uuid("event", what: "event")
+        let eventID = try context.uuid("event", what: "event", notFound: .eventNotFound)
         let event = try await store.event(organisationID: caller.organisation.id, eventID: eventID)
         let authority: CheckInAuthority
         if caller.has(.hrAdmin) {
@@ -67,7 +67,7 @@ struct EventRoutes {
             _ = try await environment.activeEmployee(caller)  // a host who has left checks no one in
             authority = .host
         } else {
-            throw APIError(.forbidden, code: "forbidden", "only HR admins and the event's host check people in")
+            throw APIError(.forbidden, code: .forbidden, "only HR admins and the event's host check people in")
         }
         let input = try await request.json(CheckInInput.self, context: context, limit: environment.configuration.maxBodySize)
         let report = try await store.checkIn(

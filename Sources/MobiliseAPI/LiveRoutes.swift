@@ -5,7 +5,6 @@ import Logging
 import MobiliseDomain
 import MobiliseStore
 import NIOCore
-import Postgres
 import ServiceLifecycle
 import Synchronization
 
@@ -31,7 +30,7 @@ struct LiveRoutes {
     var heartbeat: Duration = .seconds(15)
     var minimumInterval: Duration = .milliseconds(250)
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("campaigns/:id/live", use: live)
     }
 
@@ -65,8 +64,8 @@ struct LiveRoutes {
         }
     }
 
-    @Sendable func live(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func live(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         let viewer = try caller.rankingViewer()
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
         let readNow: @Sendable () async throws -> Snapshot = { [store = environment.store] in
@@ -88,13 +87,13 @@ struct LiveRoutes {
         let slots = environment.liveStreams
         guard let lease = slots.lease(for: .init(organisation: caller.organisation.id, subject: caller.subject)) else {
             throw APIError(
-                .tooManyRequests, code: "too_many_streams",
+                .tooManyRequests, code: .tooManyStreams,
                 "too many live streams are open (at most \(slots.perCaller) per person, \(slots.limit) in all); close one or try again later",
                 headers: [.retryAfter: "30"])
         }
         // Subscribe before answering, so a failure is still an HTTP error, and before the first read,
         // so no change between the two is missed.
-        let notifications = try await environment.store.pool.notifications(channel: MobiliseStore.signatureChannel)
+        let changes = try await environment.store.signatureChanges()
         let logger = context.logger
         let settings = (heartbeat: heartbeat, minimumInterval: minimumInterval)
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
@@ -111,7 +110,7 @@ struct LiveRoutes {
             let watching = (try? await channel.pipeline.addHandler(watcher, position: .first).get()) != nil
             do {
                 try await Self.stream(
-                    to: &writer, campaignID: campaign.id, notifications: notifications, read: read,
+                    to: &writer, campaignID: campaign.id, changes: changes, read: read,
                     heartbeat: settings.heartbeat, minimumInterval: settings.minimumInterval, until: caller.expires, closed: closed,
                     signedIn: signedIn)
             } catch {
@@ -136,7 +135,7 @@ struct LiveRoutes {
     /// Writes the stream until the client goes (`closed` finishes), the credential expires or its
     /// session is ended (`signedIn` answers false at a heartbeat), the server shuts down or the pool closes.
     static func stream(
-        to writer: inout any ResponseBodyWriter, campaignID: UUID, notifications: PostgresNotifications,
+        to writer: inout any ResponseBodyWriter, campaignID: UUID, changes: SignatureChanges,
         read: @escaping @Sendable (_ startedAfter: ContinuousClock.Instant) async throws -> Snapshot, heartbeat: Duration,
         minimumInterval: Duration, until expiry: Date, closed: AsyncStream<Void>, signedIn: (@Sendable () async -> Bool)? = nil
     ) async throws {
@@ -144,11 +143,10 @@ struct LiveRoutes {
         // signals (the stream keeps only the newest) loses nothing.
         let (wake, wakeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let pending = Pending()
-        let campaign = campaignID.uuidString.lowercased()
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await notification in notifications where notification.payload.lowercased() == campaign {
+                    for await change in changes where change.concerns(campaignID) {
                         pending.state.withLock { $0.changed = .now }
                         wakeContinuation.yield()
                     }

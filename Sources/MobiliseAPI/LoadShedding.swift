@@ -47,7 +47,7 @@ struct LoadSheddingMiddleware: RouterMiddleware {
         guard inFlight.enter() else {
             metrics.requestsShed.increment()
             throw APIError(
-                .serviceUnavailable, code: "overloaded",
+                .serviceUnavailable, code: .overloaded,
                 "the service is at capacity (\(inFlight.limit) requests in progress); try again shortly",
                 headers: [.retryAfter: "1"])
         }

@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import MobiliseStore
-import Postgres
 import PostgresMigrations
 
 /// The HTTP service: builds the router and the Hummingbird application.
@@ -30,6 +29,7 @@ public enum MobiliseService {
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
             .add(middleware: PathParameterDecoding())
+            .group(context: AuthenticatedContext.self)
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
         PostRoutes(environment: environment).register(on: v1)
@@ -49,15 +49,13 @@ public enum MobiliseService {
     ) async throws -> some ApplicationProtocol {
         let verifier = try await TokenVerifier(configuration: configuration)
         let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
-        var services: [any Service] = [store.pool]
-        if let readReplicas = store.readReplicas { services.append(readReplicas) }
+        var services = store.services
         services.append(CountCompactionService(store: store, logger: logger))
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)
         app.beforeServerStarts {
-            try await migrator.migrate(store.pool)
-            await store.readReplicas?.checkNow()
+            try await store.migrate(migrator)
         }
         return app
     }

@@ -38,7 +38,7 @@ struct MultipartForm {
         for try await chunk in body {
             received += chunk.readableBytes
             guard received <= limit else {
-                throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(limit) bytes")
+                throw APIError(.contentTooLarge, code: .tooLarge, "the body is larger than \(limit) bytes")
             }
             do { try parser.execute(chunk) } catch { throw malformed }
             if let problem = collector.problem { throw problem }
@@ -47,7 +47,7 @@ struct MultipartForm {
         return MultipartForm(parts: collector.parts)
     }
 
-    static let malformed = APIError.badRequest("malformed_multipart", "the multipart body could not be read")
+    static let malformed = APIError.badRequest(.malformedMultipart, "the multipart body could not be read")
 
     /// Gathers the parser's callbacks into parts. (A class: the parser's callbacks share it.)
     private final class Collector {
@@ -80,7 +80,7 @@ struct MultipartForm {
         func complete() {
             parts.append(current ?? Part(name: "", filename: nil, contentType: nil, data: Data()))
             current = nil
-            if parts.count > MultipartForm.maxParts { problem = APIError.badRequest("malformed_multipart", "too many parts") }
+            if parts.count > MultipartForm.maxParts { problem = APIError.badRequest(.malformedMultipart, "too many parts") }
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import Postgres
+import MobiliseStore
 import Prometheus
 import Synchronization
 
@@ -56,24 +56,23 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now.
-    func exposition(pool: PostgresPool, replicas: PostgresReadReplicas?, inFlight: InFlightLimit) -> String {
-        for status in replicas?.statuses ?? [] {
-            let labels = [("replica", status.name)]
+    func exposition(database: DatabaseGauges, inFlight: InFlightLimit) -> String {
+        for replica in database.replicas {
+            let labels = [("replica", replica.name)]
             registry.makeGauge(descriptor: Self.name("db_replica_lag", unit: "seconds", "Seconds a read replica is behind the primary (-1: unknown)"),
-                               labels: labels).set(status.lagSeconds ?? -1)
+                               labels: labels).set(replica.lagSeconds ?? -1)
             registry.makeGauge(descriptor: Self.name("db_replica_healthy", unit: "", "1 when the replica serves reads"),
-                               labels: labels).set(Int64(status.healthy ? 1 : 0))
+                               labels: labels).set(Int64(replica.healthy ? 1 : 0))
             registry.makeGauge(descriptor: Self.name("db_replica_reads", unit: "", "Reads served by the replica since start"),
-                               labels: labels).set(Int64(status.reads))
+                               labels: labels).set(Int64(replica.reads))
         }
-        if let replicas {
+        if let reads = database.primaryFallbackReads {
             registry.makeGauge(descriptor: Self.name("db_primary_fallback_reads", unit: "", "Replica-eligible reads served by the primary"))
-                .set(Int64(replicas.primaryReads))
+                .set(Int64(reads))
         }
-        let statistics = pool.statistics
-        registry.makeGauge(descriptor: Self.name("db_pool_connections_open", unit: "", "Open database connections")).set(Int64(statistics.open))
-        registry.makeGauge(descriptor: Self.name("db_pool_connections_in_use", unit: "", "Database connections in use")).set(Int64(statistics.inUse))
-        registry.makeGauge(descriptor: Self.name("db_pool_waiting", unit: "", "Callers waiting for a database connection")).set(Int64(statistics.waiting))
+        registry.makeGauge(descriptor: Self.name("db_pool_connections_open", unit: "", "Open database connections")).set(Int64(database.open))
+        registry.makeGauge(descriptor: Self.name("db_pool_connections_in_use", unit: "", "Database connections in use")).set(Int64(database.inUse))
+        registry.makeGauge(descriptor: Self.name("db_pool_waiting", unit: "", "Callers waiting for a database connection")).set(Int64(database.waiting))
         registry.makeGauge(descriptor: Self.name("http_requests_in_flight", unit: "", "Requests in progress (health, readiness and metrics not counted)"))
             .set(Int64(inFlight.current))
         registry.makeGauge(descriptor: Self.name("http_requests_in_flight_limit", unit: "", "Requests in progress at most; past it, 503 overloaded"))

@@ -11,7 +11,7 @@ struct OperationsRoutes {
         router.get("readyz", use: ready)
         router.get("metrics") { request, _ in
             try checkScraper(request)
-            return textResponse(environment.metrics.exposition(pool: environment.store.pool, replicas: environment.store.readReplicas,
+            return textResponse(environment.metrics.exposition(database: environment.store.databaseGauges,
                                                                 inFlight: environment.inFlight),
                          contentType: "text/plain; version=0.0.4")
         }
@@ -30,17 +30,17 @@ struct OperationsRoutes {
         for index in expected.indices { difference |= Int(expected[index] ^ (index < given.count ? given[index] : 0)) }
         guard difference == 0 else {
             throw AuthenticationMiddleware.unauthorized(
-                "invalid_token", "/metrics needs the scrape token (MOBILISE_METRICS_TOKEN)", challenge: #"Bearer realm="mobilise-metrics""#)
+                .invalidToken, "/metrics needs the scrape token (MOBILISE_METRICS_TOKEN)", challenge: #"Bearer realm="mobilise-metrics""#)
         }
     }
 
     /// 200 when the database answers and every migration is applied, 503 otherwise. Checked at
     /// most once a second (``ReadinessProbe``): the endpoint needs no token and is never shed.
     @Sendable func ready(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let (migrator, pool) = (environment.migrator, environment.store.pool)
+        let (migrator, store) = (environment.migrator, environment.store)
         switch await environment.readiness.status({
             do {
-                let pending = try await migrator.status(pool).filter { $0.appliedAt == nil }.count
+                let pending = try await store.pendingMigrationCount(migrator)
                 return pending == 0 ? .ready : .migrationsPending(pending)
             } catch {
                 return .databaseUnavailable

@@ -9,7 +9,7 @@ struct PeopleRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("me", use: me)
         v1.get("employees", use: employees)
         v1.get("workforce", use: workforce)
@@ -18,8 +18,8 @@ struct PeopleRoutes {
         registerPersonalData(on: v1)
     }
 
-    @Sendable func me(_ request: Request, context: MobiliseRequestContext) async throws -> MeResponse {
-        let caller = try context.caller()
+    @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> MeResponse {
+        let caller = context.identity
         let employee = try await store.employee(organisationID: caller.organisation.id, externalID: caller.subject)
         return MeResponse(
             subject: caller.subject, roles: caller.roles.sorted { $0.rawValue < $1.rawValue },
@@ -27,8 +27,8 @@ struct PeopleRoutes {
             employee: employee.map(EmployeeResponse.init))
     }
 
-    @Sendable func employees(_ request: Request, context: MobiliseRequestContext) async throws -> EmployeePage {
-        let caller = try context.caller()
+    @Sendable func employees(_ request: Request, context: AuthenticatedContext) async throws -> EmployeePage {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let limit = try request.integer("limit", in: 1...1000) ?? 100
         let page = try await store.employees(
@@ -38,8 +38,8 @@ struct PeopleRoutes {
     }
 
     /// HR: the workforce per country (active and inactive employees), largest first.
-    @Sendable func workforce(_ request: Request, context: MobiliseRequestContext) async throws -> WorkforceResponse {
-        let caller = try context.caller()
+    @Sendable func workforce(_ request: Request, context: AuthenticatedContext) async throws -> WorkforceResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let countries = try await store.workforceByCountry(organisationID: caller.organisation.id)
         return WorkforceResponse(
@@ -49,14 +49,14 @@ struct PeopleRoutes {
 
     /// `text/csv` body, streamed into the import (never held whole); `?mode=upsert|full_sync`,
     /// `&dry_run=true` for what it would change, `&confirm_deactivations=N` past the full-sync guard.
-    @Sendable func importEmployees(_ request: Request, context: MobiliseRequestContext) async throws -> ImportResponse {
-        let caller = try context.caller()
+    @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> ImportResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         guard let contentType = request.headers[.contentType]?.lowercased(), contentType.hasPrefix("text/csv") else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the workforce file as text/csv")
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the workforce file as text/csv")
         }
         guard let mode = ImportMode(name: request.query("mode") ?? "upsert") else {
-            throw APIError.badRequest("invalid_parameter", ImportMode.expected)
+            throw APIError.badRequest(.invalidParameter, ImportMode.expected)
         }
         let options = try importOptions(request)
         try environment.importLimiter.check(caller.organisation.id, what: "imports")
@@ -64,7 +64,7 @@ struct PeopleRoutes {
         // the number of organisations and admins.
         guard environment.importsInProgress.enter() else {
             throw APIError(
-                .tooManyRequests, code: "import_busy",
+                .tooManyRequests, code: .importBusy,
                 "\(environment.importsInProgress.limit) workforce imports are already running; try again shortly",
                 headers: [.retryAfter: "10"])
         }
@@ -84,7 +84,7 @@ struct PeopleRoutes {
             switch text.lowercased() {
             case "true", "1": dryRun = true
             case "false", "0": dryRun = false
-            default: throw APIError.badRequest("invalid_parameter", "dry_run is true or false")
+            default: throw APIError.badRequest(.invalidParameter, "dry_run is true or false")
             }
         }
         return ImportOptions(
@@ -92,13 +92,13 @@ struct PeopleRoutes {
             confirmedDeactivations: try request.integer("confirm_deactivations", in: 0...Int(Int32.max)))
     }
 
-    @Sendable func audit(_ request: Request, context: MobiliseRequestContext) async throws -> AuditPage {
-        let caller = try context.caller()
+    @Sendable func audit(_ request: Request, context: AuthenticatedContext) async throws -> AuditPage {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let limit = try request.integer("limit", in: 1...500) ?? 50
         var cursor: Int64?
         if let text = request.query("cursor") {
-            guard let value = Int64(text) else { throw APIError.badRequest("invalid_cursor", "cursor is the next_cursor of a previous page") }
+            guard let value = Int64(text) else { throw APIError.badRequest(.invalidCursor, "cursor is the next_cursor of a previous page") }
             cursor = value
         }
         let entries = try await store.auditLog(
@@ -124,7 +124,7 @@ struct LimitedBody: AsyncSequence, Sendable {
         mutating func next() async throws -> ByteBufferView? {
             guard let buffer = try await inner.next() else { return nil }
             seen += buffer.readableBytes
-            guard seen <= limit else { throw APIError(.contentTooLarge, code: "too_large", "the file is larger than \(limit) bytes") }
+            guard seen <= limit else { throw APIError(.contentTooLarge, code: .tooLarge, "the file is larger than \(limit) bytes") }
             return buffer.readableBytesView
         }
     }
@@ -133,17 +133,17 @@ struct LimitedBody: AsyncSequence, Sendable {
 }
 
 extension PeopleRoutes {
-    func registerPersonalData(on v1: RouterGroup<MobiliseRequestContext>) {
+    func registerPersonalData(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("me/export", use: export)
         v1.delete("employees/:employee", use: erase)
     }
 
     /// Everything stored about the caller (GDPR access), as a JSON download.
-    @Sendable func export(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func export(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.employee)
         guard let export = try await store.exportPersonalData(organisationID: caller.organisation.id, externalID: caller.subject) else {
-            throw APIError(.notFound, code: "employee_not_found", "there is no employee record for you in this organisation")
+            throw APIError(.notFound, code: .employeeNotFound, "there is no employee record for you in this organisation")
         }
         var response = try jsonResponse(export, status: .ok)
         response.headers[.contentDisposition] = "attachment; filename=\"mobilise-export.json\""
@@ -151,12 +151,12 @@ extension PeopleRoutes {
     }
 
     /// HR: erase an employee (GDPR). Their signatures stay counted, anonymised; they leave the eligible headcounts like a leaver.
-    @Sendable func erase(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func erase(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let externalID = try context.parameters.require("employee")
         guard try await store.eraseEmployee(organisationID: caller.organisation.id, externalID: externalID, actor: caller.actor) != nil else {
-            throw APIError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+            throw APIError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in this organisation")
         }
         return Response(status: .noContent)
     }

@@ -9,7 +9,7 @@ struct PostRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.post("campaigns/:id/posts", use: create)
         v1.get("campaigns/:id/posts", use: list)
         v1.post("posts/:post/reports", use: report)
@@ -19,8 +19,8 @@ struct PostRoutes {
     }
 
     /// JSON `{"body": …}`, or multipart with a `body` field and one `media` file. 201, pending moderation.
-    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         let author = try await environment.activeEmployee(caller)
         try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let campaign = try await environment.visibleCampaign(caller, reference: try context.campaignReference())
@@ -31,16 +31,16 @@ struct PostRoutes {
         var upload: MediaUpload?
         if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartForm.boundary(from: request.headers[.contentType] ?? "") else {
-                throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
+                throw APIError.badRequest(.malformedMultipart, "the multipart Content-Type has no boundary")
             }
             let form = try await MultipartForm.read(request.body, boundary: boundary, limit: environment.configuration.maxPostSize)
             for part in form.parts {
                 switch part.name {
                 case "body": text = String(decoding: part.data, as: UTF8.self)
                 case "media":
-                    guard upload == nil else { throw APIError.badRequest("too_many_files", "a story carries one media file") }
+                    guard upload == nil else { throw APIError.badRequest(.tooManyFiles, "a story carries one media file") }
                     upload = MediaUpload(bytes: part.data, claimedType: part.contentType)
-                default: throw APIError.badRequest("unknown_field", "unexpected form field '\(part.name)' (expected body and media)")
+                default: throw APIError.badRequest(.unknownField, "unexpected form field '\(part.name)' (expected body and media)")
                 }
             }
         } else {
@@ -54,15 +54,15 @@ struct PostRoutes {
     /// The approved feed, for those who may read the campaign (``APIEnvironment/readableCampaign(_:reference:)``);
     /// HR may ask for a moderation list, `?status=queue|pending|hidden|approved|rejected`. Every list
     /// pages with `cursor` (the previous page's `next_cursor`).
-    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> PostPage {
-        let caller = try context.caller()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> PostPage {
+        let caller = context.identity
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         let limit = try request.integer("limit", in: 1...100) ?? 20
         if let status = request.query("status") {
             try caller.require(.hrAdmin)
             guard let list = ModerationList(rawValue: status) else {
                 throw APIError.badRequest(
-                    "invalid_parameter", "status is one of \(ModerationList.allCases.map(\.rawValue).joined(separator: ", "))")
+                    .invalidParameter, "status is one of \(ModerationList.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let page = try await store.moderationQueue(
                 organisationID: caller.organisation.id, campaignID: campaign.id, list: list, after: request.query("cursor"), limit: limit)
@@ -72,39 +72,39 @@ struct PostRoutes {
         return PostPage(posts: page.posts.map(PostResponse.init), nextCursor: page.nextCursor)
     }
 
-    @Sendable func report(_ request: Request, context: MobiliseRequestContext) async throws -> ReportResponse {
-        let caller = try context.caller()
+    @Sendable func report(_ request: Request, context: AuthenticatedContext) async throws -> ReportResponse {
+        let caller = context.identity
         _ = try await environment.activeEmployee(caller)
         let outcome = try await store.reportPost(
-            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), reporter: caller.subject)
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post", notFound: .postNotFound), reporter: caller.subject)
         return ReportResponse(recorded: outcome.recorded, hidden: outcome.hidden)
     }
 
-    @Sendable func approve(_ request: Request, context: MobiliseRequestContext) async throws -> PostResponse {
-        let caller = try context.caller()
+    @Sendable func approve(_ request: Request, context: AuthenticatedContext) async throws -> PostResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         return PostResponse(try await store.approvePost(
-            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), moderator: caller.actor))
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post", notFound: .postNotFound), moderator: caller.actor))
     }
 
-    @Sendable func reject(_ request: Request, context: MobiliseRequestContext) async throws -> PostResponse {
-        let caller = try context.caller()
+    @Sendable func reject(_ request: Request, context: AuthenticatedContext) async throws -> PostResponse {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.json(RejectInput.self, context: context, limit: environment.configuration.maxBodySize)
         return PostResponse(try await store.rejectPost(
-            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post"), moderator: caller.actor,
+            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post", notFound: .postNotFound), moderator: caller.actor,
             reason: input.reason))
     }
 
     static let mediaCacheControl = "private, max-age=60, must-revalidate"
 
     /// A post's media: anyone in the organisation for a visible post, HR for any.
-    @Sendable func media(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
-        let postID = try context.uuid("post", what: "post")
+    @Sendable func media(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
+        let postID = try context.uuid("post", what: "post", notFound: .postNotFound)
         let post = try await store.post(organisationID: caller.organisation.id, postID: postID)
         guard post.isVisible || caller.has(.hrAdmin) || post.authorExternalID == caller.subject else {
-            throw APIError(.notFound, code: "post_not_found", "no such post")
+            throw APIError(.notFound, code: .postNotFound, "no such post")
         }
         let file = try await store.media(organisationID: caller.organisation.id, postID: postID)
         // Kept a minute at most, then revalidated (a 304 when unchanged): a story hidden after a

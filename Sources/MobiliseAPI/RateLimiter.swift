@@ -103,7 +103,7 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     /// Throws 429 with `Retry-After` when `key` is over its limit.
     func check(_ key: Key, what: String) throws {
         if let wait = take(key) {
-            throw APIError(.tooManyRequests, code: "rate_limited", "too many \(what); try again in \(wait) s",
+            throw APIError(.tooManyRequests, code: .rateLimited, "too many \(what); try again in \(wait) s",
                            headers: [.retryAfter: String(wait)])
         }
     }

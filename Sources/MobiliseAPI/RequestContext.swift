@@ -27,7 +27,7 @@ public struct Identity: Sendable {
     /// Throws 403 unless the caller has one of `roles`.
     func require(_ roles: Role...) throws {
         guard roles.contains(where: has) else {
-            throw APIError(.forbidden, code: "forbidden", "this needs the role \(roles.map(\.rawValue).joined(separator: " or "))")
+            throw APIError(.forbidden, code: .forbidden, "this needs the role \(roles.map(\.rawValue).joined(separator: " or "))")
         }
     }
 
@@ -45,10 +45,12 @@ struct SessionReference: Sendable {
     var secretHash: Data
 }
 
-/// The request context: Hummingbird's core storage plus the caller's identity.
+/// The request context of every route: Hummingbird's core storage, the connection, and what the
+/// authentication middlewares found.
 public struct MobiliseRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by ``AuthenticationMiddleware`` on every `/v1` route.
+    /// Set by ``AuthenticationMiddleware`` on every `/v1` route, which then runs in an
+    /// ``AuthenticatedContext`` where it is never missing.
     public var identity: Identity?
     /// The connection the request came on: a long answer (the live stream) watches it, to end as
     /// soon as the client goes away (``ConnectionCloseWatcher``).
@@ -66,12 +68,31 @@ public struct MobiliseRequestContext: RequestContext {
 
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}
 
-    /// The verified caller (the authentication middleware guarantees it on `/v1`).
-    func caller() throws -> Identity {
-        guard let identity else { throw APIError(.unauthorized, code: "unauthorized", "a bearer token is required") }
-        return identity
+/// The context of every `/v1` route: the caller is known. Made from the parent context after
+/// ``AuthenticationMiddleware`` has verified the credential, so no handler asks again.
+public struct AuthenticatedContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The verified caller.
+    public let identity: Identity
+    /// The connection the request came on (see ``MobiliseRequestContext/channel``).
+    let channel: any Channel
+
+    public init(context: MobiliseRequestContext) throws {
+        // The middleware before this group refuses every request without a credential; this
+        // guard keeps a route registered on the wrong group from ever running anonymously.
+        guard let identity = context.identity else {
+            throw APIError(.unauthorized, code: .unauthorized, "a bearer token is required")
+        }
+        coreContext = context.coreContext
+        self.identity = identity
+        channel = context.channel
     }
+
+    public var maxUploadSize: Int { 1 << 20 }
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
 }
 
 /// snake_case keys and RFC 3339 UTC timestamps, both ways.
@@ -133,7 +154,7 @@ struct PathParameterDecoding: RouterMiddleware {
         var decoded: [(key: Substring, value: Substring)] = []
         for (key, value) in context.parameters {
             guard let text = value.removingPercentEncoding else {
-                throw APIError.badRequest("malformed_path", "the path segment '\(value)' is not valid percent-encoded UTF-8")
+                throw APIError.badRequest(.malformedPath, "the path segment '\(value)' is not valid percent-encoded UTF-8")
             }
             decoded.append((key, text[...]))
         }

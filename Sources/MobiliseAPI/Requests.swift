@@ -67,7 +67,7 @@ struct CampaignInput: Decodable {
         guard missing.isEmpty, let slug = slug ?? base?.slug, let hashtag = hashtag ?? base?.hashtag,
               let startsAt = startsAt ?? base?.startsAt, let endsAt = endsAt ?? base?.endsAt
         else {
-            throw APIError(.unprocessableContent, code: "missing_fields", "missing: \(missing.joined(separator: ", "))")
+            throw APIError(.unprocessableContent, code: .missingFields, "missing: \(missing.joined(separator: ", "))")
         }
         var goals = base?.countryGoals ?? [:]
         if let countryGoals {
@@ -117,21 +117,21 @@ struct CheckInInput: Decodable {
 
 extension Request {
     /// The body decoded as JSON, with a clear 400 for malformed JSON and 415 for another type.
-    func json<T: Decodable>(_ type: T.Type, context: MobiliseRequestContext, limit: Int) async throws -> T {
+    func json<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the body as application/json")
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the body as application/json")
         }
         let buffer = try await collectBody(limit: limit)
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest("missing_body", "this request needs a JSON body") }
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest(.missingBody, "this request needs a JSON body") }
         return try JSONCoding.decodeText(T.self, from: buffer)
     }
 
     /// The body as JSON when there is one, else nil.
-    func optionalJSON<T: Decodable>(_ type: T.Type, context: MobiliseRequestContext, limit: Int, emptyObject: T? = nil) async throws -> T? {
+    func optionalJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int, emptyObject: T? = nil) async throws -> T? {
         let buffer = try await collectBody(limit: limit)
         guard buffer.readableBytes > 0 else { return nil }
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the body as application/json")
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the body as application/json")
         }
         // `{}`, what most clients send to a body-less PUT, needs no decoder when the caller says what it means.
         if let emptyObject, buffer.readableBytesView.elementsEqual("{}".utf8) { return emptyObject }
@@ -143,7 +143,7 @@ extension Request {
         do {
             return try await body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(limit) bytes")
+            throw APIError(.contentTooLarge, code: .tooLarge, "the body is larger than \(limit) bytes")
         }
     }
 
@@ -156,7 +156,7 @@ extension Request {
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = query(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw APIError.badRequest("invalid_parameter", "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw APIError.badRequest(.invalidParameter, "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -197,11 +197,11 @@ extension JSONCoding {
     }
 }
 
-extension MobiliseRequestContext {
+extension AuthenticatedContext {
     /// A path parameter that must be a UUID (404 when it is not: no such thing).
-    func uuid(_ name: String, what: String) throws -> UUID {
+    func uuid(_ name: String, what: String, notFound: ErrorCode) throws -> UUID {
         guard let value = parameters.get(name), let id = UUID(uuidString: value) else {
-            throw APIError(.notFound, code: "\(what)_not_found", "no such \(what)")
+            throw APIError(.notFound, code: notFound, "no such \(what)")
         }
         return id
     }

@@ -74,7 +74,7 @@ struct CountryGoalBody: Codable {
         switch (signatures, participation) {
         case (let count?, nil): return .signatures(count)
         case (nil, let rate?): return .participation(rate)
-        default: throw APIError(.badRequest, code: "invalid_goal", "the goal for \(country) needs exactly one of 'signatures' or 'participation'")
+        default: throw APIError(.badRequest, code: .invalidGoal, "the goal for \(country) needs exactly one of 'signatures' or 'participation'")
         }
     }
 }

@@ -48,7 +48,7 @@ struct SessionRoutes {
     @Sendable func show(_ request: Request, context: MobiliseRequestContext) async throws -> SessionResponse {
         guard let current = try await currentSession(request) else {
             throw AuthenticationMiddleware.unauthorized(
-                "no_session", "this browser is not signed in; open a sign-in link", challenge: #"Bearer realm="mobilise""#)
+                .noSession, "this browser is not signed in; open a sign-in link", challenge: #"Bearer realm="mobilise""#)
         }
         return SessionResponse(
             subject: current.identity.subject, roles: current.identity.roles.sorted(), organisation: current.identity.organisationSlug,
@@ -65,18 +65,18 @@ struct SessionRoutes {
     /// 204 with `Set-Cookie`.
     @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         if let site = Self.secFetchSite.flatMap({ request.headers[$0] })?.lowercased(), site == "cross-site" || site == "same-site" {
-            throw APIError(.forbidden, code: "cross_site_request", "a session can only be opened from this site's own sign-in page")
+            throw APIError(.forbidden, code: .crossSiteRequest, "a session can only be opened from this site's own sign-in page")
         }
         let hasBearer = request.headers[.authorization] != nil
         if !hasBearer {
             guard let contentType = request.headers[.contentType] else {
                 throw AuthenticationMiddleware.unauthorized(
-                    "missing_token", "send Authorization: Bearer <token>, or a sign-in link's code as a JSON body {\"code\": \"…\"}",
+                    .missingToken, "send Authorization: Bearer <token>, or a sign-in link's code as a JSON body {\"code\": \"…\"}",
                     challenge: #"Bearer realm="mobilise""#)
             }
             // An HTML form (of any site) can only send form or text bodies: a code never comes from one.
             guard contentType.lowercased().hasPrefix("application/json") else {
-                throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send the sign-in code as application/json")
+                throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, "send the sign-in code as application/json")
             }
         }
         let input = try await request.optionalJSON(SessionInput.self, context: context, limit: 4096)
@@ -89,7 +89,7 @@ struct SessionRoutes {
             identity = try await bearerIdentity(request)
         } else {
             guard let text = input.code else {
-                throw APIError.badRequest("missing_code", "send the sign-in link's code as {\"code\": \"…\"}, or a bearer token")
+                throw APIError.badRequest(.missingCode, "send the sign-in link's code as {\"code\": \"…\"}, or a bearer token")
             }
             guard let credential = BrowserCredential(text),
                   let found = try await store.signInCode(organisationID: credential.organisationID, secretHash: credential.hash)
@@ -101,7 +101,7 @@ struct SessionRoutes {
         // The browser's current session, which the new one replaces.
         let current = try await currentSession(request)
         if let current, !Self.isSameIdentity(current.identity, identity), input.replace != true {
-            throw APIError(.conflict, code: "session_exists",
+            throw APIError(.conflict, code: .sessionExists,
                            "this browser is signed in as \(current.identity.subject) (\(current.identity.organisationSlug)); "
                            + "confirm to sign in as \(identity.subject) instead")
         }
@@ -140,14 +140,14 @@ struct SessionRoutes {
     /// The identity of a valid bearer token, for a session of at most ``lifetime``.
     private func bearerIdentity(_ request: Request) async throws -> SessionIdentity {
         guard let header = request.headers[.authorization], header.count <= AuthenticationMiddleware.maxTokenLength else {
-            throw AuthenticationMiddleware.unauthorized("invalid_token", "the token is too long")
+            throw AuthenticationMiddleware.unauthorized(.invalidToken, "the token is too long")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", let claims = await verifier.verify(String(parts[1])) else {
-            throw AuthenticationMiddleware.unauthorized("invalid_token", "the token is invalid, expired, or not yet valid")
+            throw AuthenticationMiddleware.unauthorized(.invalidToken, "the token is invalid, expired, or not yet valid")
         }
         guard let organisation = try await organisations.organisation(slug: claims.org) else {
-            throw AuthenticationMiddleware.unauthorized("invalid_token", "the token's organisation is not known here")
+            throw AuthenticationMiddleware.unauthorized(.invalidToken, "the token's organisation is not known here")
         }
         return SessionIdentity(
             organisationID: organisation.id, organisationSlug: organisation.slug, subject: claims.sub.value,
@@ -167,7 +167,7 @@ struct SessionRoutes {
     }
 
     private static let codeRefused = APIError(
-        .unauthorized, code: "invalid_code", "this sign-in link has expired or has been used already; ask for a new one",
+        .unauthorized, code: .invalidCode, "this sign-in link has expired or has been used already; ask for a new one",
         headers: [.wwwAuthenticate: #"Bearer realm="mobilise""#])
 
     /// `Path=/; HttpOnly; SameSite=Strict`, and `Secure` when the request came over HTTPS (directly

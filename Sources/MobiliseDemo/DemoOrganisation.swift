@@ -85,12 +85,12 @@ public struct DemoOrganisation: Sendable {
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> DemoSummary {
         guard scale > 0, scale <= 5 else {
-            throw MobiliseError(.invalid, code: "invalid_scale", "the demo's scale is above 0 and at most 5 (1.0 is about 147,000 employees; an HR file takes at most 1,000,000 rows)")
+            throw MobiliseError(.invalid, code: .invalidScale, "the demo's scale is above 0 and at most 5 (1.0 is about 147,000 employees; an HR file takes at most 1,000,000 rows)")
         }
         do {
             let existing = try await store.organisation(slug: slug)
             return try await summary(of: existing, store: store, created: false)
-        } catch let error as MobiliseError where error.code == "organisation_not_found" {}
+        } catch let error as MobiliseError where error.code == .organisationNotFound {}
 
         let now = Date()
         var calendar = Calendar(identifier: .gregorian)
@@ -110,7 +110,7 @@ public struct DemoOrganisation: Sendable {
         progress?("importing \(plan.employees.count) employees (the generated HR file)")
         let report = try await store.importEmployees(organisationID: org, csv: plan.csv(), mode: .upsert, actor: actor)
         guard report.rejectedCount == 0 else {
-            throw MobiliseError(.unprocessable, code: "demo_import_failed",
+            throw MobiliseError(.unprocessable, code: .demoImportFailed,
                                 "the demo's HR file had rejected lines: " + report.rejected.prefix(5).map(\.description).joined(separator: "; "))
         }
 
@@ -215,7 +215,7 @@ public struct DemoOrganisation: Sendable {
 
     private static func requireNoRefusals(_ report: BulkSigningReport, what: String) throws {
         guard let refusal = report.refused.first else { return }
-        throw MobiliseError(.unprocessable, code: "demo_signing_refused",
+        throw MobiliseError(.unprocessable, code: .demoSigningRefused,
                             "\(report.refused.count) demo signings were refused while \(what); the first: \(refusal.error)")
     }
 
@@ -257,7 +257,7 @@ public struct DemoOrganisation: Sendable {
         let (counts, people) = figures
         func identity(_ id: String, _ role: String) throws -> DemoIdentity {
             guard let person = people.first(where: { $0.externalID == id }) else {
-                throw MobiliseError(.notFound, code: "not_a_demo_organisation",
+                throw MobiliseError(.notFound, code: .notADemoOrganisation,
                                     "organisation '\(organisation.slug)' has no employee \(id): it was not created by the demo loader")
             }
             return DemoIdentity(externalID: id, displayName: person.name, country: person.country, roles: [role])

@@ -142,52 +142,52 @@ public struct CampaignDraft: Sendable, Equatable {
     /// Checks everything that can be checked without the database (country codes are checked
     /// against the country list when stored).
     public func validate() throws {
-        func invalid(_ code: String, _ message: String) -> MobiliseError { MobiliseError(.invalid, code: code, message) }
+        func invalid(_ code: ErrorCode, _ message: String) -> MobiliseError { MobiliseError(.invalid, code: code, message) }
         guard slug.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
-            throw invalid("invalid_slug", "a campaign slug is 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit")
+            throw invalid(.invalidSlug, "a campaign slug is 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit")
         }
         guard hashtag.range(of: "^#[\\p{L}\\p{N}_]{1,100}$", options: .regularExpression) != nil else {
-            throw invalid("invalid_hashtag", "a hashtag is '#' followed by 1 to 100 letters, digits or underscores")
+            throw invalid(.invalidHashtag, "a hashtag is '#' followed by 1 to 100 letters, digits or underscores")
         }
         guard defaultLanguage.range(of: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", options: .regularExpression) != nil else {
-            throw invalid("invalid_language", "'\(defaultLanguage)' is not a BCP 47 language tag")
+            throw invalid(.invalidLanguage, "'\(defaultLanguage)' is not a BCP 47 language tag")
         }
         for (field, texts) in [("title", title), ("pledge_text", pledgeText)] {
             guard let text = texts[defaultLanguage], !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw invalid("missing_default_language", "\(field) needs a text in the default language '\(defaultLanguage)'")
+                throw invalid(.missingDefaultLanguage, "\(field) needs a text in the default language '\(defaultLanguage)'")
             }
             for (language, text) in texts {
                 guard language.range(of: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", options: .regularExpression) != nil else {
-                    throw invalid("invalid_language", "'\(language)' in \(field) is not a BCP 47 language tag")
+                    throw invalid(.invalidLanguage, "'\(language)' in \(field) is not a BCP 47 language tag")
                 }
                 guard text.count <= (field == "title" ? 200 : 5000) else {
-                    throw invalid("text_too_long", "\(field) in '\(language)' is longer than \(field == "title" ? 200 : 5000) characters")
+                    throw invalid(.textTooLong, "\(field) in '\(language)' is longer than \(field == "title" ? 200 : 5000) characters")
                 }
             }
         }
         guard Instants.isSupported(startsAt), Instants.isSupported(endsAt) else {
-            throw invalid("invalid_dates", "starts_at and ends_at must lie within years 1 to 9999")
+            throw invalid(.invalidDates, "starts_at and ends_at must lie within years 1 to 9999")
         }
-        guard endsAt > startsAt else { throw invalid("invalid_dates", "ends_at must be after starts_at") }
-        if let goal = goalSignatures, goal <= 0 { throw invalid("invalid_goal", "goal_signatures must be positive") }
-        if let goal = goalParticipation, !(goal > 0 && goal <= 1) { throw invalid("invalid_goal", "goal_participation must be above 0 and at most 1") }
+        guard endsAt > startsAt else { throw invalid(.invalidDates, "ends_at must be after starts_at") }
+        if let goal = goalSignatures, goal <= 0 { throw invalid(.invalidGoal, "goal_signatures must be positive") }
+        if let goal = goalParticipation, !(goal > 0 && goal <= 1) { throw invalid(.invalidGoal, "goal_participation must be above 0 and at most 1") }
         for (country, goal) in countryGoals {
             guard country.range(of: "^[A-Z]{2}$", options: .regularExpression) != nil else {
-                throw invalid("invalid_country", "'\(country)' is not an ISO 3166-1 alpha-2 country code")
+                throw invalid(.invalidCountry, "'\(country)' is not an ISO 3166-1 alpha-2 country code")
             }
             switch goal {
             case .signatures(let count) where count <= 0:
-                throw invalid("invalid_goal", "the goal for \(country) must be a positive number of signatures")
+                throw invalid(.invalidGoal, "the goal for \(country) must be a positive number of signatures")
             case .participation(let rate) where !(rate > 0 && rate <= 1):
-                throw invalid("invalid_goal", "the participation goal for \(country) must be above 0 and at most 1")
+                throw invalid(.invalidGoal, "the participation goal for \(country) must be above 0 and at most 1")
             default: break
             }
         }
         for country in audience.countries where country.range(of: "^[A-Z]{2}$", options: .regularExpression) == nil {
-            throw invalid("invalid_country", "'\(country)' in the audience is not an ISO 3166-1 alpha-2 country code")
+            throw invalid(.invalidCountry, "'\(country)' in the audience is not an ISO 3166-1 alpha-2 country code")
         }
         if let minimum = successMinCountries, minimum <= 0 {
-            throw invalid("invalid_goal", "success_min_countries must be positive")
+            throw invalid(.invalidGoal, "success_min_countries must be positive")
         }
     }
 }

@@ -53,28 +53,28 @@ public struct EventDraft: Sendable, Codable, Equatable {
         draft.hostExternalID = hostExternalID.trimmingCharacters(in: .whitespacesAndNewlines)
 
         guard !draft.title.isEmpty, draft.title.count <= 200 else {
-            throw MobiliseError(.invalid, code: "invalid_title", "an event title is 1 to 200 characters")
+            throw MobiliseError(.invalid, code: .invalidTitle, "an event title is 1 to 200 characters")
         }
         guard draft.country.count == 2, draft.country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
-            throw MobiliseError(.invalid, code: "invalid_country", "'\(country)' is not an ISO 3166-1 alpha-2 country code")
+            throw MobiliseError(.invalid, code: .invalidCountry, "'\(country)' is not an ISO 3166-1 alpha-2 country code")
         }
         if draft.kind != .online, draft.city == nil {
-            throw MobiliseError(.invalid, code: "city_required", "a \(draft.kind.rawValue) event needs a city (only online events may have none)")
+            throw MobiliseError(.invalid, code: .cityRequired, "a \(draft.kind.rawValue) event needs a city (only online events may have none)")
         }
         if let city = draft.city, city.count > 200 {
-            throw MobiliseError(.invalid, code: "invalid_city", "a city name is at most 200 characters")
+            throw MobiliseError(.invalid, code: .invalidCity, "a city name is at most 200 characters")
         }
         guard Instants.isSupported(draft.startsAt), Instants.isSupported(draft.endsAt) else {
-            throw MobiliseError(.invalid, code: "invalid_time_range", "an event's start and end must lie within years 1 to 9999")
+            throw MobiliseError(.invalid, code: .invalidTimeRange, "an event's start and end must lie within years 1 to 9999")
         }
         guard draft.endsAt > draft.startsAt else {
-            throw MobiliseError(.invalid, code: "invalid_time_range", "an event must end after it starts")
+            throw MobiliseError(.invalid, code: .invalidTimeRange, "an event must end after it starts")
         }
         if let capacity = draft.capacity, capacity < 1 {
-            throw MobiliseError(.invalid, code: "invalid_capacity", "the capacity is at least 1 (or none, for no limit)")
+            throw MobiliseError(.invalid, code: .invalidCapacity, "the capacity is at least 1 (or none, for no limit)")
         }
         guard !draft.hostExternalID.isEmpty, draft.hostExternalID.count <= 200 else {
-            throw MobiliseError(.invalid, code: "invalid_host", "the host is the HR id of an employee")
+            throw MobiliseError(.invalid, code: .invalidHost, "the host is the HR id of an employee")
         }
         return draft
     }
@@ -232,12 +232,12 @@ public enum CheckInRules {
     public static func refusal(at now: Date, startsAt: Date, endsAt: Date, for authority: CheckInAuthority) -> MobiliseError? {
         let opens = startsAt.addingTimeInterval(-opensBeforeStart)
         if now < opens {
-            return MobiliseError(.unprocessable, code: "check_in_not_open",
+            return MobiliseError(.unprocessable, code: .checkInNotOpen,
                                  "check-in opens \(hours(opensBeforeStart)) before the event starts, at \(opens.formatted(.iso8601))")
         }
         let closes = endsAt.addingTimeInterval(hostClosesAfterEnd)
         if authority == .host, now > closes {
-            return MobiliseError(.unprocessable, code: "check_in_closed",
+            return MobiliseError(.unprocessable, code: .checkInClosed,
                                  "check-in at the door closed \(hours(hostClosesAfterEnd)) after the event ended, at \(closes.formatted(.iso8601)); HR admins can still record attendance")
         }
         return nil

@@ -45,7 +45,7 @@ public struct ImportOptions: Sendable, Equatable {
         let percent = { (value: Double) in (value * 100).formatted(.number.precision(.fractionLength(0...1))) + "%" }
         let confirmed = confirmedDeactivations.map { " (\($0) were confirmed)" } ?? ""
         return MobiliseError(
-            .conflict, code: "full_sync_unconfirmed",
+            .conflict, code: .fullSyncUnconfirmed,
             "this full sync would deactivate \(deactivated) of the \(active) active employees (\(percent(share))), more than "
                 + "the \(percent(deactivationGuard)) allowed without confirmation\(confirmed); nothing was changed. Check that the "
                 + "file is complete, then send it again confirming \(deactivated) deactivations (confirm_deactivations=\(deactivated))")

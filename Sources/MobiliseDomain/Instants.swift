@@ -63,10 +63,10 @@ public enum Instants {
     /// `now`, since no figure is known yet for the future.
     /// - Throws: ``MobiliseError`` `.invalid` `invalid_parameter`, with the same sentence everywhere.
     public static func asOf(_ text: some StringProtocol, name: String = "as_of", now: Date = Date()) throws -> Date {
-        guard let date = parse(text) else { throw MobiliseError(.invalid, code: "invalid_parameter", notAnInstant(text, name: name)) }
+        guard let date = parse(text) else { throw MobiliseError(.invalid, code: .invalidParameter, notAnInstant(text, name: name)) }
         guard date <= now else {
             throw MobiliseError(
-                .invalid, code: "invalid_parameter",
+                .invalid, code: .invalidParameter,
                 "\(name): '\(text)' is in the future; figures are known up to now (leave \(name) out for the latest)")
         }
         return date

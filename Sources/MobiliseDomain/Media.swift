@@ -84,10 +84,10 @@ public struct MediaUpload: Sendable, Equatable {
     ///   `media_malformed` (a supported kind, but cut short, or with other data glued on), `media_type_mismatch` (the
     ///   claimed type disagrees with the bytes).
     public func validated() throws -> MediaFile {
-        guard !bytes.isEmpty else { throw MobiliseError(.invalid, code: "media_empty", "the attached file is empty") }
+        guard !bytes.isEmpty else { throw MobiliseError(.invalid, code: .mediaEmpty, "the attached file is empty") }
         guard bytes.count <= MediaType.maximumSize else {
             throw MobiliseError(
-                .tooLarge, code: "media_too_large",
+                .tooLarge, code: .mediaTooLarge,
                 "the attached file is \(bytes.count) bytes; the limit is \(MediaType.maximumSize) bytes (10 MiB)")
         }
         let type: MediaType
@@ -95,23 +95,23 @@ public struct MediaUpload: Sendable, Equatable {
         case .recognised(let recognised):
             type = recognised
         case .malformed(let kind, let reason):
-            throw MobiliseError(.unsupportedMediaType, code: "media_malformed", "the attached file looks like \(kind.rawValue) but \(reason)")
+            throw MobiliseError(.unsupportedMediaType, code: .mediaMalformed, "the attached file looks like \(kind.rawValue) but \(reason)")
         case .unrecognised:
             throw MobiliseError(
-                .unsupportedMediaType, code: "unsupported_media_type",
+                .unsupportedMediaType, code: .unsupportedMediaType,
                 "the attached file is not a JPEG, PNG, WebP image or MP4 video (recognised from its content, not its name or declared type)")
         }
         if let claimedType, !Self.isNoClaim(claimedType) {
             guard let claimed = MediaType(claimed: claimedType), claimed == type else {
                 throw MobiliseError(
-                    .unsupportedMediaType, code: "media_type_mismatch",
+                    .unsupportedMediaType, code: .mediaTypeMismatch,
                     "the file was declared as '\(claimedType.prefix(100))' but its content is \(type.rawValue)")
             }
         }
         // Colleagues see the file as stored: without the place it was taken or the device (``MediaMetadata``).
         let clean = MediaMetadata.stripped(bytes, type: type)
         guard MediaSniffer.inspect(clean) == .recognised(type) else {
-            throw MobiliseError(.unsupportedMediaType, code: "media_malformed", "the attached \(type.rawValue) file could not be read through")
+            throw MobiliseError(.unsupportedMediaType, code: .mediaMalformed, "the attached \(type.rawValue) file could not be read through")
         }
         return MediaFile(info: MediaInfo(type: type, size: clean.count, sha256: Self.sha256Hex(clean)), bytes: clean)
     }

@@ -20,10 +20,10 @@ public struct MobiliseError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var kind: Kind
     /// snake_case, stable: clients match on it.
-    public var code: String
+    public var code: ErrorCode
     public var message: String
 
-    public init(_ kind: Kind, code: String, _ message: String) {
+    public init(_ kind: Kind, code: ErrorCode, _ message: String) {
         self.kind = kind
         self.code = code
         self.message = message

@@ -103,14 +103,14 @@ public enum PostText {
     public static func normalisedBody(_ body: String, hasMedia: Bool) throws -> String {
         let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty, !hasMedia {
-            throw MobiliseError(.invalid, code: "body_required", "a post needs some text, or a photo or video")
+            throw MobiliseError(.invalid, code: .bodyRequired, "a post needs some text, or a photo or video")
         }
         let length = trimmed.unicodeScalars.count
         guard length <= maximumLength else {
-            throw MobiliseError(.invalid, code: "body_too_long", "a post is at most \(maximumLength) characters; this one has \(length)")
+            throw MobiliseError(.invalid, code: .bodyTooLong, "a post is at most \(maximumLength) characters; this one has \(length)")
         }
         guard !trimmed.unicodeScalars.contains("\u{0}") else {
-            throw MobiliseError(.invalid, code: "invalid_body", "the text holds a NUL character")
+            throw MobiliseError(.invalid, code: .invalidBody, "the text holds a NUL character")
         }
         return trimmed
     }
@@ -119,10 +119,10 @@ public enum PostText {
     public static func normalisedReason(_ reason: String) throws -> String {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            throw MobiliseError(.invalid, code: "reason_required", "rejecting a post needs a reason the author can read")
+            throw MobiliseError(.invalid, code: .reasonRequired, "rejecting a post needs a reason the author can read")
         }
         guard trimmed.unicodeScalars.count <= maximumReasonLength, !trimmed.unicodeScalars.contains("\u{0}") else {
-            throw MobiliseError(.invalid, code: "invalid_reason", "a reason is at most \(maximumReasonLength) characters of text")
+            throw MobiliseError(.invalid, code: .invalidReason, "a reason is at most \(maximumReasonLength) characters of text")
         }
         return trimmed
     }

@@ -543,17 +543,17 @@ public enum WorkforceCSV {
             let expected = "expected: " + WorkforceCSV.columns.joined(separator: ", ")
             if !unknown.isEmpty {
                 let list = unknown.joined(separator: ", ")
-                throw MobiliseError(.invalid, code: "invalid_header",
+                throw MobiliseError(.invalid, code: .invalidHeader,
                                     "the header names unknown column\(unknown.count == 1 ? "" : "s") \(list) (\(expected))")
             }
             if !repeated.isEmpty {
                 let list = repeated.map { "'\($0)'" }.joined(separator: ", ")
-                throw MobiliseError(.invalid, code: "invalid_header", "the header names \(list) more than once")
+                throw MobiliseError(.invalid, code: .invalidHeader, "the header names \(list) more than once")
             }
             let missing = WorkforceCSV.columns.filter { WorkforceCSV.requiredColumns.contains($0) && positions[$0] == nil }
             if !missing.isEmpty {
                 let list = missing.map { "'\($0)'" }.joined(separator: " and ")
-                throw MobiliseError(.invalid, code: "invalid_header",
+                throw MobiliseError(.invalid, code: .invalidHeader,
                                     "the header lacks the required column\(missing.count == 1 ? "" : "s") \(list) (\(expected))")
             }
             self.positions = positions
@@ -769,7 +769,7 @@ public struct WorkforceCSVReader {
         parser.finish(into: &batch)
         try drain(into: &sink)
         if header == nil {
-            throw MobiliseError(.invalid, code: "invalid_header",
+            throw MobiliseError(.invalid, code: .invalidHeader,
                                 "the file is empty: its first line must be the header (\(WorkforceCSV.columns.joined(separator: ",")))")
         }
     }
@@ -781,7 +781,7 @@ public struct WorkforceCSVReader {
     private mutating func handle<Sink: WorkforceSink>(_ record: CSVBatch.Record, _ sink: inout Sink) throws {
         guard let header else {
             if let problem = record.problem {
-                throw MobiliseError(.invalid, code: "invalid_header", "the header on line \(record.line) cannot be read: \(problem)")
+                throw MobiliseError(.invalid, code: .invalidHeader, "the header on line \(record.line) cannot be read: \(problem)")
             }
             let checked = try WorkforceCSV.Header(batch.fields(record))
             header = checked
@@ -790,7 +790,7 @@ public struct WorkforceCSVReader {
         }
         recordsRead += 1
         guard recordsRead <= limits.maxRows else {
-            throw MobiliseError(.tooLarge, code: "too_many_rows", "the file has more than \(limits.maxRows) rows, the most one import takes")
+            throw MobiliseError(.tooLarge, code: .tooManyRows, "the file has more than \(limits.maxRows) rows, the most one import takes")
         }
         if let problem = record.problem {
             try sink.reject(WorkforceRejection(line: record.line, error: problem))

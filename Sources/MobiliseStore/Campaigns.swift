@@ -35,7 +35,7 @@ extension MobiliseStore {
             return try await pool.withTransaction { connection in
                 let current = try Self.campaign(connection, organisationID: organisationID, reference: reference, lock: true)
                 guard current.status == .draft else {
-                    throw MobiliseError(.conflict, code: "campaign_not_draft", "only a draft campaign can be changed; this one is \(current.status.rawValue)")
+                    throw MobiliseError(.conflict, code: .campaignNotDraft, "only a draft campaign can be changed; this one is \(current.status.rawValue)")
                 }
                 try connection.execute("""
                     UPDATE campaigns SET slug = \(draft.slug), hashtag = \(draft.hashtag), default_language = \(draft.defaultLanguage),
@@ -60,7 +60,7 @@ extension MobiliseStore {
         try await pool.withTransaction { connection in
             let current = try Self.campaign(connection, organisationID: organisationID, reference: reference, lock: true)
             guard current.status.canMove(to: status) else {
-                throw MobiliseError(.conflict, code: "invalid_transition", "\(current.status.rawValue.withIndefiniteArticle) campaign cannot become \(status.rawValue)")
+                throw MobiliseError(.conflict, code: .invalidTransition, "\(current.status.rawValue.withIndefiniteArticle) campaign cannot become \(status.rawValue)")
             }
             try connection.execute("""
                 UPDATE campaigns SET status = \(status.rawValue), updated_at = now()
@@ -127,7 +127,7 @@ extension MobiliseStore {
             \(unsafeSQL: lock ? "FOR NO KEY UPDATE" : "")
             """)
         guard result.count > 0 else {
-            throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(reference)' in this organisation")
+            throw MobiliseError(.notFound, code: .campaignNotFound, "no campaign '\(reference)' in this organisation")
         }
         let row = result[0]
         let campaignID = try row.decode(UUID.self, column: "id")
@@ -174,10 +174,10 @@ extension MobiliseStore {
 
     private static func campaignInputError(_ error: PostgresError, slug: String) -> any Error {
         if error.isUniqueViolation {
-            return MobiliseError(.conflict, code: "campaign_exists", "a campaign with slug '\(slug)' already exists")
+            return MobiliseError(.conflict, code: .campaignExists, "a campaign with slug '\(slug)' already exists")
         }
         if error.isForeignKeyViolation {
-            return MobiliseError(.unprocessable, code: "unknown_country", "a country goal names a country that is not in the ISO 3166-1 list")
+            return MobiliseError(.unprocessable, code: .unknownCountry, "a country goal names a country that is not in the ISO 3166-1 list")
         }
         return error
     }

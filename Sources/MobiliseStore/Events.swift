@@ -24,22 +24,22 @@ extension MobiliseStore {
                 SELECT status FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID) FOR SHARE
                 """).scalar(String.self)
             guard let status else {
-                throw MobiliseError(.notFound, code: "campaign_not_found", "no such campaign in this organisation")
+                throw MobiliseError(.notFound, code: .campaignNotFound, "no such campaign in this organisation")
             }
             guard status == "draft" || status == "active" else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_open", "the campaign is \(status): it takes no new events")
+                throw MobiliseError(.unprocessable, code: .campaignNotOpen, "the campaign is \(status): it takes no new events")
             }
             guard try connection.query("SELECT 1 FROM countries WHERE alpha2 = \(draft.country)").count == 1 else {
-                throw MobiliseError(.invalid, code: "unknown_country", "'\(draft.country)' is not a known country code")
+                throw MobiliseError(.invalid, code: .unknownCountry, "'\(draft.country)' is not a known country code")
             }
             let hostActive = try connection.query("""
                 SELECT active FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(draft.hostExternalID)
                 """).scalar(Bool.self)
             guard let hostActive else {
-                throw MobiliseError(.unprocessable, code: "host_not_found", "the host '\(draft.hostExternalID)' is not an employee of the organisation")
+                throw MobiliseError(.unprocessable, code: .hostNotFound, "the host '\(draft.hostExternalID)' is not an employee of the organisation")
             }
             guard hostActive else {
-                throw MobiliseError(.unprocessable, code: "host_inactive", "the host '\(draft.hostExternalID)' is no longer an active employee")
+                throw MobiliseError(.unprocessable, code: .hostInactive, "the host '\(draft.hostExternalID)' is no longer an active employee")
             }
             let row = try connection.query("""
                 INSERT INTO events (organisation_id, campaign_id, title, kind, country, city, starts_at, ends_at, capacity, host_external_id)
@@ -79,7 +79,7 @@ extension MobiliseStore {
             guard try connection.query("""
                 SELECT 1 FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
                 """).count == 1 else {
-                throw MobiliseError(.notFound, code: "campaign_not_found", "no such campaign in this organisation")
+                throw MobiliseError(.notFound, code: .campaignNotFound, "no such campaign in this organisation")
             }
             let events = try connection.query("""
                 \(unsafeSQL: Self.eventSelect)
@@ -119,16 +119,16 @@ extension MobiliseStore {
             let event = try Self.lockEvent(connection, organisationID: organisationID, eventID: eventID)
             let employee = try Self.employee(connection, organisationID: organisationID, externalID: externalID)
             guard employee.active else {
-                throw MobiliseError(.forbidden, code: "employee_inactive", "'\(externalID)' is no longer an active employee")
+                throw MobiliseError(.forbidden, code: .employeeInactive, "'\(externalID)' is no longer an active employee")
             }
             guard event.campaignStatus != .draft else { throw Self.eventNotFound }
             guard event.campaignStatus == .active else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(event.campaignStatus.rawValue): its events take no RSVPs")
+                throw MobiliseError(.unprocessable, code: .campaignNotActive, "this campaign is \(event.campaignStatus.rawValue): its events take no RSVPs")
             }
             if let current = try Self.rsvpStatus(connection, organisationID: organisationID, eventID: eventID, employeeID: employee.id) {
                 return current
             }
-            guard !event.isOver else { throw MobiliseError(.unprocessable, code: "event_over", "the event has ended") }
+            guard !event.isOver else { throw MobiliseError(.unprocessable, code: .eventOver, "the event has ended") }
             let going = try Self.goingCount(connection, organisationID: organisationID, eventID: eventID)
             let hasRoom = event.capacity.map { going < $0 } ?? true
             try connection.execute("""
@@ -157,9 +157,9 @@ extension MobiliseStore {
                 """).scalar(Bool.self)
             guard let checkedIn else { return RSVPCancellation(cancelled: nil, promoted: nil) }
             guard !checkedIn else {
-                throw MobiliseError(.conflict, code: "already_checked_in", "the attendee has been checked in: the RSVP stays")
+                throw MobiliseError(.conflict, code: .alreadyCheckedIn, "the attendee has been checked in: the RSVP stays")
             }
-            guard !event.isOver else { throw MobiliseError(.unprocessable, code: "event_over", "the event has ended") }
+            guard !event.isOver else { throw MobiliseError(.unprocessable, code: .eventOver, "the event has ended") }
             let cancelled = try Self.rsvpStatus(connection, organisationID: organisationID, eventID: eventID, employeeID: employee.id)
             try connection.execute("""
                 DELETE FROM event_rsvps WHERE organisation_id = \(organisationID) AND event_id = \(eventID) AND employee_id = \(employee.id)
@@ -206,7 +206,7 @@ extension MobiliseStore {
     ) async throws -> CheckInReport {
         let maximum = CheckInRules.maximumBatch(for: authority)
         guard externalIDs.count <= maximum else {
-            throw MobiliseError(.tooLarge, code: "batch_too_large", "at most \(maximum) attendees per check-in batch (got \(externalIDs.count))")
+            throw MobiliseError(.tooLarge, code: .batchTooLarge, "at most \(maximum) attendees per check-in batch (got \(externalIDs.count))")
         }
         var seen: Set<String> = []
         let ids = externalIDs.filter { seen.insert($0).inserted }
@@ -289,7 +289,7 @@ extension MobiliseStore {
 
     // MARK: - Helpers
 
-    private static let eventNotFound = MobiliseError(.notFound, code: "event_not_found", "no such event in this organisation")
+    private static let eventNotFound = MobiliseError(.notFound, code: .eventNotFound, "no such event in this organisation")
 
     /// Events with their counts; the caller adds WHERE and GROUP BY e.organisation_id, e.id.
     private static let eventSelect = """
@@ -357,7 +357,7 @@ extension MobiliseStore {
             SELECT id, active FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
             """).rows
         guard let row = rows.first else {
-            throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+            throw MobiliseError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in this organisation")
         }
         return (try row.decode(UUID.self, column: "id"), try row.decode(Bool.self, column: "active"))
     }

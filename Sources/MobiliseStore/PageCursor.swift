@@ -21,7 +21,7 @@ struct PageCursor: Equatable {
 
     /// - Throws: ``MobiliseError`` `.invalid` `invalid_cursor` for anything this type did not encode.
     init(encoded: String) throws {
-        let invalid = MobiliseError(.invalid, code: "invalid_cursor", "the cursor is not one this list returned (pass next_cursor as it came)")
+        let invalid = MobiliseError(.invalid, code: .invalidCursor, "the cursor is not one this list returned (pass next_cursor as it came)")
         guard encoded.count <= 200 else { throw invalid }
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

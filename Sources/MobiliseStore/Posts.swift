@@ -28,7 +28,7 @@ extension MobiliseStore {
                 """).scalar(String.self)
             guard let status else { throw Self.campaignNotFound(campaignID) }
             guard status == "active" else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_active", "the campaign is \(status): posts are taken only while it is active")
+                throw MobiliseError(.unprocessable, code: .campaignNotActive, "the campaign is \(status): posts are taken only while it is active")
             }
             let id = try connection.query("""
                 INSERT INTO posts (organisation_id, campaign_id, author_id, body, hashtags, media, media_type, media_size, media_sha256,
@@ -177,7 +177,7 @@ extension MobiliseStore {
                 throw Self.postNotFound(postID)
             }
             guard try rows[0].decode(UUID.self, column: "author_id") != reporterID else {
-                throw MobiliseError(.unprocessable, code: "own_post", "you cannot report your own post")
+                throw MobiliseError(.unprocessable, code: .ownPost, "you cannot report your own post")
             }
             var hidden = try rows[0].decode(Bool.self, column: "hidden")
             let recorded = try connection.execute("""
@@ -206,14 +206,14 @@ extension MobiliseStore {
     ///   `.notFound` `organisation_not_found`.
     public func setReportThreshold(organisationID: UUID, _ threshold: Int, actor: Actor) async throws {
         guard threshold >= 1, threshold <= 1_000_000 else {
-            throw MobiliseError(.invalid, code: "invalid_report_threshold", "the report threshold is a number of employees from 1 to 1000000")
+            throw MobiliseError(.invalid, code: .invalidReportThreshold, "the report threshold is a number of employees from 1 to 1000000")
         }
         try await pool.withTransaction { connection in
             let previous = try connection.query("""
                 SELECT report_threshold FROM organisations WHERE id = \(organisationID) FOR UPDATE
                 """).scalar(Int.self)
             guard let previous else {
-                throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation \(organisationID.uuidString)")
+                throw MobiliseError(.notFound, code: .organisationNotFound, "no organisation \(organisationID.uuidString)")
             }
             try connection.execute("UPDATE organisations SET report_threshold = \(threshold) WHERE id = \(organisationID)")
             try MobiliseStore.audit(
@@ -234,7 +234,7 @@ extension MobiliseStore {
                 """)
             guard rows.count == 1 else { throw Self.postNotFound(postID) }
             guard let bytes = try rows[0].decode(Data?.self, column: "media") else {
-                throw MobiliseError(.notFound, code: "media_not_found", "post \(postID.uuidString) has no photo or video")
+                throw MobiliseError(.notFound, code: .mediaNotFound, "post \(postID.uuidString) has no photo or video")
             }
             guard let info = try Self.decodeMediaInfo(rows[0]) else {
                 throw PostgresError(kind: .decoding, message: "post media without its type, size or checksum")
@@ -257,7 +257,7 @@ extension MobiliseStore {
             let campaignID = try rows[0].decode(UUID.self, column: "campaign_id")
             guard status == PostStatus.pending.rawValue || (status == PostStatus.approved.rawValue && hidden) else {
                 let by = try rows[0].decode(String?.self, column: "moderator").map { " by \($0)" } ?? ""
-                throw MobiliseError(.conflict, code: "post_already_decided", "the post was already \(status)\(by); only pending or reported posts can be decided")
+                throw MobiliseError(.conflict, code: .postAlreadyDecided, "the post was already \(status)\(by); only pending or reported posts can be decided")
             }
             let reports = try connection.query("""
                 SELECT count(*) FROM post_reports WHERE organisation_id = \(organisationID) AND post_id = \(postID)
@@ -349,20 +349,20 @@ extension MobiliseStore {
             SELECT id, active FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
             """)
         guard rows.count == 1 else {
-            throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID.prefix(200))' in this organisation")
+            throw MobiliseError(.notFound, code: .employeeNotFound, "no employee '\(externalID.prefix(200))' in this organisation")
         }
         let (id, active) = try rows[0].decode((UUID, Bool).self)
         guard active else {
-            throw MobiliseError(.forbidden, code: "employee_inactive", "'\(externalID.prefix(200))' is no longer an active employee")
+            throw MobiliseError(.forbidden, code: .employeeInactive, "'\(externalID.prefix(200))' is no longer an active employee")
         }
         return id
     }
 
     private static func campaignNotFound(_ id: UUID) -> MobiliseError {
-        MobiliseError(.notFound, code: "campaign_not_found", "no campaign \(id.uuidString) in the organisation")
+        MobiliseError(.notFound, code: .campaignNotFound, "no campaign \(id.uuidString) in the organisation")
     }
 
     private static func postNotFound(_ id: UUID) -> MobiliseError {
-        MobiliseError(.notFound, code: "post_not_found", "no post \(id.uuidString) in the organisation")
+        MobiliseError(.notFound, code: .postNotFound, "no post \(id.uuidString) in the organisation")
     }
 }

@@ -60,10 +60,10 @@ extension MobiliseStore {
     ) async throws -> ProvisionedEmployee? {
         do {
             return try await writeProvisioned(organisationID: organisationID, id: id, operation: operation, actor: actor) { current in
-                guard let current else { throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(id)") }
+                guard let current else { throw MobiliseError(.notFound, code: .employeeNotFound, "no employee with id \(id)") }
                 return try change(current)
             }
-        } catch let error as MobiliseError where error.code == "employee_not_found" {
+        } catch let error as MobiliseError where error.code == .employeeNotFound {
             return nil
         }
     }
@@ -106,11 +106,11 @@ extension MobiliseStore {
                 if let id {
                     current = try Self.provisioned(
                         connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e", prepared: true).first
-                    if current == nil { throw MobiliseError(.notFound, code: "employee_not_found", "no employee with id \(id)") }
+                    if current == nil { throw MobiliseError(.notFound, code: .employeeNotFound, "no employee with id \(id)") }
                 }
                 let record = try change(current)
                 let externalID = record.row.externalID
-                let taken = MobiliseError(.conflict, code: "user_name_taken", "an employee with the HR id '\(externalID)' already exists")
+                let taken = MobiliseError(.conflict, code: .userNameTaken, "an employee with the HR id '\(externalID)' already exists")
                 // A new HR id must be free (erased employees' pseudonyms never collide with one).
                 if let id, externalID != current?.employee.externalID {
                     let renamed = try connection.execute("""
@@ -125,7 +125,7 @@ extension MobiliseStore {
                 if id == nil, merged.inserted == 0 { throw taken }
                 guard var written = try Self.provisioned(
                     connection, organisationID: organisationID, where: "e.external_id = \(externalID)", prepared: true).first
-                else { throw MobiliseError(.notFound, code: "employee_not_found", "the employee '\(externalID)' was not written") }
+                else { throw MobiliseError(.notFound, code: .employeeNotFound, "the employee '\(externalID)' was not written") }
                 let employeeID = written.employee.id
                 if record.identity != current?.identity {
                     let modified = try Self.writeIdentity(connection, organisationID: organisationID, employeeID: employeeID, record.identity)
@@ -183,9 +183,9 @@ extension MobiliseStore {
 
     /// What the database refuses, said as input errors.
     private static let provisioningConstraints: [String: MobiliseError] = [
-        "employees_country_fkey": MobiliseError(.invalid, code: "unknown_country", "the country code is not an ISO 3166-1 alpha-2 code"),
+        "employees_country_fkey": MobiliseError(.invalid, code: .unknownCountry, "the country code is not an ISO 3166-1 alpha-2 code"),
         "employees_organisation_id_external_id_key": MobiliseError(
-            .conflict, code: "user_name_taken", "an employee with this HR id already exists"),
+            .conflict, code: .userNameTaken, "an employee with this HR id already exists"),
     ]
 
     /// The columns a write changed, for the audit entry (names, never values).

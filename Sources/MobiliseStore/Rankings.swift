@@ -100,7 +100,7 @@ extension MobiliseStore {
             guard let row = ranking.rows.first(where: { $0.key == country }) else {
                 switch viewer {
                 case .leader: throw Self.countryNotShown(privacyK: context.privacyK)
-                case .hrAdmin: throw MobiliseError(.notFound, code: "country_not_found", "no employees or signatures in \(country) for this campaign")
+                case .hrAdmin: throw MobiliseError(.notFound, code: .countryNotFound, "no employees or signatures in \(country) for this campaign")
                 }
             }
             let (bySite, byOrgUnit) = Ranking.breakdowns(
@@ -114,7 +114,7 @@ extension MobiliseStore {
     /// A leader's answer for a country not shown on its own, folded or absent alike (it names
     /// neither the country nor which of the two it is).
     static func countryNotShown(privacyK: Int) -> MobiliseError {
-        MobiliseError(.notFound, code: "country_not_shown",
+        MobiliseError(.notFound, code: .countryNotShown,
                       "this country is not shown on its own: it has no figures for this campaign, or they would cover fewer than \(privacyK) employees")
     }
 

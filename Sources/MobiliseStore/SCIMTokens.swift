@@ -27,7 +27,7 @@ extension MobiliseStore {
     /// Records a new token; returns its id. Audited.
     public func createSCIMToken(organisationID: UUID, secretHash: Data, description: String?, actor: Actor) async throws -> SCIMTokenInfo {
         if let description, description.count > 200 {
-            throw MobiliseError(.invalid, code: "invalid_description", "the description is longer than 200 characters")
+            throw MobiliseError(.invalid, code: .invalidDescription, "the description is longer than 200 characters")
         }
         return try await pool.withTransaction { connection in
             let row = try connection.query("""

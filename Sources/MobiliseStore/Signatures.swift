@@ -46,7 +46,7 @@ extension MobiliseStore {
         try await pool.withTransaction(attempts: 3) { connection in
             let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
             guard campaign.status == .active else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_active", "signatures can only change while the campaign is active")
+                throw MobiliseError(.unprocessable, code: .campaignNotActive, "signatures can only change while the campaign is active")
             }
             let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
             let withdrawn = try connection.query("""
@@ -133,35 +133,35 @@ extension MobiliseStore {
     /// The first of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: the campaign open at `at`.
     static func checkCampaignOpen(_ campaign: Campaign, at: Date?, hideDrafts: Bool) throws {
         if hideDrafts, campaign.status == .draft {
-            throw MobiliseError(.notFound, code: "campaign_not_found", "no campaign '\(campaign.slug)' in this organisation")
+            throw MobiliseError(.notFound, code: .campaignNotFound, "no campaign '\(campaign.slug)' in this organisation")
         }
         guard campaign.status == .active else {
-            throw MobiliseError(.unprocessable, code: "campaign_not_active", "this campaign is \(campaign.status.rawValue), not open for signing")
+            throw MobiliseError(.unprocessable, code: .campaignNotActive, "this campaign is \(campaign.status.rawValue), not open for signing")
         }
         if let at {
             guard at >= campaign.startsAt else {
-                throw MobiliseError(.unprocessable, code: "campaign_not_started", "this campaign opens for signing at \(campaign.startsAt)")
+                throw MobiliseError(.unprocessable, code: .campaignNotStarted, "this campaign opens for signing at \(campaign.startsAt)")
             }
             guard at < campaign.endsAt else {
-                throw MobiliseError(.unprocessable, code: "campaign_ended", "this campaign closed for signing at \(campaign.endsAt)")
+                throw MobiliseError(.unprocessable, code: .campaignEnded, "this campaign closed for signing at \(campaign.endsAt)")
             }
         }
     }
 
     /// The refusal of an employee outside the campaign's audience.
-    static let notInAudience = MobiliseError(.forbidden, code: "not_in_audience", "this campaign is not open to you")
+    static let notInAudience = MobiliseError(.forbidden, code: .notInAudience, "this campaign is not open to you")
 
     /// The last of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: an event named for the event channel.
     static func checkChannel(_ channel: SignatureChannel, eventID: UUID?) throws {
         if channel == .event, eventID == nil {
-            throw MobiliseError(.invalid, code: "event_required", "a signature with channel 'event' names its event")
+            throw MobiliseError(.invalid, code: .eventRequired, "a signature with channel 'event' names its event")
         }
     }
 
     /// Refuses an event that is not one of `campaign`'s (`eventCampaign` is the event's campaign, nil when there is no such event).
     static func checkEvent(_ eventID: UUID, of eventCampaign: UUID?, campaign: Campaign) throws {
         guard eventCampaign == campaign.id else {
-            throw MobiliseError(.unprocessable, code: "unknown_event", "no event \(eventID) in this campaign")
+            throw MobiliseError(.unprocessable, code: .unknownEvent, "no event \(eventID) in this campaign")
         }
     }
 
@@ -210,11 +210,11 @@ extension MobiliseStore {
         }
 
         static func notFound(_ externalID: String) -> MobiliseError {
-            MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in this organisation")
+            MobiliseError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in this organisation")
         }
 
         static func inactive(_ externalID: String) -> MobiliseError {
-            MobiliseError(.forbidden, code: "employee_inactive", "employee '\(externalID)' is not active")
+            MobiliseError(.forbidden, code: .employeeInactive, "employee '\(externalID)' is not active")
         }
     }
 

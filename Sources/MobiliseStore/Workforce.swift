@@ -146,7 +146,7 @@ extension MobiliseStore {
         if mode == .fullSync {
             if rejectedCount > 0 { throw Self.fullSyncRefused(rejected, count: rejectedCount) }
             if rowsRead == 0 {
-                throw MobiliseError(.unprocessable, code: "full_sync_refused",
+                throw MobiliseError(.unprocessable, code: .fullSyncRefused,
                                     "full sync refused: the file has no rows, and syncing it would deactivate every employee")
             }
         }
@@ -259,7 +259,7 @@ extension MobiliseStore {
             found = try connection.query(lock).scalar(String.self)
         }
         guard let today = found else {
-            throw MobiliseError(.notFound, code: "organisation_not_found", "no organisation with id \(organisationID)")
+            throw MobiliseError(.notFound, code: .organisationNotFound, "no organisation with id \(organisationID)")
         }
         return today
     }
@@ -373,7 +373,7 @@ extension MobiliseStore {
         var lines = rejected.prefix(shown).map(\.description).joined(separator: "; ")
         if count > shown { lines += "; and \(count - shown) more" }
         return MobiliseError(
-            .unprocessable, code: "full_sync_refused",
+            .unprocessable, code: .fullSyncRefused,
             "full sync refused: \(count) line\(count == 1 ? " was" : "s were") rejected, and a full sync only deactivates "
                 + "employees from a complete file (fix the file, or import it in upsert mode): \(lines)")
     }

@@ -53,7 +53,7 @@ struct EmployeeCommand: AsyncParsableCommand {
             let pseudonym = try await database.withStore(logger: logger) { store in
                 let target = try await store.organisation(slug: organisation.slug)
                 guard let pseudonym = try await store.eraseEmployee(organisationID: target.id, externalID: externalID, actor: .operatorCLI) else {
-                    throw MobiliseError(.notFound, code: "employee_not_found", "no employee '\(externalID)' in \(organisation.slug)")
+                    throw MobiliseError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in \(organisation.slug)")
                 }
                 return pseudonym
             }

@@ -89,7 +89,7 @@ struct ImportCommand: AsyncParsableCommand {
                 do {
                     handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
                 } catch {
-                    throw MobiliseError(.invalid, code: "unreadable_file", "cannot open '\(file)': \(error.localizedDescription)")
+                    throw MobiliseError(.invalid, code: .unreadableFile, "cannot open '\(file)': \(error.localizedDescription)")
                 }
                 defer { try? handle.close() }
                 let chunks = FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() })

@@ -105,7 +105,7 @@ import Testing
         ]
         for error in errors {
             let answer = APIError.from(error, logger: Logger(label: "test"))
-            #expect(answer.status == .badRequest && answer.code == "invalid_value")
+            #expect(answer.status == .badRequest && answer.code == .invalidValue)
             #expect(!answer.message.contains("parameter") && !answer.message.contains("Postgres") && !answer.message.contains("range:"), "\(answer.message)")
         }
     }

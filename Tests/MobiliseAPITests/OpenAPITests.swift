@@ -1,5 +1,6 @@
 import Foundation
 import MobiliseAPI
+import MobiliseDomain
 import MobiliseTesting
 import Testing
 
@@ -43,5 +44,24 @@ import Testing
         ])
         #expect(output.status == 0, "\(output.standardError)")
         #expect(output.standardOutput.contains("valid"))
+    }
+}
+
+@Suite struct ErrorCodeContractTests {
+    /// The `enum` of `Error.error.code` in openapi.yaml.
+    static func documentedCodes() throws -> Set<String> {
+        let yaml = OpenAPIDocument.yaml
+        let schema = try #require(yaml.range(of: "    Error:\n"))
+        let start = try #require(yaml.range(of: "              enum: [", range: schema.upperBound ..< yaml.endIndex))
+        let end = try #require(yaml.range(of: "]", range: start.upperBound ..< yaml.endIndex))
+        return Set(yaml[start.upperBound ..< end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+    }
+
+    @Test func theDocumentListsExactlyTheServicesErrorCodes() throws {
+        let documented = try Self.documentedCodes()
+        let constants = Set(ErrorCode.all.map(\.rawValue))
+        #expect(documented.subtracting(constants).isEmpty, "documented but not a constant: \(documented.subtracting(constants).sorted())")
+        #expect(constants.subtracting(documented).isEmpty, "a constant not documented: \(constants.subtracting(documented).sorted())")
+        #expect(constants.count == ErrorCode.all.count, "a code listed twice in ErrorCode.all")
     }
 }

@@ -15,7 +15,7 @@ import Testing
             _ = try draft.validated()
             return nil
         } catch {
-            return error.code
+            return error.code.rawValue
         }
     }
 
@@ -88,7 +88,7 @@ import Testing
     @Test func theCheckInWindowAndBatchSizes() {
         let end = start.addingTimeInterval(7200)
         func code(_ offset: TimeInterval, from instant: Date, _ authority: CheckInAuthority) -> String? {
-            CheckInRules.refusal(at: instant.addingTimeInterval(offset), startsAt: start, endsAt: end, for: authority)?.code
+            CheckInRules.refusal(at: instant.addingTimeInterval(offset), startsAt: start, endsAt: end, for: authority)?.code.rawValue
         }
         for authority in CheckInAuthority.allCases {
             #expect(code(-3601, from: start, authority) == "check_in_not_open")

@@ -271,7 +271,7 @@ private func checkReader(_ input: [UInt8], limits: WorkforceCSV.Limits, _ contex
             }
         }
     } catch let error as MobiliseError {
-        #expect(["invalid_header", "too_many_rows"].contains(error.code), "\(context): \(error)")
+        #expect(["invalid_header", "too_many_rows"].contains(error.code.rawValue), "\(context): \(error)")
     } catch {
         Issue.record("\(context): untyped error \(error)")
     }
@@ -446,8 +446,8 @@ private enum MediaFactory {
             #expect(file.bytes.count <= bytes.count, "\(context): cleaning made the file larger")
         } catch let error as MobiliseError {
             let codes = ["media_empty", "media_too_large", "media_malformed", "unsupported_media_type", "media_type_mismatch"]
-            #expect(codes.contains(error.code), "\(context): \(error)")
-            #expect(type == nil || error.code == "media_type_mismatch", "\(context): sniffed \(String(describing: type)) but refused: \(error)")
+            #expect(codes.contains(error.code.rawValue), "\(context): \(error)")
+            #expect(type == nil || error.code == .mediaTypeMismatch, "\(context): sniffed \(String(describing: type)) but refused: \(error)")
         } catch {
             Issue.record("\(context): untyped error \(error)")
         }

@@ -44,6 +44,6 @@ import Testing
         #expect(future?.message == "as_of: '2026-09-02' is in the future; figures are known up to now (leave as_of out for the latest)")
         let malformed = #expect(throws: MobiliseError.self) { try Instants.asOf("June 1st", name: "--as-of", now: now) }
         #expect(malformed?.message == "--as-of: 'June 1st' is not a date or an RFC 3339 date and time of years 1 to 9999; write it like 2026-09-01 or 2026-09-01T09:00:00Z")
-        #expect(malformed?.code == "invalid_parameter")
+        #expect(malformed?.code == .invalidParameter)
     }
 }

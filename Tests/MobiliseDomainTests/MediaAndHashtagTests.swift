@@ -34,7 +34,7 @@ enum Samples {
         } catch let error as MobiliseError {
             return error
         } catch {
-            return MobiliseError(.invalid, code: "unexpected: \(error)", "")
+            return MobiliseError(.invalid, code: ErrorCode(rawValue: "unexpected: \(error)"), "")
         }
     }
 
@@ -82,8 +82,8 @@ enum Samples {
         let text = Data("Dear diary, today I signed the pledge.\n".utf8)
         let error = Samples.refusal(text, claimed: "image/jpeg")
         #expect(error?.kind == .unsupportedMediaType)
-        #expect(error?.code == "unsupported_media_type")
-        #expect(Samples.refusal(text)?.code == "unsupported_media_type")
+        #expect(error?.code == .unsupportedMediaType)
+        #expect(Samples.refusal(text)?.code == .unsupportedMediaType)
     }
 
     @Test func refusesAClaimedTypeThatDisagreesWithTheBytes() {
@@ -91,7 +91,7 @@ enum Samples {
                                (Samples.webp, "video/mp4"), (Samples.png, "text/plain"), (Samples.jpeg, "image/gif")] {
             let error = Samples.refusal(bytes, claimed: claim)
             #expect(error?.kind == .unsupportedMediaType, "\(claim)")
-            #expect(error?.code == "media_type_mismatch", "\(claim)")
+            #expect(error?.code == .mediaTypeMismatch, "\(claim)")
         }
     }
 
@@ -105,15 +105,15 @@ enum Samples {
             Data([0xFF, 0xD8]),  // shorter than the JPEG signature
         ]
         for bytes in others {
-            #expect(Samples.refusal(bytes)?.code == "unsupported_media_type", "\(bytes.count) bytes")
+            #expect(Samples.refusal(bytes)?.code == .unsupportedMediaType, "\(bytes.count) bytes")
         }
     }
 
     @Test func refusesTruncatedFiles() {
         // Shorter than the PNG signature, or a RIFF without WEBP: not recognisable at all.
-        #expect(Samples.refusal(Samples.png.prefix(4))?.code == "unsupported_media_type")
-        #expect(Samples.refusal(Data("RIFF".utf8))?.code == "unsupported_media_type")
-        #expect(Samples.refusal(Data("RIFF".utf8) + Data([4, 0, 0, 0]))?.code == "unsupported_media_type")
+        #expect(Samples.refusal(Samples.png.prefix(4))?.code == .unsupportedMediaType)
+        #expect(Samples.refusal(Data("RIFF".utf8))?.code == .unsupportedMediaType)
+        #expect(Samples.refusal(Data("RIFF".utf8) + Data([4, 0, 0, 0]))?.code == .unsupportedMediaType)
         // Recognisable, but cut short.
         let truncated: [(Data, MediaType)] = [
             (Samples.png.prefix(8), .png),
@@ -129,20 +129,20 @@ enum Samples {
         for (bytes, type) in truncated {
             let error = Samples.refusal(bytes, claimed: type.rawValue)
             #expect(error?.kind == .unsupportedMediaType, "\(type) of \(bytes.count) bytes")
-            #expect(error?.code == "media_malformed", "\(type) of \(bytes.count) bytes")
+            #expect(error?.code == .mediaMalformed, "\(type) of \(bytes.count) bytes")
         }
     }
 
     @Test func refusesPolyglotsAndGluedOnData() {
         let zip = Data("PK\u{3}\u{4}".utf8) + Data(repeating: 0, count: 26)
-        #expect(Samples.refusal(Samples.png + zip)?.code == "media_malformed")
-        #expect(Samples.refusal(Samples.webp + zip)?.code == "media_malformed")
+        #expect(Samples.refusal(Samples.png + zip)?.code == .mediaMalformed)
+        #expect(Samples.refusal(Samples.webp + zip)?.code == .mediaMalformed)
         // A RIFF header claiming WEBP in front of something else.
         let fake = Data("RIFF".utf8) + Data([12, 0, 0, 0]) + Data("WEBP".utf8) + Data("<html>".utf8) + Data([0, 0])
-        #expect(Samples.refusal(fake)?.code == "media_malformed")
+        #expect(Samples.refusal(fake)?.code == .mediaMalformed)
         // An MP4 whose box sizes do not tile the file.
         let badBox = Samples.mp4.prefix(32) + Samples.hex("000000036d646174")
-        #expect(Samples.refusal(badBox)?.code == "media_malformed")
+        #expect(Samples.refusal(badBox)?.code == .mediaMalformed)
     }
 
     /// JPEGs made by Pillow 13.0.0 (PyPI), a 16×12 gradient saved at quality 80, baseline and
@@ -189,7 +189,7 @@ enum Samples {
         ]
         for (what, bytes) in forged {
             let error = Samples.refusal(bytes, claimed: "image/jpeg")
-            #expect(error?.code == "media_malformed", "\(what): \(String(describing: error))")
+            #expect(error?.code == .mediaMalformed, "\(what): \(String(describing: error))")
         }
     }
 
@@ -201,8 +201,8 @@ enum Samples {
         #expect(try MediaUpload(bytes: largest).validated().info.size == MediaType.maximumSize)
         let error = Samples.refusal(largest + Data([0]))
         #expect(error?.kind == .tooLarge)
-        #expect(error?.code == "media_too_large")
-        #expect(Samples.refusal(Data())?.code == "media_empty")
+        #expect(error?.code == .mediaTooLarge)
+        #expect(Samples.refusal(Data())?.code == .mediaEmpty)
     }
 }
 
@@ -263,7 +263,7 @@ enum Samples {
 @Suite struct PostTextTests {
     @Test func trimsTheBodyAndRequiresTextWithoutMedia() throws {
         #expect(try PostText.normalisedBody("  \n Hello #HeForShe \t\n", hasMedia: false) == "Hello #HeForShe")
-        #expect(Samples.error { _ = try PostText.normalisedBody(" \n\t ", hasMedia: false) }?.code == "body_required")
+        #expect(Samples.error { _ = try PostText.normalisedBody(" \n\t ", hasMedia: false) }?.code == .bodyRequired)
         #expect(try PostText.normalisedBody(" \n ", hasMedia: true) == "")
     }
 
@@ -271,13 +271,13 @@ enum Samples {
         let longest = String(repeating: "é", count: 5000)
         #expect(try PostText.normalisedBody(longest, hasMedia: false) == longest)
         let error = Samples.error { _ = try PostText.normalisedBody(longest + "x", hasMedia: false) }
-        #expect(error?.code == "body_too_long")
+        #expect(error?.code == .bodyTooLong)
         #expect(error?.kind == .invalid)
-        #expect(Samples.error { _ = try PostText.normalisedBody("a\u{0}b", hasMedia: false) }?.code == "invalid_body")
+        #expect(Samples.error { _ = try PostText.normalisedBody("a\u{0}b", hasMedia: false) }?.code == .invalidBody)
     }
 
     @Test func requiresARejectionReason() throws {
         #expect(try PostText.normalisedReason("  off topic ") == "off topic")
-        #expect(Samples.error { _ = try PostText.normalisedReason("   ") }?.code == "reason_required")
+        #expect(Samples.error { _ = try PostText.normalisedReason("   ") }?.code == .reasonRequired)
     }
 }

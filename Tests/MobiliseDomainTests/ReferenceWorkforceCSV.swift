@@ -268,7 +268,7 @@ struct ReferenceWorkforceReader {
         parser.finish { outputs.append($0) }
         for output in outputs { try handle(output, emit) }
         if header == nil {
-            throw MobiliseError(.invalid, code: "invalid_header",
+            throw MobiliseError(.invalid, code: .invalidHeader,
                                 "the file is empty: its first line must be the header (\(WorkforceCSV.columns.joined(separator: ",")))")
         }
     }
@@ -288,13 +288,13 @@ struct ReferenceWorkforceReader {
             case .record(_, let fields):
                 header = try WorkforceCSV.Header(fields)
             case .malformed(let line, let reason):
-                throw MobiliseError(.invalid, code: "invalid_header", "the header on line \(line) cannot be read: \(reason)")
+                throw MobiliseError(.invalid, code: .invalidHeader, "the header on line \(line) cannot be read: \(reason)")
             }
             return
         }
         recordsRead += 1
         guard recordsRead <= limits.maxRows else {
-            throw MobiliseError(.tooLarge, code: "too_many_rows", "the file has more than \(limits.maxRows) rows, the most one import takes")
+            throw MobiliseError(.tooLarge, code: .tooManyRows, "the file has more than \(limits.maxRows) rows, the most one import takes")
         }
         switch output {
         case .malformed(let line, let reason):

@@ -233,7 +233,7 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
             #expect(throws: MobiliseError.self) { try read(text) }
         }
         let unknown = headerError("external_id,country,shoe_size,Email\nE1,FR,42,x\n")
-        #expect(unknown?.code == "invalid_header")
+        #expect(unknown?.code == .invalidHeader)
         #expect(unknown?.kind == .invalid)
         #expect(unknown?.message.hasPrefix("the header names unknown columns 'shoe_size', 'Email' (expected: external_id, email,") == true)
         let missing = headerError("external_id,email\nE1,a@b.co\n")
@@ -241,7 +241,7 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         #expect(headerError("external_id,country,\nA,FR,\n")?.message.hasPrefix("the header names unknown column an unnamed column (position 3)") == true)
         #expect(headerError("external_id,country,country\n")?.message == "the header names 'country' more than once")
         #expect(headerError("")?.message.hasPrefix("the file is empty") == true)
-        #expect(headerError("\u{FEFF}")?.code == "invalid_header")
+        #expect(headerError("\u{FEFF}")?.code == .invalidHeader)
         #expect(headerError("external_id,\"country\n")?.message.hasPrefix("the header on line 1 cannot be read") == true)
     }
 
@@ -262,7 +262,7 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         let error = #expect(throws: MobiliseError.self) {
             try reader.feed(Array("external_id,country\nA,FR\nB,FR\nC,FR\n".utf8)) { _ in }
         }
-        #expect(error?.code == "too_many_rows")
+        #expect(error?.code == .tooManyRows)
         #expect(error?.kind == .tooLarge)
     }
 

@@ -29,7 +29,7 @@ private enum Answer: Equatable {
 
 private func answer(_ read: () throws -> [WorkforceCSVItem]) -> Answer {
     do { return .items(try read()) } catch let error as MobiliseError {
-        return .error(code: error.code, message: error.message)
+        return .error(code: error.code.rawValue, message: error.message)
     } catch {
         return .error(code: "untyped", message: "\(error)")
     }

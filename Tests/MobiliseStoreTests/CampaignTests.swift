@@ -22,13 +22,13 @@ import Testing
             let refused = await #expect(throws: MobiliseError.self) {
                 try await store.moveCampaign(organisationID: org, reference: "heforshe", to: .closed, actor: fixture.admin)
             }
-            #expect(refused?.kind == .conflict && refused?.code == "invalid_transition")
+            #expect(refused?.kind == .conflict && refused?.code == .invalidTransition)
             _ = try await store.moveCampaign(organisationID: org, reference: "heforshe", to: .active, actor: fixture.admin)
             changes.title["de"] = "ErFürSie"
             let locked = await #expect(throws: MobiliseError.self) {
                 try await store.updateCampaign(organisationID: org, reference: "heforshe", changes, actor: fixture.admin)
             }
-            #expect(locked?.code == "campaign_not_draft")
+            #expect(locked?.code == .campaignNotDraft)
             _ = try await store.moveCampaign(organisationID: org, reference: "heforshe", to: .closed, actor: fixture.admin)
             let archived = try await store.moveCampaign(organisationID: org, reference: "heforshe", to: .archived, actor: fixture.admin)
             #expect(archived.status == .archived)
@@ -49,7 +49,7 @@ import Testing
             let unknownCountry = await #expect(throws: MobiliseError.self) {
                 try await fixture.campaign(slug: "other", goals: ["ZZ": .signatures(3)], launch: false)
             }
-            #expect(unknownCountry?.code == "unknown_country")
+            #expect(unknownCountry?.code == .unknownCountry)
             let missing = await #expect(throws: MobiliseError.self) {
                 try await store.campaign(organisationID: fixture.organisation.id, reference: "nope")
             }
@@ -103,7 +103,7 @@ import Testing
             let other = try await fixture.campaign(slug: "other")
 
             func code(_ body: () async throws -> Void) async -> String? {
-                do { try await body(); return nil } catch let error as MobiliseError { return error.code } catch { return "\(error)" }
+                do { try await body(); return nil } catch let error as MobiliseError { return error.code.rawValue } catch { return "\(error)" }
             }
             #expect(await code { _ = try await fixture.sign(men[0], draft) } == "campaign_not_active")
             #expect(await code { _ = try await fixture.sign(men[0], future) } == "campaign_not_started")

@@ -54,7 +54,7 @@ import Testing
     ) async {
         let error = await #expect(throws: MobiliseError.self, sourceLocation: sourceLocation) { try await body() }
         #expect(error?.kind == kind, sourceLocation: sourceLocation)
-        #expect(error?.code == code, sourceLocation: sourceLocation)
+        #expect(error?.code.rawValue == code, sourceLocation: sourceLocation)
     }
 
     // MARK: - Events

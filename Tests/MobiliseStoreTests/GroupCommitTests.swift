@@ -173,7 +173,7 @@ import Testing
                     Issue.record("a signing after the close was not refused: \(result)")
                     continue
                 }
-                #expect(error.code == "campaign_not_active")
+                #expect(error.code == .campaignNotActive)
             }
             #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 1)
             #expect(try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug).isEmpty)
@@ -203,7 +203,7 @@ import Testing
 
             func code(_ person: String) -> String? {
                 guard case .failure(let error as MobiliseError)? = results[person] else { return nil }
-                return error.code
+                return error.code.rawValue
             }
             for person in men { #expect((try? results[person]?.get().created) == true) }
             for person in women { #expect(code(person) == "not_in_audience") }
@@ -230,7 +230,7 @@ import Testing
                     Issue.record("\(person): \(result)")
                     continue
                 }
-                #expect(error.code == "campaign_ended", "\(person)")
+                #expect(error.code == .campaignEnded, "\(person)")
             }
             #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 1)
         }
@@ -319,7 +319,7 @@ import Testing
             func answer(_ name: String) -> String {
                 switch results[name] {
                 case .success(let result)?: result.created ? "created" : "existing"
-                case .failure(let error as MobiliseError)?: error.code
+                case .failure(let error as MobiliseError)?: error.code.rawValue
                 case let other: "\(String(describing: other))"
                 }
             }
@@ -351,7 +351,7 @@ import Testing
                     Issue.record("\(signing.name): alone it gave \(alone)")
                     continue
                 }
-                #expect(error.code == answer(signing.name), "\(signing.name)")
+                #expect(error.code.rawValue == answer(signing.name), "\(signing.name)")
             }
         }
     }

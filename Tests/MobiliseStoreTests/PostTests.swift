@@ -62,7 +62,7 @@ private func refusal(_ body: () async throws -> Void) async -> MobiliseError? {
     } catch let error as MobiliseError {
         return error
     } catch {
-        return MobiliseError(.invalid, code: "unexpected: \(error)", "")
+        return MobiliseError(.invalid, code: ErrorCode(rawValue: "unexpected: \(error)"), "")
     }
 }
 
@@ -91,7 +91,7 @@ private let png = Data([
             #expect(try await store.post(organisationID: world.organisation, postID: post.id) == post)
             // Not in the feed until approved.
             #expect(try await world.feedIDs().isEmpty)
-            #expect(await refusal { _ = try await world.post("   ") }?.code == "body_required")
+            #expect(await refusal { _ = try await world.post("   ") }?.code == .bodyRequired)
         }
     }
 
@@ -108,7 +108,7 @@ private let png = Data([
 
             let again = await refusal { try await store.approvePost(organisationID: org, postID: first.id, moderator: PostWorld.hr) }
             #expect(again?.kind == .conflict)
-            #expect(again?.code == "post_already_decided")
+            #expect(again?.code == .postAlreadyDecided)
             let rejectApproved = await refusal {
                 try await store.rejectPost(organisationID: org, postID: first.id, moderator: PostWorld.hr, reason: "changed my mind")
             }
@@ -116,7 +116,7 @@ private let png = Data([
 
             let second = try await world.post("second")
             let noReason = await refusal { try await store.rejectPost(organisationID: org, postID: second.id, moderator: PostWorld.hr, reason: "  ") }
-            #expect(noReason?.code == "reason_required")
+            #expect(noReason?.code == .reasonRequired)
             let rejected = try await store.rejectPost(organisationID: org, postID: second.id, moderator: Actor("hr-2"), reason: " Off topic ")
             #expect(rejected.status == .rejected)
             #expect(rejected.moderationReason == "Off topic")
@@ -211,9 +211,9 @@ private let png = Data([
 
             let bad = await refusal { _ = try await store.feed(organisationID: world.organisation, campaignID: world.campaign, after: "not a cursor") }
             #expect(bad?.kind == .invalid)
-            #expect(bad?.code == "invalid_cursor")
+            #expect(bad?.code == .invalidCursor)
             let unknown = await refusal { _ = try await store.feed(organisationID: world.organisation, campaignID: UUID()) }
-            #expect(unknown?.code == "campaign_not_found")
+            #expect(unknown?.code == .campaignNotFound)
         }
     }
 
@@ -250,7 +250,7 @@ private let png = Data([
             #expect(audit.first?.details["reports"] == "4")
 
             // The organisation's threshold applies; a hidden post can also be rejected.
-            #expect(await refusal { try await store.setReportThreshold(organisationID: org, 0, actor: PostWorld.hr) }?.code == "invalid_report_threshold")
+            #expect(await refusal { try await store.setReportThreshold(organisationID: org, 0, actor: PostWorld.hr) }?.code == .invalidReportThreshold)
             try await store.setReportThreshold(organisationID: org, 1, actor: PostWorld.hr)
             #expect(try await store.auditLog(organisationID: org).first?.action == "organisation.report_threshold")
             #expect(try await world.report(bystander, by: "e3").hidden)
@@ -273,9 +273,9 @@ private let png = Data([
             #expect(try await store.post(organisationID: world.organisation, postID: post.id).reportCount == 1)
             // Only approved posts can be reported, only by active employees.
             let pending = try await world.post("pending")
-            #expect(await refusal { _ = try await world.report(pending, by: "e2") }?.code == "post_not_found")
-            #expect(await refusal { _ = try await world.report(post, by: "gone") }?.code == "employee_inactive")
-            #expect(await refusal { _ = try await world.report(post, by: "stranger") }?.code == "employee_not_found")
+            #expect(await refusal { _ = try await world.report(pending, by: "e2") }?.code == .postNotFound)
+            #expect(await refusal { _ = try await world.report(post, by: "gone") }?.code == .employeeInactive)
+            #expect(await refusal { _ = try await world.report(post, by: "stranger") }?.code == .employeeNotFound)
         }
     }
 
@@ -286,10 +286,10 @@ private let png = Data([
             let world = try await PostWorld.make(store)
             let post = try await world.approved(by: "e1")
             let own = await refusal { _ = try await world.report(post, by: "e1") }
-            #expect(own?.code == "own_post" && own?.kind == .unprocessable)
+            #expect(own?.code == .ownPost && own?.kind == .unprocessable)
             #expect(try await world.report(post, by: "e2") == PostReportOutcome(recorded: true, reportCount: 1, hidden: false))
             #expect(try await world.report(post, by: "e3") == PostReportOutcome(recorded: true, reportCount: 2, hidden: false))
-            #expect(await refusal { _ = try await world.report(post, by: "e1") }?.code == "own_post")
+            #expect(await refusal { _ = try await world.report(post, by: "e1") }?.code == .ownPost)
             #expect(try await store.post(organisationID: world.organisation, postID: post.id).isVisible)
         }
     }
@@ -313,14 +313,14 @@ private let png = Data([
             let world = try await PostWorld.make(store)
             let inactive = await refusal { _ = try await world.post(by: "gone") }
             #expect(inactive?.kind == .forbidden)
-            #expect(inactive?.code == "employee_inactive")
+            #expect(inactive?.code == .employeeInactive)
             let unknown = await refusal { _ = try await world.post(by: "nobody") }
             #expect(unknown?.kind == .notFound)
-            #expect(unknown?.code == "employee_not_found")
+            #expect(unknown?.code == .employeeNotFound)
             // An employee of another organisation is a stranger here.
             let other = try await PostWorld.make(store, slug: "other")
             try await PostWorld.insertEmployee(store, organisation: other.organisation, externalID: "outsider")
-            #expect(await refusal { _ = try await world.post(by: "outsider") }?.code == "employee_not_found")
+            #expect(await refusal { _ = try await world.post(by: "outsider") }?.code == .employeeNotFound)
             #expect(try await store.moderationQueue(organisationID: world.organisation).posts.isEmpty)
         }
     }
@@ -333,14 +333,14 @@ private let png = Data([
                 let campaign = try await PostWorld.insertCampaign(store, organisation: org, slug: status, status: status)
                 let error = await refusal { _ = try await store.createPost(organisationID: org, campaignID: campaign, author: "e1", body: "hello") }
                 #expect(error?.kind == .unprocessable, "\(status)")
-                #expect(error?.code == "campaign_not_active", "\(status)")
+                #expect(error?.code == .campaignNotActive, "\(status)")
             }
             let missing = await refusal { _ = try await store.createPost(organisationID: org, campaignID: UUID(), author: "e1", body: "hello") }
             #expect(missing?.kind == .notFound)
-            #expect(missing?.code == "campaign_not_found")
+            #expect(missing?.code == .campaignNotFound)
             let other = try await PostWorld.make(store, slug: "other")
             let foreign = await refusal { _ = try await store.createPost(organisationID: org, campaignID: other.campaign, author: "e1", body: "hello") }
-            #expect(foreign?.code == "campaign_not_found")
+            #expect(foreign?.code == .campaignNotFound)
         }
     }
 
@@ -376,11 +376,11 @@ private let png = Data([
             let text = await refusal { _ = try await world.post("look", media: MediaUpload(bytes: Data("not an image".utf8), claimedType: "image/png")) }
             #expect(text?.kind == .unsupportedMediaType)
             let mismatch = await refusal { _ = try await world.post("look", media: MediaUpload(bytes: png, claimedType: "image/jpeg")) }
-            #expect(mismatch?.code == "media_type_mismatch")
+            #expect(mismatch?.code == .mediaTypeMismatch)
             #expect(try await store.moderationQueue(organisationID: org).posts.map(\.id) == [selfie.id])
 
             let textOnly = try await world.post("words only")
-            #expect(await refusal { _ = try await store.media(organisationID: org, postID: textOnly.id) }?.code == "media_not_found")
+            #expect(await refusal { _ = try await store.media(organisationID: org, postID: textOnly.id) }?.code == .mediaNotFound)
         }
     }
 
@@ -399,11 +399,11 @@ private let png = Data([
             for (name, attempt) in attempts {
                 let error = await refusal(attempt)
                 #expect(error?.kind == .notFound, "\(name)")
-                #expect(error?.code == "post_not_found", "\(name)")
+                #expect(error?.code == .postNotFound, "\(name)")
             }
             try await store.approvePost(organisationID: world.organisation, postID: post.id, moderator: PostWorld.hr)
-            #expect(await refusal { _ = try await other.report(post, by: "e1") }?.code == "post_not_found")
-            #expect(await refusal { _ = try await store.feed(organisationID: org, campaignID: world.campaign) }?.code == "campaign_not_found")
+            #expect(await refusal { _ = try await other.report(post, by: "e1") }?.code == .postNotFound)
+            #expect(await refusal { _ = try await store.feed(organisationID: org, campaignID: world.campaign) }?.code == .campaignNotFound)
             #expect(try await store.moderationQueue(organisationID: org, list: .approved).posts.isEmpty)
             #expect(try await store.auditLog(organisationID: org).isEmpty)
             // Still the owner's, untouched.
@@ -454,7 +454,7 @@ extension PostTests {
                 #expect(try await walk(.queue, limit: limit) == hidden + pending, "queue by \(limit)")
             }
             let bad = await refusal { _ = try await store.moderationQueue(organisationID: org, list: .hidden, after: "not a cursor") }
-            #expect(bad?.code == "invalid_cursor")
+            #expect(bad?.code == .invalidCursor)
         }
     }
 }

@@ -32,7 +32,7 @@ import Testing
                             _ = try await store.createProvisionedEmployee(organisationID: organisation, Self.record(name), actor: Actor("scim:t"))
                             return (name, "created")
                         } catch let error as MobiliseError {
-                            return (name, error.code)
+                            return (name, error.code.rawValue)
                         } catch {
                             return (name, "\(error)")
                         }

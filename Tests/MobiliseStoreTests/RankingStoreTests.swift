@@ -115,7 +115,7 @@ import Testing
             let tooSmall = await #expect(throws: MobiliseError.self) {
                 try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: "MT", viewer: .leader)
             }
-            #expect(tooSmall?.code == "country_not_shown")
+            #expect(tooSmall?.code == .countryNotShown)
         }
     }
 
@@ -176,15 +176,15 @@ extension RankingStoreTests {
                 do {
                     _ = try await store.countryBreakdown(organisationID: org, campaign: campaign.slug, country: country, viewer: viewer)
                     return nil
-                } catch let error as MobiliseError { return error } catch { return MobiliseError(.invalid, code: "\(error)", "") }
+                } catch let error as MobiliseError { return error } catch { return MobiliseError(.invalid, code: ErrorCode(rawValue: "\(error)"), "") }
             }
             let folded = await refusal("MT")
-            #expect(folded?.code == "country_not_shown" && folded?.kind == .notFound)
+            #expect(folded?.code == .countryNotShown && folded?.kind == .notFound)
             #expect(await refusal("LU") == folded)
             #expect(await refusal("DE") == folded)
             // HR admins see every country: only an absent one is refused.
             #expect(await refusal("MT", .hrAdmin) == nil)
-            #expect(await refusal("DE", .hrAdmin)?.code == "country_not_found")
+            #expect(await refusal("DE", .hrAdmin)?.code == .countryNotFound)
         }
     }
 

@@ -178,19 +178,19 @@ private final class ProgressRecorder: Sendable {
             let parsed = await #expect(throws: MobiliseError.self) {
                 try await importCSV(store, organisation, header + "A,,Ann,FR,,,,,\nB,,,FR,X,,,,\n", mode: .fullSync)
             }
-            #expect(parsed?.code == "full_sync_refused" && parsed?.kind == .unprocessable)
+            #expect(parsed?.code == .fullSyncRefused && parsed?.kind == .unprocessable)
             #expect(parsed?.message.contains("line 3: unknown gender 'X'") == true)
 
             // An unknown country is found in the staging step: refused there, and rolled back.
             let staged = await #expect(throws: MobiliseError.self) {
                 try await importCSV(store, organisation, header + "A,,Ann,FR,,,,,\nB,,,QQ,,,,,\nD,,,FR,,,,,\n", mode: .fullSync)
             }
-            #expect(staged?.code == "full_sync_refused")
+            #expect(staged?.code == .fullSyncRefused)
             #expect(staged?.message.contains("line 3: unknown country code 'QQ'") == true)
 
             // A header-only file would deactivate everyone.
             let empty = await #expect(throws: MobiliseError.self) { try await importCSV(store, organisation, header, mode: .fullSync) }
-            #expect(empty?.code == "full_sync_refused")
+            #expect(empty?.code == .fullSyncRefused)
 
             #expect(try await store.employees(organisationID: organisation.id) == snapshot)
             #expect(try await store.auditLog(organisationID: organisation.id).count == auditBefore)
@@ -208,12 +208,12 @@ private final class ProgressRecorder: Sendable {
             let header = await #expect(throws: MobiliseError.self) {
                 try await importCSV(store, organisation, "external_id,country,salary\nA,FR,1\n")
             }
-            #expect(header?.code == "invalid_header")
+            #expect(header?.code == .invalidHeader)
             let missing = await #expect(throws: MobiliseError.self) {
                 try await store.importEmployees(
                     organisationID: UUID(), csv: Array("external_id,country\nA,FR\n".utf8), mode: .upsert, actor: .operatorCLI)
             }
-            #expect(missing?.code == "organisation_not_found" && missing?.kind == .notFound)
+            #expect(missing?.code == .organisationNotFound && missing?.kind == .notFound)
             #expect(try await store.employees(organisationID: organisation.id).isEmpty)
             #expect(try await store.auditLog(organisationID: organisation.id).isEmpty)
         }

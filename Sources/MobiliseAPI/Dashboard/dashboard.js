@@ -127,10 +127,6 @@
     { key: 'last_7_days', label: 'Last 7 days', numeric: true, metric: 'momentum' },
     { key: 'goal_progress', label: 'Goal progress', numeric: true, metric: 'goal_progress' },
   ];
-  // The API's CSV columns, in its order.
-  const CSV_COLUMNS = ['rank', 'country', 'country_name', 'signatures', 'eligible', 'participation', 'rate_lower_bound',
-    'last_7_days', 'previous_7_days', 'goal', 'goal_progress'];
-
   function sortedRows() {
     const rows = state.ranking.rows.slice();
     const { key, descending } = state.sort;
@@ -202,46 +198,14 @@
     renderTable();
   }
 
-  // Swift's Double description, as the API's CSV writes numbers: 0.5, 1.0, 1e-05.
-  function swiftDouble(x) {
-    if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
-    if (x !== 0 && Math.abs(x) < 1e-4) {
-      const [mantissa, exponent] = x.toExponential().split('e');
-      const sign = exponent[0] === '-' ? '-' : '+';
-      const digits = exponent.replace(/^[+-]/, '');
-      return mantissa + 'e' + sign + (digits.length < 2 ? '0' + digits : digits);
-    }
-    return String(x);
-  }
-
-  function csvField(text) {
-    let value = text;
-    if (value.length && ('=+@'.includes(value[0]) || (value[0] === '-' && Number.isNaN(Number(value))))) value = "'" + value;
-    return /[",\r\n]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
-  }
-
-  function csvText() {
-    const rows = state.shownRows.concat(state.ranking.other ? [state.ranking.other] : []);
-    const lines = [CSV_COLUMNS.join(',')];
-    for (const row of rows) {
-      lines.push(CSV_COLUMNS.map((key) => {
-        const value = row[key];
-        if (value === null || value === undefined) return '';
-        if (['participation', 'rate_lower_bound', 'goal_progress'].includes(key)) return csvField(swiftDouble(value));
-        return csvField(String(value));
-      }).join(','));
-    }
-    return lines.join('\r\n') + '\r\n';
-  }
-
+  // The API's own CSV of the ranking shown (same metric, same instant), downloaded with the
+  // session cookie: the page does not re-implement the CSV or the API's number formatting.
   function downloadCSV() {
-    const blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
-    const url = URL.createObjectURL(blob);
-    const link = el('a', { href: url, download: state.campaign.slug + '-ranking.csv' });
+    const query = '?metric=' + encodeURIComponent(state.ranking.metric) + '&as_of=' + encodeURIComponent(state.ranking.as_of);
+    const link = el('a', { href: campaignPath('/rankings.csv' + query), download: state.campaign.slug + '-ranking.csv' });
     document.body.append(link);
     link.click();
     link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   // ---------- map ----------

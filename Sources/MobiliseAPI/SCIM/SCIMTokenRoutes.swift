@@ -22,7 +22,7 @@ struct SCIMTokenRoutes {
     let environment: APIEnvironment
     var store: MobiliseStore { environment.store }
 
-    func register(on v1: RouterGroup<MobiliseRequestContext>) {
+    func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.post("scim-tokens", use: create)
         v1.get("scim-tokens", use: list)
         v1.delete("scim-tokens/:token", use: revoke)
@@ -56,8 +56,8 @@ struct SCIMTokenRoutes {
     }
 
     /// `POST /v1/scim-tokens`: 201 with the token, shown this once.
-    @Sendable func create(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.optionalJSON(CreateInput.self, context: context, limit: context.maxUploadSize)
         let (info, token) = try await SCIMTokens.create(
@@ -65,19 +65,19 @@ struct SCIMTokenRoutes {
         return try jsonResponse(TokenResponse(info, token: token), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: MobiliseRequestContext) async throws -> TokenList {
-        let caller = try context.caller()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> TokenList {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         return TokenList(tokens: try await store.scimTokens(organisationID: caller.organisation.id).map { TokenResponse($0) })
     }
 
-    @Sendable func revoke(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    @Sendable func revoke(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let caller = context.identity
         try caller.require(.hrAdmin)
         let text = try context.parameters.require("token")
         guard let id = UUID(uuidString: text),
               try await store.revokeSCIMToken(organisationID: caller.organisation.id, id: id, actor: caller.actor)
-        else { throw APIError(.notFound, code: "scim_token_not_found", "no SCIM token '\(text)' in this organisation") }
+        else { throw APIError(.notFound, code: .scimTokenNotFound, "no SCIM token '\(text)' in this organisation") }
         return Response(status: .noContent)
     }
 }
