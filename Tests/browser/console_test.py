@@ -37,7 +37,7 @@ os.environ.setdefault("SE_AVOID_STATS", "true")
 
 from axe_selenium_python import Axe
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -109,7 +109,8 @@ def viewport(driver, width, height, mobile=False):
 
 def wait(driver, condition, what, timeout=30):
     try:
-        return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+        # A screen may be redrawn while it is read: an element gone stale is read again.
+        return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d))
     except TimeoutException:
         check(what, False, "timed out; error shown: " + error_text(driver))
         return None
@@ -430,7 +431,9 @@ def main():
         go(driver, "audit")
         set_value(driver, "audit-action", "campaign.")
         click(driver, "#main form.card button[type=submit]")
-        wait(driver, lambda d: all("campaign." in row.text for row in d.find_elements(By.CSS_SELECTOR, "#audit-results tbody tr")), "the audit filter applies")
+        wait(driver, lambda d: d.execute_script("""
+            const rows = [...document.querySelectorAll('#audit-results tbody tr')];
+            return rows.length > 0 && rows.every((row) => row.textContent.includes('campaign.'));"""), "the audit filter applies")
         click(driver, "#verify-run")
         wait(driver, lambda d: figure(d, "verify-consistent") is not None, "the counts verify, explained")
         axe_check(driver, "the audit log")
