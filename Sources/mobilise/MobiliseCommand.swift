@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import MobiliseAPI
 
 /// `mobilise`: the service's command line.
 @main
@@ -17,16 +19,19 @@ struct MobiliseCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Sends logs to standard error, at the level MOBILISE_LOG_LEVEL names, else `standard`: warning
+    /// Sends logs to standard error (written by a thread of their own: ``BufferedLogOutput``), at the level MOBILISE_LOG_LEVEL names, else `standard`: warning
     /// for the commands, whose output says what they did (an info line of the library would land in
     /// the middle of it on a terminal), info for `serve`.
     static func bootstrapLogging(standard: Logger.Level = .warning) -> Logger {
         let level = Environment.value("MOBILISE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? standard
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = BufferedLogHandler(label: label, output: .standardError)
             handler.logLevel = level
             return handler
         }
+        // The lines still in memory are written before the process ends (after a SIGTERM's graceful
+        // stop too): `exit` runs this on the main thread, off the cooperative pool.
+        atexit { BufferedLogOutput.standardError.flush() }
         return Logger(label: "mobilise")
     }
 }

@@ -62,7 +62,9 @@ import Testing
     /// requests in flight finish with their answers, then the process exits 0.
     @Test func sigtermFinishesInFlightRequestsThenExitsZero() async throws {
         let requests = 10
-        try await withServiceAndCampaign(employees: requests, environment: ["MOBILISE_DB_POOL": "16"]) { service, campaign, _ in
+        // At `info`, as the service runs by default: one request line each, written off the request path.
+        try await withServiceAndCampaign(employees: requests, environment: ["MOBILISE_DB_POOL": "16", "MOBILISE_LOG_LEVEL": "info"]) {
+            service, campaign, _ in
             let holder = try await lockSignatures(campaign.pool)
             defer { holder.cancel() }  // also when the test throws: the pool cannot close while the lock's session sleeps
             let ledger = Ledger()
@@ -89,6 +91,10 @@ import Testing
                     "\(ledger.all.map { "\($0.status ?? 0) \($0.code ?? $0.failure ?? "")" })")
             let rows = try await campaign.rows()
             #expect(rows.count == requests && rows.values.allSatisfy { $0.current && $0.plus == 1 })
+            // The log lines still in memory at the signal were written before the process ended.
+            let log = try String(contentsOf: service.log, encoding: .utf8)
+            let signings = log.split(separator: "\n").filter { $0.contains("http.method=PUT") && $0.contains("http.status=201") }
+            #expect(signings.count == requests, "\(signings.count) request lines for \(requests) signatures")
             print("[faults] SIGTERM: \(requests) requests in flight all answered 201 after the signal; exit status \(status)")
         }
     }
