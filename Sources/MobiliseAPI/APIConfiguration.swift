@@ -49,6 +49,9 @@ public struct APIConfiguration: Sendable {
     /// separated by spaces or commas, e.g. `https://intranet.acme.com https://*.acme.com`). Its
     /// `frame-ancestors`; empty (the default), no site may frame it. No other page may ever be framed.
     public var widgetOrigins: [String] = []
+    /// The share of the active workforce a full sync may deactivate without `confirm_deactivations`
+    /// (`MOBILISE_FULL_SYNC_GUARD`, `0.1` or `10%`, default 10%).
+    public var fullSyncGuard = ImportOptions.defaultDeactivationGuard
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -82,6 +85,7 @@ public struct APIConfiguration: Sendable {
             configuration.leaderPublication = Publication(interval: interval)
         }
         configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
+        if let share = value("MOBILISE_FULL_SYNC_GUARD").flatMap(ImportOptions.share) { configuration.fullSyncGuard = share }
         return configuration
     }
 

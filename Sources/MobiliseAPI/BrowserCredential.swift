@@ -88,4 +88,9 @@ public enum SignInLinks {
     public static func employeePageLink(base: String, code: String, campaign: String? = nil) -> String {
         "\(base)/dashboard/sign-in#code=\(code)&page=employee" + (campaign.map { "&campaign=\($0)" } ?? "")
     }
+
+    /// The HR console's sign-in page for `code` (the dashboard's page, opening `/admin` afterwards).
+    public static func consoleLink(base: String, code: String) -> String {
+        "\(base)/admin/sign-in#code=\(code)"
+    }
 }

@@ -24,6 +24,7 @@ public enum MobiliseService {
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
         EmployeePageRoutes(widgetOrigins: configuration.widgetOrigins).register(on: router)
+        ConsoleRoutes().register(on: router)
         let organisations = OrganisationDirectory(store: store)
         let sessions = SessionRoutes(verifier: verifier, store: store, organisations: organisations)
         sessions.register(on: router)

@@ -12,6 +12,7 @@ struct PeopleRoutes {
     func register(on v1: RouterGroup<AuthenticatedContext>) {
         v1.get("me", use: me)
         v1.get("employees", use: employees)
+        v1.get("workforce", use: workforce)
         v1.post("employees/import", use: importEmployees)
         v1.get("audit", use: audit)
         registerPersonalData(on: v1)
@@ -31,13 +32,25 @@ struct PeopleRoutes {
         try caller.require(.hrAdmin)
         let limit = try request.integer("limit", in: 1...1000) ?? 100
         let page = try await store.employees(
-            organisationID: caller.organisation.id, country: request.query("country"), after: request.query("cursor"), limit: limit)
+            organisationID: caller.organisation.id, country: request.query("country"),
+            search: request.query("q").flatMap { $0.isEmpty ? nil : $0 }, after: request.query("cursor"), limit: limit)
         return EmployeePage(employees: page.map(EmployeeResponse.init), nextCursor: page.count == limit ? page.last?.externalID : nil)
+    }
+
+    /// HR: the workforce per country (active and inactive employees), largest first.
+    @Sendable func workforce(_ request: Request, context: AuthenticatedContext) async throws -> WorkforceResponse {
+        let caller = context.identity
+        try caller.require(.hrAdmin)
+        let countries = try await store.workforceByCountry(organisationID: caller.organisation.id)
+        return WorkforceResponse(
+            active: countries.reduce(0) { $0 + $1.active }, inactive: countries.reduce(0) { $0 + $1.inactive },
+            countries: countries.map { .init(country: $0.country, active: $0.active, inactive: $0.inactive) })
     }
 
     /// The workforce file: `text/csv` (Mobilise's CSV streams into the import, never held whole; any
     /// other encoding, delimiter or the organisation's column mapping is converted first, see
-    /// ``HRFile``) or an XLSX workbook; `?mode=upsert|full_sync`.
+    /// ``HRFile``) or an XLSX workbook; `?mode=upsert|full_sync`, `&dry_run=true` for what it would
+    /// change, `&confirm_deactivations=N` past the full-sync guard.
     @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> ImportResponse {
         let caller = context.identity
         try caller.require(.hrAdmin)
@@ -50,6 +63,7 @@ struct PeopleRoutes {
         guard let mode = ImportMode(name: request.query("mode") ?? "upsert") else {
             throw APIError.badRequest(.invalidParameter, ImportMode.expected)
         }
+        let options = try importOptions(request)
         try environment.importLimiter.check(caller.organisation.id, what: "imports")
         // An import holds its good rows in memory until they are loaded: a few at a time, whatever
         // the number of organisations and admins.
@@ -64,8 +78,25 @@ struct PeopleRoutes {
         let mapping = try await store.workforceColumnMapping(organisationID: caller.organisation.id)
         let chunks = WorkforceFileChunks(
             LimitedBody(body: request.body, limit: limit), mapping: mapping, workbook: contentType.hasPrefix(Self.workforceFileTypes[1]))
-        let report = try await store.importEmployees(organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor)
-        return ImportResponse(report)
+        let report = try await store.importEmployees(
+            organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor, options: options)
+        return ImportResponse(report, guard: options.deactivationGuard)
+    }
+
+    /// `dry_run=true` (report only), `confirm_deactivations=N` (the full-sync guard's confirmation),
+    /// and the guard's share from the configuration.
+    func importOptions(_ request: Request) throws -> ImportOptions {
+        var dryRun = false
+        if let text = request.query("dry_run") {
+            switch text.lowercased() {
+            case "true", "1": dryRun = true
+            case "false", "0": dryRun = false
+            default: throw APIError.badRequest(.invalidParameter, "dry_run is true or false")
+            }
+        }
+        return ImportOptions(
+            dryRun: dryRun, deactivationGuard: environment.configuration.fullSyncGuard,
+            confirmedDeactivations: try request.integer("confirm_deactivations", in: 0...Int(Int32.max)))
     }
 
     /// What the import takes: CSV (any charset; the bytes decide) and XLSX workbooks.
@@ -82,7 +113,9 @@ struct PeopleRoutes {
             guard let value = Int64(text) else { throw APIError.badRequest(.invalidCursor, "cursor is the next_cursor of a previous page") }
             cursor = value
         }
-        let entries = try await store.auditLog(organisationID: caller.organisation.id, before: cursor, limit: limit)
+        let entries = try await store.auditLog(
+            organisationID: caller.organisation.id, before: cursor, action: request.query("action").flatMap { $0.isEmpty ? nil : $0 },
+            actor: request.query("actor").flatMap { $0.isEmpty ? nil : $0 }, limit: limit)
         return AuditPage(
             entries: entries.map { .init(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, details: $0.details) },
             nextCursor: entries.count == limit ? entries.last.map { String($0.id) } : nil)

@@ -219,8 +219,19 @@ struct ImportResponse: ResponseEncodable {
     var deactivated: Int
     var rejectedCount: Int
     var rejected: [Rejection]
+    /// Nothing was changed: what the import would do.
+    var dryRun: Bool
+    /// Full sync only: the active employees before it, the guard's share, and whether this many
+    /// deactivations need `confirm_deactivations` (a dry run says so; a real import is refused).
+    var activeBefore: Int?
+    var deactivationGuard: Double?
+    var confirmationRequired: Bool
 
-    init(_ report: ImportReport) {
+    init(_ report: ImportReport, guard share: Double) {
+        dryRun = report.dryRun
+        activeBefore = report.mode == .fullSync ? report.activeBefore : nil
+        deactivationGuard = report.mode == .fullSync ? share : nil
+        confirmationRequired = report.confirmationRequired
         mode = report.mode == .upsert ? "upsert" : "full_sync"
         rowsRead = report.rowsRead
         inserted = report.inserted
@@ -230,6 +241,17 @@ struct ImportResponse: ResponseEncodable {
         rejectedCount = report.rejectedCount
         rejected = report.rejected.map { Rejection(line: $0.line, error: $0.error) }
     }
+}
+
+struct WorkforceResponse: ResponseEncodable {
+    struct Country: Encodable {
+        var country: String
+        var active: Int
+        var inactive: Int
+    }
+    var active: Int
+    var inactive: Int
+    var countries: [Country]
 }
 
 struct PostResponse: ResponseEncodable {

@@ -52,6 +52,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let eventRequired = ErrorCode("event_required")
     public static let forbidden = ErrorCode("forbidden")
     public static let fullSyncRefused = ErrorCode("full_sync_refused")
+    public static let fullSyncUnconfirmed = ErrorCode("full_sync_unconfirmed")
     public static let hostInactive = ErrorCode("host_inactive")
     public static let hostNotFound = ErrorCode("host_not_found")
     public static let httpError = ErrorCode("http_error")
@@ -147,14 +148,14 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound,
         .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid, .databaseTimeout,
         .databaseUnavailable, .demoImportFailed, .demoSigningRefused, .employeeInactive, .employeeNotFound,
-        .eventNotFound, .eventOver, .eventRequired, .forbidden, .fullSyncRefused, .hostInactive,
-        .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody, .invalidCapacity,
-        .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret, .invalidCode,
-        .invalidColumnMapping, .invalidCountry, .invalidCursor, .invalidDates, .invalidDescription,
-        .invalidEncoding, .invalidGoal, .invalidHashtag, .invalidHeader, .invalidHost, .invalidIssuer,
-        .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason,
-        .invalidReportThreshold, .invalidRoleMapping, .invalidScale, .invalidSlug, .invalidText,
-        .invalidTimeRange, .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition,
+        .eventNotFound, .eventOver, .eventRequired, .forbidden, .fullSyncRefused, .fullSyncUnconfirmed,
+        .hostInactive, .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody,
+        .invalidCapacity, .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId,
+        .invalidClientSecret, .invalidCode, .invalidColumnMapping, .invalidCountry, .invalidCursor,
+        .invalidDates, .invalidDescription, .invalidEncoding, .invalidGoal, .invalidHashtag, .invalidHeader,
+        .invalidHost, .invalidIssuer, .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK,
+        .invalidReason, .invalidReportThreshold, .invalidRoleMapping, .invalidScale, .invalidSlug,
+        .invalidText, .invalidTimeRange, .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition,
         .invalidValue, .invalidXlsx, .malformedBody, .malformedMultipart, .malformedPath, .mediaEmpty,
         .mediaMalformed, .mediaNotFound, .mediaTooLarge, .mediaTypeMismatch, .missingBody, .missingCode,
         .missingDefaultLanguage, .missingFields, .missingToken, .noTokenKeys, .notADemoOrganisation,

@@ -462,6 +462,13 @@ public struct ImportReport: Sendable, Equatable {
     public var rejected: [WorkforceRejection]
     /// How many lines were rejected in all (may exceed `rejected.count`).
     public var rejectedCount: Int
+    /// A dry run: what the import would do; nothing was changed.
+    public var dryRun = false
+    /// Active employees before the import (full sync only, else 0): what ``deactivated`` is a share of.
+    public var activeBefore = 0
+    /// A full sync deactivating more than the guard's share of ``activeBefore``: a dry run's report
+    /// says so, and the import itself is held until confirmed (``ImportOptions``).
+    public var confirmationRequired = false
 
     /// At most this many rejections are listed in a report or an error.
     public static let maxListedRejections = 1000

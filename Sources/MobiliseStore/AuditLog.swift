@@ -36,13 +36,19 @@ extension MobiliseStore {
             """)
     }
 
-    /// The audit log, newest first, `limit` entries older than the `before` cursor (an entry id).
-    public func auditLog(organisationID: UUID, before cursor: Int64? = nil, limit: Int = 50) async throws -> [AuditEntry] {
+    /// The audit log, newest first, `limit` entries older than the `before` cursor (an entry id),
+    /// optionally only the entries whose action starts with `action` (`employees.import`, or
+    /// `campaign.` for every campaign action) and those of one `actor`.
+    public func auditLog(
+        organisationID: UUID, before cursor: Int64? = nil, action: String? = nil, actor: String? = nil, limit: Int = 50
+    ) async throws -> [AuditEntry] {
         let limit = min(max(limit, 1), 500)
         return try await pool.withConnection { connection in
             try connection.query("""
                 SELECT id, at, actor, action, subject, details FROM audit_log
                 WHERE organisation_id = \(organisationID) AND (\(cursor)::bigint IS NULL OR id < \(cursor))
+                  AND (\(action)::text IS NULL OR starts_with(action, \(action)))
+                  AND (\(actor)::text IS NULL OR actor = \(actor))
                 ORDER BY id DESC LIMIT \(limit)
                 """).rows.map { row in
                 AuditEntry(

@@ -34,11 +34,15 @@ extension MobiliseStore {
     ///     deactivates active employees missing from the file (`active = false`, `left_on` = today in
     ///     the organisation's time zone), and is refused with `full_sync_refused`, changing nothing,
     ///     when any line is rejected or the file has no rows.
+    ///   - options: a dry run (the report of what the import would do, nothing changed), and the
+    ///     full-sync guard: a full sync deactivating more than its share of the active workforce
+    ///     is refused with `full_sync_unconfirmed` unless that many were confirmed (the API and the
+    ///     command use 10% unless configured; ``ImportOptions``' own default is no guard).
     ///   - progress: called with the number of rows read so far, after each chunk.
     /// - Throws: `invalid_header` when the header is wrong, `too_many_rows`, `full_sync_refused`,
-    ///   `organisation_not_found`; nothing is changed when it throws.
+    ///   `full_sync_unconfirmed`, `organisation_not_found`; nothing is changed when it throws.
     public func importEmployees<Chunks: AsyncSequence>(
-        organisationID: UUID, csv: Chunks, mode: ImportMode, actor: Actor,
+        organisationID: UUID, csv: Chunks, mode: ImportMode, actor: Actor, options: ImportOptions = ImportOptions(),
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ImportReport where Chunks.Element: Sequence<UInt8> {
         // Read before the file, so that unknown codes are rejected line by line as the file is read
@@ -56,17 +60,18 @@ extension MobiliseStore {
         let present = Set(reader.header?.positions.keys.map { $0 } ?? [])
         return try await load(
             organisationID: organisationID, staging: staging, columns: present, rowsRead: reader.recordsRead, mode: mode,
-            actor: actor)
+            actor: actor, options: options)
     }
 
     /// Imports a workforce file held in memory (a small upload, a test); see
     /// ``importEmployees(organisationID:csv:mode:actor:progress:)``.
     public func importEmployees(
-        organisationID: UUID, csv bytes: [UInt8], mode: ImportMode, actor: Actor,
+        organisationID: UUID, csv bytes: [UInt8], mode: ImportMode, actor: Actor, options: ImportOptions = ImportOptions(),
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ImportReport {
         try await importEmployees(
-            organisationID: organisationID, csv: ChunkedBytes(bytes: bytes), mode: mode, actor: actor, progress: progress)
+            organisationID: organisationID, csv: ChunkedBytes(bytes: bytes), mode: mode, actor: actor, options: options,
+            progress: progress)
     }
 
     /// Every code an employee's country may be (ISO 3166-1 alpha-2), in order.
@@ -88,19 +93,41 @@ extension MobiliseStore {
 
     /// Employees ordered by external id, `limit` (1 to 1000) after the `after` cursor (the last
     /// external id of the previous page), optionally of one country only.
+    ///
+    /// - Parameter search: only employees whose HR id or name starts with it (the name ignoring case).
     public func employees(
-        organisationID: UUID, country: String? = nil, after cursor: String? = nil, limit: Int = 100
+        organisationID: UUID, country: String? = nil, search: String? = nil, after cursor: String? = nil, limit: Int = 100
     ) async throws -> [Employee] {
         let limit = min(max(limit, 1), 1000)
         let country = country?.uppercased()
+        // A LIKE prefix with its wildcards escaped: the person's text is matched literally.
+        let prefix = search.map { text in
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
         return try await pool.withConnection { connection in
             try connection.query("""
                 SELECT \(unsafeSQL: Self.employeeColumns) FROM employees
                 WHERE organisation_id = \(organisationID)
                   AND (\(country)::text IS NULL OR country = \(country))
+                  AND (\(prefix)::text IS NULL OR external_id LIKE \(prefix) OR lower(display_name) LIKE lower(\(prefix)))
                   AND (\(cursor)::text IS NULL OR external_id > \(cursor))
                 ORDER BY external_id LIMIT \(limit)
                 """).rows.map(Self.employee(from:))
+        }
+    }
+
+    /// The organisation's employees per country: active and inactive, by country code.
+    public func workforceByCountry(organisationID: UUID) async throws -> [(country: String, active: Int, inactive: Int)] {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT country, count(*) FILTER (WHERE active), count(*) FILTER (WHERE NOT active)
+                FROM employees WHERE organisation_id = \(organisationID)
+                GROUP BY country ORDER BY count(*) FILTER (WHERE active) DESC, country
+                """).rows.map { row in
+                let (country, active, inactive) = try row.decode((String, Int, Int).self)
+                return (country: country, active: active, inactive: inactive)
+            }
         }
     }
 
@@ -109,9 +136,10 @@ extension MobiliseStore {
     /// The temporary table an import loads into: the file's good rows, with their lines.
     private static let stagingColumns = WorkforceStaging.columns.joined(separator: ", ")
 
-    /// Loads the staged rows in one transaction, and reports.
+    /// Loads the staged rows in one transaction, and reports. A dry run does it all and rolls back.
     private func load(
-        organisationID: UUID, staging: WorkforceStaging, columns: Set<String>, rowsRead: Int, mode: ImportMode, actor: Actor
+        organisationID: UUID, staging: WorkforceStaging, columns: Set<String>, rowsRead: Int, mode: ImportMode, actor: Actor,
+        options: ImportOptions
     ) async throws -> ImportReport {
         let rejected = staging.rejected
         let rejectedCount = staging.rejectedCount
@@ -125,58 +153,85 @@ extension MobiliseStore {
         let copyData = staging.copyData
         let staged = staging.rows
         let merge = Self.mergeStatement(organisationID: organisationID, columns: columns)
-        let outcome = try await pool.withTransaction { connection -> LoadOutcome in
-            let today = try Self.lockWorkforce(connection, organisationID: organisationID)
-
-            // Room for the merge's hash join of a big file in memory (200,000 rows spill to disk
-            // at the default 4 MB); for this transaction only.
-            try connection.execute("SET LOCAL work_mem = '64MB'")
-            // Temporary: no WAL, dropped at commit. No index and no ANALYZE: the reader already
-            // rejected repeated ids, and the merge reads the table once.
-            try connection.execute("""
-                CREATE TEMP TABLE workforce_staging (
-                    line integer NOT NULL, external_id text NOT NULL, email text, display_name text,
-                    country text NOT NULL, site text, org_unit text, gender text NOT NULL,
-                    manager_external_id text, active boolean NOT NULL
-                ) ON COMMIT DROP
-                """)
-            try connection.copyFrom("COPY workforce_staging (\(unsafeSQL: Self.stagingColumns)) FROM STDIN") { writer in
-                var start = 0
-                while start < copyData.count {
-                    let end = min(start + Self.copySlice, copyData.count)
-                    try writer.write(copyData[start..<end])
-                    start = end
+        let loaded: LoadOutcome
+        do {
+            loaded = try await pool.withTransaction { connection -> LoadOutcome in
+                let today = try Self.lockWorkforce(connection, organisationID: organisationID)
+                // What the full-sync guard's share is of: the active workforce before the file.
+                var activeBefore = 0
+                if mode == .fullSync {
+                    activeBefore = try connection.query("""
+                        SELECT count(*) FROM employees WHERE organisation_id = \(organisationID) AND active
+                        """).scalar(Int.self) ?? 0
                 }
-            }
 
-            let (inserted, updated) = try connection.query(merge.query(today: today))[0].decode((Int, Int).self)
-
-            var deactivated = 0
-            if mode == .fullSync {
-                deactivated = try connection.execute("""
-                    UPDATE employees e SET active = false, left_on = \(today)::date, updated_at = now()
-                    WHERE e.organisation_id = \(organisationID) AND e.active
-                      AND NOT EXISTS (SELECT 1 FROM workforce_staging s WHERE s.external_id = e.external_id)
+                // Room for the merge's hash join of a big file in memory (200,000 rows spill to disk
+                // at the default 4 MB); for this transaction only.
+                try connection.execute("SET LOCAL work_mem = '64MB'")
+                // Temporary: no WAL, dropped at commit. No index and no ANALYZE: the reader already
+                // rejected repeated ids, and the merge reads the table once.
+                try connection.execute("""
+                    CREATE TEMP TABLE workforce_staging (
+                        line integer NOT NULL, external_id text NOT NULL, email text, display_name text,
+                        country text NOT NULL, site text, org_unit text, gender text NOT NULL,
+                        manager_external_id text, active boolean NOT NULL
+                    ) ON COMMIT DROP
                     """)
-            }
+                try connection.copyFrom("COPY workforce_staging (\(unsafeSQL: Self.stagingColumns)) FROM STDIN") { writer in
+                    var start = 0
+                    while start < copyData.count {
+                        let end = min(start + Self.copySlice, copyData.count)
+                        try writer.write(copyData[start..<end])
+                        start = end
+                    }
+                }
 
-            let outcome = LoadOutcome(
-                inserted: inserted, updated: updated, unchanged: staged - inserted - updated, deactivated: deactivated,
-                rejected: rejected, rejectedCount: rejectedCount)
-            try Self.recordWorkforceChange(
-                connection, organisationID: organisationID, actor: actor,
-                .file(mode: mode, rowsRead: rowsRead, outcome: outcome))
-            return outcome
+                let (inserted, updated) = try connection.query(merge.query(today: today))[0].decode((Int, Int).self)
+
+                var deactivated = 0
+                if mode == .fullSync {
+                    deactivated = try connection.execute("""
+                        UPDATE employees e SET active = false, left_on = \(today)::date, updated_at = now()
+                        WHERE e.organisation_id = \(organisationID) AND e.active
+                          AND NOT EXISTS (SELECT 1 FROM workforce_staging s WHERE s.external_id = e.external_id)
+                        """)
+                }
+
+                let held = mode == .fullSync && options.holds(deactivated: deactivated, active: activeBefore)
+                if held && !options.dryRun { throw options.refusal(deactivated: deactivated, active: activeBefore) }
+                let outcome = LoadOutcome(
+                    inserted: inserted, updated: updated, unchanged: staged - inserted - updated, deactivated: deactivated,
+                    rejected: rejected, rejectedCount: rejectedCount, activeBefore: activeBefore, held: held)
+                // A dry run leaves by an error, so that the transaction rolls everything back.
+                if options.dryRun { throw DryRunFinished(outcome: outcome) }
+                try Self.recordWorkforceChange(
+                    connection, organisationID: organisationID, actor: actor,
+                    .file(mode: mode, rowsRead: rowsRead, outcome: outcome))
+                return outcome
+            }
+        } catch let finished as DryRunFinished {
+            loaded = finished.outcome
         }
+        let outcome = loaded
+        var report = ImportReport(
+            mode: mode, rowsRead: rowsRead, inserted: outcome.inserted, updated: outcome.updated,
+            unchanged: outcome.unchanged, deactivated: outcome.deactivated, rejected: outcome.rejected,
+            rejectedCount: outcome.rejectedCount)
+        report.dryRun = options.dryRun
+        report.activeBefore = outcome.activeBefore
+        report.confirmationRequired = outcome.held
+        if options.dryRun { return report }
         logger.info("imported the workforce file", metadata: [
             "organisation.id": "\(organisationID)", "import.mode": "\(mode.rawValue)", "import.rows": "\(rowsRead)",
             "import.inserted": "\(outcome.inserted)", "import.updated": "\(outcome.updated)",
             "import.deactivated": "\(outcome.deactivated)", "import.rejected": "\(outcome.rejectedCount)",
         ])
-        return ImportReport(
-            mode: mode, rowsRead: rowsRead, inserted: outcome.inserted, updated: outcome.updated,
-            unchanged: outcome.unchanged, deactivated: outcome.deactivated, rejected: outcome.rejected,
-            rejectedCount: outcome.rejectedCount)
+        return report
+    }
+
+    /// How a dry run leaves its transaction (rolled back) with what it would have done.
+    private struct DryRunFinished: Error {
+        let outcome: LoadOutcome
     }
 
     /// COPY data goes to the connection in slices of this size.
@@ -307,7 +362,9 @@ extension MobiliseStore {
         var inserted, updated, unchanged, deactivated: Int
         var rejected: [WorkforceRejection]
         var rejectedCount: Int
-
+        /// Active employees before a full sync (0 otherwise), and whether the guard held it.
+        var activeBefore = 0
+        var held = false
     }
 
     /// The refusal of a full sync over a file with rejected lines, listing the first few.

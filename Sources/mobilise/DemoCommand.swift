@@ -107,6 +107,12 @@ struct DemoCommand: AsyncParsableCommand {
                 } else {
                     print("    dashboard (once, within 15 min): \(SignInLinks.dashboardLink(base: dashboard.base, code: code.code, campaign: summary.campaignSlug))")
                 }
+                if roles.contains(.hrAdmin) {
+                    let console = try await SignInLinks.createCode(
+                        store: dashboard.store, organisationID: organisation.id, organisationSlug: organisation.slug,
+                        subject: identity.externalID, roles: roles)
+                    print("    HR console (once, within 15 min): \(SignInLinks.consoleLink(base: dashboard.base, code: console.code))")
+                }
             }
         }
         if dashboard != nil {

@@ -27,7 +27,10 @@ struct ImportCommand: AsyncParsableCommand {
                 alpha-3 codes or English names.
 
                 upsert inserts new employees and updates changed ones. full_sync also deactivates active employees \
-                missing from the file, and refuses to run when any line is rejected.
+                missing from the file, and refuses to run when any line is rejected. A full sync that would \
+                deactivate more than --full-sync-guard of the active employees (default 10%) changes nothing until \
+                it is run again with --confirm-deactivations and the number it reported. --dry-run reports what \
+                the import would change, and changes nothing.
 
                 Exit status: 0 when every line loaded; 2 when some lines were rejected (the others loaded, the \
                 report lists each rejected line); 1 on an error (nothing loaded).
@@ -48,9 +51,24 @@ struct ImportCommand: AsyncParsableCommand {
             valueName: "source=column"))
         var saveMapping: [String] = []
 
+        @Flag(help: "Report what the import would change; change nothing.")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("Confirm that a full sync may deactivate this many employees (the number it reported).", valueName: "n"))
+        var confirmDeactivations: Int?
+
+        @Option(help: ArgumentHelp("The share of the active employees a full sync may deactivate unconfirmed: 0.1 or 10%, as MOBILISE_FULL_SYNC_GUARD.", valueName: "share"))
+        var fullSyncGuard: String?
+
         func validate() throws {
             for pair in saveMapping where !pair.contains("=") {
                 throw ValidationError("'\(pair)' is not SOURCE=column: write the HR system's column name, '=', then Mobilise's (e.g. \"Employee ID=external_id\")")
+            }
+            if let fullSyncGuard, ImportOptions.share(fullSyncGuard) == nil {
+                throw ValidationError("--full-sync-guard is a share between 0 and 1 (0.1) or a percentage (10%).")
+            }
+            if let confirmDeactivations, confirmDeactivations < 0 {
+                throw ValidationError("--confirm-deactivations is a number of employees, 0 or more.")
             }
         }
 
@@ -83,12 +101,19 @@ struct ImportCommand: AsyncParsableCommand {
             let logger = MobiliseCommand.bootstrapLogging()
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             let bar = ImportProgress(fileSize: size ?? 0, terminal: StandardError.isTerminal)
+            let environmentGuard = ProcessInfo.processInfo.environment["MOBILISE_FULL_SYNC_GUARD"].flatMap(ImportOptions.share)
+            let options = ImportOptions(
+                dryRun: dryRun,
+                deactivationGuard: fullSyncGuard.flatMap(ImportOptions.share) ?? environmentGuard ?? ImportOptions.defaultDeactivationGuard,
+                confirmedDeactivations: confirmDeactivations)
             let report = try await database.withStore(logger: logger) { store in
                 let target = try await store.organisation(slug: organisation.slug)
-                if let mapping = try mappingToSave() {
-                    try await store.setWorkforceColumnMapping(organisationID: target.id, mapping, actor: .operatorCLI)
+                // A dry run reads the file with the mapping given, and saves nothing.
+                let given = try mappingToSave()
+                if let given, !dryRun {
+                    try await store.setWorkforceColumnMapping(organisationID: target.id, given, actor: .operatorCLI)
                 }
-                let mapping = try await store.workforceColumnMapping(organisationID: target.id)
+                let mapping = try await given ?? store.workforceColumnMapping(organisationID: target.id)
                 let handle: FileHandle
                 do {
                     handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
@@ -100,14 +125,19 @@ struct ImportCommand: AsyncParsableCommand {
                     FileChunks(handle: handle, onRead: { bar.read(bytes: $0) }, onEnd: { bar.endOfFile() }), mapping: mapping,
                     workbook: file.lowercased().hasSuffix(".xlsx"))
                 return try await store.importEmployees(
-                    organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI,
+                    organisationID: target.id, csv: chunks, mode: mode, actor: .operatorCLI, options: options,
                     progress: { bar.update(rows: $0) })
             }
+            if report.dryRun { print("dry run: nothing was changed; the import would do this:") }
             print("""
                 read \(grouped(report.rowsRead)) rows: \(grouped(report.inserted)) new, \(grouped(report.updated)) changed, \
                 \(grouped(report.unchanged)) unchanged, \(grouped(report.deactivated)) deactivated, \
                 \(grouped(report.rejectedCount)) rejected
                 """)
+            if report.confirmationRequired {
+                print("a full sync would deactivate \(grouped(report.deactivated)) of \(grouped(report.activeBefore)) active employees: "
+                      + "run it with --confirm-deactivations \(report.deactivated) once the file is checked")
+            }
             guard report.rejectedCount > 0 else { return }
             print("rejected lines (fix them in the file and import it again; the other lines are loaded):")
             for rejection in report.rejected { print("  \(rejection)") }

@@ -29,10 +29,10 @@ struct SignInLinkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The campaign the page opens on.", valueName: "slug"))
     var campaign: String?
 
-    enum Page: String, ExpressibleByArgument, CaseIterable { case dashboard, employee }
+    enum Page: String, ExpressibleByArgument, CaseIterable { case dashboard, employee, console }
 
     @Option(help: ArgumentHelp(
-        "The page the link opens: the leadership dashboard, or the employee's page at /. Default: the employee's page when the only role is employee.",
+        "The page the link opens: the leadership dashboard, the employee's page at /, or the HR console at /admin. Default: the employee's page when the only role is employee, else the dashboard.",
         valueName: "page"))
     var page: Page?
 
@@ -57,9 +57,10 @@ struct SignInLinkCommand: AsyncParsableCommand {
                 store: store, organisationID: organisation.id, organisationSlug: organisation.slug, subject: subject, roles: roles)
         }
         let base = service.hasSuffix("/") ? String(service.dropLast()) : service
-        let opens = page ?? (roles == [.employee] ? .employee : .dashboard)
-        print(opens == .employee
-            ? SignInLinks.employeePageLink(base: base, code: code.code, campaign: campaign)
-            : SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
+        switch page ?? (roles == [.employee] ? .employee : .dashboard) {
+        case .employee: print(SignInLinks.employeePageLink(base: base, code: code.code, campaign: campaign))
+        case .dashboard: print(SignInLinks.dashboardLink(base: base, code: code.code, campaign: campaign))
+        case .console: print(SignInLinks.consoleLink(base: base, code: code.code))
+        }
     }
 }

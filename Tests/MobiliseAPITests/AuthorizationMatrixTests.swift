@@ -12,6 +12,7 @@ import Testing
 /// HR admin. `ok` = allowed (any answer but 401/403/404), `401`, `403`, `404` = refused that way.
 /// `{campaign}` is a launched campaign, `{draft}` a draft, `{post}` an approved post with a photo,
 /// `{event}` an upcoming event. Rows run in order (the lifecycle rows change `{draft}`).
+/// `GET /v1/session` answers the pages' session cookie only: a bearer token gets 401.
 let authorizationMatrix = """
     GET    /v1/me                                   401 ok  ok  ok  ok
     GET    /v1/campaigns                            401 ok  ok  ok  ok
@@ -34,6 +35,7 @@ let authorizationMatrix = """
     POST   /v1/events/{event}/check-ins             401 403 403 ok  404
     POST   /v1/employees/import                     401 403 403 ok  ok
     GET    /v1/employees                            401 403 403 ok  ok
+    GET    /v1/workforce                            401 403 403 ok  ok
     GET    /v1/audit                                401 403 403 ok  ok
     GET    /v1/leader-views                         401 403 403 ok  ok
     GET    /v1/campaigns/{campaign}/rankings        401 403 ok  ok  404
@@ -43,6 +45,7 @@ let authorizationMatrix = """
     GET    /v1/campaigns/{campaign}/counts/verify   401 403 403 ok  404
     GET    /v1/campaigns/{campaign}/live            401 ok  ok  ok  404
     POST   /v1/session                              401 ok  ok  ok  ok
+    GET    /v1/session                              401 401 401 401 401
     DELETE /v1/session                              ok  ok  ok  ok  ok
     GET    /v1/session                              401 ok  ok  ok  ok
     POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404
@@ -96,6 +99,11 @@ let authorizationMatrix = """
     GET    /i18n/pl.json                            ok  ok  ok  ok  ok
     GET    /i18n/hi.json                            ok  ok  ok  ok  ok
     GET    /i18n/zh-Hans.json                       ok  ok  ok  ok  ok
+    GET    /admin                                   ok  ok  ok  ok  ok
+    GET    /admin/sign-in                           ok  ok  ok  ok  ok
+    GET    /admin/assets/console.css                ok  ok  ok  ok  ok
+    GET    /admin/assets/console.js                 ok  ok  ok  ok  ok
+    GET    /admin/assets/console-messages.js        ok  ok  ok  ok  ok
     """
 
 @Suite struct AuthorizationMatrixTests {

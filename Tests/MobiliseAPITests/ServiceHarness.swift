@@ -44,7 +44,7 @@ struct ServiceHarness: Sendable {
     static func run(
         ratePerMinute: Int = 1000, jwksFile: String? = nil, issuer: String? = nil, audience: String? = nil, maxImportSize: Int = 256 << 20,
         importsPerHour: Int = 20, maxConcurrentImports: Int = 2, metricsToken: String? = nil, widgetOrigins: [String] = [],
-        environment: [String: String] = [:], _ body: @Sendable (ServiceHarness) async throws -> Void
+        fullSyncGuard: Double? = nil, environment: [String: String] = [:], _ body: @Sendable (ServiceHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore { store in
             let acme = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: 3)
@@ -58,6 +58,7 @@ struct ServiceHarness: Sendable {
             configuration.maxConcurrentImports = maxConcurrentImports
             configuration.metricsToken = metricsToken
             configuration.widgetOrigins = widgetOrigins
+            if let fullSyncGuard { configuration.fullSyncGuard = fullSyncGuard }
             configuration.jwtIssuer = issuer
             configuration.jwtAudience = audience
             // Settings the service reads from its environment (e.g. MOBILISE_LEADER_PUBLISH_INTERVAL), as `serve` would.

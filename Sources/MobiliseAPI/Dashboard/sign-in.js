@@ -79,8 +79,10 @@
 
   function unreachable() { say('signIn.unreachable'); }
 
-  // Only a path of this site, never another origin: the employee's page or the dashboard.
+  // Only a path of this site, never another origin: the HR console when signing in at
+  // /admin/sign-in, else the employee's page or the dashboard.
   function nextPage(params) {
+    if (window.location.pathname.indexOf('/admin/') === 0) return '/admin';
     const campaign = params.get('campaign');
     const query = campaign ? '?campaign=' + encodeURIComponent(campaign) : '';
     return (params.get('page') === 'employee' ? '/' : '/dashboard') + query;

@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""The HR console in headless Chromium, against a running Mobilise service, from an empty organisation.
+
+An HR admin signs in with a one-click link, imports a workforce file with bad lines (dry run first),
+runs a full sync past the guard and confirms it, erases an employee, creates a campaign in two
+languages with a per-country goal through the wizard and launches it; an employee signs and posts a
+story through the API; the admin approves the story, creates an event and checks a person in at the
+door on a phone-sized screen; every figure the console shows is compared with the API's. A page of
+another origin on the same site tries to change something with the admin's cookie, by form and by
+fetch, and changes nothing. axe-core (axe-selenium-python) runs on every screen: no serious or
+critical violation. Screenshots at desktop and phone width go to MOBILISE_OUTPUT.
+
+Environment:
+  MOBILISE_URL         the service, e.g. http://127.0.0.1:8080
+  MOBILISE_HR_CODE     a sign-in code for an HR admin of the empty organisation
+  MOBILISE_HR_TOKEN    a bearer token for the same HR admin (the test's own API calls)
+  MOBILISE_SIGNER_TOKEN  a token for the employee in-1 of that organisation (signs, posts a story)
+  MOBILISE_RSVP_TOKEN  a token for the employee in-3 (RSVPs to the event, checked in at the door)
+  MOBILISE_OUTPUT      where screenshots go (default .ci/output)
+
+Needs Debian's chromium and chromium-driver, Selenium and axe-selenium-python; nothing is downloaded.
+Exits 0 when every check passes; any JavaScript console error fails the test.
+"""
+import datetime
+import http.server
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["MOBILISE_URL"].rstrip("/")
+HR_CODE = os.environ["MOBILISE_HR_CODE"]
+HR = os.environ["MOBILISE_HR_TOKEN"]
+SIGNER = os.environ["MOBILISE_SIGNER_TOKEN"]
+RSVP = os.environ["MOBILISE_RSVP_TOKEN"]
+OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
+SLUG = "together-2026"
+
+passed, failed = [], []
+console_errors = []
+
+
+def check(name, condition, detail=""):
+    (passed if condition else failed).append(name)
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition or not detail else ": " + str(detail)), flush=True)
+    return condition
+
+
+def api(method, path, token=HR, body=None, content_type="application/json"):
+    data = None
+    headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(BASE + path, method=method, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read().decode("utf-8")
+            return response.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as error:
+        text = error.read().decode("utf-8")
+        return error.code, (json.loads(text) if text else None)
+
+
+def find_binary(*names):
+    for name in names:
+        for folder in os.environ.get("PATH", "").split(":") + ["/usr/bin", "/usr/lib/chromium"]:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                return path
+    sys.exit("not found: " + " or ".join(names) + " (apt-get install chromium chromium-driver)")
+
+
+def make_driver(profile):
+    options = Options()
+    options.binary_location = find_binary("chromium", "chromium-browser")
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                     "--hide-scrollbars", "--lang=en-GB", "--force-device-scale-factor=1", "--user-data-dir=" + profile]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(find_binary("chromedriver")))
+
+
+def collect_console(driver, expected=()):
+    for entry in driver.get_log("browser"):
+        message = entry.get("message", "")
+        if entry.get("level") == "SEVERE" and not any(part in message for part in expected):
+            console_errors.append(message)
+
+
+def viewport(driver, width, height, mobile=False):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
+def wait(driver, condition, what, timeout=30):
+    try:
+        # A screen may be redrawn while it is read: an element gone stale is read again.
+        return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d))
+    except TimeoutException:
+        check(what, False, "timed out; error shown: " + error_text(driver))
+        return None
+
+
+def error_text(driver):
+    return driver.execute_script(
+        "const e = document.getElementById('error-summary'); return e && !e.hidden ? e.innerText : '(none)';")
+
+
+def screen_ready(driver, name):
+    """Waits until the console has drawn the screen `name` (the router marks it when done)."""
+    return wait(driver, lambda d: d.execute_script(
+        "const m = document.getElementById('main'); return m.getAttribute('data-screen') === arguments[0] && !m.hasAttribute('aria-busy');", name),
+        "the " + name + " screen is drawn")
+
+
+def go(driver, name):
+    driver.execute_script("""
+        document.getElementById('main').removeAttribute('data-screen');
+        if (location.hash === '#' + arguments[0]) window.dispatchEvent(new HashChangeEvent('hashchange'));
+        else location.hash = arguments[0];""", name)
+    return screen_ready(driver, name.split("/")[0] if name.startswith("check-in") else name)
+
+
+def figure(driver, name):
+    elements = driver.find_elements(By.CSS_SELECTOR, "[data-figure='%s']" % name)
+    return elements[0].text.strip() if elements else None
+
+
+def number(text):
+    return int(text.replace(",", "").replace("\u202f", "").replace("\xa0", "")) if text not in (None, "", "–") else None
+
+
+def axe_check(driver, name):
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    check("axe-core: no serious or critical violation on " + name, not bad,
+          [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in bad])
+
+
+def screenshots(driver, name):
+    """Desktop and phone width, then back to desktop."""
+    for label, (width, height, mobile) in {"desktop": (1280, 900, False), "phone": (390, 844, True)}.items():
+        viewport(driver, width, height, mobile)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        if mobile:
+            check("%s fits a phone's width (nothing wider than the screen)" % name, overflow <= 1, overflow)
+        path = os.path.join(OUTPUT, "console-%s-%s.png" % (name, label))
+        driver.save_screenshot(path)
+        print("     screenshot " + path, flush=True)
+    viewport(driver, 1280, 900)
+
+
+def set_value(driver, element_id, value):
+    driver.execute_script("""
+        const input = document.getElementById(arguments[0]);
+        input.value = arguments[1];
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        input.dispatchEvent(new Event('change', {bubbles: true}));""", element_id, value)
+
+
+def type_into(driver, element_id, text):
+    element = driver.find_element(By.ID, element_id)
+    element.clear()
+    element.send_keys(text)
+
+
+def click(driver, selector):
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+
+
+WORKFORCE = """external_id,display_name,country,gender,site,org_unit
+in-1,Arjun,IN,male,Pune,Energy
+in-2,Vikram,IN,male,Pune,Energy
+in-3,Rahul,IN,male,Bangalore,Automation
+in-4,Priya,IN,female,Bangalore,Automation
+in-5,Amit,IN,male,Pune,Energy
+br-1,João,BR,male,São Paulo,Energy
+br-2,Pedro,BR,male,São Paulo,Energy
+br-3,Ana,BR,female,Rio de Janeiro,Automation
+fr-1,Marie,FR,female,Paris,HR
+fr-2,Luc,FR,male,Grenoble,Energy
+fr-3,Élise,FR,female,Paris,HR
+fr-4,Paul,FR,male,Paris,Energy
+bad-1,Nobody,XX,male,Paris,HR
+bad-2,Nobody,IN,sometimes,Pune,Energy
+"""
+
+
+def attacker_server(target):
+    """A page of another origin on the same site (127.0.0.1, another port) that tries to close the
+    campaign with the admin's cookie: a form posted by itself, and a fetch with credentials."""
+    page = """<!doctype html><html><body>
+<form id="f" method="POST" action="%(target)s"><input name="x" value="1"></form>
+<p id="fetch">pending</p>
+<script>
+// First a fetch with the cookie, then the form (which leaves this page for the service's answer).
+fetch('%(target)s', {method: 'POST', credentials: 'include', mode: 'no-cors', headers: {'Content-Type': 'text/plain'}, body: 'x'})
+  .then(() => { document.getElementById('fetch').textContent = 'sent'; })
+  .catch(() => { document.getElementById('fetch').textContent = 'failed'; })
+  .finally(() => { document.getElementById('f').submit(); });
+</script></body></html>""" % {"target": target}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main():
+    os.makedirs(OUTPUT, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="mobilise-console-")
+    files = tempfile.mkdtemp(prefix="mobilise-console-files-")
+    driver = make_driver(profile)
+    driver.set_page_load_timeout(60)
+    attacker = None
+    try:
+        # ---- Sign in with the one-click link: the console opens, on an empty organisation.
+        driver.get(BASE + "/admin/sign-in#code=" + HR_CODE)
+        wait(driver, lambda d: d.current_url.rstrip("/").endswith("/admin") or "/admin#" in d.current_url, "the sign-in link opens the console")
+        screen_ready(driver, "overview")
+        check("the console says who is signed in", "hr-w" in driver.find_element(By.ID, "signed-in-as").text)
+        check("an empty organisation: no active employee", figure(driver, "workforce-active") == "0", figure(driver, "workforce-active"))
+        axe_check(driver, "the overview (empty)")
+
+        # ---- Workforce: a file with bad lines, a dry run first, then the import.
+        go(driver, "workforce")
+        path = os.path.join(files, "workforce.csv")
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(WORKFORCE)
+        driver.find_element(By.ID, "workforce-file").send_keys(path)
+        click(driver, "#dry-run")
+        wait(driver, lambda d: figure(d, "report-inserted") is not None, "the dry run's report is shown")
+        check("the dry run is marked as such", "would do" in driver.find_element(By.ID, "report-heading").text)
+        check("dry run: 12 new", figure(driver, "report-inserted") == "12", figure(driver, "report-inserted"))
+        check("dry run: 2 rejected", figure(driver, "report-rejected_count") == "2", figure(driver, "report-rejected_count"))
+        lines = [row.get_attribute("data-line") for row in driver.find_elements(By.CSS_SELECTOR, "#import-report tr[data-line]")]
+        check("every rejected line is listed with its number", lines == ["14", "15"], lines)
+        reasons = driver.find_element(By.ID, "import-report").text
+        check("the reasons are given", "XX" in reasons and "sometimes" in reasons, reasons)
+        status, workforce = api("GET", "/v1/workforce")
+        check("the dry run changed nothing", workforce["active"] == 0, workforce)
+        axe_check(driver, "the workforce screen with a dry run's report")
+        screenshots(driver, "workforce-dry-run")
+        click(driver, "#import-now")
+        wait(driver, lambda d: "Import done" in d.find_element(By.ID, "import-report").text, "the import's report is shown")
+        status, workforce = api("GET", "/v1/workforce")
+        check("the import loaded the 12 good lines", workforce["active"] == 12, workforce)
+        check("the console's report matches the API", figure(driver, "report-inserted") == str(workforce["active"]))
+
+        # ---- A full sync missing a quarter of the workforce, dropped on the page: held until confirmed.
+        short = "\n".join(line for line in WORKFORCE.splitlines() if not line.startswith(("bad-", "fr-2", "fr-3", "fr-4"))) + "\n"
+        driver.execute_script("""
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([arguments[0]], 'short.csv', {type: 'text/csv'}));
+            document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));""", short)
+        check("a dropped file is taken", "short.csv" in driver.find_element(By.ID, "chosen-file").text, driver.find_element(By.ID, "chosen-file").text)
+        set_value(driver, "import-mode", "full_sync")
+        click(driver, "#dry-run")
+        wait(driver, lambda d: d.find_elements(By.ID, "import-confirmed"), "the full sync past the guard asks for a confirmation")
+        check("the dry run says 3 would be deactivated", figure(driver, "report-deactivated") == "3", figure(driver, "report-deactivated"))
+        click(driver, "#import-confirmed")
+        confirm = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".confirm button.danger"), "the confirmation says what will happen")
+        if confirm:
+            check("the confirmation names the number", "3" in driver.find_element(By.CSS_SELECTOR, ".confirm").text)
+            axe_check(driver, "the full-sync confirmation")
+            confirm[0].click()
+        wait(driver, lambda d: "Import done" in d.find_element(By.ID, "import-report").text, "the confirmed full sync is done")
+        status, workforce = api("GET", "/v1/workforce")
+        check("the confirmed full sync deactivated 3", workforce["active"] == 9 and workforce["inactive"] == 3, workforce)
+
+        # ---- Search and erasure.
+        type_into(driver, "employee-query", "br-")
+        click(driver, "form[role=search] button[type=submit]")
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#employee-results tbody tr")) == 3, "the search finds the three in Brazil")
+        click(driver, "#employee-results button[aria-label='Erase br-3…']")
+        erase = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#erase-area .confirm button.danger"), "the erasure asks first")
+        if erase:
+            text = driver.find_element(By.ID, "erase-area").text
+            check("the erasure says what is kept and what removed", "Kept: their signatures" in text and "Removed:" in text, text)
+            erase[0].click()
+        wait(driver, lambda d: "br-3 was erased" in d.find_element(By.ID, "status").text, "the erasure is done")
+        status, page = api("GET", "/v1/employees?q=br-")
+        check("the erased employee is gone from the API", [e["external_id"] for e in page["employees"]] == ["br-1", "br-2"], page)
+        screenshots(driver, "workforce")
+
+        # ---- The campaign wizard: two languages, a per-country goal, the preview, then launch.
+        go(driver, "campaigns/new")
+        type_into(driver, "campaign-title-en", "Together at Wayne")
+        type_into(driver, "campaign-pledge-en", "I stand for equality at work")
+        type_into(driver, "campaign-title-fr", "Ensemble chez Wayne")
+        type_into(driver, "campaign-pledge-fr", "Je m'engage pour l'égalité au travail")
+        axe_check(driver, "the campaign wizard")
+        click(driver, "#wizard-next")
+        type_into(driver, "campaign-slug", SLUG)
+        type_into(driver, "campaign-hashtag", "#Together")
+        today = datetime.date.today()
+        set_value(driver, "campaign-starts", (today - datetime.timedelta(days=1)).isoformat())
+        set_value(driver, "campaign-ends", (today + datetime.timedelta(days=90)).isoformat())
+        click(driver, "#wizard-next")
+        click(driver, "#wizard-next")  # audience: everyone
+        type_into(driver, "goal-country-1", "IN")
+        type_into(driver, "goal-value-1", "2")
+        click(driver, "#wizard-next")
+        preview = driver.find_element(By.ID, "campaign-preview").text
+        check("the preview shows both languages", "Together at Wayne" in preview and "Ensemble chez Wayne" in preview and "Je m'engage" in preview, preview)
+        axe_check(driver, "the campaign preview")
+        screenshots(driver, "campaign-preview")
+        click(driver, "#wizard-create")
+        screen_ready(driver, "campaigns")
+        status, campaign = api("GET", "/v1/campaigns/" + SLUG)
+        check("the campaign exists in two languages with the goal", status == 200 and campaign["title"] == {"en": "Together at Wayne", "fr": "Ensemble chez Wayne"}
+              and campaign["country_goals"] == {"IN": {"signatures": 2}} and campaign["status"] == "draft", campaign)
+        click(driver, "tr[data-campaign='%s'] button[data-move='launch']" % SLUG)
+        launch = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#campaign-actions .confirm button.danger"), "launching asks first")
+        if launch:
+            launch[0].click()
+        wait(driver, lambda d: "is running" in d.find_element(By.ID, "status").text, "the campaign is launched")
+        status, campaign = api("GET", "/v1/campaigns/" + SLUG)
+        check("the API says the campaign is running", campaign["status"] == "active", campaign)
+
+        # ---- An employee signs and tells a story, through the API.
+        status, _ = api("PUT", "/v1/campaigns/%s/signature" % SLUG, token=SIGNER)
+        check("the employee signs through the API", status == 201, status)
+        status, post = api("POST", "/v1/campaigns/%s/posts" % SLUG, token=SIGNER, body={"body": "Why I signed: my daughters. #Together"})
+        check("the employee posts a story", status == 201, post)
+
+        # ---- Campaign figures match the API.
+        go(driver, "campaigns")
+        click(driver, "tr[data-campaign='%s'] button.secondary" % SLUG)
+        wait(driver, lambda d: figure(d, "campaign-signatures") is not None, "the live figures are shown")
+        status, ranking = api("GET", "/v1/campaigns/%s/rankings?metric=signatures" % SLUG)
+        check("campaign figures: signatures as the API", number(figure(driver, "campaign-signatures")) == ranking["total"]["signatures"] == 1,
+              (figure(driver, "campaign-signatures"), ranking["total"]))
+        check("campaign figures: India's signatures as the API", number(figure(driver, "country-signatures-IN")) ==
+              next(row["signatures"] for row in ranking["rows"] if row["country"] == "IN"))
+        axe_check(driver, "the campaigns screen with live figures")
+        screenshots(driver, "campaigns")
+
+        # ---- Moderation: the story is approved.
+        go(driver, "moderation")
+        box = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-post='%s'] input[type=checkbox]" % post["id"]), "the story is in the queue")
+        axe_check(driver, "the moderation queue")
+        screenshots(driver, "moderation")
+        if box:
+            box[0].click()
+            click(driver, "#approve-selected")
+        wait(driver, lambda d: "approved" in d.find_element(By.ID, "status").text, "the story is approved")
+        status, feed = api("GET", "/v1/campaigns/%s/posts" % SLUG)
+        check("the approved story is in the feed", [p["id"] for p in feed["posts"]] == [post["id"]], feed)
+
+        # ---- Events: created in the console, an RSVP through the API, the check-in at the door on a phone.
+        go(driver, "events")
+        type_into(driver, "event-title", "Pune launch breakfast")
+        type_into(driver, "event-country", "IN")
+        type_into(driver, "event-city", "Pune")
+        start = datetime.datetime.now() + datetime.timedelta(hours=1)
+        set_value(driver, "event-starts", start.strftime("%Y-%m-%dT%H:%M"))
+        set_value(driver, "event-ends", (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+        type_into(driver, "event-capacity", "10")
+        type_into(driver, "event-host", "in-2")
+        click(driver, "form[aria-labelledby=new-event-heading] button[type=submit]")
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-event]"), "the event is listed")
+        event_id = driver.find_element(By.CSS_SELECTOR, "tr[data-event]").get_attribute("data-event")
+        status, rsvp = api("PUT", "/v1/events/%s/rsvp" % event_id, token=RSVP)
+        check("an employee RSVPs through the API", status == 200 and rsvp["status"] == "going", rsvp)
+        go(driver, "events")
+        check("the event's RSVP count as the API", figure(driver, "event-going-" + event_id) == "1")
+        axe_check(driver, "the events screen")
+        screenshots(driver, "events")
+        viewport(driver, 390, 844, True)
+        go(driver, "check-in/" + event_id)
+        type_into(driver, "check-in-query", "Rahul")
+        click(driver, "#main form[role=search] button[type=submit]")
+        person = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "button[data-person='in-3']"), "the door finds the person by name")
+        axe_check(driver, "the check-in screen (phone)")
+        if person:
+            width = person[0].size["width"]
+            check("the person is one large tap target on a phone", width >= 300 and person[0].size["height"] >= 44, person[0].size)
+            person[0].click()
+        wait(driver, lambda d: "is checked in" in d.find_element(By.ID, "check-in-outcome").text, "one tap checks the person in")
+        driver.save_screenshot(os.path.join(OUTPUT, "console-check-in-phone.png"))
+        viewport(driver, 1280, 900)
+        driver.save_screenshot(os.path.join(OUTPUT, "console-check-in-desktop.png"))
+        status, events = api("GET", "/v1/campaigns/%s/events?upcoming=false" % SLUG)
+        check("the API counts the check-in", events["events"][0]["checked_in"] == 1, events)
+
+        # ---- The overview: every figure as the API gives it.
+        go(driver, "overview")
+        status, workforce = api("GET", "/v1/workforce")
+        check("overview: active employees as the API", number(figure(driver, "workforce-active")) == workforce["active"])
+        for row in workforce["countries"]:
+            check("overview: %s's active employees as the API" % row["country"], number(figure(driver, "workforce-active-" + row["country"])) == row["active"])
+        status, ranking = api("GET", "/v1/campaigns/%s/rankings?metric=signatures" % SLUG)
+        check("overview: the campaign's signatures as the API", number(figure(driver, "signatures-" + SLUG)) == ranking["total"]["signatures"])
+        check("overview: the campaign's eligible headcount as the API", number(figure(driver, "eligible-" + SLUG)) == ranking["total"]["eligible"],
+              (figure(driver, "eligible-" + SLUG), ranking["total"]["eligible"]))
+        imports = driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=imports-heading] tbody tr")
+        check("overview: the last imports (two, the dry runs not among them)", len(imports) == 2, [row.text for row in imports])
+        axe_check(driver, "the overview")
+        screenshots(driver, "overview")
+
+        # ---- The audit log, its filter, and the counts' verification.
+        go(driver, "audit")
+        set_value(driver, "audit-action", "campaign.")
+        click(driver, "#main form.card button[type=submit]")
+        wait(driver, lambda d: d.execute_script("""
+            const rows = [...document.querySelectorAll('#audit-results tbody tr')];
+            return rows.length > 0 && rows.every((row) => row.textContent.includes('campaign.'));"""), "the audit filter applies")
+        click(driver, "#verify-run")
+        wait(driver, lambda d: figure(d, "verify-consistent") is not None, "the counts verify, explained")
+        axe_check(driver, "the audit log")
+        screenshots(driver, "audit")
+
+        # ---- Keyboard only: the navigation is reachable and usable with Tab and Enter.
+        driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        reached = None
+        for _ in range(12):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            if driver.execute_script("return document.activeElement.getAttribute('href')") == "#workforce":
+                reached = True
+                ActionChains(driver).send_keys(Keys.ENTER).perform()
+                break
+        check("keyboard: Tab reaches the navigation", reached)
+        if reached:
+            screen_ready(driver, "workforce")
+
+        # ---- Another origin of the same site tries to act with the admin's cookie.
+        collect_console(driver)
+        attacker = attacker_server(BASE + "/v1/campaigns/%s/close" % SLUG)
+        driver.get("http://127.0.0.1:%d/" % attacker.server_address[1])
+        wait(driver, lambda d: d.current_url.startswith(BASE), "the forged form is posted to the service")
+        answer = wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").text, "the service answers the forged form")
+        check("the forged form is refused as cross-site (the same-site cookie came with it)", answer and "cross_site_request" in answer, answer)
+        status, campaign = api("GET", "/v1/campaigns/" + SLUG)
+        check("a cross-site form and fetch changed nothing", campaign["status"] == "active", campaign["status"])
+        collect_console(driver, expected=("403", "Forbidden", "favicon.ico"))
+    finally:
+        try:
+            collect_console(driver)
+        except Exception:
+            pass
+        driver.quit()
+        if attacker:
+            attacker.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(files, ignore_errors=True)
+
+    check("no JavaScript error in the console", not console_errors, console_errors)
+    print("%d passed, %d failed" % (len(passed), len(failed)))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
