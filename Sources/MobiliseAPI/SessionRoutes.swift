@@ -29,7 +29,6 @@ struct SessionRoutes {
     /// `POST` and `DELETE /v1/session` authenticate themselves (a bearer token, a code, or the cookie).
     func register(on router: Router<MobiliseRequestContext>) {
         router.post("v1/session", use: create)
-        router.get("v1/session", use: show)
         router.delete("v1/session", use: signOut)
     }
 

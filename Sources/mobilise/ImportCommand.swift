@@ -113,7 +113,8 @@ struct ImportCommand: AsyncParsableCommand {
                 if let given, !dryRun {
                     try await store.setWorkforceColumnMapping(organisationID: target.id, given, actor: .operatorCLI)
                 }
-                let mapping = try await given ?? store.workforceColumnMapping(organisationID: target.id)
+                var mapping = given
+                if mapping == nil { mapping = try await store.workforceColumnMapping(organisationID: target.id) }
                 let handle: FileHandle
                 do {
                     handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
