@@ -39,6 +39,11 @@ public struct APIConfiguration: Sendable {
     /// The bearer token `/metrics` asks for (`MOBILISE_METRICS_TOKEN`); unset, `/metrics` is open
     /// and must be reachable by the scraper only.
     public var metricsToken: String?
+    /// How many instances of the service run behind the load balancer (`MOBILISE_INSTANCES`,
+    /// default 1). Each instance enforces this share of the per-employee and per-organisation rate
+    /// limits, so that together they enforce the configured limits; set it to the number of
+    /// instances, the same on every one.
+    public var instances = 1
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -68,6 +73,7 @@ public struct APIConfiguration: Sendable {
         if let limit = value("MOBILISE_MAX_LIVE_STREAMS").flatMap(Int.init), limit > 0 { configuration.maxLiveStreams = limit }
         if let limit = value("MOBILISE_MAX_IMPORTS").flatMap(Int.init), limit > 0 { configuration.maxConcurrentImports = limit }
         configuration.metricsToken = value("MOBILISE_METRICS_TOKEN")
+        if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
         return configuration
     }
 }
