@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 24: `deploy/multi/run --short`, three instances of this build behind HAProxy over a
 /// PostgreSQL primary and its streaming standby, one instance SIGKILLed mid-load and started again.
-/// It needs HAProxy, wrk and PostgreSQL 15's server binaries, and about a minute of the whole
+/// It needs HAProxy, wrk and PostgreSQL 15's server binaries, and about two minutes of the whole
 /// machine: it runs in the long fault suite only (`MOBILISE_LONG_FAULTS=1`), never in CI's `swift test`.
 @Suite(.serialized) struct MultiInstanceTests {
     static let script = URL(fileURLWithPath: #filePath)
