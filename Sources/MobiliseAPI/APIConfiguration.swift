@@ -52,6 +52,11 @@ public struct APIConfiguration: Sendable {
     /// The share of the active workforce a full sync may deactivate without `confirm_deactivations`
     /// (`MOBILISE_FULL_SYNC_GUARD`, `0.1` or `10%`, default 10%).
     public var fullSyncGuard = ImportOptions.defaultDeactivationGuard
+    /// How many instances of the service run behind the load balancer (`MOBILISE_INSTANCES`,
+    /// default 1). Each instance enforces this share of the per-employee and per-organisation rate
+    /// limits, so that together they enforce the configured limits; set it to the number of
+    /// instances, the same on every one.
+    public var instances = 1
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -86,6 +91,7 @@ public struct APIConfiguration: Sendable {
         }
         configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
         if let share = value("MOBILISE_FULL_SYNC_GUARD").flatMap(ImportOptions.share) { configuration.fullSyncGuard = share }
+        if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
         return configuration
     }
 

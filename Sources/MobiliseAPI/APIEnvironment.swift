@@ -29,8 +29,9 @@ struct APIEnvironment: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.migrator = migrator
-        employeeLimiter = RateLimiter(capacity: configuration.ratePerMinute, per: .seconds(60))
-        importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600))
+        // Each instance enforces its share of the limits (see RateLimiter.init).
+        employeeLimiter = RateLimiter(capacity: configuration.ratePerMinute, per: .seconds(60), instances: configuration.instances)
+        importLimiter = RateLimiter(capacity: configuration.importsPerHour, per: .seconds(3600), instances: configuration.instances)
         inFlight = InFlightLimit(limit: configuration.maxInFlight)
         liveStreams = LiveStreamSlots(limit: configuration.maxLiveStreams)
         importsInProgress = InFlightLimit(limit: configuration.maxConcurrentImports)

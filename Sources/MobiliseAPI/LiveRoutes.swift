@@ -183,8 +183,8 @@ struct LiveRoutes {
                         // Just after each published instant (a little after, so the database's clock has passed it too).
                         while !Task.isCancelled {
                             let next = publication.instant(after: Date()).addingTimeInterval(min(0.25, publication.interval / 4))
-                            try await Task.sleep(for: .seconds(min(max(next.timeIntervalSinceNow, 0.001), 3600)))
-                            guard Date() >= next else { continue }  // a wait cut at an hour
+                            try await Task.sleep(for: min(.seconds(max(next.timeIntervalSinceNow, 0.001)), longestTimer))
+                            guard Date() >= next else { continue }  // a wait cut short (``longestTimer``)
                             // The instant itself, not this stream's wake-up: every leader stream of the
                             // campaign then shares the first read made after it (``LiveReads``).
                             let since = ContinuousClock.now.advanced(by: .seconds(-Date().timeIntervalSince(next)))
@@ -199,12 +199,10 @@ struct LiveRoutes {
                 }
                 group.addTask {
                     // The credential's expiry ends the stream (a sleep cancelled first ends nothing). A
-                    // token may carry any `exp`: the wait is taken an hour at a most, so no timer is set
-                    // far in the future (a deadline a year away was seen to leave libdispatch's timer
-                    // loop waiting without a timeout, so that no Task.sleep of the process woke again)
-                    // and the Duration stays far from overflowing.
+                    // token may carry any `exp`: the wait is taken in short steps (``longestTimer``), so
+                    // no timer is set far ahead and the Duration stays far from overflowing.
                     while expiry.timeIntervalSinceNow > 0 {
-                        try await Task.sleep(for: .seconds(min(expiry.timeIntervalSinceNow, 3600)))
+                        try await Task.sleep(for: min(.seconds(expiry.timeIntervalSinceNow), longestTimer))
                     }
                     wakeContinuation.finish()
                 }

@@ -48,7 +48,7 @@ public enum MobiliseService {
     }
 
     /// The application: serves on `host:port`, runs the pool, the read replicas' checks and the
-    /// hourly compaction of the daily counts as services (closed after the server stops, on SIGTERM
+    /// hourly compaction of the daily counts (once across instances) as services (closed after the server stops, on SIGTERM
     /// or SIGINT, once in-flight requests are done), and migrates before serving.
     public static func application(
         store: MobiliseStore, configuration: APIConfiguration, migrator: Migrator, host: String, port: Int, logger: Logger
@@ -56,7 +56,7 @@ public enum MobiliseService {
         let verifier = try await TokenVerifier(configuration: configuration)
         let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
         var services = store.services
-        services.append(CountCompactionService(store: store, logger: logger))
+        services.append(ScheduledJobService.countCompaction(store: store, logger: logger))
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)

@@ -29,10 +29,21 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private let refillPerSecond: Double
     private let state = Mutex(State())
 
-    /// `capacity` is kept between 1 and 1,000,000 (a bucket counts its tokens in a `Float`).
-    init(capacity: Int, per interval: Duration) {
-        self.capacity = Double(min(max(capacity, 1), 1_000_000))
-        self.refillPerSecond = self.capacity / max(Self.seconds(interval), 0.001)
+    /// `capacity` requests per `interval` in all, for a service of `instances` instances.
+    ///
+    /// Several instances behind a load balancer (issue 24) each keep their own buckets, so each is
+    /// given its share, `capacity / instances`, refilled at that share of the rate: a caller gets the
+    /// configured limit in all, never `instances` times it, and no request pays for a shared counter
+    /// (a round trip to PostgreSQL or another store on every signing would have cost more than the
+    /// 5% that signing may lose; see README, "Several instances"). The price: a caller whose requests
+    /// all land on one instance gets only that instance's share. HAProxy's `roundrobin` and
+    /// `leastconn` spread each caller's requests evenly, so a caller at the limit is served it. A
+    /// share below one request is raised to one (a burst of `instances` at most across the service).
+    /// The share is kept between 1 and 1,000,000 (a bucket counts its tokens in a `Float`).
+    init(capacity: Int, per interval: Duration, instances: Int = 1) {
+        let share = Double(max(capacity, 1)) / Double(max(instances, 1))
+        self.capacity = min(max(share, 1), 1_000_000)
+        self.refillPerSecond = min(share, 1_000_000) / max(Self.seconds(interval), 0.001)
     }
 
     /// Takes one request's token; when none is left, the seconds until the next one.

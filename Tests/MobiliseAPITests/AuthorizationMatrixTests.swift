@@ -12,7 +12,6 @@ import Testing
 /// HR admin. `ok` = allowed (any answer but 401/403/404), `401`, `403`, `404` = refused that way.
 /// `{campaign}` is a launched campaign, `{draft}` a draft, `{post}` an approved post with a photo,
 /// `{event}` an upcoming event. Rows run in order (the lifecycle rows change `{draft}`).
-/// `GET /v1/session` answers the pages' session cookie only: a bearer token gets 401.
 let authorizationMatrix = """
     GET    /v1/me                                   401 ok  ok  ok  ok
     GET    /v1/campaigns                            401 ok  ok  ok  ok
@@ -45,7 +44,6 @@ let authorizationMatrix = """
     GET    /v1/campaigns/{campaign}/counts/verify   401 403 403 ok  404
     GET    /v1/campaigns/{campaign}/live            401 ok  ok  ok  404
     POST   /v1/session                              401 ok  ok  ok  ok
-    GET    /v1/session                              401 401 401 401 401
     DELETE /v1/session                              ok  ok  ok  ok  ok
     GET    /v1/session                              401 ok  ok  ok  ok
     POST   /v1/campaigns/{draft}/launch             401 403 403 ok  404

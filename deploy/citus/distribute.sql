@@ -46,10 +46,12 @@ SELECT create_distributed_table('sign_in_codes',          'organisation_id', col
 SELECT create_distributed_table('scim_users',             'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('scim_tokens',            'organisation_id', colocate_with => 'employees');
 
--- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs.
+-- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs;
+-- scheduled_runs (which instance runs this hour's scheduled jobs) too: the service connects to the
+-- coordinator, so every instance claims its runs there.
 
 COMMIT;
 
--- Check: every table of the schema but schema_migrations is now known to Citus.
+-- Check: every table of the schema but schema_migrations and scheduled_runs is now known to Citus.
 SELECT logicalrelid::regclass AS "table", partmethod, partkey IS NOT NULL AS sharded, colocationid
 FROM pg_dist_partition ORDER BY colocationid, 1;
