@@ -183,7 +183,7 @@ struct LiveRoutes {
                         // Just after each published instant (a little after, so the database's clock has passed it too).
                         while !Task.isCancelled {
                             let next = publication.instant(after: Date()).addingTimeInterval(min(0.25, publication.interval / 4))
-                            try await Task.sleep(for: min(.seconds(max(next.timeIntervalSinceNow, 0.001)), longestTimer))
+                            try await Task.sleep(for: .seconds(min(max(next.timeIntervalSinceNow, 0.001), longestTimerSeconds)))
                             guard Date() >= next else { continue }  // a wait cut short (``longestTimer``)
                             // The instant itself, not this stream's wake-up: every leader stream of the
                             // campaign then shares the first read made after it (``LiveReads``).
@@ -202,7 +202,7 @@ struct LiveRoutes {
                     // token may carry any `exp`: the wait is taken in short steps (``longestTimer``), so
                     // no timer is set far ahead and the Duration stays far from overflowing.
                     while expiry.timeIntervalSinceNow > 0 {
-                        try await Task.sleep(for: min(.seconds(expiry.timeIntervalSinceNow), longestTimer))
+                        try await Task.sleep(for: .seconds(min(expiry.timeIntervalSinceNow, longestTimerSeconds)))
                     }
                     wakeContinuation.finish()
                 }

@@ -6,7 +6,10 @@
 /// credential's expiry); the many shorter sleeps set after it (heartbeats, waits of 50 ms) never
 /// woke. Whatever the cause in libdispatch's timer loop, no sleep here is set further ahead than
 /// this, so that such a stall, should it strike, lasts seconds, not an hour.
-let longestTimer: Duration = .seconds(10)
+let longestTimer: Duration = .seconds(longestTimerSeconds)
+/// ``longestTimer`` in seconds, to clamp a `TimeInterval` before it becomes a `Duration` (a token's
+/// `exp` may be centuries away: `Duration.seconds` of that overflows).
+let longestTimerSeconds: Double = 10
 
 /// Sleeps for `duration` in steps of at most ``longestTimer``.
 func sleepInShortSteps(for duration: Duration) async throws {
