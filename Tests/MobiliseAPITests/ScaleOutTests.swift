@@ -75,12 +75,13 @@ import Testing
 
     // MARK: - Live streams
 
-    /// A leader's live stream on one instance hears of a signature taken by another (LISTEN/NOTIFY
+    /// A live stream on one instance hears of a signature taken by another (LISTEN/NOTIFY
     /// through PostgreSQL: the instances share nothing else).
     @Test func aLiveStreamOnOneInstanceSeesASignatureTakenOnAnother() async throws {
         try await ServiceHarness.runInstances(2) { instances in
             let slug = try await instances[0].launchedCampaign()
-            let leader = try await instances[0].token("lead-1", [.leader])
+            // An HR admin's stream: exact and live (a leader's changes only at published instants, PRIVACY.md).
+            let leader = try await instances[0].token("hr-1", [.hrAdmin])
             let port = try #require(instances[0].client.port)
             let curl = try CurlStream(url: "http://127.0.0.1:\(port)/v1/campaigns/\(slug)/live",
                                       headers: ["Accept: text/event-stream", "Authorization: Bearer \(leader)"])
