@@ -41,23 +41,27 @@ public struct APIError: HTTPResponseError, Sendable {
 extension APIError {
     /// The API's answer for any error a route throws.
     static func from(_ error: any Error, logger: Logger) -> APIError {
+        if let failure = StoreFailure(error) {
+            switch failure {
+            case .unavailable:
+                logger.warning("database unavailable", metadata: ["error": "\(error)"])
+                return APIError(.serviceUnavailable, code: .databaseUnavailable, "the database is unavailable; try again shortly",
+                                headers: [.retryAfter: "2"])
+            case .timeout:
+                return APIError(.serviceUnavailable, code: .databaseTimeout, "the database did not answer in time; try again shortly",
+                                headers: [.retryAfter: "2"])
+            case .invalidValue:
+                // A value PostgreSQL cannot hold (a date outside its range…). The database's own words
+                // stay in the log: they name parameters, types and internals.
+                logger.notice("data exception", metadata: ["error": "\(error)"])
+                return APIError(.badRequest, code: .invalidValue, "a value in the request cannot be stored (out of range, or not valid text)")
+            }
+        }
         switch error {
         case let error as APIError:
             return error
         case let error as MobiliseError:
             return APIError(status(of: error.kind), code: error.code, error.message)
-        case let error where StoreFailure(error) == .unavailable:
-            logger.warning("database unavailable", metadata: ["error": "\(error)"])
-            return APIError(.serviceUnavailable, code: .databaseUnavailable, "the database is unavailable; try again shortly",
-                            headers: [.retryAfter: "2"])
-        case let error where StoreFailure(error) == .timeout:
-            return APIError(.serviceUnavailable, code: .databaseTimeout, "the database did not answer in time; try again shortly",
-                            headers: [.retryAfter: "2"])
-        case let error where StoreFailure(error) == .invalidValue:
-            // A value PostgreSQL cannot hold (a date outside its range…). The database's own words
-            // stay in the log: they name parameters, types and internals.
-            logger.notice("data exception", metadata: ["error": "\(error)"])
-            return APIError(.badRequest, code: .invalidValue, "a value in the request cannot be stored (out of range, or not valid text)")
         case let error as DecodingError:
             return APIError(.badRequest, code: .malformedBody, describe(error))
         case let error as HTTPError:
