@@ -19,6 +19,6 @@ CREATE TABLE published_counts (
     published_at     timestamptz NOT NULL,
     step             integer NOT NULL CHECK (step >= 1),
     value            integer NOT NULL CHECK (value >= 0),
-    PRIMARY KEY (campaign_id, group_key, published_at),
+    PRIMARY KEY (organisation_id, campaign_id, group_key, published_at),
     FOREIGN KEY (organisation_id, campaign_id) REFERENCES campaigns (organisation_id, id) ON DELETE CASCADE
 );

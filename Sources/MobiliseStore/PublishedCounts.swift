@@ -49,12 +49,13 @@ extension MobiliseStore {
                 _ = try connection.execute("""
                     INSERT INTO published_counts (organisation_id, campaign_id, group_key, published_at, step, value)
                     VALUES (\(organisationID), \(campaignID), \(key), \(value.instant), \(value.step), \(value.value))
-                    ON CONFLICT (campaign_id, group_key, published_at) DO NOTHING
+                    ON CONFLICT (organisation_id, campaign_id, group_key, published_at) DO NOTHING
                     """)
                 if latestOnly {
                     _ = try connection.execute("""
                         DELETE FROM published_counts
-                        WHERE campaign_id = \(campaignID) AND group_key = \(key) AND published_at < \(value.instant)
+                        WHERE organisation_id = \(organisationID) AND campaign_id = \(campaignID) AND group_key = \(key)
+                          AND published_at < \(value.instant)
                         """)
                 }
             }

@@ -338,11 +338,11 @@ struct RankingContext {
             isNow = false
             isRecentPublication = now.timeIntervalSince(instant) <= 2 * publication.interval
             // The windows start at midnight in the organisation's time zone, six and thirteen days before as_of's day.
-            let starts = try connection.query("""
-                SELECT (((\(instant)::timestamptz AT TIME ZONE \(zone))::date - 6)::timestamp AT TIME ZONE \(zone)),
-                       (((\(instant)::timestamptz AT TIME ZONE \(zone))::date - 13)::timestamp AT TIME ZONE \(zone))
-                """)[0]
-            let (last, previous) = try starts.decode((Date, Date).self)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC") ?? calendar.timeZone
+            let day = calendar.startOfDay(for: instant)
+            let last = calendar.date(byAdding: .day, value: -6, to: day) ?? day.addingTimeInterval(-6 * 86_400)
+            let previous = calendar.date(byAdding: .day, value: -13, to: day) ?? day.addingTimeInterval(-13 * 86_400)
             let instants = PublishedInstants(asOf: instant, lastWeekStart: last, previousWeekStart: previous)
             let current = instant == publication.instant(atOrBefore: now) ? instant : nil
             self.instants = instants
