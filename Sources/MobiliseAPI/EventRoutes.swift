@@ -27,11 +27,13 @@ struct EventRoutes {
             organisationID: caller.organisation.id, campaignID: campaign.id, upcomingOnly: upcomingOnly, after: request.query("cursor"),
             limit: try request.integer("limit", in: 1...200) ?? 100)
         var events = page.events.map(EventResponse.init)
-        // A leader (not an HR admin) sees each count rounded as the rankings' are (PRIVACY.md): an
-        // RSVP asked for does not show as a +1.
+        // A leader (not an HR admin) sees each count rounded as the rankings' are and held to the
+        // same published instants (PRIVACY.md): an RSVP asked for does not show as a +1.
         if caller.has(.leader), !caller.has(.hrAdmin) {
-            let rounding = try await store.countRounding(organisationID: caller.organisation.id, campaignID: campaign.id)
+            let rounding = try await store.countRounding(
+                organisationID: caller.organisation.id, campaignID: campaign.id, publication: environment.configuration.leaderPublication)
             events = events.map { $0.published(by: rounding) }
+            try await store.storePublications(organisationID: caller.organisation.id, campaignID: campaign.id, ledger: rounding.ledger)
         }
         return EventList(events: events, nextCursor: page.nextCursor)
     }

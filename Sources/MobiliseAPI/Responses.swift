@@ -328,13 +328,16 @@ struct EventResponse: ResponseEncodable {
     }
 
     /// The counts as a leader sees them: each published with the campaign's rounding, as a group of
-    /// its own per event and count, within the event's capacity when it has one.
+    /// its own per event and count, within the event's capacity when it has one; held to published
+    /// instants, with the hysteresis, when the rounding has a ledger.
     func published(by rounding: CountRounding) -> EventResponse {
         var copy = self
         let size = capacity ?? 0
-        copy.going = rounding.published(going, group: "event:\(id.uuidString.lowercased()):going", groupSize: size)
-        copy.waiting = rounding.published(waiting, group: "event:\(id.uuidString.lowercased()):waiting", groupSize: 0)
-        copy.checkedIn = rounding.published(checkedIn, group: "event:\(id.uuidString.lowercased()):checked_in", groupSize: size)
+        let instant = rounding.ledger?.current
+        copy.going = rounding.published(going, group: "event:\(id.uuidString.lowercased()):going", groupSize: size, at: instant)
+        copy.waiting = rounding.published(waiting, group: "event:\(id.uuidString.lowercased()):waiting", groupSize: 0, at: instant)
+        copy.checkedIn = rounding.published(
+            checkedIn, group: "event:\(id.uuidString.lowercased()):checked_in", groupSize: size, at: instant)
         return copy
     }
 }
@@ -464,10 +467,12 @@ struct RankingResponse: ResponseEncodable {
     var other: RankingRowBody?
     var countriesMeetingGoal: Int
     var successMet: Bool?
+    /// Every metric the rankings can be asked for (`RankingMetric`): the dashboard lists them from here.
+    var metrics: [RankingMetric] = RankingMetric.allCases
 
     enum CodingKeys: String, CodingKey {
         case campaignId = "campaign_id", metric, asOf = "as_of", approximate, total, rows, other
-        case countriesMeetingGoal = "countries_meeting_goal", successMet = "success_met"
+        case countriesMeetingGoal = "countries_meeting_goal", successMet = "success_met", metrics
     }
 
     init(_ ranking: CampaignRanking) {
@@ -494,6 +499,7 @@ struct RankingResponse: ResponseEncodable {
         try container.encode(other, forKey: .other)
         try container.encode(countriesMeetingGoal, forKey: .countriesMeetingGoal)
         try container.encode(successMet, forKey: .successMet)
+        try container.encode(metrics, forKey: .metrics)
     }
 
     /// The ranking as CSV: the header, one row per country, then `other` (country `other`).

@@ -112,15 +112,26 @@ struct LeaderViewsCursor: Codable, Equatable {
 extension MobiliseStore {
     /// The campaign's ``CountRounding``, from its publication key (for counts a leader sees outside
     /// the rankings, such as an event's RSVP counts).
-    public func countRounding(organisationID: UUID, campaignID: UUID) async throws -> CountRounding {
+    ///
+    /// - Parameter publication: hold the counts to published instants: the rounding's ledger
+    ///   decides each count's value once per instant (at the first leader read in it), stores it and
+    ///   keeps it until the next, with the hysteresis (``PublicationLedger``). Store its decisions
+    ///   with ``storePublications(organisationID:campaignID:ledger:)`` once the counts are published.
+    public func countRounding(organisationID: UUID, campaignID: UUID, publication: Publication? = nil) async throws -> CountRounding {
         try await pool.withConnection { connection in
             let result = try connection.query("""
-                SELECT publication_key FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
+                SELECT publication_key, now() FROM campaigns WHERE organisation_id = \(organisationID) AND id = \(campaignID)
                 """)
             guard result.count > 0 else {
                 throw MobiliseError(.notFound, code: .campaignNotFound, "no campaign '\(campaignID)' in this organisation")
             }
-            return CountRounding(key: try result[0].decode(Data.self, at: 0))
+            let (key, now) = try result[0].decode((Data, Date).self)
+            guard let publication else { return CountRounding(key: key) }
+            let instant = publication.instant(atOrBefore: now)
+            let ledger = try Self.publicationLedger(
+                connection, organisationID: organisationID, campaignID: campaignID, current: instant, instants: [instant],
+                recordsEveryDecision: true)
+            return CountRounding(key: key, ledger: ledger, instants: PublishedInstants(asOf: instant, lastWeekStart: instant, previousWeekStart: instant))
         }
     }
 }

@@ -74,7 +74,7 @@ extension MobiliseStore {
         organisationID: UUID, campaign reference: String, metric: RankingMetric, viewer: Viewer, asOf: Date? = nil,
         minEligible: Int = 0, fromPrimary: Bool = false, publication: Publication? = Publication()
     ) async throws -> CampaignRanking {
-        let body: @Sendable (PostgresConnection) throws -> CampaignRanking = { connection in
+        let body: @Sendable (PostgresConnection) throws -> (CampaignRanking, PublicationLedger?) = { connection in
             let context = try RankingContext(
                 connection, organisationID: organisationID, campaign: reference, asOf: asOf,
                 publication: viewer == .leader ? publication : nil)
@@ -91,15 +91,20 @@ extension MobiliseStore {
             let meeting = shown.rows.filter { row in row.goal.map { row.signatures >= $0 } ?? false }.count
             let shownKeys = Set(shown.rows.map(\.key))
             let foldedGoals = figures.contains { $0.goal != nil && $0.isPresent && !shownKeys.contains($0.key) }
-            return CampaignRanking(
+            return (CampaignRanking(
                 campaignID: context.campaign.id, asOf: context.asOf, approximate: context.rounding != nil,
                 ranking: ranking, countriesMeetingGoal: meeting,
                 successMet: context.campaign.successMinCountries.flatMap { needed in
                     meeting >= needed ? true : foldedGoals ? nil : false
-                })
+                }), context.rounding?.ledger)
         }
-        if fromPrimary { return try await pool.withTransaction(isolation: .repeatableRead, body) }
-        return try await withReadTransaction(body)
+        let (result, ledger) = if fromPrimary {
+            try await pool.withTransaction(isolation: .repeatableRead, body)
+        } else {
+            try await withReadTransaction(body)
+        }
+        try await storePublications(organisationID: organisationID, campaignID: result.campaignID, ledger: ledger)
+        return result
     }
 
     /// One country by site and by org unit, with its weekly timeline. A leader may not open a
@@ -113,10 +118,12 @@ extension MobiliseStore {
         organisationID: UUID, campaign reference: String, country: String, viewer: Viewer, asOf: Date? = nil,
         publication: Publication? = Publication()
     ) async throws -> CountryBreakdown {
-        try await withReadTransaction { connection in
-            let context = try RankingContext(
+        let (breakdown, campaignID, ledger) = try await withReadTransaction { connection in
+            var context = try RankingContext(
                 connection, organisationID: organisationID, campaign: reference, asOf: asOf,
                 publication: viewer == .leader ? publication : nil)
+            let points = try context.weekly(connection).filter { $0.key == country }
+            try context.publishWeeks(connection, points.map(\.week))
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf,
@@ -131,14 +138,17 @@ extension MobiliseStore {
                 try context.cells(connection, country: country), viewer: viewer, privacyK: context.privacyK,
                 campaignEndsAt: context.campaign.endsAt, asOf: context.asOf, country: country, rounding: context.rounding)
             let eligible = figures.first { $0.key == country }?.eligible ?? 0
-            let weekly = try context.weekly(connection).filter { $0.key == country }.map { point in
+            let weekly = points.map { point in
                 WeeklyPoint(week: point.week, signatures: context.rounding?.published(
-                    point.cumulative, group: Ranking.countryGroupName(country), groupSize: eligible) ?? point.cumulative)
+                    point.cumulative, group: Ranking.countryGroupName(country), groupSize: eligible,
+                    at: context.weekEnd(point.week)) ?? point.cumulative)
             }
-            return CountryBreakdown(
+            return (CountryBreakdown(
                 asOf: context.asOf, approximate: context.rounding != nil, country: row, bySite: bySite, byOrgUnit: byOrgUnit,
-                weekly: weekly)
+                weekly: weekly), context.campaign.id, context.rounding?.ledger)
         }
+        try await storePublications(organisationID: organisationID, campaignID: campaignID, ledger: ledger)
+        return breakdown
     }
 
     /// A leader's answer for a country not shown on its own, folded or absent alike (it names
@@ -158,8 +168,8 @@ extension MobiliseStore {
     public func timeline(
         organisationID: UUID, campaign reference: String, viewer: Viewer, publication: Publication? = Publication()
     ) async throws -> Timeline {
-        try await withReadTransaction { connection in
-            let context = try RankingContext(
+        let (timeline, campaignID, ledger) = try await withReadTransaction { connection in
+            var context = try RankingContext(
                 connection, organisationID: organisationID, campaign: reference, asOf: nil,
                 publication: viewer == .leader ? publication : nil)
             let figures = try context.countryFigures(connection)
@@ -167,11 +177,14 @@ extension MobiliseStore {
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf)
             let approximate = context.rounding != nil
             guard ranking.total != nil else {
-                return Timeline(asOf: context.asOf, approximate: approximate, weeks: [], series: [:], other: nil, total: [])
+                return (Timeline(asOf: context.asOf, approximate: approximate, weeks: [], series: [:], other: nil, total: []),
+                        context.campaign.id, PublicationLedger?.none)
             }
             let shown = Set(ranking.rows.map(\.key))
             let points = try context.weekly(connection)
             let weeks = Array(Set(points.map(\.week))).sorted()
+            try context.publishWeeks(connection, weeks)
+            let ends = weeks.map(context.weekEnd)
             let index = Dictionary(uniqueKeysWithValues: weeks.enumerated().map { ($1, $0) })
             var weeklyChange: [String: [Int]] = [:]
             var otherChange = ranking.other == nil ? nil : [Int](repeating: 0, count: weeks.count)
@@ -194,9 +207,10 @@ extension MobiliseStore {
             func cumulative(_ values: [Int]) -> [Int] { values.reduce(into: []) { $0.append(($0.last ?? 0) + $1) } }
             // A leader's values are published as the ranking's rows, `other` and total are.
             let eligible = Dictionary(figures.map { ($0.key, $0.eligible) }, uniquingKeysWith: +)
+            let rounding = context.rounding
             func published(_ values: [Int], group: String, size: Int) -> [Int] {
-                guard let rounding = context.rounding else { return values }
-                return values.map { rounding.published($0, group: group, groupSize: size) }
+                guard let rounding else { return values }
+                return zip(values, ends).map { rounding.published($0, group: group, groupSize: size, at: $1) }
             }
             var series: [String: [Int]] = [:]
             for (key, changes) in weeklyChange {
@@ -204,11 +218,14 @@ extension MobiliseStore {
             }
             let otherGroup = "countries:" + figures.filter { $0.isPresent && !shown.contains($0.key) }.map(\.key).sorted()
                 .joined(separator: ",")
-            return Timeline(
+            return (Timeline(
                 asOf: context.asOf, approximate: approximate, weeks: weeks, series: series,
                 other: otherChange.map { published(cumulative($0), group: otherGroup, size: ranking.other?.eligible ?? 0) },
-                total: published(cumulative(totalChange), group: "total", size: ranking.total?.eligible ?? 0))
+                total: published(cumulative(totalChange), group: "total", size: ranking.total?.eligible ?? 0)),
+                context.campaign.id, context.rounding?.ledger)
         }
+        try await storePublications(organisationID: organisationID, campaignID: campaignID, ledger: ledger)
+        return timeline
     }
 
     /// Recomputes the counts from the signature rows and events, and the eligible headcount from
@@ -291,7 +308,13 @@ struct RankingContext {
     /// answer, less the changes since (``publishedCountryFigures(_:)``).
     let isRecentPublication: Bool
     /// For a leader, how counts are published (``Publication``); nil for exact figures.
-    let rounding: CountRounding?
+    private(set) var rounding: CountRounding?
+    /// For a leader: the publication key, and the published instant now when `asOf` is it (the
+    /// hysteresis decides values at it; ``PublicationLedger``).
+    private let publicationKey: Data?
+    private let currentInstant: Date?
+    /// For a leader: `asOf` and the starts of its two 7-day windows.
+    private let instants: PublishedInstants?
 
     /// - Parameter publication: for a leader: the figures are those of the last published instant
     ///   at or before the one asked (or now), and rounded with the campaign's publication key.
@@ -314,18 +337,64 @@ struct RankingContext {
             asOf = instant
             isNow = false
             isRecentPublication = now.timeIntervalSince(instant) <= 2 * publication.interval
-            rounding = CountRounding(key: key)
+            // The windows start at midnight in the organisation's time zone, six and thirteen days before as_of's day.
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC") ?? calendar.timeZone
+            let day = calendar.startOfDay(for: instant)
+            let last = calendar.date(byAdding: .day, value: -6, to: day) ?? day.addingTimeInterval(-6 * 86_400)
+            let previous = calendar.date(byAdding: .day, value: -13, to: day) ?? day.addingTimeInterval(-13 * 86_400)
+            let instants = PublishedInstants(asOf: instant, lastWeekStart: last, previousWeekStart: previous)
+            let current = instant == publication.instant(atOrBefore: now) ? instant : nil
+            self.instants = instants
+            publicationKey = key
+            currentInstant = current
+            rounding = CountRounding(
+                key: key,
+                ledger: try MobiliseStore.publicationLedger(
+                    connection, organisationID: organisationID, campaignID: campaign.id, current: current,
+                    instants: [instant, last, previous]),
+                instants: instants)
         } else if let requested, requested < now {
             asOf = requested
             isNow = false
             isRecentPublication = false
             rounding = nil
+            publicationKey = nil
+            currentInstant = nil
+            instants = nil
         } else {
             asOf = now
             isNow = true
             isRecentPublication = false
             rounding = nil
+            publicationKey = nil
+            currentInstant = nil
+            instants = nil
         }
+    }
+
+    /// For a leader's read that also publishes weekly values: the rounding, with the hysteresis's
+    /// memory at the end of each of `weeks` too (``weekEnd(_:)``). Call it before publishing anything.
+    mutating func publishWeeks(_ connection: PostgresConnection, _ weeks: [Date]) throws {
+        guard let publicationKey, let instants else { return }
+        rounding = CountRounding(
+            key: publicationKey,
+            ledger: try MobiliseStore.publicationLedger(
+                connection, organisationID: organisationID, campaignID: campaign.id, current: currentInstant,
+                instants: [instants.asOf, instants.lastWeekStart, instants.previousWeekStart] + weeks.map(weekEnd)),
+            instants: instants)
+    }
+
+    /// The instant a weekly value is of: the end of its ISO week (the next Monday's midnight in the
+    /// organisation's time zone), or `asOf` for the week that holds it.
+    func weekEnd(_ week: Date) -> Date {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC") ?? utc.timeZone
+        var local = Calendar(identifier: .gregorian)
+        local.timeZone = TimeZone(identifier: timeZone) ?? utc.timeZone
+        let next = week.addingTimeInterval(7 * 86_400)
+        let day = utc.dateComponents([.year, .month, .day], from: next)
+        return min(local.date(from: day) ?? next, asOf)
     }
 
     /// Per-country signatures, eligible headcount, 7-day windows and goals.

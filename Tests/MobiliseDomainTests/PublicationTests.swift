@@ -115,3 +115,80 @@ import Testing
         }
     }
 }
+
+/// The hysteresis (issue 19's adaptive attacker; PRIVACY.md).
+@Suite struct HysteresisTests {
+    @Test func theMarginIsHalfAStepAndKeepsLargeGroupsWithinOnePercent() {
+        #expect(Publication.margin(groupSize: 50) == 10)
+        #expect(Publication.margin(groupSize: 999) == 10)
+        #expect(Publication.margin(groupSize: 1_000) == 1)
+        #expect(Publication.margin(groupSize: 1_400) == 5)
+        #expect(Publication.margin(groupSize: 2_000) == 1)
+        #expect(Publication.margin(groupSize: 14_900) == 50)
+        for size in stride(from: 1_000, through: 200_000, by: 7) {
+            let (step, margin) = (Publication.granularity(groupSize: size), Publication.margin(groupSize: size))
+            #expect(margin >= 1 && margin <= step / 2)
+            // The largest error of a published count (or of a difference of two) is step − 1 + margin.
+            #expect(100 * (step - 1 + margin) <= size, "\(size)")
+        }
+    }
+
+    @Test func aFigureThatJustMovedNeedsMoreThanOneChangeToMoveBack() {
+        let (step, margin) = (20, 10)
+        var value = Publication.hysteresis(previous: nil, shifted: 39, step: step, margin: margin)
+        #expect(value == 20)
+        value = Publication.hysteresis(previous: value, shifted: 40, step: step, margin: margin)
+        #expect(value == 40)
+        // One withdrawal right after the rise: nothing moves; it takes margin + 1.
+        for shifted in stride(from: 39, through: 30, by: -1) {
+            #expect(Publication.hysteresis(previous: value, shifted: shifted, step: step, margin: margin) == 40)
+        }
+        value = Publication.hysteresis(previous: value, shifted: 29, step: step, margin: margin)
+        #expect(value == 20)
+        // One signing right after the fall: nothing moves until the next boundary.
+        for shifted in 29...39 { #expect(Publication.hysteresis(previous: value, shifted: shifted, step: step, margin: margin) == 20) }
+        // Large moves land where rounding down would (up) or within the band (down).
+        #expect(Publication.hysteresis(previous: 20, shifted: 95, step: step, margin: margin) == 80)
+        #expect(Publication.hysteresis(previous: 80, shifted: 3, step: step, margin: margin) == 0)
+        #expect(Publication.hysteresis(previous: 80, shifted: 11, step: step, margin: margin) == 20)
+    }
+
+    @Test func everyPublishedValueStaysWithinStepMinusOnePlusMarginOfTheCount() {
+        var random = SplitMix64(seed: 3)
+        for size in [50, 800, 1_000, 1_400, 2_500, 10_400, 100_000] {
+            let rounding = CountRounding(key: Data("bounds-\(size)".utf8))
+            let (step, margin) = (Publication.granularity(groupSize: size), Publication.margin(groupSize: size))
+            let offset = rounding.offset(group: "g", step: step)
+            var (count, value): (Int, Int?) = (size / 3, nil)
+            for _ in 0..<5_000 {
+                count = min(max(count + Int.random(in: -3...4, using: &random), 0), size)
+                let next = Publication.hysteresis(previous: value, shifted: count + offset, step: step, margin: margin)
+                value = next
+                #expect(abs(next - count) <= step - 1 + margin, "\(size): \(next) for \(count)")
+            }
+        }
+    }
+
+    @Test func aLedgerDecidesTheCurrentInstantOnceAndLooksThePastUp() {
+        let rounding = CountRounding(key: Data("ledger".utf8))
+        let step = 20
+        let offset = rounding.offset(group: "country:NL", step: step)
+        let (past, earlier, now) = (Date(timeIntervalSince1970: 1_000), Date(timeIntervalSince1970: 500), Date(timeIntervalSince1970: 2_000))
+        let stored = StoredPublication(instant: past, step: step, value: 40)
+        let key = PublicationLedger.key("country:NL")
+        let ledger = PublicationLedger(current: now, stored: [now: [key: stored], past: [key: stored], earlier: [:]])
+        let reading = CountRounding(key: Data("ledger".utf8), ledger: ledger)
+        // Now: one under the boundary the figure rose over stays at it, and nothing is stored anew.
+        #expect(reading.published(40 - offset - 1, group: "country:NL", groupSize: 50, at: now) == 40)
+        #expect(ledger.decided.isEmpty)
+        // The past: the stored value whatever the count; before any, the count rounded down.
+        #expect(reading.published(0, group: "country:NL", groupSize: 50, at: past) == 40)
+        #expect(reading.published(25 - offset, group: "country:NL", groupSize: 50, at: earlier) == 20)
+        // A fall is decided once, stored, and read the same for the rest of the read.
+        let fresh = PublicationLedger(current: now, stored: [now: [key: stored]])
+        let again = CountRounding(key: Data("ledger".utf8), ledger: fresh)
+        #expect(again.published(29 - offset, group: "country:NL", groupSize: 50, at: now) == 20)
+        #expect(fresh.decided == [key: StoredPublication(instant: now, step: step, value: 20)])
+        #expect(again.published(35 - offset, group: "country:NL", groupSize: 50, at: now) == 20)
+    }
+}

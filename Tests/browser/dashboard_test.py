@@ -233,6 +233,12 @@ def main():
         check("the table's numbers equal the API's", same and len(rows) == len(expected))
         check("a folded 'other' row is shown (privacy)", ranking["other"] is None or rows[-1][0] == "other")
 
+        # The map's metrics come from the API (the rankings answer's `metrics`, the domain's list), not from the page:
+        # a metric added to the domain appears in the select.
+        options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#metric-select option")]
+        check("the map's metrics are the API's", options == ranking["metrics"] and len(options) >= 4, (options, ranking.get("metrics")))
+        check("every metric the API lists has a label", all(o.text.strip() for o in driver.find_elements(By.CSS_SELECTOR, "#metric-select option")))
+
         shown = driver.find_elements(By.CSS_SELECTOR, "#map path.country.shown")
         check("the map colours every ranked country", len(shown) == len(ranking["rows"]),
               len(shown))

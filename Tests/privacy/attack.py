@@ -15,6 +15,15 @@ for a service you run, e.g. with `MOBILISE_LEADER_PUBLISH_INTERVAL=2s swift run 
         --leader-token "$(cat leader.txt)" --employee-tokens employees.txt --trials 60 --seed 19
 
 Each employee token is used at most once per run (the trial's person); standard library only.
+
+--adaptive runs the adaptive attack in a quiet group instead (PRIVACY.md, "The adaptive attacker";
+the Swift test `AdaptiveAttackTests` runs it on a service it starts): the leader reads only the
+country's figure in the rankings, colleagues (the employees whose tokens are given, none of them
+signed at the start) sign one per published instant until the figure rises, then one of the
+signers withdraws or not on a coin toss and the leader guesses "withdrew" when the figure falls
+back; then colleagues withdraw one per instant until the figure falls, one employee who has not
+signed signs or not, and the leader guesses "signed" when it rises back. --trials of each.
+Tokens are used many times (signing, withdrawing, signing again); give the whole country's.
 """
 import argparse
 import datetime
@@ -59,7 +68,10 @@ def main():
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--withdraw", action="store_true", help="the employees have signed; the trial withdraws or not")
+    parser.add_argument("--adaptive", action="store_true", help="the adaptive attack in a quiet group (see above)")
     args = parser.parse_args()
+    if args.adaptive:
+        return adaptive(args)
 
     people = [line.strip() for line in open(args.employee_tokens) if line.strip()]
     if len(people) < args.trials:
@@ -79,15 +91,7 @@ def main():
         return view
 
     def wait_for_publication(after):
-        deadline = time.monotonic() + 3600
-        while time.monotonic() < deadline:
-            status, text = call(args.url, "GET", f"{campaign}/live", args.leader_token)
-            if status == 200:
-                published = datetime.datetime.fromisoformat(json.loads(text)["as_of"].replace("Z", "+00:00"))
-                if published >= after:
-                    return
-            time.sleep(0.05)  # polling a remote service: there is no condition to wait on but its answer
-        sys.exit("no publication within an hour")
+        wait_for_next_publication(args, campaign, after)
 
     right = 0
     for trial in range(args.trials):
@@ -103,6 +107,77 @@ def main():
         right += guessed == acts
         print(f"trial {trial + 1}: {'acted' if acts else 'did not act'}, guessed {'acted' if guessed else 'did not act'}", file=sys.stderr)
     print(json.dumps({"trials": args.trials, "accuracy": right / args.trials, "withdraw": args.withdraw, "seed": args.seed}))
+
+
+def wait_for_next_publication(args, campaign, after):
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        status, text = call(args.url, "GET", f"{campaign}/live", args.leader_token)
+        if status == 200:
+            published = datetime.datetime.fromisoformat(json.loads(text)["as_of"].replace("Z", "+00:00"))
+            if published >= after:
+                return
+        time.sleep(0.05)  # polling a remote service: there is no condition to wait on but its answer
+    sys.exit("no publication within an hour")
+
+
+def adaptive(args):
+    people = [line.strip() for line in open(args.employee_tokens) if line.strip()]
+    coin = random.Random(args.seed)
+    campaign = "/v1/campaigns/" + args.campaign
+    signed, unsigned = [], list(people)
+
+    def figure():
+        status, text = call(args.url, "GET", f"{campaign}/rankings", args.leader_token)
+        if status != 200:
+            sys.exit(f"GET rankings: {status} {text[:200]}")
+        rows = [row for row in json.loads(text)["rows"] if row["country"] == args.country]
+        if not rows:
+            sys.exit(f"{args.country} is not shown on its own")
+        return rows[0]["signatures"]
+
+    def act(person, sign):
+        status, text = call(args.url, "PUT" if sign else "DELETE", f"{campaign}/signature", person)
+        if status not in (200, 201, 204):
+            sys.exit(f"{'signing' if sign else 'withdrawing'} failed: {status} {text[:200]}")
+        (unsigned if sign else signed).remove(person)
+        (signed if sign else unsigned).append(person)
+
+    def next_instant():
+        wait_for_next_publication(args, campaign, datetime.datetime.now(datetime.timezone.utc))
+        return figure()
+
+    scores = {"withdraw": [0, 0], "sign": [0, 0]}
+    rising = True
+    moves = 0
+    while min(scores["withdraw"][0], scores["sign"][0]) < args.trials:
+        before = figure()
+        pool = unsigned if rising else signed
+        if not pool:
+            rising = not rising
+            continue
+        # A colleague's move, alone in its published instant.
+        act(pool[0], rising)
+        moves += 1
+        crossed = next_instant()
+        if crossed == before:
+            continue
+        if (crossed > before) != rising:
+            continue
+        kind = "withdraw" if rising else "sign"
+        targets = signed if rising else unsigned
+        acts = coin.random() < 0.5 and bool(targets)
+        if acts:
+            act(coin.choice(targets), not rising)
+        guessed = next_instant() != crossed
+        scores[kind][0] += 1
+        scores[kind][1] += guessed == acts
+        print(f"{kind} trial {scores[kind][0]}: {'acted' if acts else 'did not act'}, "
+              f"guessed {'acted' if guessed else 'did not act'}", file=sys.stderr)
+        rising = not rising
+    print(json.dumps({"adaptive": True, "trials": args.trials, "seed": args.seed, "colleague_moves": moves,
+                      "withdraw_accuracy": scores["withdraw"][1] / scores["withdraw"][0],
+                      "sign_accuracy": scores["sign"][1] / scores["sign"][0]}))
 
 
 if __name__ == "__main__":

@@ -230,8 +230,30 @@
       case 'signatures': return row.signatures;
       case 'momentum': return row.momentum;
       case 'goal_progress': return row.goal_progress;
-      default: return row.participation;
+      case 'participation': return row.participation;
+      default: return row[metric] === undefined ? row.participation : row[metric];
     }
+  }
+
+  // The map's metrics are those the API ranks by (the rankings answer's `metrics`), not a list
+  // of the page's own: a metric added to the domain appears here, under its name until the
+  // catalogues have a label for it.
+  const METRIC_LABELS = {
+    participation: 'colParticipationShort', signatures: 'colSignatures', momentum: 'momentumOption', goal_progress: 'colGoalProgress',
+  };
+  function renderMetricOptions(metrics) {
+    const select = $('metric-select');
+    const options = (metrics || []).map((metric) => {
+      const option = document.createElement('option');
+      option.value = metric;
+      if (METRIC_LABELS[metric]) option.dataset.i18n = 'dashboard.' + METRIC_LABELS[metric];
+      option.textContent = METRIC_LABELS[metric] ? D(METRIC_LABELS[metric]) : metric.replace(/_/g, ' ');
+      return option;
+    });
+    select.replaceChildren(...options);
+    if (!options.length) return;
+    if (!metrics.includes(state.mapMetric)) state.mapMetric = metrics[0];
+    select.value = state.mapMetric;
   }
 
   function formatMetric(value, metric) {
@@ -612,6 +634,7 @@
     state.ranking = ranking;
     state.timeline = timeline;
     state.world = world;
+    renderMetricOptions(ranking.metrics);
     $('main').hidden = false;
     renderAll();
     renderMomentum();

@@ -1,0 +1,64 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+/// The hysteresis's memory of leaders' published figures (`published_counts`, migration 0020;
+/// ``PublicationLedger``).
+extension MobiliseStore {
+    /// A ledger for one read of `campaignID`'s figures at `instants`: per instant, each group's
+    /// value stored last at or before it (one statement for all of them).
+    ///
+    /// - Parameter current: the current published instant when the read is of it (values at it are
+    ///   decided, and ``storePublications(organisationID:campaignID:ledger:)`` stores them); nil for
+    ///   a read of a past instant only.
+    static func publicationLedger(
+        _ connection: PostgresConnection, organisationID: UUID, campaignID: UUID, current: Date?, instants: [Date],
+        recordsEveryDecision: Bool = false
+    ) throws -> PublicationLedger {
+        let wanted = Array(Set(instants + (current.map { [$0] } ?? []))).sorted()
+        var stored: [Date: [Data: StoredPublication]] = [:]
+        for instant in wanted { stored[instant] = [:] }
+        for row in try connection.query("""
+            SELECT DISTINCT ON (i.n, p.group_key) i.n, p.group_key, p.published_at, p.step, p.value
+            FROM unnest(\(wanted)::timestamptz[]) WITH ORDINALITY AS i(at, n)
+            JOIN published_counts p ON p.organisation_id = \(organisationID) AND p.campaign_id = \(campaignID)
+                                   AND p.published_at <= i.at
+            ORDER BY i.n, p.group_key, p.published_at DESC
+            """).rows {
+            let (ordinal, key, at, step, value) = try row.decode((Int, Data, Date, Int, Int).self)
+            guard ordinal >= 1, ordinal <= wanted.count else { continue }
+            stored[wanted[ordinal - 1], default: [:]][key] = StoredPublication(instant: at, step: step, value: value)
+        }
+        return PublicationLedger(current: current, stored: stored, recordsEveryDecision: recordsEveryDecision)
+    }
+
+    /// Stores the values `ledger`'s read decided at the current published instant. The first read
+    /// of an instant to store a group's value wins: a later one (another instance, the same moment)
+    /// leaves it, and every read after reads it.
+    ///
+    /// A ledger that records every decision (an event's counts, read live, never at a past instant)
+    /// keeps only its groups' latest row.
+    public func storePublications(organisationID: UUID, campaignID: UUID, ledger: PublicationLedger?) async throws {
+        guard let ledger else { return }
+        let decided = ledger.decided
+        guard !decided.isEmpty else { return }
+        let rows = decided.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        let latestOnly = ledger.recordsEveryDecision
+        try await pool.withTransaction { connection in
+            for (key, value) in rows {
+                _ = try connection.execute("""
+                    INSERT INTO published_counts (organisation_id, campaign_id, group_key, published_at, step, value)
+                    VALUES (\(organisationID), \(campaignID), \(key), \(value.instant), \(value.step), \(value.value))
+                    ON CONFLICT (organisation_id, campaign_id, group_key, published_at) DO NOTHING
+                    """)
+                if latestOnly {
+                    _ = try connection.execute("""
+                        DELETE FROM published_counts
+                        WHERE organisation_id = \(organisationID) AND campaign_id = \(campaignID) AND group_key = \(key)
+                          AND published_at < \(value.instant)
+                        """)
+                }
+            }
+        }
+    }
+}
