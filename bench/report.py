@@ -26,6 +26,25 @@ def scim_section(path):
               f"Under 2 minutes for 100,000: **{'yes' if met else 'no'}** (load average before the run: {r.get('loadavg_before', '—')})."]
     return lines
 
+# Section 4's notes (issue 21): what the import is compared with, and where its time goes.
+IMPORT_NOTES = (
+    "The issue's comparison is the fair limit: `\\copy` of the same file, in the same run, into `bench_import_fair`, a "
+    "table made with `LIKE employees INCLUDING ALL` (its primary key, the unique (organisation, external_id) index, the "
+    "per-country partial index, its checks and defaults) plus its two foreign keys (organisation, country): what any "
+    "loader that writes `employees` must pay, without the import's own work (staging, merge, headcount trigger, audit "
+    "entry, reading and checking the file, process start). Target: the first import and a re-import each at least half "
+    "that rate. `\\copy` into a plain 7-column text table (no key, no index, no check) is shown beside it, as before. "
+    "Where the import's time goes (2026-12-06, `EXPLAIN (ANALYZE, BUFFERS)` of the merge into a new organisation on a "
+    "throwaway cluster, and an `-O -wmo` build of the reader): reading and checking 200,000 rows into COPY data costs "
+    "0.32-0.34 s of CPU (2.6 s if every record took the String path instead of the ASCII one: that path stays, issue 18); "
+    "COPY into the temporary staging table costs about what `\\copy` into the plain table does; the rest is the INSERT "
+    "into `employees`, where the two foreign keys are checked row by row (200,000 trigger calls each, 1.6 million shared "
+    "buffer hits) and three indexes are maintained: the same work the fair `\\copy` does, row for row, so the first "
+    "import runs at about the fair limit's rate. A re-import writes only what changed (a hash join of the staged rows "
+    "with the organisation's employees), so it runs several times faster than any loader that writes every row. "
+    "The machine is shared with other engineers' builds (2 cores; load average after the import in `import.json`): "
+    "rates move by tens of percent between runs; the ratios, measured minutes apart on one cluster, move less.")
+
 if len(sys.argv) == 3 and sys.argv[1] == "--scim-section":
     print("\n".join(scim_section(sys.argv[2])))
     sys.exit(0)
