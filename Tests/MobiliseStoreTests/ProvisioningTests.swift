@@ -93,7 +93,7 @@ import Testing
                 FOR EACH STATEMENT EXECUTE FUNCTION record_commit_mode()
                 """)
             func modes() async throws -> [String] {
-                let modes = try await store.pool.query("SELECT DISTINCT mode FROM commit_modes ORDER BY mode").rows.map { try $0.decode(String.self) }
+                let modes = try await store.pool.query("SELECT DISTINCT mode FROM commit_modes ORDER BY mode").rows.map { try $0.decode(String.self, column: "mode") }
                 try await store.pool.execute("DELETE FROM commit_modes")
                 return modes
             }
