@@ -8,7 +8,9 @@ def scim_section(path):
              "`bench/scim_push` creates 100,000 users through `POST /scim/v2/Users`, one request at a time on one keep-alive "
              "connection, as Entra ID and Okta push (`--lookup`: each creation preceded by Entra ID's `filter=userName eq` "
              "look-up). Each user becomes an employee checked by the workforce rules, with its audit entry, committed "
-             "(fsync on) before the answer. Target: the 100,000 in under 2 minutes.", ""]
+             "before the answer; since issue 21's durability decision without waiting for the WAL flush (`synchronous_commit "
+             "= off` for SCIM user writes only, RELIABILITY.md \"SCIM writes and durability\"; the cluster itself keeps fsync "
+             "and synchronous_commit on). Target: the 100,000 in under 2 minutes.", ""]
     if not os.path.exists(path):
         return lines + ["**Not measured yet.** The script was written on a machine shared with other engineers' builds "
                         "(load average 5–16 on 2 cores), where a release-build figure would say nothing; run "
@@ -23,6 +25,25 @@ def scim_section(path):
               f"| {r['seconds']:,.1f} | {r['users_per_s']:,.0f} | {r['ms_p50']} | {r['ms_p99']} | {r['failures']} | {r['total_results']:,} |", "",
               f"Under 2 minutes for 100,000: **{'yes' if met else 'no'}** (load average before the run: {r.get('loadavg_before', '—')})."]
     return lines
+
+# Section 4's notes (issue 21): what the import is compared with, and where its time goes.
+IMPORT_NOTES = (
+    "The issue's comparison is the fair limit: `\\copy` of the same file, in the same run, into `bench_import_fair`, a "
+    "table made with `LIKE employees INCLUDING ALL` (its primary key, the unique (organisation, external_id) index, the "
+    "per-country partial index, its checks and defaults) plus its two foreign keys (organisation, country): what any "
+    "loader that writes `employees` must pay, without the import's own work (staging, merge, headcount trigger, audit "
+    "entry, reading and checking the file, process start). Target: the first import and a re-import each at least half "
+    "that rate. `\\copy` into a plain 7-column text table (no key, no index, no check) is shown beside it, as before. "
+    "Where the import's time goes (2026-12-06, `EXPLAIN (ANALYZE, BUFFERS)` of the merge into a new organisation on a "
+    "throwaway cluster, and an `-O -wmo` build of the reader): reading and checking 200,000 rows into COPY data costs "
+    "0.32-0.34 s of CPU (2.6 s if every record took the String path instead of the ASCII one: that path stays, issue 18); "
+    "COPY into the temporary staging table costs about what `\\copy` into the plain table does; the rest is the INSERT "
+    "into `employees`, where the two foreign keys are checked row by row (200,000 trigger calls each, 1.6 million shared "
+    "buffer hits) and three indexes are maintained: the same work the fair `\\copy` does, row for row, so the first "
+    "import runs at about the fair limit's rate. A re-import writes only what changed (a hash join of the staged rows "
+    "with the organisation's employees), so it runs several times faster than any loader that writes every row. "
+    "The machine is shared with other engineers' builds (2 cores; load average after the import in `import.json`): "
+    "rates move by tens of percent between runs; the ratios, measured minutes apart on one cluster, move less.")
 
 if len(sys.argv) == 3 and sys.argv[1] == "--scim-section":
     print("\n".join(scim_section(sys.argv[2])))
@@ -260,48 +281,26 @@ im = load("import.json")
 L.append("## 4. Workforce import")
 L.append("")
 if im:
-    L.append("| Rows | `mobilise import employees` | `psql \\copy` into a plain 7-column text table | import ÷ copy |")
-    L.append("|---:|---:|---:|---:|")
+    fair = im.get("fair_copy_rows_s")
+    L.append("| Rows | `mobilise import employees` | `psql \\copy` into a table with `employees`' keys and indexes (the fair limit) | "
+             "import ÷ fair copy | `psql \\copy` into a plain 7-column text table | import ÷ plain copy |")
+    L.append("|---:|---:|---:|---:|---:|---:|")
     L.append(f"| {im['rows']:,} | {f(im['import_rows_s'])} rows/s ({im['import_s']:.2f} s, process start included) | "
-             f"{f(im['copy_rows_s'])} rows/s ({im['copy_s']:.2f} s) | {im['import_rows_s'] / im['copy_rows_s']:.2f}× |")
+             + (f"{f(fair)} rows/s ({im['fair_copy_s']:.2f} s) | {im['import_rows_s'] / fair:.2f}× | " if fair else "not measured | — | ")
+             + f"{f(im['copy_rows_s'])} rows/s ({im['copy_s']:.2f} s) | {im['import_rows_s'] / im['copy_rows_s']:.2f}× |")
     if im.get("again_s") is not None:
         L.append("")
         L.append("The same import again, into the loaded organisation (what a daily HR sync does):")
         L.append("")
-        L.append("| File | `mobilise import employees` | ÷ copy |")
-        L.append("|---|---:|---:|")
-        L.append(f"| the same file, nothing changed | {f(im['again_rows_s'])} rows/s ({im['again_s']:.2f} s) | {im['again_rows_s'] / im['copy_rows_s']:.2f}× |")
-        L.append(f"| one row in a hundred changed (`{im.get('changed_report', '').strip()}`) | {f(im['changed_rows_s'])} rows/s ({im['changed_s']:.2f} s) | "
-                 f"{im['changed_rows_s'] / im['copy_rows_s']:.2f}× |")
+        L.append("| File | `mobilise import employees` | ÷ fair copy | ÷ plain copy |")
+        L.append("|---|---:|---:|---:|")
+        for label, key in (("the same file, nothing changed", "again"),
+                           (f"one row in a hundred changed (`{im.get('changed_report', '').strip()}`)", "changed")):
+            rate = im[f"{key}_rows_s"]
+            L.append(f"| {label} | {f(rate)} rows/s ({im[f'{key}_s']:.2f} s) | "
+                     f"{(f'{rate / fair:.2f}×') if fair else '—'} | {rate / im['copy_rows_s']:.2f}× |")
     L.append("")
-    L.append("The first row is the issue's comparison and stays as it was: a first import (every employee new) against `\\copy` "
-             "of the same file into a plain table with no index, no key and no check. Where the import's time goes "
-             "(profile of 2026-11-23, `perf` on the reader, `EXPLAIN ANALYZE` of the merge; see the commit messages of the "
-             "import branch): reading and checking the file in Swift now costs about 0.25 s of CPU for 200,000 rows "
-             "(it was about 2.2 s: Foundation's `trimmingCharacters`, String-keyed lookups per column and a Set built per "
-             "email check); COPY into the temporary staging table is about as fast as the limit itself; what remains is the "
-             "INSERT into `employees`: a random-UUID primary key, the unique (organisation, external_id) index, the "
-             "per-country partial index, and two foreign-key checks per row (organisation, country) that PostgreSQL 15 "
-             "runs row by row. Measured on one cluster of this shared, heavily loaded machine (so ratios only, and rough), inserting the same 200,000 rows from a "
-             "staging table: plain 7-column table 1×, `employees` columns without indexes or keys about 2×, with its "
-             "indexes about 7×, with its foreign keys as well about 10–18×. An import that must write that table cannot "
-             "reach half of `\\copy` into a bare table; re-imports, which write only what changed, come much closer.")
-    L.append("")
-    L.append("A closer look (2026-11-23, late; the merge statement replayed with `EXPLAIN (ANALYZE, BUFFERS)` into a new, "
-             "empty organisation, inside a transaction rolled back, variants with parts of the table dropped in that "
-             "transaction): the import's own statement takes 2.4–2.6 s of its 2.7–2.9 s (the COPY into staging 0.10 s, "
-             "process start, reading and commit the rest). Without the two foreign keys it takes 1.4 s: the 400,000 "
-             "row-by-row checks (organisation and country, each an SPI query with a row lock) are about 1.05 s, 40% of the "
-             "import. Without the per-country index as well, 1.0 s; and an INSERT of the same rows into `employees` with no "
-             "index, key or trigger at all still takes 0.42 s, three times `\\copy` into the bare table (wider rows, "
-             "`gen_random_uuid()` and `now()` per row). Tried and not kept: COPY straight into `employees` (ids supplied, "
-             "so no volatile default stops COPY's multi-row inserts) took 3.1–3.7 s, slower than the merge, each row "
-             "queueing its foreign-key events; time-ordered ids (UUIDv7) instead of random ones for the primary key gained "
-             "about 7%, within this machine's noise. So even an import that wrote `employees` with none of its keys checked "
-             "would stay near a third of the limit; we keep the keys. A re-import of the unchanged file spends 0.18–0.34 s in "
-             "the merge (a hash join of the 200,000 staged rows with the organisation's employees, comparing each row) and "
-             "0.10 s in the COPY; half of `\\copy` would leave 0.26 s for everything, the file's reading and the process "
-             "included.")
+    L.append(IMPORT_NOTES)
 else:
     L.append("Not measured.")
 L.append("")
@@ -356,10 +355,13 @@ else:
     s = rk.get(("small", "signatures"))
     L.append(f"| Ranking at 5,000,000 signatures within 2× of 10,000, and < 10 ms | large size not measured; small size p50 {f(s and s['p50_ms'], 2)} ms, p99 {f(s and s['p99_ms'], 2)} ms | — |")
 if im:
-    r = im["import_rows_s"] / im["copy_rows_s"]
-    again = f"; re-import of the unchanged file {im['again_rows_s'] / im['copy_rows_s'] * 100:.0f}%" if im.get("again_s") else ""
-    L.append(f"| Import ≥ 50% of `\\copy` | first import {r * 100:.0f}%{again} | {verdict(r >= 0.5)}"
-             f"{'' if r >= 0.5 else ' (short by %.0f points: the INSERT into the indexed, foreign-keyed employees table, see section 4)' % ((0.5 - r) * 100)} |")
+    limit = im.get("fair_copy_rows_s") or im["copy_rows_s"]
+    what = "the fair limit, `\\copy` into a table with `employees`' keys and indexes" if im.get("fair_copy_rows_s") else "`\\copy` into a plain table"
+    r = im["import_rows_s"] / limit
+    ra = im["again_rows_s"] / limit if im.get("again_s") else None
+    again = f"; re-import of the unchanged file {ra * 100:.0f}%" if ra is not None else ""
+    ok = r >= 0.5 and (ra is None or ra >= 0.5)
+    L.append(f"| Import (first and again) ≥ 50% of {what} | first import {r * 100:.0f}%{again} | {verdict(ok)} |")
 if peak:
     mb = int(peak) / 1024
     L.append(f"| Peak server RSS < 150 MB during the signing run | {mb:.1f} MiB | {verdict(mb < 150)} |")

@@ -72,6 +72,17 @@ public struct APIConfiguration: Sendable {
         self.maxInFlight = max(1, maxInFlight)
     }
 
+    /// The address people and identity providers reach the service at, behind a proxy or a load
+    /// balancer (`MOBILISE_PUBLIC_URL`, e.g. `https://mobilise.example.com` or
+    /// `https://intranet.example.com/mobilise`): every absolute link the service makes starts with
+    /// it (the single sign-on redirect URI, SCIM's `meta.location` and discovery URIs). Unset: the
+    /// scheme and `Host` of each request (with `X-Forwarded-Proto`).
+    public var publicURL: String?
+    /// The key material that seals secrets kept in the database (the OpenID client secret):
+    /// `MOBILISE_SECRETS_KEY`; unset, `MOBILISE_JWT_SECRET` is used. Changing it makes the sealed
+    /// secrets unreadable: HR admins then save their single sign-on settings again.
+    public var secretsKey: String?
+
     /// Reads the configuration from environment variables.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> APIConfiguration {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -92,6 +103,8 @@ public struct APIConfiguration: Sendable {
         configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
         if let share = value("MOBILISE_FULL_SYNC_GUARD").flatMap(ImportOptions.share) { configuration.fullSyncGuard = share }
         if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
+        configuration.publicURL = value("MOBILISE_PUBLIC_URL").flatMap { try? publicURL($0) }
+        configuration.secretsKey = value("MOBILISE_SECRETS_KEY")
         return configuration
     }
 
@@ -104,6 +117,29 @@ public struct APIConfiguration: Sendable {
                 throw InvalidWidgetOrigin(origin: String(origin))
             }
             return String(origin).lowercased()
+        }
+    }
+
+    /// `MOBILISE_PUBLIC_URL` checked: `http(s)://host[:port][/path]`, without a query, a fragment,
+    /// credentials or a trailing slash (removed).
+    public static func publicURL(_ text: String) throws -> String {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
+              components.query == nil, components.fragment == nil, components.user == nil, components.password == nil,
+              trimmed.utf8.count <= 500, !trimmed.contains(where: { $0.isWhitespace })
+        else {
+            throw InvalidPublicURL(text: text)
+        }
+        return trimmed
+    }
+
+    /// A `MOBILISE_PUBLIC_URL` that is not such an address.
+    public struct InvalidPublicURL: Error, CustomStringConvertible {
+        public var text: String
+        public var description: String {
+            "MOBILISE_PUBLIC_URL: '\(text)' is not an address such as https://mobilise.example.com (http or https, a host, "
+                + "optional port and path, no query)"
         }
     }
 

@@ -28,7 +28,8 @@ public enum MobiliseService {
         let organisations = OrganisationDirectory(store: store)
         let sessions = SessionRoutes(verifier: verifier, store: store, organisations: organisations)
         sessions.register(on: router)
-        SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient()).register(on: router)
+        SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient(), publicURL: configuration.publicURL,
+                           sealer: ClientSecretSealer(configuration: configuration)).register(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
             .add(middleware: PathParameterDecoding())
@@ -43,7 +44,7 @@ public enum MobiliseService {
         SCIMTokenRoutes(environment: environment).register(on: v1)
         SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
         WorkforceMappingRoutes(environment: environment).register(on: v1)
-        SCIMRoutes(store: store).register(on: router)
+        SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }
 

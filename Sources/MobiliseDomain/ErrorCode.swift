@@ -140,6 +140,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
+    public static let secretsKeyMissing = ErrorCode("secrets_key_missing")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
@@ -164,6 +165,6 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound, .ssoNotConfigured,
         .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
         .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile,
-        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge
+        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge, .secretsKeyMissing,
     ]
 }

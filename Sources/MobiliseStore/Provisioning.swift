@@ -101,7 +101,10 @@ extension MobiliseStore {
     ) async throws -> ProvisionedEmployee {
         do {
             return try await pool.withTransaction { connection in
-                let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true)
+                // Not durable at the answer (RELIABILITY.md, "SCIM writes and durability"): an identity
+                // provider pushes one user per request, and one fsync per request would bound the push
+                // at the disk's flush rate; what a crash could lose it sends again.
+                let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true, asynchronousCommit: true)
                 var current: ProvisionedEmployee?
                 if let id {
                     current = try Self.provisioned(

@@ -151,7 +151,8 @@ extension MobiliseStore {
         guard (1...500).contains(provider.clientID.count) else {
             throw MobiliseError(.invalid, code: .invalidClientId, "give the client id the provider issued (1 to 500 characters)")
         }
-        guard (1...500).contains(provider.clientSecret.count) else {
+        // As stored: the service seals the secret (up to 500 characters given, about 700 sealed).
+        guard (1...1000).contains(provider.clientSecret.count) else {
             throw MobiliseError(.invalid, code: .invalidClientSecret, "give the client secret the provider issued (1 to 500 characters)")
         }
         guard (1...100).contains(provider.hrIDClaim.count), provider.rolesClaim.map({ (1...100).contains($0.count) }) ?? true else {

@@ -237,6 +237,14 @@ extension MobiliseStore {
     /// COPY data goes to the connection in slices of this size.
     private static let copySlice = 1 << 20
 
+    /// `synchronous_commit = off` for the rest of the transaction: its COMMIT returns once the WAL is
+    /// written to the server's buffers, without waiting for the fsync (the WAL writer flushes within
+    /// `wal_writer_delay`, 200 ms by default; a crash of the database server may lose the last such
+    /// commits, whole: never part of one, and never a synchronous commit made after them).
+    static let asynchronousCommit = PostgresQuery(
+        unsafeSQL: "SELECT set_config('synchronous_commit', 'off', true)"
+    ).prepared()
+
     /// Locks the organisation's workforce for the transaction, and gives "today" in its time zone.
     ///
     /// Every write of employees takes it (imports, provisioning): they are serialised per
@@ -247,14 +255,20 @@ extension MobiliseStore {
     ///   (``indexPlans``, as the signing path does), in the same round trip: for the writes of one
     ///   employee, whose prepared statements must not keep a plan made while the organisation had
     ///   none.
-    static func lockWorkforce(_ connection: PostgresConnection, organisationID: UUID, indexPlans: Bool = false) throws -> String {
+    /// - Parameter asynchronousCommit: commit without waiting for the WAL to reach the disk
+    ///   (``asynchronousCommit``), in the same round trip: for an identity provider's writes of one
+    ///   employee only (see RELIABILITY.md, "SCIM writes and durability").
+    static func lockWorkforce(
+        _ connection: PostgresConnection, organisationID: UUID, indexPlans: Bool = false, asynchronousCommit: Bool = false
+    ) throws -> String {
         let lock: PostgresQuery = """
             SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
             WHERE id = \(organisationID) FOR NO KEY UPDATE
             """
         let found: String?
-        if indexPlans {
-            found = try connection.pipeline([Self.indexPlans, lock], mode: .transaction)[1].get().scalar(String.self)
+        if indexPlans || asynchronousCommit {
+            let settings = (indexPlans ? [Self.indexPlans] : []) + (asynchronousCommit ? [Self.asynchronousCommit] : [])
+            found = try connection.pipeline(settings + [lock], mode: .transaction)[settings.count].get().scalar(String.self)
         } else {
             found = try connection.query(lock).scalar(String.self)
         }

@@ -47,6 +47,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as APIConfiguration.InvalidWidgetOrigin {
             throw ValidationError(error.description)
         }
+        do {
+            configuration.publicURL = try Environment.value("MOBILISE_PUBLIC_URL").map(APIConfiguration.publicURL)
+        } catch let error as APIConfiguration.InvalidPublicURL {
+            throw ValidationError(error.description)
+        }
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16

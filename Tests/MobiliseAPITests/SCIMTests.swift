@@ -470,3 +470,28 @@ extension ServiceHarness.Reply {
             .replacingOccurrences(of: "=", with: "")
     }
 }
+
+/// `MOBILISE_PUBLIC_URL`: behind a proxy, the absolute links the service makes start with the public address.
+@Suite struct PublicURLTests {
+    @Test func scimLocationsStartWithThePublicAddress() async throws {
+        try await ServiceHarness.run(environment: ["MOBILISE_PUBLIC_URL": "https://mobilise.example.com/people/"]) { service in
+            let scim = try await SCIMSession.open(service)
+            let created = try await scim.call(.post, "/Users", SCIMSession.newUser("pub-1"))
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(created.json["id"] as? String)
+            #expect(created.headers[.location] == "https://mobilise.example.com/people/scim/v2/Users/\(id)")
+            let config = try await scim.call(.get, "/ServiceProviderConfig")
+            let meta = try #require(config.json["meta"] as? [String: String], "\(config.text)")
+            #expect(meta["location"]?.hasPrefix("https://mobilise.example.com/people/scim/v2/") == true, "\(meta)")
+        }
+    }
+
+    @Test func onlyAnHTTPAddressWithoutQueryIsAPublicURL() throws {
+        #expect(try APIConfiguration.publicURL("https://mobilise.example.com/") == "https://mobilise.example.com")
+        #expect(try APIConfiguration.publicURL("http://127.0.0.1:8080/hr") == "http://127.0.0.1:8080/hr")
+        for bad in ["ftp://example.com", "https://example.com/?a=1", "https://example.com/#x", "mobilise.example.com", "https://user:pw@example.com",
+                    "https:///path", "https://exa mple.com"] {
+            #expect(throws: APIConfiguration.InvalidPublicURL.self, "\(bad)") { try APIConfiguration.publicURL(bad) }
+        }
+    }
+}

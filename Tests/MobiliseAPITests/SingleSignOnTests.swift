@@ -164,6 +164,16 @@ import Testing
             #expect(shown.json["hr_id_claim"] as? String == "employee_id")
             #expect(shown.json["sign_in_path"] as? String == "/auth/oidc/acme/sign-in")
             #expect(!shown.text.contains("s3cret-value") && !set.text.contains("s3cret-value"))
+            // Kept sealed: the database holds neither the secret nor anything that opens without the service's key.
+            let stored = try #require(try await service.store.pool.query("SELECT client_secret FROM sso_providers").scalar(String.self))
+            #expect(stored.hasPrefix("sealed:v1:") && !stored.contains("s3cret-value"), "\(stored)")
+            let sealed = try #require(Data(base64Encoded: String(stored.dropFirst("sealed:v1:".count))))
+            #expect(sealed.range(of: Data("s3cret-value".utf8)) == nil)
+            // The longest secret a provider may issue still fits once sealed.
+            let long = body.replacingOccurrences(of: "s3cret-value", with: String(repeating: "x", count: 500))
+            #expect(try await service.call(.put, "/v1/sso", token: hr, json: long).status == .ok)
+            let tooLong = body.replacingOccurrences(of: "s3cret-value", with: String(repeating: "x", count: 501))
+            #expect(try await service.call(.put, "/v1/sso", token: hr, json: tooLong).errorCode == "invalid_client_secret")
             // A leader may not; plain http only on loopback; a role that does not exist is refused.
             #expect(try await service.call(.put, "/v1/sso", token: try await service.token("lead-1", [.leader]), json: body).status == .forbidden)
             let http = body.replacingOccurrences(of: "https://login.acme.example", with: "http://login.acme.example")

@@ -73,4 +73,53 @@ import Testing
             #expect(try await store.updateProvisionedEmployee(organisationID: organisation, id: UUID(), operation: "update", actor: Actor("t")) { $0.record } == nil)
         }
     }
+    @Test func provisioningCommitsWithoutWaitingForTheDiskWhileImportsAndErasuresWait() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let organisation = fixture.organisation.id
+            // What synchronous_commit was in each transaction that wrote employees, and where the value came
+            // from (this test's database only). The test cluster runs with synchronous_commit off for speed
+            // ("command line"); a transaction that turns it off itself shows "session".
+            try await store.pool.execute("CREATE TABLE commit_modes (at timestamptz NOT NULL DEFAULT clock_timestamp(), operation text, mode text)")
+            try await store.pool.execute("""
+                CREATE FUNCTION record_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO commit_modes (operation, mode) SELECT TG_OP, setting || '/' || source FROM pg_settings WHERE name = 'synchronous_commit';
+                    RETURN NULL;
+                END $$
+                """)
+            try await store.pool.execute("""
+                CREATE TRIGGER record_commit_mode AFTER INSERT OR UPDATE ON employees
+                FOR EACH STATEMENT EXECUTE FUNCTION record_commit_mode()
+                """)
+            func modes() async throws -> [String] {
+                let modes = try await store.pool.query("SELECT DISTINCT mode FROM commit_modes ORDER BY mode").rows.map { try $0.decode(String.self, column: "mode") }
+                try await store.pool.execute("DELETE FROM commit_modes")
+                return modes
+            }
+
+            _ = try await store.importEmployees(
+                organisationID: organisation, csv: Array("external_id,country\na-1,FR\n".utf8), mode: .upsert, actor: fixture.admin)
+            var seen = try await modes()
+            #expect(!seen.isEmpty && !seen.contains("off/session"), "the file import keeps the server's durability: \(seen)")
+
+            let created = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("s-1"), actor: Actor("scim:t"))
+            seen = try await modes()
+            #expect(seen == ["off/session"], "a SCIM creation does not wait for the fsync: \(seen)")
+            _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: created.employee.id, operation: "update", actor: Actor("scim:t")) {
+                var record = $0.record
+                record.row.site = "Lyon"
+                return record
+            }
+            seen = try await modes()
+            #expect(seen == ["off/session"], "nor does a SCIM change: \(seen)")
+
+            #expect(try await store.deleteProvisionedEmployee(organisationID: organisation, id: created.employee.id, actor: Actor("scim:t")))
+            seen = try await modes()
+            #expect(!seen.isEmpty && !seen.contains("off/session"), "a SCIM delete erases personal data: durable, as every erasure: \(seen)")
+            // The setting was the transaction's own: the pool's connections are back to the server's.
+            let sources = try await store.pool.query("SELECT source FROM pg_settings WHERE name = 'synchronous_commit'").scalar(String.self)
+            #expect(sources != "session")
+        }
+    }
 }

@@ -83,6 +83,8 @@ extension MobiliseRequestContext {
 /// The SCIM 2.0 service provider (RFC 7643, RFC 7644): Users and the discovery endpoints.
 struct SCIMRoutes {
     let store: MobiliseStore
+    /// `MOBILISE_PUBLIC_URL`: SCIM's absolute URIs start with it when set.
+    var publicURL: String?
 
     func register(on router: Router<MobiliseRequestContext>) {
         let scim = router.group("scim/v2")
@@ -102,28 +104,28 @@ struct SCIMRoutes {
     // MARK: Discovery
 
     @Sendable func serviceProviderConfig(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        try SCIMBody.response(SCIMDiscovery.serviceProviderConfig(base: Self.base(request)))
+        try SCIMBody.response(SCIMDiscovery.serviceProviderConfig(base: base(request)))
     }
 
     @Sendable func resourceTypes(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        try SCIMBody.response(SCIMDiscovery.list(SCIMDiscovery.resourceTypes(base: Self.base(request))))
+        try SCIMBody.response(SCIMDiscovery.list(SCIMDiscovery.resourceTypes(base: base(request))))
     }
 
     @Sendable func resourceType(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let found = SCIMDiscovery.resourceTypes(base: Self.base(request)).first(where: { $0.object?["id"] == .string(id) }) else {
+        guard let found = SCIMDiscovery.resourceTypes(base: base(request)).first(where: { $0.object?["id"] == .string(id) }) else {
             throw SCIMError(.notFound, detail: "no resource type '\(id)' (the one resource type is User)")
         }
         return try SCIMBody.response(found)
     }
 
     @Sendable func schemas(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
-        try SCIMBody.response(SCIMDiscovery.list(SCIMDiscovery.schemas(base: Self.base(request), countries: try await store.countryCodes())))
+        try SCIMBody.response(SCIMDiscovery.list(SCIMDiscovery.schemas(base: base(request), countries: try await store.countryCodes())))
     }
 
     @Sendable func schema(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let all = SCIMDiscovery.schemas(base: Self.base(request), countries: try await store.countryCodes())
+        let all = SCIMDiscovery.schemas(base: base(request), countries: try await store.countryCodes())
         guard let found = all.first(where: { $0.object?["id"] == .string(SCIMSchema.knownURN(id) ?? id) }) else {
             throw SCIMError(.notFound, detail: "no schema '\(id)'")
         }
@@ -139,7 +141,7 @@ struct SCIMRoutes {
         let count = min(max(try Self.integer(request, "count") ?? SCIMDiscovery.defaultCount, 0), SCIMDiscovery.maxResults)
         let (total, employees) = try await store.provisionedEmployees(
             organisationID: client.organisationID, filter: filter, offset: startIndex - 1, limit: count)
-        let base = Self.base(request)
+        let base = base(request)
         let (attributes, excluded) = Self.projection(request)
         let resources = employees.map { JSONValue.object(SCIMUser.project(SCIMUser.resource($0, base: base), attributes: attributes, excluded: excluded)) }
         return try SCIMBody.response(.object([
@@ -153,14 +155,14 @@ struct SCIMRoutes {
         let id = try Self.userID(context)
         guard let found = try await store.provisionedEmployee(organisationID: client.organisationID, id: id) else { throw Self.notFound(id) }
         let (attributes, excluded) = Self.projection(request)
-        return try SCIMBody.response(.object(SCIMUser.project(SCIMUser.resource(found, base: Self.base(request)), attributes: attributes, excluded: excluded)))
+        return try SCIMBody.response(.object(SCIMUser.project(SCIMUser.resource(found, base: base(request)), attributes: attributes, excluded: excluded)))
     }
 
     @Sendable func createUser(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let client = try context.scimCaller()
         let record = try SCIMUser.record(from: try await SCIMBody.object(of: request, limit: context.maxUploadSize), whole: true)
         let created = try await store.createProvisionedEmployee(organisationID: client.organisationID, record, actor: client.actor)
-        let resource = SCIMUser.resource(created, base: Self.base(request))
+        let resource = SCIMUser.resource(created, base: base(request))
         var headers: HTTPFields = [:]
         if case .object(let meta)? = resource["meta"], case .string(let location)? = meta["location"] { headers[.location] = location }
         return try SCIMBody.response(.object(resource), status: .created, headers: headers)
@@ -173,14 +175,14 @@ struct SCIMRoutes {
         guard let replaced = try await store.updateProvisionedEmployee(
             organisationID: client.organisationID, id: id, operation: "replace", actor: client.actor, { _ in record })
         else { throw Self.notFound(id) }
-        return try SCIMBody.response(.object(SCIMUser.resource(replaced, base: Self.base(request))))
+        return try SCIMBody.response(.object(SCIMUser.resource(replaced, base: base(request))))
     }
 
     @Sendable func patchUser(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let client = try context.scimCaller()
         let id = try Self.userID(context)
         let body = try await SCIMBody.object(of: request, limit: context.maxUploadSize)
-        let base = Self.base(request)
+        let base = base(request)
         guard let patched = try await store.updateProvisionedEmployee(
             organisationID: client.organisationID, id: id, operation: "update", actor: client.actor, { current in
                 var resource = SCIMUser.resource(current, base: base)
@@ -202,8 +204,10 @@ struct SCIMRoutes {
 
     // MARK: Helpers
 
-    /// The SCIM root as the client reached it, for `meta.location`.
-    static func base(_ request: Request) -> String {
+    /// The SCIM root as the client reached it, for `meta.location`; under the configured public
+    /// address when there is one (`MOBILISE_PUBLIC_URL`).
+    func base(_ request: Request) -> String {
+        if let publicURL { return publicURL + SCIMMiddleware.root }
         let forwarded = HTTPField.Name("X-Forwarded-Proto").flatMap { request.headers[$0] }?.lowercased()
         let scheme = forwarded == "https" ? "https" : (request.head.scheme ?? "http")
         return "\(scheme)://\(request.head.authority ?? "localhost")\(SCIMMiddleware.root)"

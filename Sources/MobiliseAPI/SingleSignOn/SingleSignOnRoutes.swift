@@ -28,6 +28,11 @@ struct SingleSignOnRoutes {
     let store: MobiliseStore
     let organisations: OrganisationDirectory
     let client: OpenIDClient
+    /// `MOBILISE_PUBLIC_URL`: the redirect URI starts with it when set.
+    var publicURL: String?
+    /// Opens the client secret as stored (nil: the service has no key; only plain-text secrets saved
+    /// before sealing then work).
+    var sealer: ClientSecretSealer?
 
     func register(on router: Router<MobiliseRequestContext>) {
         router.get("auth/oidc/callback", use: callback)
@@ -56,7 +61,7 @@ struct SingleSignOnRoutes {
             let credential = BrowserCredential(organisationID: organisation.id)
             let login = SSOLogin(
                 state: Self.randomText(), nonce: Self.randomText(), codeVerifier: Self.randomText(),
-                redirectURI: try Self.origin(of: request) + Self.callbackPath, returnPath: Self.returnPath(request.uri.queryParameters.get("return")),
+                redirectURI: try origin(of: request) + Self.callbackPath, returnPath: Self.returnPath(request.uri.queryParameters.get("return")),
                 expires: Date().addingTimeInterval(Self.loginLifetime))
             try await store.startSSOLogin(organisationID: organisation.id, secretHash: credential.hash, login)
             let challenge = Self.base64URL(Data(SHA256.hash(data: Data(login.codeVerifier.utf8))))
@@ -106,11 +111,17 @@ struct SingleSignOnRoutes {
                 throw Failure(.badRequest, .ssoMissingCode, "Your company's sign-in sent no authorisation code. Start again.")
             }
 
+            let stored = provider.clientSecret
+            let opened = sealer.map { $0.open(stored, organisationID: organisation.id) } ?? (stored.hasPrefix(ClientSecretSealer.prefix) ? nil : stored)
+            guard let clientSecret = opened else {
+                throw Failure(.internalServerError, .ssoSecretUnreadable,
+                              "Company sign-in is not set up correctly here (its settings must be saved again). Ask your HR team.")
+            }
             let verified: IDTokenVerifier.Verified
             do {
                 let idToken = try await client.exchange(
                     code: code, codeVerifier: login.codeVerifier, redirectURI: login.redirectURI, issuer: provider.issuer,
-                    clientID: provider.clientID, clientSecret: provider.clientSecret)
+                    clientID: provider.clientID, clientSecret: clientSecret)
                 let verifier = IDTokenVerifier(
                     issuer: provider.issuer, clientID: provider.clientID, hrIDClaim: provider.hrIDClaim, rolesClaim: provider.rolesClaim)
                 do {
@@ -170,9 +181,11 @@ struct SingleSignOnRoutes {
     }
 
     /// `scheme://host[:port]` of this service as the browser reached it (the redirect URI the provider
-    /// must know). The provider checks it against the URIs registered for the client, and the
-    /// token request repeats it, so a forged Host header gets nowhere.
-    static func origin(of request: Request) throws -> String {
+    /// must know), or the configured public address (`MOBILISE_PUBLIC_URL`, for a service behind a
+    /// proxy that does not pass the browser's `Host` on). The provider checks it against the URIs
+    /// registered for the client, and the token request repeats it, so a forged Host header gets nowhere.
+    func origin(of request: Request) throws -> String {
+        if let publicURL { return publicURL }
         let host = request.head.authority ?? ""
         let allowed = host.utf8.allSatisfy { byte in
             switch byte {
@@ -214,6 +227,7 @@ struct SingleSignOnRoutes {
         case ssoNotConfigured = "sso_not_configured"
         case ssoProviderError = "sso_provider_error"
         case ssoProviderUnavailable = "sso_provider_unavailable"
+        case ssoSecretUnreadable = "sso_secret_unreadable"
         case ssoStateMismatch = "sso_state_mismatch"
         case ssoUnknownEmployee = "sso_unknown_employee"
         case ssoUnknownOrganisation = "sso_unknown_organisation"

@@ -55,8 +55,17 @@ struct SingleSignOnSettingsRoutes {
         let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.json(SettingsInput.self, context: context, limit: 64 << 10)
+        // Checked as given, then sealed (ClientSecretSealer): the database never holds it in plain text.
+        guard (1...500).contains(input.clientSecret.count) else {
+            throw APIError(.badRequest, code: .invalidClientSecret, "give the client secret the provider issued (1 to 500 characters)")
+        }
+        guard let sealer = ClientSecretSealer(configuration: environment.configuration) else {
+            throw APIError(.serviceUnavailable, code: .secretsKeyMissing,
+                           "this service has no key to keep the client secret with: set MOBILISE_SECRETS_KEY (or MOBILISE_JWT_SECRET)")
+        }
         let provider = SSOProvider(
-            issuer: input.issuer, clientID: input.clientId, clientSecret: input.clientSecret, hrIDClaim: input.hrIdClaim ?? "sub",
+            issuer: input.issuer, clientID: input.clientId,
+            clientSecret: try sealer.seal(input.clientSecret, organisationID: caller.organisation.id), hrIDClaim: input.hrIdClaim ?? "sub",
             rolesClaim: input.rolesClaim, roleMapping: (input.roleMapping ?? []).map { (group: $0.group, role: $0.role) })
         try await store.setSSOProvider(organisationID: caller.organisation.id, provider, actor: caller.actor)
         return Self.response(provider, organisation: caller.organisation)
