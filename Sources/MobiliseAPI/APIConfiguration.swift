@@ -57,6 +57,8 @@ public struct APIConfiguration: Sendable {
     /// limits, so that together they enforce the configured limits; set it to the number of
     /// instances, the same on every one.
     public var instances = 1
+    /// The outbox's sender and its outbound-URL policy (`MOBILISE_OUTBOX_*`, `MOBILISE_OUTBOUND_*`).
+    public var outbox = OutboxConfiguration()
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -92,6 +94,7 @@ public struct APIConfiguration: Sendable {
         configuration.widgetOrigins = (try? widgetOrigins(value("MOBILISE_WIDGET_ORIGINS") ?? "")) ?? []
         if let share = value("MOBILISE_FULL_SYNC_GUARD").flatMap(ImportOptions.share) { configuration.fullSyncGuard = share }
         if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
+        configuration.outbox = OutboxConfiguration.fromEnvironment(environment)
         return configuration
     }
 

@@ -140,6 +140,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
+    // The outbox (issue 23): webhooks, Teams and Slack endpoints and their deliveries.
+    public static let webhookNotFound = ErrorCode("webhook_not_found")
+    public static let deliveryNotFound = ErrorCode("delivery_not_found")
+    public static let deliveryInProgress = ErrorCode("delivery_in_progress")
+    public static let outboundURLRefused = ErrorCode("outbound_url_refused")
+    public static let invalidEvents = ErrorCode("invalid_events")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
@@ -164,6 +170,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound, .ssoNotConfigured,
         .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
         .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile,
-        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge
+        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge,
+        .webhookNotFound, .deliveryNotFound, .deliveryInProgress, .outboundURLRefused, .invalidEvents,
     ]
 }

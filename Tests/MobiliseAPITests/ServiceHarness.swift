@@ -63,6 +63,7 @@ struct ServiceHarness: Sendable {
             configuration.jwtAudience = audience
             // Settings the service reads from its environment (e.g. MOBILISE_LEADER_PUBLISH_INTERVAL), as `serve` would.
             configuration.leaderPublication = APIConfiguration.fromEnvironment(environment).leaderPublication
+            configuration.outbox = APIConfiguration.fromEnvironment(environment).outbox
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
