@@ -62,7 +62,7 @@ public struct OutboxSender: Service {
     }
 
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.clientConfiguration(configuration))
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
@@ -84,7 +84,7 @@ public struct OutboxSender: Service {
         var settings = HTTPClient.Configuration()
         // A redirect could lead anywhere (a private address): never followed, it is a failed attempt.
         settings.redirectConfiguration = .disallow
-        settings.timeout = .init(connect: .init(configuration.timeout), read: .init(configuration.timeout))
+        settings.timeout = HTTPClient.Configuration.Timeout(connect: TimeAmount(configuration.timeout), read: TimeAmount(configuration.timeout))
         settings.decompression = .disabled
         return settings
     }
@@ -136,7 +136,7 @@ public struct OutboxSender: Service {
                 }
             }
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await client.execute(request, timeout: .init(configuration.timeout), logger: logger)
+            let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
             // Read (and drop) at most 64 KiB of the answer, so the connection can be reused.
             let answer = try? await response.body.collect(upTo: 64 << 10)
             let code = Int(response.status.code)
@@ -171,7 +171,7 @@ extension ScheduledJobService {
 /// read from the figures leaders are shown (published instants, rounded counts: ``Publication``),
 /// so a message tells a leader nothing their dashboard does not.
 enum Milestones {
-    static let types: [OutboundEventType] = [.milestoneSignatures, .milestoneGoalShare, .milestoneCountryGoal]
+    static let types: [OutboundEventType] = [.milestoneSignatures, .milestoneGoalShare, .milestoneCountryGoal, .digestWeekly]
 
     static func detect(store: MobiliseStore, publication: Publication) async throws {
         var settings: [UUID: MilestoneSettings] = [:]
@@ -187,10 +187,30 @@ enum Milestones {
             let ranking = try await store.ranking(
                 organisationID: organisationID, campaign: campaignID.uuidString, metric: .signatures, viewer: .leader,
                 fromPrimary: true, publication: publication)
-            for event in events(campaign: campaign, ranking: ranking, settings: milestones) {
+            for event in events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: Date()) {
                 try await store.enqueueOutboundEvent(organisationID: organisationID, type: event.type, dedupeKey: event.key, data: event.data)
             }
         }
+    }
+
+    /// The weekly digest: on Mondays (UTC), once per ISO week (its dedupe key), the published total
+    /// and the last seven days' signatures. A week whose Monday the service was down is skipped.
+    static func digest(campaign: Campaign, ranking: CampaignRanking, now: Date) -> [(type: OutboundEventType, key: String, data: [String: OutboundValue])] {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard calendar.component(.weekday, from: now) == 2 else { return [] }
+        let week = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: now)
+        let label = "\(week.yearForWeekOfYear ?? 0)-W\(String(format: "%02d", week.weekOfYear ?? 0))"
+        let id = campaign.id.uuidString.lowercased()
+        var data: [String: OutboundValue] = [
+            "campaign": .string(campaign.slug), "campaign_id": .string(id), "title": .string(campaign.title(in: nil)),
+            "as_of": .string(ISO8601DateFormatter().string(from: ranking.asOf)), "week": .string(label),
+        ]
+        if let total = ranking.ranking.total {
+            data["signatures"] = .int(total.signatures)
+            data["last_7_days"] = .int(total.last7Days)
+        }
+        return [(type: .digestWeekly, key: "digest.weekly:\(id):\(label)", data: data)]
     }
 
     /// The milestones a campaign's published figures have reached (each with its dedupe key).

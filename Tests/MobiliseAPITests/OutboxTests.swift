@@ -25,7 +25,7 @@ import Testing
     ) async throws {
         let configuration = OutboxConfiguration.fromEnvironment(environment)
         let sender = OutboxSender(store: harness.store, configuration: configuration, logger: Logger(label: "test-outbox"))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: OutboxSender.clientConfiguration(configuration))
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: OutboxSender.clientConfiguration(configuration))
         do {
             try await waitUntil(what, timeout: .seconds(30), interval: .milliseconds(20)) {
                 try await sender.deliverDue(client: client)

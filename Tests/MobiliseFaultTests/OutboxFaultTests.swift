@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import Logging
+import MobiliseAPI
 import MobiliseStore
 import MobiliseTesting
 import Postgres
@@ -27,7 +28,7 @@ import Testing
         let receiver = try await WebhookReceiver.start()
         let environment = [
             "MOBILISE_OUTBOUND_ALLOW_PRIVATE": "1", "MOBILISE_OUTBOUND_ALLOW_HTTP": "1", "MOBILISE_OUTBOX_POLL": "100ms",
-            "MOBILISE_OUTBOX_TIMEOUT": "1s", "MOBILISE_OUTBOX_RETRY_BASE": "200ms",
+            "MOBILISE_OUTBOX_TIMEOUT": "5s", "MOBILISE_OUTBOX_RETRY_BASE": "200ms",
         ]
         var service: ServiceProcess?
         do {
