@@ -178,7 +178,8 @@ public enum OutboundFormat {
             ])
         }
         blocks.append(["type": "context", "elements": [["type": "mrkdwn", "text": "Mobilise · \(event.type.rawValue)"]]])
-        return ["text": headline, "blocks": blocks]
+        // The top-level `text` is read as mrkdwn: escaped, so a title's "<…>" is never a link.
+        return ["text": slackEscaped(headline), "blocks": blocks]
     }
 
     /// Slack's three control characters in mrkdwn text.

@@ -86,10 +86,12 @@ public final class WebhookReceiver: Sendable {
 
     /// Stops the receiver and removes its files.
     public func stop() {
+        // SIGKILL, not waited for: Foundation's `waitUntilExit` was seen to block for good here (a
+        // thread of the cooperative pool waiting on a semaphore), and a handler thread of the
+        // receiver may be asleep in `/hang`. Foundation reaps the child.
         process.withLock { process in
             if let running = process, running.isRunning {
-                running.terminate()
-                running.waitUntilExit()
+                kill(running.processIdentifier, SIGKILL)
             }
             process = nil
         }
