@@ -57,6 +57,8 @@ public struct APIConfiguration: Sendable {
     /// limits, so that together they enforce the configured limits; set it to the number of
     /// instances, the same on every one.
     public var instances = 1
+    /// The outbox's sender and its outbound-URL policy (`MOBILISE_OUTBOX_*`, `MOBILISE_OUTBOUND_*`).
+    public var outbox = OutboxConfiguration()
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -105,6 +107,7 @@ public struct APIConfiguration: Sendable {
         if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
         configuration.publicURL = value("MOBILISE_PUBLIC_URL").flatMap { try? publicURL($0) }
         configuration.secretsKey = value("MOBILISE_SECRETS_KEY")
+        configuration.outbox = OutboxConfiguration.fromEnvironment(environment)
         return configuration
     }
 

@@ -44,6 +44,7 @@ public enum MobiliseService {
         SCIMTokenRoutes(environment: environment).register(on: v1)
         SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
         WorkforceMappingRoutes(environment: environment).register(on: v1)
+        WebhookRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }
@@ -54,10 +55,17 @@ public enum MobiliseService {
     public static func application(
         store: MobiliseStore, configuration: APIConfiguration, migrator: Migrator, host: String, port: Int, logger: Logger
     ) async throws -> some ApplicationProtocol {
+        var configuration = configuration
+        // The service never calls itself (the outbound-URL policy refuses its own address).
+        configuration.outbox.policy.ownPort = port
         let verifier = try await TokenVerifier(configuration: configuration)
         let router = router(store: store, configuration: configuration, verifier: verifier, migrator: migrator)
         var services = store.services
         services.append(ScheduledJobService.countCompaction(store: store, logger: logger))
+        // The outbox: its sender, and the milestone detector (once across instances).
+        services.append(OutboxSender(store: store, configuration: configuration.outbox, logger: logger))
+        services.append(ScheduledJobService.milestones(
+            store: store, publication: configuration.leaderPublication, logger: logger, interval: configuration.outbox.milestoneInterval))
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)

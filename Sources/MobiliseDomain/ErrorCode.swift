@@ -43,6 +43,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let csrfTokenInvalid = ErrorCode("csrf_token_invalid")
     public static let databaseTimeout = ErrorCode("database_timeout")
     public static let databaseUnavailable = ErrorCode("database_unavailable")
+    public static let deliveryInProgress = ErrorCode("delivery_in_progress")
+    public static let deliveryNotFound = ErrorCode("delivery_not_found")
     public static let demoImportFailed = ErrorCode("demo_import_failed")
     public static let demoSigningRefused = ErrorCode("demo_signing_refused")
     public static let employeeInactive = ErrorCode("employee_inactive")
@@ -72,6 +74,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let invalidDates = ErrorCode("invalid_dates")
     public static let invalidDescription = ErrorCode("invalid_description")
     public static let invalidEncoding = ErrorCode("invalid_encoding")
+    public static let invalidEvents = ErrorCode("invalid_events")
     public static let invalidGoal = ErrorCode("invalid_goal")
     public static let invalidHashtag = ErrorCode("invalid_hashtag")
     public static let invalidHeader = ErrorCode("invalid_header")
@@ -114,6 +117,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let notInAudience = ErrorCode("not_in_audience")
     public static let organisationExists = ErrorCode("organisation_exists")
     public static let organisationNotFound = ErrorCode("organisation_not_found")
+    public static let outboundURLRefused = ErrorCode("outbound_url_refused")
     public static let overloaded = ErrorCode("overloaded")
     public static let ownPost = ErrorCode("own_post")
     public static let postAlreadyDecided = ErrorCode("post_already_decided")
@@ -122,6 +126,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let reasonRequired = ErrorCode("reason_required")
     public static let scimTokenNotFound = ErrorCode("scim_token_not_found")
     public static let secretTooShort = ErrorCode("secret_too_short")
+    public static let secretsKeyMissing = ErrorCode("secrets_key_missing")
     public static let sessionExists = ErrorCode("session_exists")
     public static let sessionExpired = ErrorCode("session_expired")
     public static let signatureNotFound = ErrorCode("signature_not_found")
@@ -139,8 +144,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unreadableFile = ErrorCode("unreadable_file")
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
+    public static let webhookNotFound = ErrorCode("webhook_not_found")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
-    public static let secretsKeyMissing = ErrorCode("secrets_key_missing")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
@@ -148,23 +153,25 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted,
         .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound,
         .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid, .databaseTimeout,
-        .databaseUnavailable, .demoImportFailed, .demoSigningRefused, .employeeInactive, .employeeNotFound,
-        .eventNotFound, .eventOver, .eventRequired, .forbidden, .fullSyncRefused, .fullSyncUnconfirmed,
-        .hostInactive, .hostNotFound, .httpError, .importBusy, .internalError, .invalidBody,
-        .invalidCapacity, .invalidChannel, .invalidCity, .invalidClaim, .invalidClientId,
-        .invalidClientSecret, .invalidCode, .invalidColumnMapping, .invalidCountry, .invalidCursor,
-        .invalidDates, .invalidDescription, .invalidEncoding, .invalidGoal, .invalidHashtag, .invalidHeader,
-        .invalidHost, .invalidIssuer, .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK,
-        .invalidReason, .invalidReportThreshold, .invalidRoleMapping, .invalidScale, .invalidSlug,
-        .invalidText, .invalidTimeRange, .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition,
+        .databaseUnavailable, .deliveryInProgress, .deliveryNotFound, .demoImportFailed,
+        .demoSigningRefused, .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver,
+        .eventRequired, .forbidden, .fullSyncRefused, .fullSyncUnconfirmed, .hostInactive, .hostNotFound,
+        .httpError, .importBusy, .internalError, .invalidBody, .invalidCapacity, .invalidChannel,
+        .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret, .invalidCode,
+        .invalidColumnMapping, .invalidCountry, .invalidCursor, .invalidDates, .invalidDescription,
+        .invalidEncoding, .invalidEvents, .invalidGoal, .invalidHashtag, .invalidHeader, .invalidHost,
+        .invalidIssuer, .invalidLanguage, .invalidName, .invalidParameter, .invalidPrivacyK, .invalidReason,
+        .invalidReportThreshold, .invalidRoleMapping, .invalidScale, .invalidSlug, .invalidText,
+        .invalidTimeRange, .invalidTimeZone, .invalidTitle, .invalidToken, .invalidTransition,
         .invalidValue, .invalidXlsx, .malformedBody, .malformedMultipart, .malformedPath, .mediaEmpty,
         .mediaMalformed, .mediaNotFound, .mediaTooLarge, .mediaTypeMismatch, .missingBody, .missingCode,
         .missingDefaultLanguage, .missingFields, .missingToken, .noTokenKeys, .notADemoOrganisation,
-        .notAnEmployee, .notFound, .notInAudience, .organisationExists, .organisationNotFound, .overloaded,
-        .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited, .reasonRequired, .scimTokenNotFound,
-        .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound, .ssoNotConfigured,
-        .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
-        .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile,
-        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge, .secretsKeyMissing,
+        .notAnEmployee, .notFound, .notInAudience, .organisationExists, .organisationNotFound,
+        .outboundURLRefused, .overloaded, .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited,
+        .reasonRequired, .scimTokenNotFound, .secretTooShort, .secretsKeyMissing, .sessionExists,
+        .sessionExpired, .signatureNotFound, .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge,
+        .tooManyFiles, .tooManyRows, .tooManyStreams, .unauthorized, .unknownCountry, .unknownEvent,
+        .unknownField, .unreadableFile, .unsupportedMediaType, .userNameTaken, .webhookNotFound,
+        .xlsxTooLarge
     ]
 }

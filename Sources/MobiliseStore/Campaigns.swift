@@ -66,9 +66,15 @@ extension MobiliseStore {
                 UPDATE campaigns SET status = \(status.rawValue), updated_at = now()
                 WHERE organisation_id = \(organisationID) AND id = \(current.id)
                 """)
-            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "campaign.\(status.rawValue)", subject: current.id.uuidString)
             var moved = current
             moved.status = status
+            // Told to the organisation's webhooks and channels in this same transaction (the outbox).
+            if let type: OutboundEventType = status == .active ? .campaignLaunched : status == .closed ? .campaignClosed : nil {
+                try Self.enqueueOutboundEvent(
+                    connection, organisationID: organisationID, type: type, dedupeKey: "\(type.rawValue):\(current.id.uuidString.lowercased())",
+                    data: Self.campaignFacts(moved))
+            }
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "campaign.\(status.rawValue)", subject: current.id.uuidString)
             return moved
         }
     }

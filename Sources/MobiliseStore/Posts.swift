@@ -281,6 +281,16 @@ extension MobiliseStore {
                 "reports": String(reports),
             ]
             if let reason { details["reason"] = reason }
+            // A first approval is told to the organisation's webhooks and channels (the outbox). Posts
+            // keep no consent to be named, so the message never names the author.
+            if approve, status == PostStatus.pending.rawValue {
+                let campaign = try Self.campaign(connection, organisationID: organisationID, reference: campaignID.uuidString)
+                var facts = Self.campaignFacts(campaign)
+                facts["post_id"] = .string(postID.uuidString.lowercased())
+                try Self.enqueueOutboundEvent(
+                    connection, organisationID: organisationID, type: .storyApproved,
+                    dedupeKey: "story.approved:\(postID.uuidString.lowercased())", data: facts)
+            }
             try MobiliseStore.audit(
                 connection, organisationID: organisationID, actor: moderator, action: approve ? "post.approve" : "post.reject",
                 subject: postID.uuidString, details: details)

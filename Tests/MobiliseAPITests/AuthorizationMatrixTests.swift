@@ -5,6 +5,7 @@ import Logging
 import MobiliseAPI
 import MobiliseDomain
 import MobiliseSchema
+import MobiliseStore
 import MobiliseTesting
 import Testing
 
@@ -60,6 +61,16 @@ let authorizationMatrix = """
     PUT    /v1/workforce/column-mapping             401 403 403 ok  ok
     GET    /v1/workforce/column-mapping             401 403 403 ok  ok
     DELETE /v1/workforce/column-mapping             401 403 403 ok  ok
+    POST   /v1/webhooks                             401 403 403 ok  ok
+    GET    /v1/webhooks                             401 403 403 ok  ok
+    GET    /v1/webhooks/{webhook}                   401 403 403 ok  404
+    PUT    /v1/webhooks/{webhook}                   401 403 403 ok  404
+    GET    /v1/webhook-milestones                   401 403 403 ok  ok
+    PUT    /v1/webhook-milestones                   401 403 403 ok  ok
+    GET    /v1/webhook-deliveries                   401 403 403 ok  ok
+    GET    /v1/webhook-deliveries/{delivery}        401 403 403 ok  404
+    POST   /v1/webhook-deliveries/{delivery}/replay 401 403 403 ok  404
+    DELETE /v1/webhooks/{webhook}                   401 403 403 ok  404
     GET    /auth/oidc/{organisation}/sign-in        404 404 404 404 404
     GET    /auth/oidc/callback                      ok  ok  ok  ok  ok
     GET    /scim/v2/ServiceProviderConfig           401 401 401 401 401
@@ -163,6 +174,11 @@ let authorizationMatrix = """
                 """)
             let eventID = try #require(event.json["id"] as? String)
             let scimToken = try await SCIMTokens.create(store: service.store, organisationID: service.acme.id, description: nil, actor: Actor("setup"))
+            let webhook = try await service.store.createOutboundEndpoint(
+                organisationID: service.acme.id, OutboundEndpointDraft(kind: .slack, url: "https://hooks.example.com/matrix", events: [.ping]),
+                secret: nil, actor: Actor("setup"))
+            try await service.store.enqueueOutboundEvent(organisationID: service.acme.id, type: .ping, dedupeKey: "matrix", data: [:])
+            let delivery = try #require(try await service.store.outboxMessages(organisationID: service.acme.id).messages.first)
 
             let tokens: [String?] = [
                 nil, try await service.token("in-1", [.employee]), try await service.token("lead-1", [.leader]), hr,
@@ -180,6 +196,9 @@ let authorizationMatrix = """
                 "POST /v1/employees/import": (nil, Array("external_id,country\nm-1,FR\n".utf8), "text/csv"),
                 "PUT /v1/sso": (#"{"issuer": "https://login.example.com", "client_id": "m", "client_secret": "s"}"#, nil, nil),
                 "PUT /v1/workforce/column-mapping": (#"{"columns": [{"source": "Employee ID", "column": "external_id"}]}"#, nil, nil),
+                "POST /v1/webhooks": (#"{"kind": "slack", "url": "https://hooks.example.com/new", "events": ["campaign.closed"]}"#, nil, nil),
+                "PUT /v1/webhooks/{webhook}": (#"{"url": "https://hooks.example.com/changed", "events": ["campaign.closed"]}"#, nil, nil),
+                "PUT /v1/webhook-milestones": (#"{"signatures": [1000], "goal_shares": [50]}"#, nil, nil),
             ]
             for row in Self.rows {
                 let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
@@ -187,6 +206,7 @@ let authorizationMatrix = """
                     .replacingOccurrences(of: "{cc}", with: "IN").replacingOccurrences(of: "{employee}", with: "mt-2")
                     .replacingOccurrences(of: "{token}", with: scimToken.info.id.uuidString).replacingOccurrences(of: "{id}", with: "User")
                     .replacingOccurrences(of: "{organisation}", with: "acme")
+                    .replacingOccurrences(of: "{webhook}", with: webhook.id.uuidString).replacingOccurrences(of: "{delivery}", with: delivery.id.uuidString)
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)

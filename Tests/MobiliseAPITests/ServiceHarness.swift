@@ -64,6 +64,7 @@ struct ServiceHarness: Sendable {
             // Settings the service reads from its environment (e.g. MOBILISE_LEADER_PUBLISH_INTERVAL), as `serve` would.
             configuration.leaderPublication = APIConfiguration.fromEnvironment(environment).leaderPublication
             configuration.publicURL = APIConfiguration.fromEnvironment(environment).publicURL
+            configuration.outbox = APIConfiguration.fromEnvironment(environment).outbox
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),

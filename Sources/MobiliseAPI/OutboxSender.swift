@@ -1,0 +1,252 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MobiliseDomain
+import MobiliseStore
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// The outbox's settings (README, configuration).
+public struct OutboxConfiguration: Sendable {
+    /// How often the sender looks for due messages (`MOBILISE_OUTBOX_POLL`, a duration; default 2s).
+    public var pollInterval: Duration = .seconds(2)
+    /// Retries: backoff base, cap, attempts (`MOBILISE_OUTBOX_RETRY_BASE`, `MOBILISE_OUTBOX_RETRY_CAP`,
+    /// `MOBILISE_OUTBOX_MAX_ATTEMPTS`; default 10s, 1h, 12).
+    public var retry = RetryPolicy()
+    /// One request's whole time, connecting included (`MOBILISE_OUTBOX_TIMEOUT`, default 10s).
+    public var timeout: Duration = .seconds(10)
+    /// How long a claim keeps other instances off a message: longer than a request can take.
+    public var lease: Duration { timeout * 3 + .seconds(5) }
+    /// Messages claimed (and sent concurrently) at once by one instance.
+    public var batchSize = 20
+    /// How often milestones are looked for (`MOBILISE_MILESTONE_INTERVAL`, default 1m).
+    public var milestoneInterval: Duration = .seconds(60)
+    /// Which URLs may be called.
+    public var policy = OutboundURLPolicy()
+
+    public init() {}
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, ownPort: Int? = nil) -> Self {
+        func duration(_ name: String) -> Duration? {
+            environment[name].flatMap(Publication.parseInterval).map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        }
+        var configuration = OutboxConfiguration()
+        if let value = duration("MOBILISE_OUTBOX_POLL") { configuration.pollInterval = value }
+        if let value = duration("MOBILISE_OUTBOX_RETRY_BASE") { configuration.retry.base = value }
+        if let value = duration("MOBILISE_OUTBOX_RETRY_CAP") { configuration.retry.cap = value }
+        if let value = environment["MOBILISE_OUTBOX_MAX_ATTEMPTS"].flatMap(Int.init), value > 0 { configuration.retry.maxAttempts = value }
+        if let value = duration("MOBILISE_OUTBOX_TIMEOUT") { configuration.timeout = value }
+        if let value = duration("MOBILISE_MILESTONE_INTERVAL") { configuration.milestoneInterval = value }
+        configuration.policy = .fromEnvironment(environment, ownPort: ownPort)
+        return configuration
+    }
+}
+
+/// Delivers the outbox: claims due messages (``MobiliseStore/claimDueMessages(limit:lease:)``, a
+/// lease per message, so instances never send one message at the same time), formats and signs
+/// them, posts them, and records each attempt. At least once: a message is marked delivered only
+/// after its endpoint answered 2xx, and one whose sender died mid-send is claimed again when its
+/// lease expires. Receivers deduplicate on `webhook-id` (the event's id, the same on every retry).
+///
+/// It runs beside the HTTP server, never on the signing path: signing writes no message.
+public struct OutboxSender: Service {
+    let store: MobiliseStore
+    let configuration: OutboxConfiguration
+    let logger: Logger
+
+    public init(store: MobiliseStore, configuration: OutboxConfiguration, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
+        do {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    // Keep going while there is a full batch, then wait for the next poll.
+                    while try await deliverDue(client: client) == configuration.batchSize, !Task.isShuttingDownGracefully {}
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.warning("the outbox sender could not claim messages; retrying", metadata: ["error": "\(error)"])
+                }
+                let pause = configuration.pollInterval
+                try? await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: pause) }
+            }
+        }
+        try? await client.shutdown()
+    }
+
+    public static func clientConfiguration(_ configuration: OutboxConfiguration) -> HTTPClient.Configuration {
+        var settings = HTTPClient.Configuration()
+        // A redirect could lead anywhere (a private address): never followed, it is a failed attempt.
+        settings.redirectConfiguration = .disallow
+        settings.timeout = HTTPClient.Configuration.Timeout(connect: TimeAmount(configuration.timeout), read: TimeAmount(configuration.timeout))
+        settings.decompression = .disabled
+        return settings
+    }
+
+    /// Claims one batch of due messages and delivers them concurrently; returns how many it claimed.
+    @discardableResult
+    public func deliverDue(client: HTTPClient) async throws -> Int {
+        let claimed = try await store.claimDueMessages(limit: configuration.batchSize, lease: configuration.lease)
+        await withTaskGroup(of: Void.self) { group in
+            for message in claimed {
+                group.addTask { await deliver(message, client: client) }
+            }
+        }
+        return claimed.count
+    }
+
+    /// One attempt, recorded.
+    func deliver(_ message: ClaimedMessage, client: HTTPClient) async {
+        let start = ContinuousClock.now
+        let outcome = await attempt(message, client: client)
+        do {
+            try await store.recordDelivery(message, outcome: outcome, duration: ContinuousClock.now - start)
+        } catch {
+            // The lease expires and the message is tried again: at least once.
+            logger.warning("could not record a delivery", metadata: ["message": "\(message.id)", "error": "\(error)"])
+        }
+    }
+
+    func attempt(_ message: ClaimedMessage, client: HTTPClient) async -> DeliveryOutcome {
+        let url: URL
+        do {
+            url = try await configuration.policy.resolve(message.url)
+        } catch let refusal as OutboundURLPolicy.Refusal {
+            return .refused(error: "outbound URL refused: \(refusal.description)")
+        } catch {
+            return failure(message, statusCode: nil, error: "could not resolve the URL: \(error)")
+        }
+        do {
+            let body = try OutboundFormat.body(message.event, kind: message.kind)
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "Mobilise-Outbox/1")
+            if message.kind == .webhook, let secret = message.secret {
+                let signer = StandardWebhookSigner(secret: secret)
+                let timestamp = Int(Date().timeIntervalSince1970)
+                for header in signer.headers(id: "msg_" + message.event.id.uuidString.lowercased(), timestamp: timestamp, body: body) {
+                    request.headers.add(name: header.name, value: header.value)
+                }
+            }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
+            // Read (and drop) at most 64 KiB of the answer, so the connection can be reused.
+            let answer = try? await response.body.collect(upTo: 64 << 10)
+            let code = Int(response.status.code)
+            if (200..<300).contains(code) { return .delivered(statusCode: code) }
+            let snippet = answer.map { String(buffer: $0).prefix(200) } ?? ""
+            return failure(message, statusCode: code, error: "the endpoint answered \(code)\(snippet.isEmpty ? "" : ": \(snippet)")")
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return failure(message, statusCode: nil, error: "timed out after \(configuration.timeout)")
+        } catch {
+            return failure(message, statusCode: nil, error: "could not deliver: \(error)")
+        }
+    }
+
+    func failure(_ message: ClaimedMessage, statusCode: Int?, error: String) -> DeliveryOutcome {
+        .failed(statusCode: statusCode, error: error, retryAfter: configuration.retry.delay(afterAttempts: message.attempts))
+    }
+}
+
+extension ScheduledJobService {
+    /// Looks for milestones in leaders' published figures (never per signature: a burst of 10,000
+    /// signatures a second crossing 1,000 gives one event, by its dedupe key), once across instances.
+    static func milestones(
+        store: MobiliseStore, publication: Publication, logger: Logger, interval: Duration
+    ) -> ScheduledJobService {
+        ScheduledJobService(name: "outbox-milestones", store: store, initialDelay: interval, interval: interval, logger: logger) {
+            try await Milestones.detect(store: store, publication: publication)
+        }
+    }
+}
+
+/// Milestones: round numbers of signatures, shares of the goal, countries meeting their goal, each
+/// read from the figures leaders are shown (published instants, rounded counts: ``Publication``),
+/// so a message tells a leader nothing their dashboard does not.
+enum Milestones {
+    static let types: [OutboundEventType] = [.milestoneSignatures, .milestoneGoalShare, .milestoneCountryGoal, .digestWeekly]
+
+    static func detect(store: MobiliseStore, publication: Publication) async throws {
+        var settings: [UUID: MilestoneSettings] = [:]
+        for (organisationID, campaignID) in try await store.campaignsWithOutboundSubscribers(types: types) {
+            let milestones: MilestoneSettings
+            if let known = settings[organisationID] {
+                milestones = known
+            } else {
+                milestones = try await store.milestoneSettings(organisationID: organisationID)
+                settings[organisationID] = milestones
+            }
+            let campaign = try await store.campaign(organisationID: organisationID, reference: campaignID.uuidString)
+            let ranking = try await store.ranking(
+                organisationID: organisationID, campaign: campaignID.uuidString, metric: .signatures, viewer: .leader,
+                fromPrimary: true, publication: publication)
+            for event in events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: Date()) {
+                try await store.enqueueOutboundEvent(organisationID: organisationID, type: event.type, dedupeKey: event.key, data: event.data)
+            }
+        }
+    }
+
+    /// The weekly digest: on Mondays (UTC), once per ISO week (its dedupe key), the published total
+    /// and the last seven days' signatures. A week whose Monday the service was down is skipped.
+    static func digest(campaign: Campaign, ranking: CampaignRanking, now: Date) -> [(type: OutboundEventType, key: String, data: [String: OutboundValue])] {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard calendar.component(.weekday, from: now) == 2 else { return [] }
+        let week = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: now)
+        let label = "\(week.yearForWeekOfYear ?? 0)-W\(String(format: "%02d", week.weekOfYear ?? 0))"
+        let id = campaign.id.uuidString.lowercased()
+        var data: [String: OutboundValue] = [
+            "campaign": .string(campaign.slug), "campaign_id": .string(id), "title": .string(campaign.title(in: nil)),
+            "as_of": .string(ISO8601DateFormatter().string(from: ranking.asOf)), "week": .string(label),
+        ]
+        if let total = ranking.ranking.total {
+            data["signatures"] = .int(total.signatures)
+            data["last_7_days"] = .int(total.last7Days)
+        }
+        return [(type: .digestWeekly, key: "digest.weekly:\(id):\(label)", data: data)]
+    }
+
+    /// The milestones a campaign's published figures have reached (each with its dedupe key).
+    static func events(
+        campaign: Campaign, ranking: CampaignRanking, settings: MilestoneSettings
+    ) -> [(type: OutboundEventType, key: String, data: [String: OutboundValue])] {
+        let id = campaign.id.uuidString.lowercased()
+        var base: [String: OutboundValue] = [
+            "campaign": .string(campaign.slug), "campaign_id": .string(id), "title": .string(campaign.title(in: nil)),
+            "as_of": .string(ISO8601DateFormatter().string(from: ranking.asOf)),
+        ]
+        var found: [(OutboundEventType, String, [String: OutboundValue])] = []
+        let total = ranking.ranking.total?.signatures ?? ranking.ranking.rows.reduce(0) { $0 + $1.signatures } + (ranking.ranking.other?.signatures ?? 0)
+        base["signatures"] = .int(total)
+        for threshold in settings.signatures where total >= threshold {
+            var data = base
+            data["threshold"] = .int(threshold)
+            found.append((.milestoneSignatures, "milestone.signatures:\(id):\(threshold)", data))
+        }
+        if let goal = campaign.goalSignatures, goal > 0 {
+            for share in settings.goalShares where total * 100 >= goal * share {
+                var data = base
+                data["share"] = .int(share)
+                data["goal"] = .int(goal)
+                found.append((.milestoneGoalShare, "milestone.goal_share:\(id):\(share)", data))
+            }
+        }
+        for row in ranking.ranking.rows {
+            guard let goal = row.goal, row.signatures >= goal else { continue }
+            var data = base
+            data["country"] = .string(row.key)
+            data["country_name"] = .string(row.name)
+            data["goal"] = .int(goal)
+            data["signatures"] = .int(row.signatures)
+            found.append((.milestoneCountryGoal, "milestone.country_goal:\(id):\(row.key)", data))
+        }
+        return found.map { (type: $0.0, key: $0.1, data: $0.2) }
+    }
+}

@@ -1,0 +1,456 @@
+import Foundation
+import MobiliseDomain
+import Postgres
+
+/// An endpoint an organisation is told about its campaigns at (a webhook, a Teams or Slack channel).
+public struct OutboundEndpoint: Sendable, Equatable {
+    public var id: UUID
+    public var kind: OutboundKind
+    public var url: String
+    public var description: String?
+    public var events: [OutboundEventType]
+    public var enabled: Bool
+    public var createdBy: String
+    public var createdAt: Date
+}
+
+/// What an HR admin gives to create or change an endpoint.
+public struct OutboundEndpointDraft: Sendable, Equatable {
+    public var kind: OutboundKind
+    public var url: String
+    public var description: String?
+    public var events: [OutboundEventType]
+    public var enabled: Bool
+
+    public init(kind: OutboundKind, url: String, description: String? = nil, events: [OutboundEventType], enabled: Bool = true) {
+        self.kind = kind
+        self.url = url
+        self.description = description
+        self.events = events
+        self.enabled = enabled
+    }
+}
+
+/// The state of one delivery of an event to an endpoint.
+public enum OutboxStatus: String, Sendable, Codable, CaseIterable, PostgresCodable {
+    case pending, delivering, delivered, failed, refused
+}
+
+/// One delivery in the log HR reads.
+public struct OutboxMessage: Sendable, Equatable {
+    public var id: UUID
+    public var eventID: UUID
+    public var eventType: String
+    public var endpointID: UUID
+    public var endpointKind: OutboundKind
+    public var status: OutboxStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+    public var lastStatusCode: Int?
+    public var deliveredAt: Date?
+    public var createdAt: Date
+}
+
+/// One attempt at a delivery.
+public struct OutboxAttempt: Sendable, Equatable {
+    public var at: Date
+    public var outcome: String
+    public var statusCode: Int?
+    public var error: String?
+    public var durationMilliseconds: Int?
+}
+
+/// A message the sender claimed: everything needed to send it, and the lease it holds.
+public struct ClaimedMessage: Sendable {
+    public var organisationID: UUID
+    public var id: UUID
+    public var leaseToken: UUID
+    public var attempts: Int
+    public var event: OutboundEvent
+    public var kind: OutboundKind
+    public var url: String
+    public var secret: Data?
+}
+
+/// How an attempt ended, as the sender reports it.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case delivered(statusCode: Int)
+    /// Failed; retry after the delay, or give up (`failed`) when nil.
+    case failed(statusCode: Int?, error: String, retryAfter: Duration?)
+    /// The outbound-URL policy refused the address (final).
+    case refused(error: String)
+}
+
+/// Milestone settings of an organisation.
+public struct MilestoneSettings: Sendable, Equatable {
+    public var signatures: [Int]
+    public var goalShares: [Int]
+
+    public init(signatures: [Int] = [1_000, 10_000, 100_000, 1_000_000], goalShares: [Int] = [25, 50, 75, 100]) {
+        self.signatures = signatures
+        self.goalShares = goalShares
+    }
+}
+
+extension MobiliseStore {
+    // MARK: - Writing events (inside the caller's transaction)
+
+    /// Records an event and one pending message per enabled endpoint of the organisation that takes
+    /// its type, in the caller's transaction: the messages exist exactly when what caused them
+    /// committed. An event whose `dedupeKey` was recorded before is ignored (one message per
+    /// milestone, however many instances or runs see it). Returns whether it was new.
+    @discardableResult
+    static func enqueueOutboundEvent(
+        _ connection: PostgresConnection, organisationID: UUID, type: OutboundEventType, dedupeKey: String,
+        data: [String: OutboundValue]
+    ) throws -> Bool {
+        let inserted = try connection.query("""
+            WITH event AS (
+                INSERT INTO outbox_events (organisation_id, type, dedupe_key, payload)
+                VALUES (\(organisationID), \(type.rawValue), \(dedupeKey), \(try JSONB(data)))
+                ON CONFLICT (organisation_id, dedupe_key) DO NOTHING
+                RETURNING id
+            ), messages AS (
+                INSERT INTO outbox_messages (organisation_id, event_id, endpoint_id)
+                SELECT \(organisationID), event.id, e.id FROM event
+                JOIN outbound_endpoints e ON e.organisation_id = \(organisationID) AND e.enabled AND \(type.rawValue) = ANY(e.events)
+                RETURNING 1
+            )
+            SELECT count(*) FROM event
+            """).scalar(Int.self) ?? 0
+        return inserted > 0
+    }
+
+    /// Records an event outside any other change (milestones, digests, a test message).
+    @discardableResult
+    public func enqueueOutboundEvent(
+        organisationID: UUID, type: OutboundEventType, dedupeKey: String, data: [String: OutboundValue]
+    ) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            try Self.enqueueOutboundEvent(connection, organisationID: organisationID, type: type, dedupeKey: dedupeKey, data: data)
+        }
+    }
+
+    /// The facts about a campaign every campaign event carries.
+    static func campaignFacts(_ campaign: Campaign) -> [String: OutboundValue] {
+        [
+            "campaign": .string(campaign.slug), "campaign_id": .string(campaign.id.uuidString.lowercased()),
+            "title": .string(campaign.title(in: nil)), "hashtag": .string(campaign.hashtag),
+        ]
+    }
+
+    // MARK: - Endpoints
+
+    /// Creates an endpoint. `secret` is the webhook signing key (nil for Teams and Slack).
+    public func createOutboundEndpoint(
+        organisationID: UUID, _ draft: OutboundEndpointDraft, secret: Data?, actor: Actor
+    ) async throws -> OutboundEndpoint {
+        try await pool.withTransaction { connection in
+            let id = try connection.query("""
+                INSERT INTO outbound_endpoints (organisation_id, kind, url, description, events, secret, enabled, created_by)
+                VALUES (\(organisationID), \(draft.kind.rawValue), \(draft.url), \(draft.description), \(draft.events.map(\.rawValue)),
+                        \(secret), \(draft.enabled), \(actor.identity))
+                RETURNING id
+                """).scalar(UUID.self)
+            guard let id else { throw PostgresError(kind: .client, message: "INSERT … RETURNING returned no row") }
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.create", subject: id.uuidString,
+                           details: ["kind": draft.kind.rawValue])
+            return try Self.outboundEndpoint(connection, organisationID: organisationID, id: id)
+        }
+    }
+
+    /// Replaces an endpoint's URL, description, events and whether it is enabled (its kind and secret stay).
+    public func updateOutboundEndpoint(organisationID: UUID, id: UUID, _ draft: OutboundEndpointDraft, actor: Actor) async throws -> OutboundEndpoint {
+        try await pool.withTransaction { connection in
+            let changed = try connection.execute("""
+                UPDATE outbound_endpoints SET url = \(draft.url), description = \(draft.description),
+                    events = \(draft.events.map(\.rawValue)), enabled = \(draft.enabled)
+                WHERE organisation_id = \(organisationID) AND id = \(id)
+                """)
+            guard changed == 1 else { throw Self.endpointNotFound(id) }
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.update", subject: id.uuidString)
+            return try Self.outboundEndpoint(connection, organisationID: organisationID, id: id)
+        }
+    }
+
+    /// Deletes an endpoint and its deliveries. False when there was none.
+    public func deleteOutboundEndpoint(organisationID: UUID, id: UUID, actor: Actor) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            let deleted = try connection.execute("DELETE FROM outbound_endpoints WHERE organisation_id = \(organisationID) AND id = \(id)")
+            if deleted == 1 {
+                try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.delete", subject: id.uuidString)
+            }
+            return deleted == 1
+        }
+    }
+
+    public func outboundEndpoint(organisationID: UUID, id: UUID) async throws -> OutboundEndpoint {
+        try await pool.withConnection { try Self.outboundEndpoint($0, organisationID: organisationID, id: id) }
+    }
+
+    /// The organisation's endpoints, oldest first (an organisation has a handful).
+    public func outboundEndpoints(organisationID: UUID) async throws -> [OutboundEndpoint] {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT id, kind, url, description, events, enabled, created_by, created_at FROM outbound_endpoints
+                WHERE organisation_id = \(organisationID) ORDER BY created_at, id LIMIT 1000
+                """).rows.map(Self.decodeEndpoint)
+        }
+    }
+
+    static func outboundEndpoint(_ connection: PostgresConnection, organisationID: UUID, id: UUID) throws -> OutboundEndpoint {
+        let rows = try connection.query("""
+            SELECT id, kind, url, description, events, enabled, created_by, created_at FROM outbound_endpoints
+            WHERE organisation_id = \(organisationID) AND id = \(id)
+            """)
+        guard rows.count == 1 else { throw endpointNotFound(id) }
+        return try decodeEndpoint(rows[0])
+    }
+
+    static func decodeEndpoint(_ row: PostgresRow) throws -> OutboundEndpoint {
+        OutboundEndpoint(
+            id: try row.decode(UUID.self, column: "id"),
+            kind: OutboundKind(rawValue: try row.decode(String.self, column: "kind")) ?? .webhook,
+            url: try row.decode(String.self, column: "url"), description: try row.decode(String?.self, column: "description"),
+            events: try row.decode([String].self, column: "events").compactMap(OutboundEventType.init(rawValue:)),
+            enabled: try row.decode(Bool.self, column: "enabled"), createdBy: try row.decode(String.self, column: "created_by"),
+            createdAt: try row.decode(Date.self, column: "created_at"))
+    }
+
+    static func endpointNotFound(_ id: UUID) -> MobiliseError {
+        MobiliseError(.notFound, code: .webhookNotFound, "no webhook '\(id.uuidString.lowercased())' in this organisation")
+    }
+
+    // MARK: - Milestone settings
+
+    public func milestoneSettings(organisationID: UUID) async throws -> MilestoneSettings {
+        try await pool.withConnection { connection in
+            let rows = try connection.query("""
+                SELECT milestone_signatures, milestone_goal_shares FROM outbound_settings WHERE organisation_id = \(organisationID)
+                """)
+            guard rows.count == 1 else { return MilestoneSettings() }
+            return MilestoneSettings(
+                signatures: try rows[0].decode([Int].self, column: "milestone_signatures"),
+                goalShares: try rows[0].decode([Int].self, column: "milestone_goal_shares"))
+        }
+    }
+
+    public func setMilestoneSettings(organisationID: UUID, _ settings: MilestoneSettings, actor: Actor) async throws {
+        let signatures = Array(Set(settings.signatures.filter { $0 > 0 })).sorted()
+        let shares = Array(Set(settings.goalShares.filter { (1...100).contains($0) })).sorted()
+        try await pool.withTransaction { connection in
+            try connection.execute("""
+                INSERT INTO outbound_settings (organisation_id, milestone_signatures, milestone_goal_shares)
+                VALUES (\(organisationID), \(signatures), \(shares))
+                ON CONFLICT (organisation_id) DO UPDATE SET milestone_signatures = EXCLUDED.milestone_signatures,
+                    milestone_goal_shares = EXCLUDED.milestone_goal_shares
+                """)
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.milestones", subject: nil)
+        }
+    }
+
+    /// Organisations with at least one enabled endpoint taking one of `types`, with their active
+    /// campaigns' references: what the milestone job looks at.
+    public func campaignsWithOutboundSubscribers(types: [OutboundEventType]) async throws -> [(organisationID: UUID, campaignID: UUID)] {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT c.organisation_id, c.id FROM campaigns c
+                WHERE c.status = 'active' AND EXISTS (
+                    SELECT 1 FROM outbound_endpoints e
+                    WHERE e.organisation_id = c.organisation_id AND e.enabled AND e.events && \(types.map(\.rawValue)))
+                ORDER BY c.organisation_id, c.id
+                """).rows.map { try $0.decode((UUID, UUID).self) }.map { (organisationID: $0.0, campaignID: $0.1) }
+        }
+    }
+
+    // MARK: - The sender's side
+
+    /// Claims up to `limit` due messages for `lease`: pending ones whose next attempt is due, and
+    /// those whose previous claim's lease expired (an instance died mid-send). `FOR UPDATE SKIP
+    /// LOCKED` lets instances claim side by side without waiting on, or taking, each other's rows;
+    /// the lease, committed before anything is sent, keeps a message from being sent by two
+    /// instances at once. Each claim counts an attempt.
+    public func claimDueMessages(limit: Int, lease: Duration) async throws -> [ClaimedMessage] {
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let token = UUID()
+        return try await pool.withTransaction { connection in
+            try connection.query("""
+                WITH due AS (
+                    SELECT organisation_id, id FROM outbox_messages
+                    WHERE status IN ('pending', 'delivering') AND next_attempt_at <= clock_timestamp()
+                      AND (status = 'pending' OR lease_until < clock_timestamp())
+                    ORDER BY next_attempt_at
+                    LIMIT \(max(1, limit))
+                    FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE outbox_messages m SET status = 'delivering', attempts = m.attempts + 1, lease_token = \(token),
+                        lease_until = clock_timestamp() + make_interval(secs => \(seconds)),
+                        next_attempt_at = clock_timestamp() + make_interval(secs => \(seconds))
+                    FROM due WHERE m.organisation_id = due.organisation_id AND m.id = due.id
+                    RETURNING m.organisation_id, m.id, m.attempts, m.event_id, m.endpoint_id
+                )
+                SELECT claimed.organisation_id, claimed.id, claimed.attempts, ev.id AS event_id, ev.type, ev.payload, ev.created_at,
+                       ep.kind, ep.url, ep.secret
+                FROM claimed
+                JOIN outbox_events ev ON ev.organisation_id = claimed.organisation_id AND ev.id = claimed.event_id
+                JOIN outbound_endpoints ep ON ep.organisation_id = claimed.organisation_id AND ep.id = claimed.endpoint_id
+                """).rows.compactMap { row in
+                guard let type = OutboundEventType(rawValue: try row.decode(String.self, column: "type")),
+                      let kind = OutboundKind(rawValue: try row.decode(String.self, column: "kind")) else { return nil }
+                return ClaimedMessage(
+                    organisationID: try row.decode(UUID.self, column: "organisation_id"), id: try row.decode(UUID.self, column: "id"),
+                    leaseToken: token, attempts: try row.decode(Int.self, column: "attempts"),
+                    event: OutboundEvent(
+                        id: try row.decode(UUID.self, column: "event_id"), type: type,
+                        createdAt: try row.decode(Date.self, column: "created_at"),
+                        data: try row.decode(JSONB<[String: OutboundValue]>.self, column: "payload").value),
+                    kind: kind, url: try row.decode(String.self, column: "url"), secret: try row.decode(Data?.self, column: "secret"))
+            }
+        }
+    }
+
+    /// Records how an attempt ended, if the claim is still the sender's (a sender whose lease
+    /// expired and whose message was claimed again records nothing: the newer claim decides).
+    /// Returns whether it was recorded.
+    @discardableResult
+    public func recordDelivery(_ message: ClaimedMessage, outcome: DeliveryOutcome, duration: Duration) async throws -> Bool {
+        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        var status = OutboxStatus.delivered
+        var attemptOutcome = "delivered"
+        var code: Int?
+        var error: String?
+        var retrySeconds: Double?
+        switch outcome {
+        case .delivered(let statusCode):
+            code = statusCode
+        case .failed(let statusCode, let message, let retryAfter):
+            code = statusCode
+            error = String(message.prefix(1000))
+            if let retryAfter {
+                status = .pending
+                attemptOutcome = "retry"
+                retrySeconds = Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18
+            } else {
+                status = .failed
+                attemptOutcome = "failed"
+            }
+        case .refused(let message):
+            status = .refused
+            attemptOutcome = "refused"
+            error = String(message.prefix(1000))
+        }
+        let (finalStatus, finalOutcome, finalCode, finalError, finalRetry) = (status, attemptOutcome, code, error, retrySeconds)
+        return try await pool.withTransaction { connection in
+            let updated = try connection.execute("""
+                UPDATE outbox_messages SET status = \(finalStatus.rawValue), lease_token = NULL, lease_until = NULL,
+                    last_error = \(finalError), last_status_code = \(finalCode),
+                    delivered_at = CASE WHEN \(finalStatus == .delivered) THEN clock_timestamp() END,
+                    next_attempt_at = CASE WHEN \(finalRetry)::float8 IS NULL THEN next_attempt_at
+                                           ELSE clock_timestamp() + make_interval(secs => \(finalRetry)) END
+                WHERE organisation_id = \(message.organisationID) AND id = \(message.id) AND lease_token = \(message.leaseToken)
+                """)
+            guard updated == 1 else { return false }
+            try connection.execute("""
+                INSERT INTO outbox_attempts (organisation_id, message_id, outcome, status_code, error, duration_ms)
+                VALUES (\(message.organisationID), \(message.id), \(finalOutcome), \(finalCode), \(finalError), \(milliseconds))
+                """)
+            return true
+        }
+    }
+
+    // MARK: - The delivery log
+
+    /// The organisation's deliveries, newest first, a page at a time, optionally of one status or endpoint.
+    public func outboxMessages(
+        organisationID: UUID, status: OutboxStatus? = nil, endpointID: UUID? = nil, after cursor: String? = nil, limit: Int = 50
+    ) async throws -> (messages: [OutboxMessage], nextCursor: String?) {
+        let limit = min(max(limit, 1), 200)
+        let position = try cursor.map(PageCursor.init(encoded:)) ?? .newestFirst
+        return try await pool.withConnection { connection in
+            let rows = try connection.query("""
+                \(unsafeSQL: Self.messageSelect)
+                WHERE m.organisation_id = \(organisationID) AND (\(status?.rawValue)::text IS NULL OR m.status = \(status?.rawValue))
+                  AND (\(endpointID)::uuid IS NULL OR m.endpoint_id = \(endpointID))
+                  AND (m.created_at, m.id) < (\(position.instant), \(position.id))
+                ORDER BY m.created_at DESC, m.id DESC
+                LIMIT \(limit + 1)
+                """).rows.map(Self.decodeMessage)
+            let page = PageCursor.page(rows, limit: limit) { PageCursor(instant: $0.createdAt, id: $0.id) }
+            return (page.rows, page.next)
+        }
+    }
+
+    /// One delivery and its attempts, oldest first.
+    public func outboxMessage(organisationID: UUID, id: UUID) async throws -> (message: OutboxMessage, attempts: [OutboxAttempt]) {
+        try await pool.withConnection { connection in
+            let rows = try connection.query("""
+                \(unsafeSQL: Self.messageSelect)
+                WHERE m.organisation_id = \(organisationID) AND m.id = \(id)
+                """)
+            guard rows.count == 1 else { throw Self.messageNotFound(id) }
+            let attempts = try connection.query("""
+                SELECT at, outcome, status_code, error, duration_ms FROM outbox_attempts
+                WHERE organisation_id = \(organisationID) AND message_id = \(id) ORDER BY id LIMIT 1000
+                """).rows.map { row in
+                OutboxAttempt(
+                    at: try row.decode(Date.self, column: "at"), outcome: try row.decode(String.self, column: "outcome"),
+                    statusCode: try row.decode(Int?.self, column: "status_code"), error: try row.decode(String?.self, column: "error"),
+                    durationMilliseconds: try row.decode(Int?.self, column: "duration_ms"))
+            }
+            return (try Self.decodeMessage(rows[0]), attempts)
+        }
+    }
+
+    /// Sends a delivery again: it becomes pending, due now, with a fresh budget of attempts (the log
+    /// of earlier attempts stays). A delivery being sent right now cannot be replayed (409).
+    public func replayOutboxMessage(organisationID: UUID, id: UUID, actor: Actor) async throws -> OutboxMessage {
+        try await pool.withTransaction { connection in
+            let rows = try connection.query("""
+                SELECT status, lease_until > clock_timestamp() AS leased FROM outbox_messages
+                WHERE organisation_id = \(organisationID) AND id = \(id) FOR UPDATE
+                """)
+            guard rows.count == 1 else { throw Self.messageNotFound(id) }
+            if try rows[0].decode(String.self, column: "status") == OutboxStatus.delivering.rawValue,
+               try rows[0].decode(Bool?.self, column: "leased") == true {
+                throw MobiliseError(.conflict, code: .deliveryInProgress, "the message is being delivered now; replay it once this attempt ends")
+            }
+            try connection.execute("""
+                UPDATE outbox_messages SET status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(),
+                    lease_token = NULL, lease_until = NULL
+                WHERE organisation_id = \(organisationID) AND id = \(id)
+                """)
+            try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.replay", subject: id.uuidString)
+            let message = try connection.query("""
+                \(unsafeSQL: Self.messageSelect)
+                WHERE m.organisation_id = \(organisationID) AND m.id = \(id)
+                """)
+            return try Self.decodeMessage(message[0])
+        }
+    }
+
+    static let messageSelect = """
+        SELECT m.id, m.event_id, ev.type, m.endpoint_id, ep.kind, m.status, m.attempts,
+               CASE WHEN m.status IN ('pending', 'delivering') THEN m.next_attempt_at END AS next_attempt_at,
+               m.last_error, m.last_status_code, m.delivered_at, m.created_at
+        FROM outbox_messages m
+        JOIN outbox_events ev ON ev.organisation_id = m.organisation_id AND ev.id = m.event_id
+        JOIN outbound_endpoints ep ON ep.organisation_id = m.organisation_id AND ep.id = m.endpoint_id
+        """
+
+    static func decodeMessage(_ row: PostgresRow) throws -> OutboxMessage {
+        OutboxMessage(
+            id: try row.decode(UUID.self, column: "id"), eventID: try row.decode(UUID.self, column: "event_id"),
+            eventType: try row.decode(String.self, column: "type"), endpointID: try row.decode(UUID.self, column: "endpoint_id"),
+            endpointKind: OutboundKind(rawValue: try row.decode(String.self, column: "kind")) ?? .webhook,
+            status: try row.decode(OutboxStatus.self, column: "status"), attempts: try row.decode(Int.self, column: "attempts"),
+            nextAttemptAt: try row.decode(Date?.self, column: "next_attempt_at"),
+            lastError: try row.decode(String?.self, column: "last_error"),
+            lastStatusCode: try row.decode(Int?.self, column: "last_status_code"),
+            deliveredAt: try row.decode(Date?.self, column: "delivered_at"), createdAt: try row.decode(Date.self, column: "created_at"))
+    }
+
+    static func messageNotFound(_ id: UUID) -> MobiliseError {
+        MobiliseError(.notFound, code: .deliveryNotFound, "no delivery '\(id.uuidString.lowercased())' in this organisation")
+    }
+}
