@@ -45,6 +45,10 @@ SELECT create_distributed_table('sessions',               'organisation_id', col
 SELECT create_distributed_table('sign_in_codes',          'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('scim_users',             'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('scim_tokens',            'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('leader_views',           'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('sso_providers',          'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('sso_logins',             'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('workforce_column_mappings', 'organisation_id', colocate_with => 'employees');
 
 -- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs;
 -- scheduled_runs (which instance runs this hour's scheduled jobs) too: the service connects to the
