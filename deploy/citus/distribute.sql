@@ -13,6 +13,9 @@ CREATE EXTENSION IF NOT EXISTS citus;
 BEGIN;
 -- Distributing tables linked by foreign keys in one transaction needs sequential shard commands.
 SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+-- Citus distributes a table with triggers (and creates each trigger on every shard, where it fires)
+-- only with this on; the triggers are made safe for it below. It is needed when a trigger is
+-- created on a distributed table (here, or by a later migration), not when triggers fire.
 SET LOCAL citus.enable_unsafe_triggers TO on;
 
 -- Foreign keys between tenant tables: Citus distributes one table at a time, and refuses a foreign
