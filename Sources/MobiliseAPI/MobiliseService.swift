@@ -43,6 +43,8 @@ public enum MobiliseService {
         SCIMTokenRoutes(environment: environment).register(on: v1)
         SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
         WorkforceMappingRoutes(environment: environment).register(on: v1)
+        PosterRoutes(environment: environment).register(on: v1)
+        PaperRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store).register(on: router)
         return router
     }

@@ -140,6 +140,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let unsupportedMediaType = ErrorCode("unsupported_media_type")
     public static let userNameTaken = ErrorCode("user_name_taken")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
+    // Posters and paper batches (issue 23).
+    public static let campaignClosed = ErrorCode("campaign_closed")
+    public static let paperBatchConfirmed = ErrorCode("paper_batch_confirmed")
+    public static let paperBatchNotFound = ErrorCode("paper_batch_not_found")
+    public static let paperEntryConflict = ErrorCode("paper_entry_conflict")
+    public static let paperEntryNotFound = ErrorCode("paper_entry_not_found")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
@@ -164,6 +170,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .secretTooShort, .sessionExists, .sessionExpired, .signatureNotFound, .ssoNotConfigured,
         .textTooLong, .tokenRequired, .tooLarge, .tooManyFiles, .tooManyRows, .tooManyStreams,
         .unauthorized, .unknownCountry, .unknownEvent, .unknownField, .unreadableFile,
-        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge
+        .unsupportedMediaType, .userNameTaken, .xlsxTooLarge,
+        .campaignClosed, .paperBatchConfirmed, .paperBatchNotFound, .paperEntryConflict, .paperEntryNotFound,
     ]
 }

@@ -97,7 +97,7 @@ extension MobiliseStore {
         if let eventID {
             try checkEvent(eventID, of: eventForSigning(connection, organisationID: organisationID, eventID: eventID)?.campaignID, campaign: campaign)
         }
-        let recordedChannel = eventID == nil ? channel : .event
+        let recordedChannel = channel.recorded(withEvent: eventID != nil)
         // Insert, or make a withdrawn signature current again; a current one is left alone.
         let changed = try connection.query("""
             INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
