@@ -77,6 +77,11 @@ import Testing
             let actions = (audit.json["entries"] as? [JSON] ?? []).compactMap { $0["action"] as? String }
             #expect(actions.filter { $0 == "paper.entry" }.count == 2 && actions.contains("paper.confirm"), "\(audit.text)")
             #expect(!audit.text.contains("in-1\""), "no signer's HR id in the audit details")
+
+            // Erasing a signer (GDPR) takes their HR id out of the sheets too.
+            #expect(try await service.call(.delete, "/v1/employees/in-1", token: first).status == .noContent)
+            let afterErasure = try await service.call(.get, path, token: first)
+            #expect(afterErasure.status == .ok && !afterErasure.text.contains("\"in-1\"") && afterErasure.text.contains("in-2"), "\(afterErasure.text)")
         }
     }
 
