@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MobiliseDomain", targets: ["MobiliseDomain"]),
         .library(name: "MobiliseStore", targets: ["MobiliseStore"]),
         .library(name: "MobiliseAPI", targets: ["MobiliseAPI"]),
+        .library(name: "QRCode", targets: ["QRCode"]),
         .executable(name: "mobilise", targets: ["mobilise"]),
     ],
     dependencies: [
@@ -38,6 +39,14 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // libqrencode, the QR code encoder (Debian: libqrencode-dev, macOS: brew install qrencode).
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
+        ),
+        // QR codes for posters: libqrencode's matrix as a Swift value, and as an SVG path.
+        .target(name: "QRCode", dependencies: ["CQREncode"], swiftSettings: swiftSettings),
         // Our Swift client over libpq: connections, queries, values, pool, COPY, LISTEN, pipelines.
         .target(
             name: "Postgres",
@@ -108,6 +117,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Posters' QR codes.
+                "QRCode",
             ],
             resources: [
                 .embedInCode("openapi.yaml"),

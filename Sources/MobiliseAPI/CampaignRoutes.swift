@@ -93,14 +93,21 @@ struct CampaignRoutes {
         try environment.employeeLimiter.check(EmployeeKey(organisation: caller.organisation.id, subject: caller.subject), what: "requests")
         let input = try await request.optionalJSON(SignInput.self, context: context, limit: 4096, emptyObject: SignInput())
         let channel = input?.channel ?? .web
-        guard channel == .web || channel == .mobile else {
-            throw APIError.badRequest(.invalidChannel, "channel is 'web' or 'mobile': the API takes no signatures made at an event or on paper")
+        guard channel.isSelfService else {
+            throw APIError.badRequest(.invalidChannel, """
+                channel is 'web', 'mobile', 'poster' or 'qr': signatures made on paper or on an event's sheet are entered \
+                by HR or the event's host with POST /v1/campaigns/{id}/paper-batches
+                """)
+        }
+        let eventID = input?.eventId
+        if eventID != nil, channel != .poster, channel != .qr {
+            throw APIError.badRequest(.invalidChannel, "event_id comes with channel 'poster' or 'qr' (the event's poster or QR code)")
         }
         let result: SigningResult
         do {
             result = try await store.sign(
                 organisationID: caller.organisation.id, campaign: try context.campaignReference(), employee: caller.subject, channel: channel,
-                hidingDrafts: !caller.has(.leader))
+                eventID: eventID, hidingDrafts: !caller.has(.leader))
         } catch let error as MobiliseError where error.code == .employeeNotFound {
             throw APIEnvironment.notAnEmployee
         }

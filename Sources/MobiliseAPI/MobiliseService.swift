@@ -45,6 +45,8 @@ public enum MobiliseService {
         SingleSignOnSettingsRoutes(environment: environment).register(on: v1)
         WorkforceMappingRoutes(environment: environment).register(on: v1)
         WebhookRoutes(environment: environment).register(on: v1)
+        PosterRoutes(environment: environment).register(on: v1)
+        PaperRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }

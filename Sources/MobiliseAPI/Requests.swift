@@ -84,6 +84,8 @@ struct CampaignInput: Decodable {
 
 struct SignInput: Decodable {
     var channel: SignatureChannel?
+    /// The event whose poster or QR code the employee came from (channels `poster` and `qr` only).
+    var eventId: UUID?
 }
 
 struct PostInput: Decodable {

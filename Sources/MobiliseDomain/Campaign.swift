@@ -195,6 +195,8 @@ public struct CampaignDraft: Sendable, Equatable {
 /// How a signature was given.
 public enum SignatureChannel: String, Sendable, Codable, CaseIterable {
     case web, mobile, event, paper
+    /// Through the QR code of a printed poster (``PosterLink``), or of a QR code shown on its own.
+    case poster, qr
 }
 
 /// A pledge: one per employee per campaign, current unless withdrawn.

@@ -25,6 +25,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let batchTooLarge = ErrorCode("batch_too_large")
     public static let bodyRequired = ErrorCode("body_required")
     public static let bodyTooLong = ErrorCode("body_too_long")
+    public static let campaignClosed = ErrorCode("campaign_closed")
     public static let campaignEnded = ErrorCode("campaign_ended")
     public static let campaignExists = ErrorCode("campaign_exists")
     public static let campaignNotActive = ErrorCode("campaign_not_active")
@@ -120,6 +121,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let outboundURLRefused = ErrorCode("outbound_url_refused")
     public static let overloaded = ErrorCode("overloaded")
     public static let ownPost = ErrorCode("own_post")
+    public static let paperBatchConfirmed = ErrorCode("paper_batch_confirmed")
+    public static let paperBatchNotFound = ErrorCode("paper_batch_not_found")
+    public static let paperEntryConflict = ErrorCode("paper_entry_conflict")
+    public static let paperEntryNotFound = ErrorCode("paper_entry_not_found")
     public static let postAlreadyDecided = ErrorCode("post_already_decided")
     public static let postNotFound = ErrorCode("post_not_found")
     public static let rateLimited = ErrorCode("rate_limited")
@@ -149,11 +154,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
-        .alreadyCheckedIn, .batchTooLarge, .bodyRequired, .bodyTooLong, .campaignEnded, .campaignExists,
-        .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen, .campaignNotStarted,
-        .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired, .columnMappingNotFound,
-        .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid, .databaseTimeout,
-        .databaseUnavailable, .deliveryInProgress, .deliveryNotFound, .demoImportFailed,
+        .alreadyCheckedIn, .batchTooLarge, .bodyRequired, .bodyTooLong, .campaignClosed, .campaignEnded,
+        .campaignExists, .campaignNotActive, .campaignNotDraft, .campaignNotFound, .campaignNotOpen,
+        .campaignNotStarted, .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired,
+        .columnMappingNotFound, .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid,
+        .databaseTimeout, .databaseUnavailable, .deliveryInProgress, .deliveryNotFound, .demoImportFailed,
         .demoSigningRefused, .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver,
         .eventRequired, .forbidden, .fullSyncRefused, .fullSyncUnconfirmed, .hostInactive, .hostNotFound,
         .httpError, .importBusy, .internalError, .invalidBody, .invalidCapacity, .invalidChannel,
@@ -167,7 +172,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .mediaMalformed, .mediaNotFound, .mediaTooLarge, .mediaTypeMismatch, .missingBody, .missingCode,
         .missingDefaultLanguage, .missingFields, .missingToken, .noTokenKeys, .notADemoOrganisation,
         .notAnEmployee, .notFound, .notInAudience, .organisationExists, .organisationNotFound,
-        .outboundURLRefused, .overloaded, .ownPost, .postAlreadyDecided, .postNotFound, .rateLimited,
+        .outboundURLRefused, .overloaded, .ownPost, .paperBatchConfirmed, .paperBatchNotFound,
+        .paperEntryConflict, .paperEntryNotFound, .postAlreadyDecided, .postNotFound, .rateLimited,
         .reasonRequired, .scimTokenNotFound, .secretTooShort, .secretsKeyMissing, .sessionExists,
         .sessionExpired, .signatureNotFound, .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge,
         .tooManyFiles, .tooManyRows, .tooManyStreams, .unauthorized, .unknownCountry, .unknownEvent,

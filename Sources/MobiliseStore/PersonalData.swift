@@ -170,6 +170,17 @@ extension MobiliseStore {
         try connection.execute("""
             UPDATE leader_views SET viewer = \(pseudonym) WHERE organisation_id = \(organisationID) AND viewer = \(externalID)
             """)
+        // Paper batches (sql/0021): the sheets' HR ids, who typed them in, who confirmed them.
+        try connection.execute("""
+            UPDATE paper_entries SET external_ids = array_replace(external_ids, \(externalID), \(pseudonym)),
+                entered_by = CASE WHEN entered_by = \(externalID) THEN \(pseudonym) ELSE entered_by END
+            WHERE organisation_id = \(organisationID) AND (\(externalID) = ANY(external_ids) OR entered_by = \(externalID))
+            """)
+        try connection.execute("""
+            UPDATE paper_batches SET refused_ids = array_replace(refused_ids, \(externalID), \(pseudonym)),
+                confirmed_by = CASE WHEN confirmed_by = \(externalID) THEN \(pseudonym) ELSE confirmed_by END
+            WHERE organisation_id = \(organisationID) AND (\(externalID) = ANY(refused_ids) OR confirmed_by = \(externalID))
+            """)
         return pseudonym
     }
 }

@@ -201,7 +201,7 @@ struct SignatureBatch: Sendable {
                 FOR SHARE
             ), input AS (
                 SELECT * FROM unnest(\(requests.map(\.organisationID)), \(rows.map(\.campaign.id)), \(requests.map(\.employee)),
-                                     \(requests.map { ($0.eventID == nil ? $0.channel : .event).rawValue }), \(requests.map(\.eventID)),
+                                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                                      \(requests.map(\.at)), \(rows.map { $0.refusal == nil }))
                     WITH ORDINALITY AS i (organisation_id, campaign_id, external_id, channel, event_id, at, writable, ord)
             ), signer AS (

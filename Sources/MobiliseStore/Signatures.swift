@@ -98,7 +98,7 @@ extension MobiliseStore {
         let signer = record.map { $0.rulesSigner(for: campaign) } ?? .unknown
         if let refusal = SigningRules.refusal(request, campaign: campaign, signer: signer, eventCampaign: eventCampaign) { throw refusal.error }
         guard let employee = record else { throw SigningRules.Refusal.employeeNotFound(externalID: externalID).error }
-        let recordedChannel = eventID == nil ? channel : .event
+        let recordedChannel = channel.recorded(withEvent: eventID != nil)
         // Insert, or make a withdrawn signature current again; a current one is left alone.
         let changed = try connection.query("""
             INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)

@@ -33,6 +33,12 @@ let authorizationMatrix = """
     PUT    /v1/events/{event}/rsvp                  401 ok  403 403 403
     DELETE /v1/events/{event}/rsvp                  401 ok  403 403 403
     POST   /v1/events/{event}/check-ins             401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/poster          401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/qr              401 403 403 ok  404
+    POST   /v1/campaigns/{campaign}/paper-batches   401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/paper-batches   401 403 403 ok  404
+    POST   /v1/campaigns/{campaign}/paper-batches/{reference}/decision 401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/paper-tally     401 403 403 ok  404
     POST   /v1/employees/import                     401 403 403 ok  ok
     GET    /v1/employees                            401 403 403 ok  ok
     GET    /v1/workforce                            401 403 403 ok  ok
@@ -173,6 +179,10 @@ let authorizationMatrix = """
                 {"title": "Town hall", "kind": "site", "country": "IN", "city": "Pune", "starts_at": "\(eventStart)", "ends_at": "\(eventEnd)", "host": "in-3"}
                 """)
             let eventID = try #require(event.json["id"] as? String)
+            // A batch entered once, for its decision row (an HR admin's entry of it is the one that counts).
+            let batch = try await service.call(.post, "/v1/campaigns/\(campaign)/paper-batches", token: hr,
+                                               json: #"{"reference": "decided", "external_ids": ["in-2"]}"#)
+            let entryID = try #require((batch.json["entries"] as? [[String: any Sendable]])?.first?["id"] as? String, "\(batch.text)")
             let scimToken = try await SCIMTokens.create(store: service.store, organisationID: service.acme.id, description: nil, actor: Actor("setup"))
             let webhook = try await service.store.createOutboundEndpoint(
                 organisationID: service.acme.id, OutboundEndpointDraft(kind: .slack, url: "https://hooks.example.com/matrix", events: [.ping]),
@@ -195,6 +205,8 @@ let authorizationMatrix = """
                 "POST /v1/events/{event}/check-ins": (#"{"external_ids": ["in-1"]}"#, nil, nil),
                 "POST /v1/employees/import": (nil, Array("external_id,country\nm-1,FR\n".utf8), "text/csv"),
                 "PUT /v1/sso": (#"{"issuer": "https://login.example.com", "client_id": "m", "client_secret": "s"}"#, nil, nil),
+                "POST /v1/campaigns/{campaign}/paper-batches": (#"{"reference": "matrix", "external_ids": ["in-1"]}"#, nil, nil),
+                "POST /v1/campaigns/{campaign}/paper-batches/{reference}/decision": (#"{"entry_id": "\#(entryID)"}"#, nil, nil),
                 "PUT /v1/workforce/column-mapping": (#"{"columns": [{"source": "Employee ID", "column": "external_id"}]}"#, nil, nil),
                 "POST /v1/webhooks": (#"{"kind": "slack", "url": "https://hooks.example.com/new", "events": ["campaign.closed"]}"#, nil, nil),
                 "PUT /v1/webhooks/{webhook}": (#"{"url": "https://hooks.example.com/changed", "events": ["campaign.closed"]}"#, nil, nil),
@@ -205,7 +217,7 @@ let authorizationMatrix = """
                     .replacingOccurrences(of: "{post}", with: postID).replacingOccurrences(of: "{event}", with: eventID)
                     .replacingOccurrences(of: "{cc}", with: "IN").replacingOccurrences(of: "{employee}", with: "mt-2")
                     .replacingOccurrences(of: "{token}", with: scimToken.info.id.uuidString).replacingOccurrences(of: "{id}", with: "User")
-                    .replacingOccurrences(of: "{organisation}", with: "acme")
+                    .replacingOccurrences(of: "{organisation}", with: "acme").replacingOccurrences(of: "{reference}", with: "decided")
                     .replacingOccurrences(of: "{webhook}", with: webhook.id.uuidString).replacingOccurrences(of: "{delivery}", with: delivery.id.uuidString)
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {

@@ -124,14 +124,18 @@ extension ServiceHarness {
         }
     }
 
-    /// The refusal of `channel: event` once said HR records event signatures, which nothing did.
-    @Test func refusingAnEventSignatureDoesNotPromiseAnotherWay() async throws {
+    /// The refusal of `channel: event` once said HR records event signatures, which nothing did; now
+    /// it names the way that exists (paper batches, entered twice), and that way answers.
+    @Test func refusingAnEventSignaturePointsToTheWayThatExists() async throws {
         try await ServiceHarness.run { service in
             let slug = try await service.launchedCampaign()
             let reply = try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: try await service.token("in-1", [.employee]),
                                                json: #"{"channel": "event"}"#)
             #expect(reply.status == .badRequest && reply.errorCode == "invalid_channel")
-            #expect(!reply.text.contains("HR") && !reply.text.contains("recorded by"), "\(reply.text)")
+            #expect(reply.text.contains("POST /v1/campaigns/{id}/paper-batches"), "\(reply.text)")
+            let entered = try await service.call(.post, "/v1/campaigns/\(slug)/paper-batches", token: try await service.token("hr-1", [.hrAdmin]),
+                                                 json: #"{"reference": "sheet", "channel": "paper", "external_ids": ["in-1"]}"#)
+            #expect(entered.status == .created, "\(entered.text)")
         }
     }
 

@@ -84,7 +84,14 @@
   function nextPage(params) {
     if (window.location.pathname.indexOf('/admin/') === 0) return '/admin';
     const campaign = params.get('campaign');
-    const query = campaign ? '?campaign=' + encodeURIComponent(campaign) : '';
+    let query = campaign ? '?campaign=' + encodeURIComponent(campaign) : '';
+    // A poster's QR code: its channel and event go on to the employee's page (which records them).
+    const channel = params.get('channel');
+    if (campaign && (channel === 'poster' || channel === 'qr')) {
+      query += '&channel=' + channel;
+      const event = params.get('event');
+      if (event && /^[0-9a-fA-F-]{36}$/.test(event)) query += '&event=' + event;
+    }
     return (params.get('page') === 'employee' ? '/' : '/dashboard') + query;
   }
 
@@ -107,7 +114,8 @@
     const query = new URLSearchParams(window.location.search);
     offerCompanySignIn(query);
     history.replaceState(null, '', window.location.pathname + window.location.search);
-    if (!fragment.get('page') && query.get('page')) fragment.set('page', query.get('page'));
+    // The page to open, and a poster's campaign, channel and event, may come in the query too.
+    for (const name of ['page', 'campaign', 'channel', 'event']) if (!fragment.get(name) && query.get(name)) fragment.set(name, query.get(name));
     const code = fragment.get('code');
     if (code) {
       signIn({ code }, nextPage(fragment), false).catch(unreachable);

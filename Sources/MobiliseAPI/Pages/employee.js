@@ -62,6 +62,11 @@
   function clearMessage() { show($('message'), false); }
 
   function showSignedOut() {
+    // Through sign-in and back with the link's campaign, channel and event (a poster's QR code).
+    const params = new URLSearchParams(window.location.search);
+    const back = new URLSearchParams({ page: 'employee' });
+    for (const name of ['campaign', 'channel', 'event']) if (params.get(name)) back.set(name, params.get(name));
+    $('signed-out').querySelector('a').href = '/dashboard/sign-in?' + back.toString();
     show($('content'), false);
     show($('sign-out'), false);
     show($('signed-out'), true);
@@ -114,11 +119,24 @@
     }
   }
 
+  // A poster's or QR code's link (/?campaign=…&channel=poster|qr&event=…) says how the employee came
+  // and at which event: the signing call passes both on, for that campaign only, so that they are
+  // recorded on the signature. Anything else signs as 'web'.
+  function signingBody() {
+    const params = new URLSearchParams(window.location.search);
+    const channel = params.get('channel');
+    if ((channel !== 'poster' && channel !== 'qr') || params.get('campaign') !== state.campaign.slug) return { channel: 'web' };
+    const body = { channel };
+    const event = params.get('event');
+    if (event && /^[0-9a-fA-F-]{36}$/.test(event)) body.event_id = event;
+    return body;
+  }
+
   async function sign() {
     clearMessage();
     $('sign').disabled = true;
     try {
-      const answer = await api('PUT', '/v1/campaigns/' + encodeURIComponent(state.campaign.slug) + '/signature', { json: { channel: 'web' } });
+      const answer = await api('PUT', '/v1/campaigns/' + encodeURIComponent(state.campaign.slug) + '/signature', { json: signingBody() });
       state.signature = answer.body;
       await loadCount();
       renderCampaign();
