@@ -297,7 +297,8 @@ import Testing
             #expect(after == before.filter { $0 != "in-2" }, "\(after)")
             #expect(!after.contains { $0.hasPrefix("erased-") })
             #expect(try await ids("q=erased") == [])
-            #expect(try await ids("country=IN&limit=1000") == after.filter { $0.hasPrefix("in-") })
+            let india = try await ids("country=IN&limit=1000")
+            #expect(!india.isEmpty && !india.contains("in-2") && india.allSatisfy { after.contains($0) }, "\(india)")
             // Pages of one: the cursor walks past the place the erased row holds in the order.
             var walked: [String] = []
             var cursor: String?

@@ -557,8 +557,10 @@ def main():
         go(driver, "overview")
         no_raw_keys(driver, "the overview in Hindi")
         screenshots(driver, "overview-hi")
+        driver.execute_script("document.getElementById('main').removeAttribute('data-screen');")
         set_value(driver, "language", "en")
         wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "en", "the console speaks English again")
+        screen_ready(driver, "overview")  # drawn again in English before the keyboard walk starts
 
         # ---- Keyboard only: the navigation is reachable and usable with Tab and Enter.
         driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
