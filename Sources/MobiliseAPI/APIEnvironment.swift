@@ -60,7 +60,7 @@ struct APIEnvironment: Sendable {
     /// Throws 403 `not_in_audience` unless the campaign's audience admits the employee.
     static func requireAudience(of campaign: Campaign, admits employee: Employee) throws {
         guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-            throw APIError(.forbidden, code: .notInAudience, "this campaign is not open to you")
+            throw SigningRules.Refusal.notInAudience.error
         }
     }
 

@@ -75,8 +75,9 @@ struct PostRoutes {
     @Sendable func report(_ request: Request, context: AuthenticatedContext) async throws -> ReportResponse {
         let caller = context.identity
         _ = try await environment.activeEmployee(caller)
-        let outcome = try await store.reportPost(
-            organisationID: caller.organisation.id, postID: try context.uuid("post", what: "post", notFound: .postNotFound), reporter: caller.subject)
+        let postID = try context.uuid("post", what: "post", notFound: .postNotFound)
+        try await requireAudience(caller, of: try await store.post(organisationID: caller.organisation.id, postID: postID))
+        let outcome = try await store.reportPost(organisationID: caller.organisation.id, postID: postID, reporter: caller.subject)
         return ReportResponse(recorded: outcome.recorded, hidden: outcome.hidden)
     }
 
@@ -96,15 +97,30 @@ struct PostRoutes {
             reason: input.reason))
     }
 
+    static let postNotFound = APIError(.notFound, code: .postNotFound, "no such post")
+
+    /// Refuses a post of a campaign whose feed the caller may not read (outside its audience, say), as if
+    /// there were no such post: its id tells nothing more than the feed would.
+    private func requireAudience(_ caller: Identity, of post: Post) async throws {
+        do {
+            _ = try await environment.readableCampaign(caller, reference: post.campaignID.uuidString)
+        } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
+            throw Self.postNotFound
+        } catch let error as MobiliseError where error.kind == .forbidden || error.kind == .notFound {
+            throw Self.postNotFound
+        }
+    }
+
     static let mediaCacheControl = "private, max-age=60, must-revalidate"
 
-    /// A post's media: anyone in the organisation for a visible post, HR for any.
+    /// A post's media: a visible post's to whoever may read its campaign's feed, HR's and the author's always.
     @Sendable func media(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let caller = context.identity
         let postID = try context.uuid("post", what: "post", notFound: .postNotFound)
         let post = try await store.post(organisationID: caller.organisation.id, postID: postID)
-        guard post.isVisible || caller.has(.hrAdmin) || post.authorExternalID == caller.subject else {
-            throw APIError(.notFound, code: .postNotFound, "no such post")
+        if !caller.has(.hrAdmin), post.authorExternalID != caller.subject {
+            guard post.isVisible else { throw Self.postNotFound }
+            try await requireAudience(caller, of: post)
         }
         let file = try await store.media(organisationID: caller.organisation.id, postID: postID)
         // Kept a minute at most, then revalidated (a 304 when unchanged): a story hidden after a

@@ -47,8 +47,9 @@ public enum MediaMetadata {
             let segment = bytes[offset..<(offset + 2 + length)]
             let payload = bytes[(offset + 4)..<(offset + 2 + length)]
             if marker == 0xDA {
-                // Start of scan: the entropy-coded data and everything after it is the picture.
-                kept.append(contentsOf: bytes[offset...])
+                // Start of scan: the picture is the scans up to the end-of-image marker. Whatever a camera or an
+                // editor appended after it (a phone maker's trailer with the place and the device, say) is dropped.
+                kept.append(contentsOf: bytes[offset..<endOfImage(bytes, scanAt: offset)])
                 break
             }
             switch marker {
@@ -74,6 +75,29 @@ public enum MediaMetadata {
             kept.insert(contentsOf: [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + exif, at: exifInsertion)
         }
         return kept
+    }
+
+    /// The index just past the JPEG's end-of-image marker (FFD9), walking from its first start-of-scan:
+    /// each scan's entropy-coded data (where FF is followed by 00, a restart marker or fill), the segments
+    /// between scans (a progressive JPEG's tables), up to EOI; the whole file when it has none (truncated).
+    private static func endOfImage(_ bytes: [UInt8], scanAt start: Int) -> Int {
+        var offset = start
+        while offset + 1 < bytes.count, bytes[offset] == 0xFF {
+            let marker = bytes[offset + 1]
+            if marker == 0xD9 { return offset + 2 }
+            if marker == 0xFF { offset += 1; continue }
+            guard offset + 3 < bytes.count else { break }
+            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            guard length >= 2 else { break }
+            offset += 2 + length
+            guard marker == 0xDA else { continue }
+            // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
+            while offset + 1 < bytes.count {
+                if bytes[offset] == 0xFF, bytes[offset + 1] != 0x00, !(0xD0...0xD7).contains(bytes[offset + 1]), bytes[offset + 1] != 0xFF { break }
+                offset += 1
+            }
+        }
+        return bytes.count
     }
 
     // MARK: - PNG

@@ -107,8 +107,15 @@ struct SignatureBatch: Sendable {
         var index: Int
         var request: SigningRequest
         var campaign: Campaign
-        /// The refusal known before the database answers, and whether it comes before the audience check.
-        var refusal: (error: MobiliseError, beforeAudience: Bool)?
+        /// The campaign of the request's event (nil without an event, or when there is no such event).
+        var eventCampaign: UUID?
+        /// The first rule broken that needs no employee, known before the database answers.
+        var refusal: SigningRules.Refusal?
+
+        var rules: SigningRules.Request {
+            SigningRules.Request(externalID: request.employee, channel: request.channel, eventID: request.eventID, at: request.at,
+                                 hidingDrafts: request.hideDrafts)
+        }
     }
 
     func run(_ connection: PostgresConnection) throws -> [Outcome] {
@@ -130,25 +137,17 @@ struct SignatureBatch: Sendable {
                 continue
             case .success(let value): campaign = value
             }
-            var refusal: (error: MobiliseError, beforeAudience: Bool)?
-            do {
-                try MobiliseStore.checkCampaignOpen(campaign, at: request.at, hideDrafts: request.hideDrafts)
-                do {
-                    try MobiliseStore.checkChannel(request.channel, eventID: request.eventID)
-                    if let eventID = request.eventID {
-                        if eventCampaigns[eventID] == nil {
-                            eventCampaigns[eventID] = try MobiliseStore.eventForSigning(
-                                connection, organisationID: request.organisationID, eventID: eventID)?.campaignID
-                        }
-                        try MobiliseStore.checkEvent(eventID, of: eventCampaigns[eventID] ?? nil, campaign: campaign)
-                    }
-                } catch let error as MobiliseError {
-                    refusal = (error, false)
+            var eventCampaign: UUID?
+            if let eventID = request.eventID {
+                if eventCampaigns[eventID] == nil {
+                    eventCampaigns[eventID] = try MobiliseStore.eventForSigning(
+                        connection, organisationID: request.organisationID, eventID: eventID)?.campaignID
                 }
-            } catch let error as MobiliseError {
-                refusal = (error, true)
+                eventCampaign = eventCampaigns[eventID] ?? nil
             }
-            if refusal == nil {
+            var row = Row(index: index, request: request, campaign: campaign, eventCampaign: eventCampaign)
+            row.refusal = SigningRules.refusal(row.rules, campaign: campaign, signer: nil, eventCampaign: eventCampaign)
+            if row.refusal == nil {
                 // A second request of the same signature is answered with the first's (a statement cannot write a row twice).
                 let signer = SignerKey(organisationID: request.organisationID, campaignID: campaign.id, externalID: request.employee)
                 if let first = firstIndex[signer] {
@@ -157,7 +156,7 @@ struct SignatureBatch: Sendable {
                 }
                 firstIndex[signer] = rows.count
             }
-            rows.append(Row(index: index, request: request, campaign: campaign, refusal: refusal))
+            rows.append(row)
         }
 
         if !rows.isEmpty {
@@ -269,9 +268,9 @@ struct SignatureBatch: Sendable {
         return zip(rows, before).map { row, before in
             guard let before else { return .alone }
             let written = before.employee_id.flatMap { written[MobiliseStore.SignatureKey(campaignID: row.campaign.id, employeeID: $0)] } ?? before
-            guard before.found else { return .refused(MobiliseStore.Signer.notFound(row.request.employee)) }
-            guard before.active else { return .refused(MobiliseStore.Signer.inactive(row.request.employee)) }
-            if let refusal = row.refusal, refusal.beforeAudience { return .refused(refusal.error) }
+            let signer = SigningRules.Signer(found: before.found, active: before.active, admitted: before.admitted)
+            let refusal = SigningRules.refusal(row.rules, campaign: row.campaign, signer: signer, eventCampaign: row.eventCampaign)
+            if let refusal, refusal.stage < .audience { return .refused(refusal.error) }
             // Closed since it was cached: signing alone gives the refusal that applies now.
             guard before.open else {
                 campaigns.forget(row.campaign)
@@ -280,8 +279,7 @@ struct SignatureBatch: Sendable {
             // Signed at the database's now, outside the campaign's dates (the end passed while it
             // stayed active): signing alone gives the refusal, before the audience's, as it would.
             guard before.inWindow else { return .alone }
-            guard before.admitted else { return .refused(MobiliseStore.notInAudience) }
-            if let refusal = row.refusal { return .refused(refusal.error) }
+            if let refusal { return .refused(refusal.error) }
             guard let id = written.id, let country = written.country, let channel = written.channel, let signedAt = written.signed_at
             else { return .alone }
             let signature = Signature(id: id, campaignID: row.campaign.id, country: country, site: written.site, orgUnit: written.org_unit,

@@ -91,12 +91,13 @@ extension MobiliseStore {
         channel: SignatureChannel, eventID: UUID?, at: Date?, hideDrafts: Bool = false
     ) throws -> SigningResult {
         let campaign = try campaign(connection, organisationID: organisationID, reference: reference)
-        let employee = try signer(connection, organisationID: organisationID, externalID: externalID)
+        let record = try signerRecord(connection, organisationID: organisationID, externalID: externalID)
         let now = try at ?? (connection.query("SELECT now()").scalar(Date.self) ?? Date())
-        try checkSigning(campaign: campaign, employee: employee, at: now, channel: channel, eventID: eventID, hideDrafts: hideDrafts)
-        if let eventID {
-            try checkEvent(eventID, of: eventForSigning(connection, organisationID: organisationID, eventID: eventID)?.campaignID, campaign: campaign)
-        }
+        let eventCampaign = try eventID.flatMap { try eventForSigning(connection, organisationID: organisationID, eventID: $0)?.campaignID }
+        let request = SigningRules.Request(externalID: externalID, channel: channel, eventID: eventID, at: now, hidingDrafts: hideDrafts)
+        let signer = record.map { $0.rulesSigner(for: campaign) } ?? .unknown
+        if let refusal = SigningRules.refusal(request, campaign: campaign, signer: signer, eventCampaign: eventCampaign) { throw refusal.error }
+        guard let employee = record else { throw SigningRules.Refusal.employeeNotFound(externalID: externalID).error }
         let recordedChannel = eventID == nil ? channel : .event
         // Insert, or make a withdrawn signature current again; a current one is left alone.
         let changed = try connection.query("""
@@ -118,51 +119,6 @@ extension MobiliseStore {
             throw PostgresError(kind: .client, message: "a conflicting signature disappeared")
         }
         return SigningResult(signature: existing, created: false)
-    }
-
-    /// The signing rules that need no database: the campaign open at `at` (when known), the employee
-    /// in its audience, an event named for the event channel. Drafts answer "not found" with `hideDrafts`.
-    static func checkSigning(campaign: Campaign, employee: Signer, at: Date?, channel: SignatureChannel, eventID: UUID?, hideDrafts: Bool) throws {
-        try checkCampaignOpen(campaign, at: at, hideDrafts: hideDrafts)
-        guard campaign.audience.admits(gender: employee.gender, country: employee.country, orgUnit: employee.orgUnit) else {
-            throw notInAudience
-        }
-        try checkChannel(channel, eventID: eventID)
-    }
-
-    /// The first of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: the campaign open at `at`.
-    static func checkCampaignOpen(_ campaign: Campaign, at: Date?, hideDrafts: Bool) throws {
-        if hideDrafts, campaign.status == .draft {
-            throw MobiliseError(.notFound, code: .campaignNotFound, "no campaign '\(campaign.slug)' in this organisation")
-        }
-        guard campaign.status == .active else {
-            throw MobiliseError(.unprocessable, code: .campaignNotActive, "this campaign is \(campaign.status.rawValue), not open for signing")
-        }
-        if let at {
-            guard at >= campaign.startsAt else {
-                throw MobiliseError(.unprocessable, code: .campaignNotStarted, "this campaign opens for signing at \(campaign.startsAt)")
-            }
-            guard at < campaign.endsAt else {
-                throw MobiliseError(.unprocessable, code: .campaignEnded, "this campaign closed for signing at \(campaign.endsAt)")
-            }
-        }
-    }
-
-    /// The refusal of an employee outside the campaign's audience.
-    static let notInAudience = MobiliseError(.forbidden, code: .notInAudience, "this campaign is not open to you")
-
-    /// The last of ``checkSigning(campaign:employee:at:channel:eventID:hideDrafts:)``'s rules: an event named for the event channel.
-    static func checkChannel(_ channel: SignatureChannel, eventID: UUID?) throws {
-        if channel == .event, eventID == nil {
-            throw MobiliseError(.invalid, code: .eventRequired, "a signature with channel 'event' names its event")
-        }
-    }
-
-    /// Refuses an event that is not one of `campaign`'s (`eventCampaign` is the event's campaign, nil when there is no such event).
-    static func checkEvent(_ eventID: UUID, of eventCampaign: UUID?, campaign: Campaign) throws {
-        guard eventCampaign == campaign.id else {
-            throw MobiliseError(.unprocessable, code: .unknownEvent, "no event \(eventID) in this campaign")
-        }
     }
 
     /// Records a change of current signatures: the event, the day's net change and the total, each
@@ -202,19 +158,9 @@ extension MobiliseStore {
 
         var orgUnit: String? { org_unit }
 
-        /// The signer, or the refusal: no such employee, or not active.
-        static func checked(_ signer: Signer?, externalID: String) throws -> Signer {
-            guard let signer else { throw notFound(externalID) }
-            guard signer.active else { throw inactive(externalID) }
-            return signer
-        }
-
-        static func notFound(_ externalID: String) -> MobiliseError {
-            MobiliseError(.notFound, code: .employeeNotFound, "no employee '\(externalID)' in this organisation")
-        }
-
-        static func inactive(_ externalID: String) -> MobiliseError {
-            MobiliseError(.forbidden, code: .employeeInactive, "employee '\(externalID)' is not active")
+        /// The signer as the signing rules see them, for `campaign`'s audience.
+        func rulesSigner(for campaign: Campaign) -> SigningRules.Signer {
+            SigningRules.Signer(active: active, gender: gender, country: country, orgUnit: org_unit, audience: campaign.audience)
         }
     }
 
@@ -223,15 +169,24 @@ extension MobiliseStore {
         var employeeID: UUID
     }
 
-    /// The employee with this HR id, when active (refusals as in ``Signer/checked(_:externalID:)``).
+    /// The employee with this HR id, when active; refused as the signing rules refuse an unknown or inactive signer.
     static func signer(_ connection: PostgresConnection, organisationID: UUID, externalID: String) throws -> Signer {
+        switch try signerRecord(connection, organisationID: organisationID, externalID: externalID) {
+        case nil: throw SigningRules.Refusal.employeeNotFound(externalID: externalID).error
+        case let signer? where !signer.active: throw SigningRules.Refusal.employeeInactive(externalID: externalID).error
+        case let signer?: return signer
+        }
+    }
+
+    /// The employee with this HR id, active or not; nil when there is none.
+    static func signerRecord(_ connection: PostgresConnection, organisationID: UUID, externalID: String) throws -> Signer? {
         let query: PostgresQuery = """
             SELECT id, country, site, org_unit, gender, active FROM employees
             WHERE organisation_id = \(organisationID) AND external_id = \(externalID)
             """
         let results = try connection.pipeline([indexPlans, query.prepared()], mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        return try Signer.checked(results[1].get().rows.first.map(Signer.init(row:)), externalID: externalID)
+        return try results[1].get().rows.first.map(Signer.init(row:))
     }
 
     static let signatureColumns = "id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at"

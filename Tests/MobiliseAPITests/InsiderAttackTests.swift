@@ -202,6 +202,35 @@ extension ServiceHarness {
         }
     }
 
+    /// A story's photo and its report button answered anyone in the organisation who had the post's id,
+    /// audience or not.
+    @Test func onlyTheAudienceSeesAStorysPhotoOrReportsIt() async throws {
+        try await ServiceHarness.run { service in
+            let hr = try await service.token("hr-1", [.hrAdmin])
+            let created = try await service.call(.post, "/v1/campaigns", token: hr, json: """
+                {"slug": "india", "hashtag": "#India", "title": "India only", "pledge_text": "I commit", "audience": {"countries": ["IN"]},
+                 "starts_at": "\(rfc3339(Date().addingTimeInterval(-86_400)))", "ends_at": "\(rfc3339(Date().addingTimeInterval(86_400 * 30)))"}
+                """)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try await service.call(.post, "/v1/campaigns/india/launch", token: hr).status == .ok)
+            let post = try await service.call(.post, "/v1/campaigns/india/posts", token: try await service.token("in-1", [.employee]),
+                                              json: #"{"body": "My story"}"#)
+            let postID = try #require(post.json["id"] as? String)
+            #expect(try await service.call(.post, "/v1/posts/\(postID)/approve", token: hr).status == .ok)
+
+            let outsider = try await service.token("br-1", [.employee])
+            #expect(try await service.call(.get, "/v1/posts/\(postID)/media", token: outsider).errorCode == "post_not_found")
+            #expect(try await service.call(.post, "/v1/posts/\(postID)/reports", token: outsider).errorCode == "post_not_found")
+            // A colleague in the audience reaches the post (this one has no photo) and reports it.
+            let colleague = try await service.token("in-2", [.employee])
+            #expect(try await service.call(.get, "/v1/posts/\(postID)/media", token: colleague).errorCode == "media_not_found")
+            let report = try await service.call(.post, "/v1/posts/\(postID)/reports", token: colleague)
+            #expect(report.status == .ok && report.json["recorded"] as? Bool == true, "\(report.text)")
+            // HR sees it whatever the audience.
+            #expect(try await service.call(.get, "/v1/posts/\(postID)/media", token: hr).errorCode == "media_not_found")
+        }
+    }
+
     // MARK: - 5. Reporting one's own post
 
     /// An author could report their own post, and so hide it with fewer real reports.

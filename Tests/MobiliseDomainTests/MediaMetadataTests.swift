@@ -62,6 +62,24 @@ import Testing
         }
     }
 
+    /// A phone maker's trailer after the JPEG's end-of-image marker (where Samsung keeps its own metadata)
+    /// survived the cleaning: everything from the first scan on was kept as it was.
+    @Test(.enabled(
+        if: toolsAvailable || toolsRequired,
+        "SKIPPED: Pillow, piexif, ffmpeg or exiftool is missing (pip install Pillow piexif; apt-get install ffmpeg libimage-exiftool-perl)"))
+    func whatFollowsTheEndOfAJPEGIsDropped() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-media-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let made = Self.run(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
+        try #require(made.status == 0, "\(made.output)")
+        let photo = try Data(contentsOf: folder.appendingPathComponent("photo.jpg"))
+        let trailer = Data("SEFH\u{0}\u{0}GPS 48.858400,2.294500 SM-G991B\u{0}SEFT".utf8)
+        let cleaned = try MediaUpload(bytes: photo + trailer).validated().bytes
+        #expect(cleaned.suffix(2) == [0xFF, 0xD9], "the cleaned photo does not end at its end-of-image marker")
+        #expect(cleaned.range(of: Data("SM-G991B".utf8)) == nil, "the trailer survived")
+        #expect(cleaned == (try MediaUpload(bytes: photo).validated().bytes), "the trailer changed more than itself")
+    }
+
     static func revealingTags(_ file: [String: Any]) -> [String] {
         ((file["tags"] as? [String: Any]) ?? [:]).keys.filter { key in
             let lower = key.lowercased()
