@@ -243,11 +243,12 @@
       const { running, report } = importState;
       importCard.hidden = !running && !report;
       const name = importState.file ? importState.file.name : '';
-      importCard.replaceChildren(h('h2', { id: 'running-imports-heading' }, t('imports.title')),
+      importCard.replaceChildren(...[h('h2', { id: 'running-imports-heading' }, t('imports.title')),
         running ? h('p', { 'data-import': 'running' }, t('imports.running', { name, progress: importProgress(running) })) : null,
         running ? h('progress', { 'aria-label': t('workforce.progress') }) : null,
         !running && report ? h('p', { 'data-import': 'done' }, t(report.dry_run ? 'imports.dryRunDone' : 'imports.done', { name })) : null,
-        h('p', {}, h('a', { href: '#workforce', class: 'button secondary', id: 'open-import' }, t(running ? 'imports.follow' : 'imports.open'))));
+        h('p', {}, h('a', { href: '#workforce', class: 'button secondary', id: 'open-import' }, t(running ? 'imports.follow' : 'imports.open')))]
+        .filter(Boolean));  // replaceChildren would show a null as the text "null"
     }
     drawImportCard();
     importState.watchers.add(drawImportCard);
