@@ -132,9 +132,9 @@ let package = Package(
                 .embedInCode("Pages/i18n/en.json"), .embedInCode("Pages/i18n/fr.json"), .embedInCode("Pages/i18n/de.json"),
                 .embedInCode("Pages/i18n/es.json"), .embedInCode("Pages/i18n/pt-BR.json"), .embedInCode("Pages/i18n/pl.json"),
                 .embedInCode("Pages/i18n/hi.json"), .embedInCode("Pages/i18n/zh-Hans.json"),
-                // The HR console (the same approach): page, script, message table, style sheet.
+                // The HR console (the same approach): page, script, style sheet; its sentences are in Pages/i18n.
                 .embedInCode("Console/console.html"), .embedInCode("Console/console.js"),
-                .embedInCode("Console/console-messages.js"), .embedInCode("Console/console.css"),
+                .embedInCode("Console/console.css"),
             ],
             swiftSettings: swiftSettings
         ),

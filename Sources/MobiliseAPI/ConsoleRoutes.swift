@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import MobiliseDomain
 
-/// The HR console at `/admin`: an HTML page, its scripts (the console and its message table) and
-/// its style sheet, compiled into the binary like the dashboard (``DashboardRoutes``), under the
-/// same Content-Security-Policy (``SecurityHeadersMiddleware``). The console is a client of the
+/// The HR console at `/admin`: an HTML page, its script and its style sheet (its sentences are in
+/// the pages' message catalogues, ``EmployeePageRoutes``), compiled into the binary like the
+/// dashboard (``DashboardRoutes``), under the same Content-Security-Policy (``SecurityHeadersMiddleware``). The console is a client of the
 /// public JSON API only: it reads with the session cookie and writes with the session's CSRF token
 /// (``CSRF``). Signing in goes through the dashboard's sign-in page, served again at
 /// `/admin/sign-in`, which opens the console afterwards.
@@ -12,7 +12,6 @@ struct ConsoleRoutes {
     static let page = DashboardRoutes.Asset(PackageResources.console_html, "text/html; charset=utf-8")
     static let assets: [String: DashboardRoutes.Asset] = [
         "console.js": .init(PackageResources.console_js, "text/javascript; charset=utf-8"),
-        "console-messages.js": .init(PackageResources.console_messages_js, "text/javascript; charset=utf-8"),
         "console.css": .init(PackageResources.console_css, "text/css; charset=utf-8"),
     ]
 

@@ -118,7 +118,6 @@ let authorizationMatrix = """
     GET    /admin/sign-in                           ok  ok  ok  ok  ok
     GET    /admin/assets/console.css                ok  ok  ok  ok  ok
     GET    /admin/assets/console.js                 ok  ok  ok  ok  ok
-    GET    /admin/assets/console-messages.js        ok  ok  ok  ok  ok
     """
 
 @Suite struct AuthorizationMatrixTests {

@@ -261,6 +261,42 @@ import Testing
                 for match in text.matches(of: try Regex<(Substring, Substring)>(#"\bD\('([A-Za-z0-9_.]*[A-Za-z0-9_])'"#)) { used.insert("dashboard." + match.1) }
                 for match in text.matches(of: try Regex<(Substring, Substring)>(#"label: '([A-Za-z0-9_.]+)'"#)) { used.insert("dashboard." + match.1) }
             }
+            // The HR console's keys are the catalogue's 'console.*': it says t('nav.overview') and data-msg="nav.overview"
+            // for 'console.nav.overview', and names shared keys with I.t('…') and data-i18n.
+            let consoleAreas = "app|nav|signIn|error|todo|common|status|mode|gender|kind|overview|figures|workforce|report|employee|campaigns|campaign|wizard|moderation|events|checkIn|audit|verify|imports"
+            var consoleUsed = Set<String>()
+            for file in ["Console/console.html", "Console/console.js"] {
+                var text = try String(contentsOf: Self.root.appendingPathComponent("Sources/MobiliseAPI/\(file)"), encoding: .utf8)
+                for match in text.matches(of: try Regex<(Substring, Substring)>(#"I\.t\('([A-Za-z0-9_.]*[A-Za-z0-9_])'"#)) { used.insert(String(match.1)) }
+                text = text.replacing(try Regex(#"I\.(t|has)\('[^']*'"#), with: "")
+                for match in text.matches(of: try Regex<(Substring, Substring)>(#"data-msg="([^"]+)""#)) { consoleUsed.insert("console." + match.1) }
+                for match in text.matches(of: try Regex<(Substring, Substring)>(#"data-i18n(?:-[a-z-]+)?="([^"]+)""#)) { used.insert(String(match.1)) }
+                for match in text.matches(of: try Regex<(Substring, Substring)>("'((?:\(consoleAreas))\\.[A-Za-z0-9_.]*[A-Za-z0-9_])'")) { consoleUsed.insert("console." + match.1) }
+            }
+            #expect(consoleUsed.count > 200, "\(consoleUsed.count) console keys found: the scan is broken")
+            #expect(consoleUsed.subtracting(english.keys).isEmpty, "console keys used but not in the catalogue: \(consoleUsed.subtracting(english.keys).sorted())")
+            let consoleBuilt = ["draft", "active", "closed", "archived"].map { "console.status.\($0)" }
+                + ["upsert", "full_sync"].map { "console.mode.\($0)" }
+                + ["female", "male", "non_binary", "undisclosed"].map { "console.gender.\($0)" }
+                + ["city", "village", "online", "site"].map { "console.kind.\($0)" }
+                + ["inserted", "updated", "unchanged", "deactivated", "rejected"].map { "console.report.\($0)" }
+                + ["launch", "close", "archive"].flatMap { ["console.campaign.move.\($0)", "console.campaign.confirm.\($0)", "console.campaign.moved.\($0)"] }
+                + ["queue", "pending", "hidden", "approved", "rejected"].map { "console.moderation.list.\($0)" }
+                + ["approve", "reject"].map { "console.moderation.done.\($0)" }
+                // What to do about an error, by code; and the page's sentence for each code an HR admin meets.
+                + ["csrf_token_invalid", "token_required", "cross_site_request", "session_expired", "full_sync_unconfirmed", "full_sync_refused",
+                   "import_busy", "no_file", "nothing_selected", "reason_required", "invalid_transition"].map { "console.todo.\($0)" }
+                + ["full_sync_unconfirmed", "full_sync_refused", "import_busy", "invalid_transition", "campaign_not_draft", "reason_required",
+                   "post_already_decided", "campaign_exists", "invalid_slug", "invalid_hashtag", "invalid_dates", "invalid_goal", "invalid_title",
+                   "invalid_language", "missing_default_language", "employee_not_found", "host_not_found", "host_inactive", "invalid_capacity",
+                   "invalid_city", "city_required", "too_many_rows", "unreadable_file", "invalid_encoding", "missing_fields", "already_checked_in",
+                   "check_in_not_open", "check_in_closed", "unauthorized", "internal_error", "invalid_country", "unknown_country", "not_found",
+                   "invalid_body"].map { "error.\($0)" }
+            #expect(Set(consoleBuilt).subtracting(english.keys).isEmpty, "\(Set(consoleBuilt).subtracting(english.keys).sorted())")
+            // Every console key is used (no sentence left behind by a change of the console).
+            let consoleKeys = Set(english.keys.filter { $0.hasPrefix("console.") })
+            #expect(consoleKeys.subtracting(consoleUsed).subtracting(consoleBuilt).isEmpty,
+                    "console keys nobody uses: \(consoleKeys.subtracting(consoleUsed).subtracting(consoleBuilt).sorted())")
             #expect(used.count > 150, "\(used.count) keys found: the scan is broken")
             #expect(used.subtracting(english.keys).isEmpty, "keys used but not in the catalogue: \(used.subtracting(english.keys).sorted())")
             // Keys built at run time: a story's status, and the page's sentence for each error an employee can meet.

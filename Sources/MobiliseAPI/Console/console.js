@@ -3,34 +3,32 @@
 // It reads with the session cookie (opened by the sign-in page at /admin/sign-in) and writes with
 // the session's CSRF token, which GET /v1/session gives to this site's pages only and every write
 // sends as X-CSRF-Token. No inline script or style: the Content-Security-Policy forbids them. Every
-// sentence a person reads comes from the message table (console-messages.js), by key.
+// sentence a person reads comes from the message catalogues (/i18n/<language>.json), by key.
 'use strict';
 
 (function () {
-  const catalogue = window.MobiliseConsoleMessages || { en: {} };
-  const language = 'en';
-  const messages = catalogue[language] || catalogue.en;
+  // The sentences come from the pages' message catalogues (MobiliseI18n, /assets/i18n.js), the
+  // console's under 'console.*': t('nav.overview') is the catalogue's 'console.nav.overview'. A
+  // plural message is chosen by a numeric {count}; numbers in placeholders are formatted by Intl.
+  const I = window.MobiliseI18n;
+  const t = (key, values) => I.t('console.' + key, values);
+  const has = (key) => I.has('console.' + key);
 
-  const plurals = new Intl.PluralRules(language);
-  const has = (key) => Object.prototype.hasOwnProperty.call(messages, key);
-
-  // A message by key, with {name} placeholders filled in; with a numeric {count}, the key's plural
-  // form (key.one, key.other…) when the table has one. A missing key shows itself.
-  function t(key, values) {
-    let chosen = key;
-    if (values && typeof values.count === 'number' && has(key + '.' + plurals.select(values.count))) chosen = key + '.' + plurals.select(values.count);
-    const text = has(chosen) ? messages[chosen] : key;
-    return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+  // Formats for the chosen language, made again when it changes. Moments are shown in UTC, as the
+  // API gives them (the campaign's figures say so).
+  let formats = null;
+  function makeFormats() {
+    formats = {
+      number: new Intl.NumberFormat(I.language),
+      percent: new Intl.NumberFormat(I.language, { style: 'percent', maximumFractionDigits: 1 }),
+      date: new Intl.DateTimeFormat(I.language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+      day: new Intl.DateTimeFormat(I.language, { dateStyle: 'medium', timeZone: 'UTC' }),
+    };
   }
-
-  const numberFormat = new Intl.NumberFormat(language);
-  const percentFormat = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 1 });
-  const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-  const dayFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' });
-  const number = (value) => (value === null || value === undefined ? '–' : numberFormat.format(value));
-  const percent = (value) => (value === null || value === undefined ? '–' : percentFormat.format(value));
-  const when = (text) => (text ? dateFormat.format(new Date(text)) : '–');
-  const day = (text) => (text ? dayFormat.format(new Date(text)) : '–');
+  const number = (value) => (value === null || value === undefined ? '–' : formats.number.format(value));
+  const percent = (value) => (value === null || value === undefined ? '–' : formats.percent.format(value));
+  const when = (text) => (text ? formats.date.format(new Date(text)) : '–');
+  const day = (text) => (text ? formats.day.format(new Date(text)) : '–');
 
   // ---- DOM helpers -------------------------------------------------------------------------
 
@@ -85,11 +83,14 @@
 
   let session = null;
 
+  // An error to show: from the API (fromAPI: its message is the API's, in English) or the
+  // console's own (its message already a catalogue sentence).
   class APIError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, fromAPI) {
       super(message);
       this.status = status;
       this.code = code;
+      this.fromAPI = Boolean(fromAPI);
     }
   }
 
@@ -117,7 +118,7 @@
     try { answer = text ? JSON.parse(text) : null; } catch (error) { answer = null; }
     if (status >= 200 && status < 300) return answer;
     const detail = answer && answer.error ? answer.error : { code: 'http_' + status, message: t('error.http', { status }) };
-    throw new APIError(status, detail.code, detail.message);
+    throw new APIError(status, detail.code, detail.message, Boolean(answer && answer.error));
   }
 
   // An upload with progress (fetch has no upload progress): the workforce file.
@@ -138,13 +139,22 @@
     });
   }
 
-  // The API's sentence, and what to do about it.
+  // The page's own sentence for the error's code (the API's messages stay English), what to do
+  // about it, and the API's sentence as it came, marked as English, for the details it names.
   function showError(error) {
-    document.getElementById('error-message').textContent = error.message || String(error);
     const code = error.code || '';
-    const specific = 'todo.' + code;
+    let sentence = error.message || String(error);
+    if (error.fromAPI) sentence = I.has('error.' + code) ? I.t('error.' + code) : I.t('error.generic');
+    document.getElementById('error-message').textContent = sentence;
+    const said = document.getElementById('error-api');
+    said.replaceChildren();
+    if (error.fromAPI && error.message && error.message !== sentence) {
+      const [before, after] = t('error.apiSaid', { message: '\u0001' }).split('\u0001');
+      said.append(before, h('span', { lang: 'en' }, error.message), after || '');
+    }
+    said.hidden = !said.textContent;
     let action;
-    if (Object.prototype.hasOwnProperty.call(messages, specific)) action = t(specific);
+    if (has('todo.' + code)) action = t('todo.' + code);
     else if (error.status === 401) action = t('todo.signIn');
     else if (error.status === 403) action = t('todo.forbidden');
     else if (error.status === 404) action = t('todo.notFound');
@@ -176,6 +186,19 @@
     container.append(h('div', { class: 'confirm', role: 'group', 'aria-label': t('common.confirmation') },
       h('p', {}, t(textKey, values)), h('div', { class: 'buttons' }, yes, no)));
     no.focus();
+  }
+
+  // ---- Imports under way -------------------------------------------------------------------
+  // An import runs in this page whichever screen is shown: leaving the workforce screen while the
+  // file is sent or merged does not stop it, the overview says it is under way, and its report
+  // waits on the workforce screen (kept for this page's life; after a reload the overview's last
+  // imports have its figures).
+  const importState = { running: null, report: null, file: null, mode: 'upsert', watchers: new Set() };
+  function importChanged() { for (const watcher of importState.watchers) watcher(); }
+  // What the running import is doing, as a sentence.
+  function importProgress(running) {
+    if (running.phase === 'uploading') return t('workforce.uploading', { percent: percent(running.fraction) });
+    return t(running.dryRun ? 'workforce.checking' : 'workforce.merging');
   }
 
   // ---- Screens -------------------------------------------------------------------------------
@@ -215,7 +238,21 @@
       api('GET', '/v1/workforce'), api('GET', '/v1/audit?action=employees.import&limit=5'), campaigns()]);
     const figures = await Promise.all(list.map((campaign) => (campaign.status === 'draft'
       ? Promise.resolve(null) : api('GET', '/v1/campaigns/' + encodeURIComponent(campaign.slug) + '/rankings?metric=signatures'))));
-    screen('overview.title',
+    const importCard = h('section', { class: 'card', 'aria-labelledby': 'running-imports-heading', id: 'running-imports' });
+    function drawImportCard() {
+      const { running, report } = importState;
+      importCard.hidden = !running && !report;
+      const name = importState.file ? importState.file.name : '';
+      importCard.replaceChildren(...[h('h2', { id: 'running-imports-heading' }, t('imports.title')),
+        running ? h('p', { 'data-import': 'running' }, t('imports.running', { name, progress: importProgress(running) })) : null,
+        running ? h('progress', { 'aria-label': t('workforce.progress') }) : null,
+        !running && report ? h('p', { 'data-import': 'done' }, t(report.dry_run ? 'imports.dryRunDone' : 'imports.done', { name })) : null,
+        h('p', {}, h('a', { href: '#workforce', class: 'button secondary', id: 'open-import' }, t(running ? 'imports.follow' : 'imports.open')))]
+        .filter(Boolean));  // replaceChildren would show a null as the text "null"
+    }
+    drawImportCard();
+    importState.watchers.add(drawImportCard);
+    screen('overview.title', importCard,
       h('section', { class: 'card', 'aria-labelledby': 'workforce-heading' },
         h('h2', { id: 'workforce-heading' }, t('overview.workforce')),
         h('p', {}, t('overview.workforceTotal', { active: number(workforce.active), inactive: number(workforce.inactive) })),
@@ -250,13 +287,28 @@
     const progressText = h('p', { class: 'muted', 'aria-live': 'polite' });
     const report = h('div', { id: 'import-report' });
     const dropZone = h('div', { class: 'drop-zone', id: 'drop-zone' }, h('p', {}, t('workforce.drop')), field('workforce.file', fileInput, 'workforce.fileHint'), chosen);
-    let file = null;
+    let file = importState.file;
+    mode.value = importState.mode;
+    mode.addEventListener('change', () => { importState.mode = mode.value; });
 
     function choose(selected) {
       file = selected || null;
+      importState.file = file;
+      importState.report = null;
       chosen.textContent = file ? t('workforce.chosen', { name: file.name, size: number(file.size) }) : t('workforce.noFile');
       report.replaceChildren();
     }
+    if (file) chosen.textContent = t('workforce.chosen', { name: file.name, size: number(file.size) });
+
+    // The import's progress on this screen, while it is shown (the import goes on when it is left).
+    function drawProgress() {
+      const running = importState.running;
+      progress.hidden = !running;
+      progressText.textContent = running ? importProgress(running) : '';
+      if (running && running.phase === 'uploading') progress.value = running.fraction;
+      else progress.removeAttribute('value');
+    }
+    importState.watchers.add(drawProgress);
     fileInput.addEventListener('change', () => choose(fileInput.files[0]));
     dropZone.addEventListener('dragover', (event) => { event.preventDefault(); dropZone.classList.add('over'); });
     dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
@@ -268,26 +320,34 @@
 
     async function send(dryRun, confirmed) {
       if (!file) throw new APIError(400, 'no_file', t('workforce.noFile'));
+      if (importState.running) return;
       let path = '/v1/employees/import?mode=' + mode.value + (dryRun ? '&dry_run=true' : '');
       if (confirmed !== undefined) path += '&confirm_deactivations=' + confirmed;
-      progress.hidden = false;
-      progress.removeAttribute('value');
-      progressText.textContent = t('workforce.uploading', { percent: percent(0) });
-      const answer = await upload(path, file, (loaded, total, done) => {
-        if (done) {
-          progress.removeAttribute('value');
-          progressText.textContent = t(dryRun ? 'workforce.checking' : 'workforce.merging');
-        } else {
-          progress.value = total ? loaded / total : 0;
-          progressText.textContent = t('workforce.uploading', { percent: percent(total ? loaded / total : 0) });
-        }
-      });
-      progress.hidden = true;
-      progressText.textContent = '';
-      showReport(answer);
+      importState.running = { dryRun, phase: 'uploading', fraction: 0 };
+      importState.report = null;
+      report.replaceChildren();
+      importChanged();
+      let answer;
+      try {
+        answer = await upload(path, file, (loaded, total, done) => {
+          importState.running = { dryRun, phase: done ? 'merging' : 'uploading', fraction: total ? loaded / total : 0 };
+          importChanged();
+        });
+      } finally {
+        importState.running = null;
+        importChanged();
+      }
+      importState.report = answer;
+      importChanged();
+      // Shown here if this screen is still the one shown; else said, and kept for it.
+      if (report.isConnected) showReport(answer);
+      else {
+        statusRegion.textContent = t(answer.dry_run ? 'imports.dryRunDone' : 'imports.done', { name: file.name });
+        keepStatus = true;
+      }
     }
 
-    function showReport(answer) {
+    function showReport(answer, focus) {
       const counts = h('ul', { class: 'counts' },
         ['inserted', 'updated', 'unchanged', 'deactivated', 'rejected_count'].map((key) => h('li', {},
           h('span', {}, t('report.' + (key === 'rejected_count' ? 'rejected' : key))),
@@ -295,16 +355,16 @@
       const rejected = table('report.rejectedCaption', ['report.line', 'report.reason'],
         answer.rejected.map((row) => h('tr', { 'data-line': row.line }, cell(number(row.line)), cell(row.error))), [0]);
       const more = answer.rejected_count > answer.rejected.length
-        ? h('p', {}, t('report.moreRejected', { count: number(answer.rejected_count - answer.rejected.length) })) : null;
+        ? h('p', {}, t('report.moreRejected', { count: answer.rejected_count - answer.rejected.length })) : null;
       const next = h('div', { class: 'buttons' });
       const confirmArea = h('div');
       if (answer.dry_run) {
         if (answer.confirmation_required) {
           next.append(h('p', { class: 'warning' }, t('workforce.guardWarning', {
-            count: number(answer.deactivated), active: number(answer.active_before), share: percent(answer.deactivation_guard) })));
+            count: answer.deactivated, active: number(answer.active_before), share: percent(answer.deactivation_guard) })));
           next.append(h('button', { type: 'button', class: 'danger', id: 'import-confirmed',
-            onclick: guarded(() => confirmStep(confirmArea, 'workforce.guardConfirm', { count: number(answer.deactivated) }, 'workforce.guardConfirmButton',
-              () => send(false, answer.deactivated))) }, t('workforce.importConfirmed', { count: number(answer.deactivated) })));
+            onclick: guarded(() => confirmStep(confirmArea, 'workforce.guardConfirm', { count: answer.deactivated }, 'workforce.guardConfirmButton',
+              () => send(false, answer.deactivated))) }, t('workforce.importConfirmed', { count: answer.deactivated })));
         } else {
           next.append(h('button', { type: 'button', id: 'import-now', onclick: guarded(() => send(false)) }, t('workforce.importNow')));
         }
@@ -313,8 +373,10 @@
         h('h2', { id: 'report-heading', tabindex: '-1' }, t(answer.dry_run ? 'report.dryRunTitle' : 'report.doneTitle')),
         h('p', {}, t(answer.dry_run ? 'report.dryRunIntro' : 'report.doneIntro', { rows: number(answer.rows_read), mode: t('mode.' + answer.mode) })),
         counts, rejected, more, next, confirmArea));
-      report.querySelector('h2').focus();
-      say(answer.dry_run ? 'report.dryRunTitle' : 'report.doneTitle');
+      if (focus !== false) {
+        report.querySelector('h2').focus();
+        say(answer.dry_run ? 'report.dryRunTitle' : 'report.doneTitle');
+      }
     }
 
     // Search: by HR id or name (prefix), country, a page at a time.
@@ -359,6 +421,9 @@
       report,
       h('section', { class: 'card', 'aria-labelledby': 'search-heading' },
         h('h2', { id: 'search-heading' }, t('employee.title')), searchForm, eraseArea, results));
+    // Back on this screen: the import under way, or the report it left.
+    drawProgress();
+    if (!importState.running && importState.report) showReport(importState.report, false);
     await search(null);
   };
 
@@ -712,6 +777,7 @@
 
   async function route() {
     stopTimers();
+    importState.watchers.clear();  // the screen that watched the import is gone
     clearError();
     if (!keepStatus) statusRegion.textContent = '';
     keepStatus = false;
@@ -734,8 +800,24 @@
     }
   }
 
-  async function start() {
+  // The page's fixed texts in the current language ([data-msg]: a console key; [data-i18n]: a shared one).
+  function applyTexts() {
+    makeFormats();
     for (const element of document.querySelectorAll('[data-msg]')) element.textContent = t(element.getAttribute('data-msg'));
+    I.apply();
+    if (session) document.getElementById('signed-in-as').textContent = t('nav.signedInAs', { subject: session.subject });
+  }
+
+  async function start() {
+    await I.load(I.choose());
+    applyTexts();
+    // The language switcher: the choice is kept in this browser (the API has no per-person
+    // language); the screen shown is drawn again in the new language.
+    I.fillSwitcher(document.getElementById('language'), () => {
+      applyTexts();
+      keepStatus = false;
+      if (session && session.roles.includes('hr_admin')) route();
+    });
     try {
       session = await api('GET', '/v1/session');
     } catch (error) {

@@ -26,9 +26,19 @@
   let statusKey = 'signIn.paste';
   let promptParams = null;
   function say(key) { statusKey = key; status.textContent = I.t(key); }
+  // The page's heading and title name what signing in opens: the HR console (at /admin/sign-in),
+  // the employee's page (page=employee), else the leadership dashboard.
+  const HEADINGS = {
+    console: ['signIn.title.console', 'signIn.heading.console'],
+    dashboard: ['signIn.title.dashboard', 'signIn.heading.dashboard'],
+    employee: ['signIn.title', 'signIn.pageHeading'],
+  };
+  let target = 'dashboard';
   function render() {
     I.apply();
-    document.title = I.t('signIn.title');
+    const [title, heading] = HEADINGS[target];
+    document.title = I.t(title);
+    document.getElementById('sign-in-heading').textContent = I.t(heading);
     say(statusKey);
     if (promptParams) promptMessage.textContent = I.t('signIn.replacePrompt', promptParams);
   }
@@ -107,11 +117,13 @@
   }
 
   async function start() {
+    const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    const query = new URLSearchParams(window.location.search);
+    if (window.location.pathname.indexOf('/admin/') === 0) target = 'console';
+    else if ((fragment.get('page') || query.get('page')) === 'employee') target = 'employee';
     await I.load(I.choose());
     I.fillSwitcher(document.getElementById('language'), render);
     render();
-    const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
-    const query = new URLSearchParams(window.location.search);
     offerCompanySignIn(query);
     history.replaceState(null, '', window.location.pathname + window.location.search);
     // The page to open, and a poster's campaign, channel and event, may come in the query too.
