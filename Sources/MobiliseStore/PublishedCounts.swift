@@ -18,16 +18,19 @@ extension MobiliseStore {
         let wanted = Array(Set(instants + (current.map { [$0] } ?? []))).sorted()
         var stored: [Date: [Data: StoredPublication]] = [:]
         for instant in wanted { stored[instant] = [:] }
+        // Nothing was published before 1970; an instant that early (`as_of` of year 1, and its window's start a week
+        // before, which PostgreSQL's text input cannot take) is answered without asking.
+        let asked = wanted.filter { $0 >= Date(timeIntervalSince1970: 0) }
         for row in try connection.query("""
             SELECT DISTINCT ON (i.n, p.group_key) i.n, p.group_key, p.published_at, p.step, p.value
-            FROM unnest(\(wanted)::timestamptz[]) WITH ORDINALITY AS i(at, n)
+            FROM unnest(\(asked)::timestamptz[]) WITH ORDINALITY AS i(at, n)
             JOIN published_counts p ON p.organisation_id = \(organisationID) AND p.campaign_id = \(campaignID)
                                    AND p.published_at <= i.at
             ORDER BY i.n, p.group_key, p.published_at DESC
             """).rows {
             let (ordinal, key, at, step, value) = try row.decode((Int, Data, Date, Int, Int).self)
-            guard ordinal >= 1, ordinal <= wanted.count else { continue }
-            stored[wanted[ordinal - 1], default: [:]][key] = StoredPublication(instant: at, step: step, value: value)
+            guard ordinal >= 1, ordinal <= asked.count else { continue }
+            stored[asked[ordinal - 1], default: [:]][key] = StoredPublication(instant: at, step: step, value: value)
         }
         return PublicationLedger(current: current, stored: stored, recordsEveryDecision: recordsEveryDecision)
     }
