@@ -75,7 +75,9 @@ struct PosterRoutes {
             throw APIError.badRequest(.invalidLanguage,
                                       "'language' is one of \(EmployeePageRoutes.languages.joined(separator: ", "))")
         }
-        let link = try PosterLink(origin: Self.origin(of: request), campaign: campaign.slug, channel: channel, event: event?.id).url
+        // The service's public address when it is set (behind a proxy), else the one the HR admin's browser reached.
+        let origin = try environment.configuration.publicURL ?? Self.origin(of: request)
+        let link = try PosterLink(origin: origin, campaign: campaign.slug, channel: channel, event: event?.id).url
         return (campaign, event, link)
     }
 

@@ -107,6 +107,18 @@ import Testing
         }
     }
 
+    /// Behind a proxy the printed link starts with `MOBILISE_PUBLIC_URL`, whatever Host the HR admin's request carried.
+    @Test(.enabled(if: toolsAvailable || required, "SKIPPED: rsvg-convert (librsvg2-bin) or zbarimg (zbar-tools) is missing"))
+    func aPostersLinkStartsWithThePublicURL() async throws {
+        try await ServiceHarness.run(environment: ["MOBILISE_PUBLIC_URL": "https://intranet.example.com/mobilise/"]) { service in
+            let (slug, _) = try await Self.campaignWithEvent(service)
+            let code = try await service.call(.get, "/v1/campaigns/\(slug)/qr", token: try await service.token("hr-1", [.hrAdmin]))
+            #expect(code.status == .ok, "\(code.text)")
+            let link = try await Self.decode(svg: code.text)
+            #expect(link == "https://intranet.example.com/mobilise/?campaign=\(slug)&channel=qr", "\(link)")
+        }
+    }
+
     /// The same link in headless Chromium (Tests/browser/poster_test.py): opened signed out, through
     /// sign-in and back, signed on the page; the signature has the poster's channel and event.
     @Test(.enabled(
