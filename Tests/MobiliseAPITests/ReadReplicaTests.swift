@@ -49,6 +49,10 @@ import Testing
                 await replicas.checkNow()
                 return replicas.statuses.first?.healthy == true && replicas.statuses.first?.lagSeconds == 0
             }
+            // Lag is whole seconds, and an idle primary reports none: wait, too, until the standby holds the seed.
+            try await waitUntil("the standby has replayed the four signatures", timeout: .seconds(20), interval: .milliseconds(20)) {
+                try await standbyPool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 4
+            }
 
             let configuration = APIConfiguration(jwtSecret: ServiceHarness.secret)
             let router = MobiliseService.router(
