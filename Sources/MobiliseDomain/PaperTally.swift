@@ -1,26 +1,5 @@
 import Foundation
 
-extension SignatureChannel {
-    /// The channel a signature is recorded with when it names an event (`withEvent`): a web or mobile
-    /// signing that names an event is recorded as made at the event (`event`); paper, poster and QR
-    /// signatures keep their own channel and carry the event beside it.
-    public func recorded(withEvent: Bool) -> SignatureChannel {
-        switch self {
-        case .web, .mobile: withEvent ? .event : self
-        case .event, .paper, .poster, .qr: self
-        }
-    }
-
-    /// The channels an employee's own signing may give (the public API): web, mobile, and the two a
-    /// poster's or QR code's link passes on.
-    public var isSelfService: Bool {
-        switch self {
-        case .web, .mobile, .poster, .qr: true
-        case .event, .paper: false
-        }
-    }
-}
-
 /// One person's typing of a paper sheet or an event's signing sheet (double entry: see ``PaperBatch``).
 public struct PaperEntryDraft: Sendable, Equatable {
     /// The most HR ids one entry may carry.
