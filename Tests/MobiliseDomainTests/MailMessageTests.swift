@@ -19,7 +19,7 @@ struct MailMessageTests {
         for line in head.components(separatedBy: "\r\n") { #expect(line.count <= 78, "\(line)") }
         // The Subject header and its continuation lines.
         let lines = head.components(separatedBy: "\r\n")
-        let start = try #require(lines.firstIndex { $0.hasPrefix("Subject: ") })
+        let start = try #require(lines.firstIndex { $0.hasPrefix("Subject:") })
         let subjectLines = [lines[start]] + lines[(start + 1)...].prefix { $0.hasPrefix(" ") }
         let words = subjectLines.joined(separator: " ").components(separatedBy: " ").filter { $0.hasPrefix("=?UTF-8?B?") }
         #expect(words.count > 3)
