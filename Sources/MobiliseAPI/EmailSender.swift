@@ -100,7 +100,11 @@ public struct EmailSender: Service {
     }
 
     public func run() async throws {
-        guard configuration.smtp != nil else { return }
+        guard configuration.smtp != nil else {
+            // Nothing to send; returning would end the service group (and the server) with it.
+            try? await gracefulShutdown()
+            return
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 while try await deliverDue() == configuration.batchSize, !Task.isShuttingDownGracefully {}

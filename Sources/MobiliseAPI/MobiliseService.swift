@@ -71,7 +71,9 @@ public enum MobiliseService {
         services.append(ScheduledJobService.milestones(
             store: store, publication: configuration.leaderPublication, logger: logger, interval: configuration.outbox.milestoneInterval))
         // E-mail reminders' sender (when MOBILISE_SMTP_URL is set).
-        services.append(EmailSender(store: store, configuration: configuration.email, logger: logger))
+        if configuration.email.smtp != nil {
+            services.append(EmailSender(store: store, configuration: configuration.email, logger: logger))
+        }
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)
