@@ -280,6 +280,21 @@ import Testing
         }
     }
 
+    @Test func smtpsSpeaksTLSFromTheFirstByte() async throws {
+        try await SMTPTestServer.with(implicitTLS: true, auth: "mobilise:pw") { server in
+            let environment = Self.environment(server, url: "smtps://mobilise:pw@127.0.0.1:\(server.port)")
+            try await ServiceHarness.run(environment: environment) { harness in
+                _ = try await harness.launchedCampaign()
+                let wave = try #require(try await Self.schedule(harness, day: Self.day(1)).json["id"] as? String)
+                try await Self.makeDue(harness, wave: wave)
+                try await Self.deliver(harness, environment: environment, wave: wave)
+                #expect(try await Self.report(harness, wave)["sent"] as? Int == 2)
+                let received = server.messages()
+                #expect(received.count == 2 && received.allSatisfy { $0.tls && $0.auth == "mobilise" })
+            }
+        }
+    }
+
     @Test func withoutSMTPAWaveIsRefusedWithAReason() async throws {
         try await ServiceHarness.run { harness in
             _ = try await harness.launchedCampaign()

@@ -40,14 +40,14 @@ final class SMTPTestServer: Sendable {
     }
 
     /// Starts the server and waits until it listens.
-    static func start(tls: Bool = false, auth: String? = nil) async throws -> SMTPTestServer {
+    static func start(tls: Bool = false, implicitTLS: Bool = false, auth: String? = nil) async throws -> SMTPTestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("email/smtp_server.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory.path] + (tls ? ["--tls"] : []) + (auth.map { ["--auth", $0] } ?? [])
+        process.arguments = ["python3", script.path, directory.path] + (tls ? ["--tls"] : []) + (implicitTLS ? ["--implicit-tls"] : []) + (auth.map { ["--auth", $0] } ?? [])
         process.standardInput = FileHandle.nullDevice
         let log = directory.appendingPathComponent("log")
         try Data().write(to: log)
@@ -99,8 +99,10 @@ final class SMTPTestServer: Sendable {
     }
 
     /// Runs `body` with a server, stopped afterwards.
-    static func with<T>(tls: Bool = false, auth: String? = nil, _ body: (SMTPTestServer) async throws -> T) async throws -> T {
-        let server = try await start(tls: tls, auth: auth)
+    static func with<T>(
+        tls: Bool = false, implicitTLS: Bool = false, auth: String? = nil, _ body: (SMTPTestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(tls: tls, implicitTLS: implicitTLS, auth: auth)
         do {
             let result = try await body(server)
             server.stop()

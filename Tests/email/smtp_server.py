@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server on loopback for the e-mail reminder tests: aiosmtpd (PyPI).
 
-    smtp_server.py DIRECTORY [--tls] [--auth USER:PASSWORD]
+    smtp_server.py DIRECTORY [--tls | --implicit-tls] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1, on a port the system picks, and writes it to DIRECTORY/port. With --tls it
 makes a self-signed certificate for 127.0.0.1 (DIRECTORY/cert.pem, which the test gives the
@@ -62,7 +62,7 @@ class Recorder:
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
             "auth": (session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None),
             "subject": str(message["Subject"]),
             # The header as sent (RFC 2047 encoded words), read without decoding.
@@ -101,10 +101,14 @@ async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
     parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (smtps), instead of STARTTLS")
     parser.add_argument("--auth")
     args = parser.parse_args()
     handler = Recorder(args.directory)
-    context = self_signed(args.directory) if args.tls else None
+    context = self_signed(args.directory) if (args.tls or args.implicit_tls) else None
+    implicit = context if args.implicit_tls else None
+    if implicit:
+        context = None
     user, password = (args.auth.split(":", 1) if args.auth else (None, None))
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -120,12 +124,12 @@ async def main():
             require_starttls=context is not None,
             authenticator=authenticator if user else None,
             auth_required=user is not None,
-            auth_require_tls=context is not None,
+            auth_require_tls=False if implicit else context is not None,
             enable_SMTPUTF8=True,
         )
 
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(factory, host="127.0.0.1", port=0)
+    server = await loop.create_server(factory, host="127.0.0.1", port=0, ssl=implicit)
     port = server.sockets[0].getsockname()[1]
     temporary = os.path.join(args.directory, "port.tmp")
     with open(temporary, "w") as out:
