@@ -50,7 +50,7 @@ CREATE TABLE email_messages (
     language         text NOT NULL,
     -- The one-click unsubscribe link's token: 32 random bytes (two v4 UUIDs, 244 random bits). It
     -- can only opt its person out of reminders; it is in the message, so it is kept as is.
-    unsubscribe_token bytea NOT NULL UNIQUE CHECK (length(unsubscribe_token) = 32),
+    unsubscribe_token bytea NOT NULL CHECK (length(unsubscribe_token) = 32),
     -- pending → sending (claimed, leased) → sent | pending (retry later) | failed (attempts used up,
     -- or the server refused for good: 5xx) | skipped (signed or opted out before it was sent, or
     -- no address any more).
@@ -70,9 +70,14 @@ CREATE TABLE email_messages (
     PRIMARY KEY (organisation_id, id),
     -- Never two messages of one wave to one person.
     UNIQUE (organisation_id, wave_id, employee_id),
+    -- Unique with the organisation (what Citus distributes by: a unique key must hold it); 244
+    -- random bits do not collide across organisations either.
+    UNIQUE (organisation_id, unsubscribe_token),
     FOREIGN KEY (organisation_id, wave_id) REFERENCES reminder_waves (organisation_id, id) ON DELETE CASCADE,
     FOREIGN KEY (organisation_id, employee_id) REFERENCES employees (organisation_id, id) ON DELETE CASCADE
 );
 
 -- The sender's claim: due messages, oldest first; small, as sent ones leave it.
 CREATE INDEX email_messages_due ON email_messages (next_attempt_at) WHERE status IN ('pending', 'sending');
+-- The unsubscribe link carries only the token: looked up without the organisation.
+CREATE INDEX email_messages_unsubscribe ON email_messages (unsubscribe_token);
