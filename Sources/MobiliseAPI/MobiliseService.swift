@@ -47,6 +47,7 @@ public enum MobiliseService {
         WebhookRoutes(environment: environment).register(on: v1)
         PosterRoutes(environment: environment).register(on: v1)
         PaperRoutes(environment: environment).register(on: v1)
+        ImportJobRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }
