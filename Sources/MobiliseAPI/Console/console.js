@@ -848,6 +848,107 @@
     query.focus();
   };
 
+  // Paper and posters (issue 23's API): a campaign's poster and QR code to download, paper sheets
+  // typed in twice by two people (double entry), what their entries disagree on and the decision
+  // that settles it, and the tally of what the sheets counted.
+  screens.paper = async function (selected) {
+    const nav = navigation;
+    const list = await campaigns();
+    if (!list.length) { draw(nav, 'paper.title', h('p', {}, t('common.noCampaigns'))); return; }
+    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
+    const campaign = list.find((item) => item.slug === slug) || list[0];
+    const base = '/v1/campaigns/' + encodeURIComponent(campaign.slug);
+    const [events, page, tally] = await Promise.all([
+      api('GET', base + '/events?upcoming=false&limit=200'), api('GET', base + '/paper-batches?limit=200'), api('GET', base + '/paper-tally')]);
+    const eventTitle = (id) => { const found = events.events.find((event) => event.id === id); return found ? found.title : id; };
+    const eventSelect = (id) => h('select', { id }, h('option', { value: '' }, t('paper.noEvent')),
+      events.events.map((event) => h('option', { value: event.id }, event.title + ' (' + day(event.starts_at) + ')')));
+    const statusNames = { pending: t('paper.status.pending'), disputed: t('paper.status.disputed'), confirmed: t('paper.status.confirmed') };
+    const fieldNames = { channel: t('paper.field.channel'), event_id: t('paper.field.event'), signed_at: t('paper.field.signedAt'), unidentified: t('paper.field.unidentified') };
+    const enteredKeys = { pending: 'paper.entered.pending', disputed: 'paper.entered.disputed', confirmed: 'paper.entered.confirmed' };
+
+    // Posters and QR codes: plain links (the session cookie reads them), rebuilt as the choices change.
+    const site = h('input', { type: 'text', id: 'poster-site', maxlength: 200, autocomplete: 'off' });
+    const posterEvent = eventSelect('poster-event');
+    const language = h('select', { id: 'poster-language' }, I.LANGUAGES.map(([tag, name]) =>
+      h('option', { value: tag, lang: tag, selected: tag === (campaign.default_language || 'en') }, name)));
+    const posterLink = h('a', { class: 'button', id: 'poster-download', download: 'poster-' + campaign.slug + '.svg' }, t('paper.downloadPoster'));
+    const qrLink = h('a', { class: 'button secondary', id: 'qr-download', download: 'qr-' + campaign.slug + '.svg' }, t('paper.downloadQR'));
+    function links() {
+      const query = new URLSearchParams();
+      if (site.value.trim()) query.set('site', site.value.trim());
+      if (posterEvent.value) query.set('event', posterEvent.value);
+      query.set('language', language.value);
+      posterLink.setAttribute('href', base + '/poster?' + query.toString());
+      qrLink.setAttribute('href', base + '/qr' + (posterEvent.value ? '?event=' + encodeURIComponent(posterEvent.value) : ''));
+    }
+    for (const control of [site, posterEvent, language]) { control.addEventListener('input', links); control.addEventListener('change', links); }
+    links();
+    const printable = campaign.status === 'draft' || campaign.status === 'active';
+    const posters = h('section', { class: 'card', 'aria-labelledby': 'posters-heading' },
+      h('h2', { id: 'posters-heading' }, t('paper.posters')),
+      printable ? [h('p', {}, t('paper.postersIntro')),
+        h('div', { class: 'row' }, field('paper.site', site, 'paper.siteHint'), field('paper.event', posterEvent), field('paper.language', language)),
+        h('div', { class: 'buttons' }, posterLink, qrLink)] : h('p', {}, t('paper.postersClosed')));
+
+    // One person's typing of a sheet; the second person types the same sheet under the same name.
+    const reference = h('input', { type: 'text', id: 'paper-reference', maxlength: 100, required: true, autocomplete: 'off' });
+    const entryEvent = eventSelect('paper-event');
+    const signedOn = h('input', { type: 'date', id: 'paper-signed-on' });
+    const ids = h('textarea', { id: 'paper-ids', rows: 5, autocomplete: 'off', spellcheck: 'false' });
+    const unidentified = h('input', { type: 'number', id: 'paper-unidentified', min: 0, max: 10000, value: 0, class: 'short' });
+    const entry = campaign.status !== 'active' ? h('section', { class: 'card' }, h('h2', {}, t('paper.entry')), h('p', {}, t('paper.entryClosed')))
+      : h('form', { class: 'card', 'aria-labelledby': 'paper-entry-heading', onsubmit: guarded(async () => {
+        if (!reference.value.trim()) { reference.focus(); throw new APIError(400, 'missing_fields', t('paper.referenceMissing')); }
+        const body = {
+          reference: reference.value.trim(), external_ids: ids.value.split(/[\s,;]+/).filter(Boolean), unidentified: Number(unidentified.value || 0),
+        };
+        if (entryEvent.value) body.event_id = entryEvent.value;
+        if (signedOn.value) body.signed_at = signedOn.value;
+        const batch = await api('POST', base + '/paper-batches', { json: body });
+        await screens.paper(campaign.slug);
+        say(enteredKeys[batch.status], { reference: batch.reference });
+      }) },
+      h('h2', { id: 'paper-entry-heading' }, t('paper.entry')), h('p', {}, t('paper.entryIntro')),
+      h('div', { class: 'row' }, field('paper.reference', reference, 'paper.referenceHint'), field('paper.event', entryEvent), field('paper.signedOn', signedOn, 'paper.signedOnHint')),
+      field('paper.ids', ids, 'paper.idsHint'), field('paper.unidentified', unidentified, 'paper.unidentifiedHint'),
+      h('button', { type: 'submit', id: 'paper-enter' }, t('paper.enter')));
+
+    // The batches: their entries, what these disagree on, and the decision for a disputed one.
+    const decideArea = h('div', { id: 'paper-decide' });
+    const rows = page.batches.map((batch) => {
+      const who = (entryRow) => t('paper.entrySummary', { who: entryRow.entered_by, ids: number(entryRow.external_ids.length), unidentified: number(entryRow.unidentified) })
+        + (entryRow.event_id ? ' · ' + eventTitle(entryRow.event_id) : '') + (entryRow.signed_at ? ' · ' + day(entryRow.signed_at) : '');
+      const differences = [];
+      if (batch.discrepancies.external_ids.length) differences.push(h('p', {}, t('paper.differenceIds', { ids: batch.discrepancies.external_ids.join(', ') })));
+      if (batch.discrepancies.fields.length) differences.push(h('p', {}, t('paper.differenceFields', { fields: batch.discrepancies.fields.map((name) => fieldNames[name] || name).join(', ') })));
+      const decide = batch.status === 'disputed' ? batch.entries.map((entryRow) => h('button', { type: 'button', class: 'secondary small', 'data-entry': entryRow.id,
+        onclick: guarded(() => confirmStep(decideArea, 'paper.decideConfirm', { reference: batch.reference, who: entryRow.entered_by }, 'paper.decideButton', async () => {
+          await api('POST', base + '/paper-batches/' + encodeURIComponent(batch.reference) + '/decision', { json: { entry_id: entryRow.id } });
+          await screens.paper(campaign.slug);
+          say('paper.decided', { reference: batch.reference });
+        })) }, t('paper.decide', { who: entryRow.entered_by }))) : [];
+      const outcome = batch.outcome ? h('p', { class: 'muted' }, t('paper.outcome', { signed: number(batch.outcome.signed), already: number(batch.outcome.already_signed),
+        refused: number(batch.outcome.refused.length), anonymous: number(batch.outcome.anonymous) })) : null;
+      return h('tr', { 'data-batch': batch.reference, 'data-status': batch.status }, cell(batch.reference), cell(statusNames[batch.status] || batch.status),
+        h('td', {}, h('ul', { class: 'plain' }, batch.entries.map((entryRow) => h('li', {}, who(entryRow))))),
+        h('td', {}, differences.length ? differences : (batch.entries.length < 2 ? t('paper.waitingSecond') : t('paper.noDifference')), outcome),
+        h('td', { class: 'buttons' }, decide));
+    });
+
+    const tallyFigures = [['paper.signed', 'signed'], ['paper.alreadySigned', 'already_signed'], ['paper.refused', 'refused'], ['paper.anonymous', 'anonymous'],
+      ['paper.confirmed', 'confirmed'], ['paper.pending', 'pending'], ['paper.disputed', 'disputed']];
+    draw(nav, 'paper.title',
+      campaignSelect(list, campaign.slug, (value) => guarded(() => screens.paper(value))()),
+      posters, entry,
+      h('section', { class: 'card', 'aria-labelledby': 'paper-batches-heading' },
+        h('h2', { id: 'paper-batches-heading' }, t('paper.batches')),
+        table('paper.batchesCaption', ['paper.reference', 'paper.state', 'paper.entries', 'paper.differences', 'common.actions'], rows), decideArea),
+      h('section', { class: 'card', 'aria-labelledby': 'paper-tally-heading' },
+        h('h2', { id: 'paper-tally-heading' }, t('paper.tally')), h('p', {}, t('paper.tallyIntro')),
+        h('ul', { class: 'counts' }, tallyFigures.map(([key, name]) => h('li', {}, h('span', {}, t(key)), h('strong', { 'data-figure': 'paper-' + name }, number(tally[name])))))));
+  };
+
   // The audit log (filters, older pages) and the counts' verification.
   screens.audit = async function () {
     const nav = navigation;  // the navigation this drawing belongs to (see route)
