@@ -117,7 +117,7 @@ extension MobiliseStore {
     public func recordImportJobProgress(
         organisationID: UUID, jobID: UUID, state: ImportJobState, bytesReceived: Int, rowsRead: Int
     ) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.execute("""
                 UPDATE import_jobs SET state = \(state), bytes_received = \(bytesReceived), rows_read = \(rowsRead), heartbeat_at = now()
                 WHERE organisation_id = \(organisationID) AND id = \(jobID) AND finished_at IS NULL
@@ -157,7 +157,7 @@ extension MobiliseStore {
         organisationID: UUID, jobID: UUID, state: ImportJobState, code: String, message: String, bytesReceived: Int, rowsRead: Int
     ) async throws {
         let state: ImportJobState = state == .held ? .held : .failed
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.execute("""
                 UPDATE import_jobs SET state = \(state), error_code = \(code), error_message = \(message),
                     bytes_received = \(bytesReceived), rows_read = \(rowsRead), heartbeat_at = now(), finished_at = now()

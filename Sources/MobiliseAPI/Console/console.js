@@ -376,7 +376,9 @@
       const running = importState.running;
       progress.hidden = !running;
       progressText.textContent = running ? importProgress(running) : '';
+      // The job followed (its id, once the server has answered): the browser test waits for it.
       if (importState.job) progressText.setAttribute('data-import-id', importState.job);
+      else progressText.removeAttribute('data-import-id');
       if (running && running.phase === 'sending') progress.value = running.fraction;
       else progress.removeAttribute('value');
       const end = running ? null : (importState.report || importState.failure);
