@@ -32,3 +32,34 @@ perf report -i "$data" --no-children --pid "$pid" --sort sym --stdio 2>/dev/null
 echo
 echo "## PostgreSQL backends: hottest functions"
 perf report -i "$data" --no-children --comm postgres --sort sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30 | cut -c1-160
+echo
+# With call graphs (bench/run records with -g): the service's CPU by part, each the inclusive share of
+# the service's samples of the functions that do that part (a synchronous caller's share includes what
+# it calls; async callers are not on the stack, so only synchronous parts are named here).
+echo "## The service (pid $pid): CPU by part (inclusive % of the service's samples; needs call graphs)"
+perf report -i "$data" --children --percentage relative --pid "$pid" --sort sym --stdio -g none 2>/dev/null \
+  | grep -v '^#' | grep -v '^$' | demangle | python3 -c '
+import re, sys
+parts = [  # (part, pattern of demangled symbols; the largest inclusive share of a match is taken)
+    ("request log line (format + queue)", r"BufferedLogHandler\.log\(event:"),
+    ("request log: the writer thread", r"BufferedLogOutput\.run\(\)"),
+    ("String(format:) anywhere", r"String\.init\(format:|String\(format:"),
+    ("request metrics", r"ServiceMetrics\.(requests|latency)|DurationHistogram\.record|Counter\.increment"),
+    ("token verification (jwt-kit)", r"TokenVerifier\.verify|JWTKeyCollection\.verify"),
+    ("rate limiter", r"RateLimiter\.take"),
+    ("security headers", r"SecurityHeadersMiddleware\.add"),
+    ("body decoding", r"optionalJSON"),
+    ("answer JSON", r"SignatureResponse\.json"),
+    ("libpq (the batch on its connection thread)", r"^PQ|pqPutMsg|pqGetc|pqParseInput3|PQconsumeInput"),
+    ("kernel: network send/receive", r"tcp_sendmsg|tcp_recvmsg|sock_write_iter|sock_read_iter"),
+    ("epoll wait / scheduler", r"epoll_wait|schedule$|__schedule"),
+]
+rows = []
+for line in sys.stdin:
+    m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\S+\s+\[.\]\s+(.*)", line) or re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\[.\]\s+(.*)", line)
+    if m: rows.append((float(m.group(1)), float(m.group(2)), m.group(3).strip()))
+for part, pattern in parts:
+    hits = [r for r in rows if re.search(pattern, r[2])]
+    best = max(hits, default=None)
+    print(f"{part:45s} {best[0] if best else 0:6.2f}%  {(best[2][:90] if best else \"(no sample)\")}")
+'

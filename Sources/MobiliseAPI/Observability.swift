@@ -77,6 +77,8 @@ public final class ServiceMetrics: Sendable {
             .set(Int64(inFlight.current))
         registry.makeGauge(descriptor: Self.name("http_requests_in_flight_limit", unit: "", "Requests in progress at most; past it, 503 overloaded"))
             .set(Int64(inFlight.limit))
+        registry.makeGauge(descriptor: Self.name("log_lines_dropped", unit: "", "Log lines dropped since start because the log output did not keep up"))
+            .set(Int64(BufferedLogOutput.standardError.dropped))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
