@@ -10,6 +10,7 @@
 // shared). Keys are made before the clock starts. Prints nanoseconds per call (best of 5 rounds).
 import Foundation
 import MobiliseAPI
+import Synchronization
 
 @main
 struct RateLimiterBench {
@@ -54,15 +55,13 @@ struct RateLimiterBench {
             return refused
         }
         measure("launch day from 2 threads at once (the lock shared)", calls: employees) { limiter in
-            let refused = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
-            refused.initialize(repeating: 0)
-            defer { refused.deallocate() }
+            let refused = Mutex(0)
             DispatchQueue.concurrentPerform(iterations: 2) { thread in
                 var count = 0
                 for index in stride(from: thread, to: keys.count, by: 2) where limiter.take(keys[index]) != nil { count += 1 }
-                refused[thread] = count
+                refused.withLock { $0 += count }
             }
-            return refused[0] + refused[1]
+            return refused.withLock { $0 }
         }
     }
 }

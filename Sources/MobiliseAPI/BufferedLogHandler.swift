@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -179,19 +180,39 @@ public struct BufferedLogHandler: LogHandler {
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         var line = Self.timestamp()
-        line += " \(event.level)"
+        line.reserveCapacity(256)
+        line += " "
+        line += event.level.rawValue
         if !label.isEmpty { line += " " + label }
         line += ":"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+            line += " "
+            line += key
+            line += "="
+            line += value.description
         }
-        line += " [\(event.source)] \(event.message)\n"
+        line += " ["
+        line += event.source
+        line += "] "
+        line += event.message.description
+        line += "\n"
         output.append(line)
     }
 
-    /// The local time as `StreamLogHandler` writes it: `2026-12-06T14:28:18+0000`.
+    /// The local time as `StreamLogHandler` writes it: `2026-12-06T14:28:18+0000`. Made once a
+    /// second: every line of that second shares it.
     static func timestamp() -> String {
-        var now = time(nil)
+        let now = time(nil)
+        if let known = lastTimestamp.withLock({ $0.second == now ? $0.text : nil }) { return known }
+        let text = format(now)
+        lastTimestamp.withLock { $0 = (now, text) }
+        return text
+    }
+
+    private static let lastTimestamp = Mutex<(second: time_t, text: String)>((-1, ""))
+
+    private static func format(_ second: time_t) -> String {
+        var now = second
         var local = tm()
         guard localtime_r(&now, &local) != nil else { return "<unknown>" }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
