@@ -221,6 +221,21 @@ let package = Package(
             dependencies: ["mobilise", "MobiliseTesting"],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks of the service's own parts (issue 25), built in release by bench/run:
+        // signing's no-database ceiling (the same HTTP stack, middleware and token checks), and the
+        // rate limiter alone.
+        .executableTarget(
+            name: "signing-ceiling",
+            dependencies: [
+                "MobiliseAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/SigningCeiling",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "rate-limiter-bench", dependencies: ["MobiliseAPI"], path: "Benchmarks/RateLimiterBench", swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

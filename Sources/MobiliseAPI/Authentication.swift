@@ -83,17 +83,21 @@ public struct TokenVerifier: Sendable {
 
 /// Resolves organisation slugs, caching them briefly (organisations are created rarely, never renamed).
 final class OrganisationDirectory: Sendable {
-    private let store: MobiliseStore
+    private let lookup: @Sendable (String) async throws -> Organisation
     private let cache = Mutex<[String: (organisation: Organisation, fetched: ContinuousClock.Instant)]>([:])
 
-    init(store: MobiliseStore) { self.store = store }
+    init(store: MobiliseStore) { lookup = { try await store.organisation(slug: $0) } }
+
+    /// Organisations from `lookup` (which throws ``MobiliseError`` `notFound` for an unknown slug)
+    /// instead of the database: the benchmark's no-database ceiling.
+    init(lookup: @escaping @Sendable (String) async throws -> Organisation) { self.lookup = lookup }
 
     func organisation(slug: String) async throws -> Organisation? {
         if let hit = cache.withLock({ $0[slug] }), ContinuousClock.now - hit.fetched < .seconds(60) {
             return hit.organisation
         }
         do {
-            let organisation = try await store.organisation(slug: slug)
+            let organisation = try await lookup(slug)
             cache.withLock { $0[slug] = (organisation, .now) }
             return organisation
         } catch let error as MobiliseError where error.kind == .notFound {
@@ -109,7 +113,9 @@ final class OrganisationDirectory: Sendable {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MobiliseRequestContext
     let verifier: TokenVerifier
-    let store: MobiliseStore
+    /// Where sessions are kept; without one (the benchmark's no-database ceiling) a session cookie
+    /// is refused as an ended session.
+    let store: MobiliseStore?
     let organisations: OrganisationDirectory
 
     /// Longer headers are refused before any parsing.
@@ -140,7 +146,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 guard let credential else { throw Self.sessionExpired }
                 try CSRF.check(request, session: credential)
             }
-            guard let credential,
+            guard let credential, let store,
                   let session = try await store.session(organisationID: credential.organisationID, secretHash: credential.hash),
                   let organisation = try await organisations.organisation(slug: session.organisationSlug)
             else { throw Self.sessionExpired }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,9 +16,11 @@ import Darwin
 /// issue 25), and no kept package in our mirror buffers off-thread with the guarantees below.
 ///
 /// - Lines are written in the order they were appended, whole, usually many per `write(2)`.
-/// - Memory is bounded: past `capacity` waiting bytes (standard error stuck), `append` waits for
-///   room, as a direct write would have; nothing is dropped.
-/// - ``flush()`` returns once every line appended before it is written; it runs at exit
+/// - Memory is bounded, and a request never waits for its log line: past `capacity` waiting bytes
+///   (standard error stuck, or slower than the requests), a line is dropped and counted. The
+///   writer then writes a `log lines dropped` warning with the count after the lines it had, and
+///   ``dropped`` (served at `/metrics` as `mobilise_log_lines_dropped`) counts them all.
+/// - ``flush(timeout:)`` returns once every line appended before it is written; it runs at exit
 ///   (`atexit`) and after the service stops, so a SIGTERM loses no line.
 public final class BufferedLogOutput: @unchecked Sendable {
     /// Standard error, as the service writes its logs.
@@ -32,15 +35,28 @@ public final class BufferedLogOutput: @unchecked Sendable {
     private var writerWaiting = false
     private var started = false
     private var waiters = 0
+    /// Lines dropped since the writer last wrote its warning, and since the start.
+    private var droppedUnreported = 0
+    private var droppedTotal = 0
 
-    /// Writes to `fileDescriptor` (left open) from a thread started at the first line.
+    /// Writes to `fileDescriptor` (left open) from a thread started at the first line, holding at
+    /// most `capacity` bytes of lines not yet written (4 MiB: about 20,000 request lines, two
+    /// seconds of signing at full speed with the output stuck).
     public init(fileDescriptor: Int32, capacity: Int = 4 << 20) {
         self.fileDescriptor = fileDescriptor
         self.capacity = capacity
         pending.reserveCapacity(64 << 10)
     }
 
-    /// Queues `line` (which ends with its newline) for writing.
+    /// Lines dropped since the start because `capacity` bytes were waiting.
+    public var dropped: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return droppedTotal
+    }
+
+    /// Queues `line` (which ends with its newline) for writing, or drops it (counted) when
+    /// `capacity` bytes are waiting already. Never waits for the output.
     public func append(_ line: String) {
         condition.lock()
         if !started {
@@ -49,10 +65,12 @@ public final class BufferedLogOutput: @unchecked Sendable {
             thread.name = "mobilise-log"
             thread.start()
         }
-        while pending.count >= capacity {
-            waiters += 1
-            condition.wait()
-            waiters -= 1
+        guard pending.count + line.utf8.count <= capacity else {
+            droppedUnreported += 1
+            droppedTotal += 1
+            if writerWaiting { condition.broadcast() }  // a line longer than `capacity` finds nothing waiting
+            condition.unlock()
+            return
         }
         pending.append(contentsOf: line.utf8)
         // Wake the writer only when it sleeps: while it writes, lines gather into its next batch.
@@ -60,15 +78,21 @@ public final class BufferedLogOutput: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Returns once every line appended before the call has been written.
-    public func flush() {
+    /// Returns once every line appended before the call has been written, or after `timeout`
+    /// (an output that cannot be written, such as a pipe nobody reads, must not keep the process
+    /// from exiting). Returns whether everything was written.
+    @discardableResult
+    public func flush(timeout: Duration = .seconds(10)) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         condition.lock()
-        while !pending.isEmpty || writing {
+        defer { condition.unlock() }
+        while !pending.isEmpty || writing || droppedUnreported > 0 {
             waiters += 1
-            condition.wait()
+            let signalled = condition.wait(until: deadline)
             waiters -= 1
+            if !signalled && Date() >= deadline { return false }
         }
-        condition.unlock()
+        return true
     }
 
     private func run() {
@@ -76,15 +100,22 @@ public final class BufferedLogOutput: @unchecked Sendable {
         batch.reserveCapacity(64 << 10)
         while true {
             condition.lock()
-            while pending.isEmpty {
+            while pending.isEmpty && droppedUnreported == 0 {
                 writerWaiting = true
                 condition.wait()
                 writerWaiting = false
             }
             swap(&batch, &pending)
+            let dropped = droppedUnreported
+            droppedUnreported = 0
             writing = true
-            if waiters > 0 { condition.broadcast() }  // room again for appenders that waited
             condition.unlock()
+
+            if dropped > 0 {
+                // After the lines that were kept: the drops happened once they filled the buffer.
+                batch.append(contentsOf: (BufferedLogHandler.timestamp() + " warning mobilise: log.dropped=\(dropped) [MobiliseAPI] "
+                    + "log lines dropped: the log output did not keep up\n").utf8)
+            }
 
             writeAll(batch)
             batch.removeAll(keepingCapacity: true)
@@ -149,19 +180,39 @@ public struct BufferedLogHandler: LogHandler {
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         var line = Self.timestamp()
-        line += " \(event.level)"
+        line.reserveCapacity(256)
+        line += " "
+        line += event.level.rawValue
         if !label.isEmpty { line += " " + label }
         line += ":"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+            line += " "
+            line += key
+            line += "="
+            line += value.description
         }
-        line += " [\(event.source)] \(event.message)\n"
+        line += " ["
+        line += event.source
+        line += "] "
+        line += event.message.description
+        line += "\n"
         output.append(line)
     }
 
-    /// The local time as `StreamLogHandler` writes it: `2026-12-06T14:28:18+0000`.
+    /// The local time as `StreamLogHandler` writes it: `2026-12-06T14:28:18+0000`. Made once a
+    /// second: every line of that second shares it.
     static func timestamp() -> String {
-        var now = time(nil)
+        let now = time(nil)
+        if let known = lastTimestamp.withLock({ $0.second == now ? $0.text : nil }) { return known }
+        let text = format(now)
+        lastTimestamp.withLock { $0 = (now, text) }
+        return text
+    }
+
+    private static let lastTimestamp = Mutex<(second: time_t, text: String)>((-1, ""))
+
+    private static func format(_ second: time_t) -> String {
+        var now = second
         var local = tm()
         guard localtime_r(&now, &local) != nil else { return "<unknown>" }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in

@@ -15,11 +15,7 @@ public enum MobiliseService {
     ) -> Router<MobiliseRequestContext> {
         let environment = APIEnvironment(store: store, configuration: configuration, metrics: metrics, migrator: migrator)
         let router = Router(context: MobiliseRequestContext.self)
-        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
-        router.add(middleware: SecurityHeadersMiddleware(widgetOrigins: configuration.widgetOrigins))
-        router.add(middleware: LoadSheddingMiddleware(inFlight: environment.inFlight, metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: NULGuardMiddleware())
+        addFrontMiddleware(to: router, configuration: configuration, inFlight: environment.inFlight, metrics: metrics)
         router.add(middleware: SCIMMiddleware(store: store))
         OperationsRoutes(environment: environment).register(on: router)
         DashboardRoutes().register(on: router)
@@ -30,10 +26,7 @@ public enum MobiliseService {
         sessions.register(on: router)
         SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient(), publicURL: configuration.publicURL,
                            sealer: ClientSecretSealer(configuration: configuration)).register(on: router)
-        let v1 = router.group("v1")
-            .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
-            .add(middleware: PathParameterDecoding())
-            .group(context: AuthenticatedContext.self)
+        let v1 = v1Group(on: router, verifier: verifier, store: store, organisations: organisations)
         sessions.registerRead(on: v1)
         PeopleRoutes(environment: environment).register(on: v1)
         CampaignRoutes(environment: environment).register(on: v1)
@@ -52,6 +45,29 @@ public enum MobiliseService {
         ImportJobRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
+    }
+
+    /// The middleware every request passes first, in order: the request log line and metrics, the
+    /// security headers, load shedding, the JSON error body, the NUL guard. (The benchmark's
+    /// no-database ceiling, ``SigningCeiling``, puts the same in front of its route.)
+    static func addFrontMiddleware(
+        to router: Router<MobiliseRequestContext>, configuration: APIConfiguration, inFlight: InFlightLimit, metrics: ServiceMetrics
+    ) {
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware(widgetOrigins: configuration.widgetOrigins))
+        router.add(middleware: LoadSheddingMiddleware(inFlight: inFlight, metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: NULGuardMiddleware())
+    }
+
+    /// `/v1`: a verified bearer token (or session cookie, with a store), then decoded path parameters.
+    static func v1Group(
+        on router: Router<MobiliseRequestContext>, verifier: TokenVerifier, store: MobiliseStore?, organisations: OrganisationDirectory
+    ) -> RouterGroup<AuthenticatedContext> {
+        router.group("v1")
+            .add(middleware: AuthenticationMiddleware(verifier: verifier, store: store, organisations: organisations))
+            .add(middleware: PathParameterDecoding())
+            .group(context: AuthenticatedContext.self)
     }
 
     /// The application: serves on `host:port`, runs the pool, the read replicas' checks and the

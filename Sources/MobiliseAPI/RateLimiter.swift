@@ -8,7 +8,7 @@ import Synchronization
 /// A launch-day minute can bring a whole workforce, so a bucket is small: 8 bytes, filed under the
 /// key's 64-bit hash (the key itself is not kept). Two keys share a bucket only when their hashes
 /// collide, about one chance in 30 million for a million callers in the same minute.
-final class RateLimiter<Key: Hashable & Sendable>: Sendable {
+package final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private struct Bucket {
         var tokens: Float
         /// When `tokens` was counted, in hundredths of a second after ``State/epoch``.
@@ -40,14 +40,14 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     /// `leastconn` spread each caller's requests evenly, so a caller at the limit is served it. A
     /// share below one request is raised to one (a burst of `instances` at most across the service).
     /// The share is kept between 1 and 1,000,000 (a bucket counts its tokens in a `Float`).
-    init(capacity: Int, per interval: Duration, instances: Int = 1) {
+    package init(capacity: Int, per interval: Duration, instances: Int = 1) {
         let share = Double(max(capacity, 1)) / Double(max(instances, 1))
         self.capacity = min(max(share, 1), 1_000_000)
         self.refillPerSecond = min(share, 1_000_000) / max(Self.seconds(interval), 0.001)
     }
 
     /// Takes one request's token; when none is left, the seconds until the next one.
-    func take(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
+    package func take(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
         state.withLock { state in
             var ticks = Self.hundredths(now - (state.epoch ?? now))
             if state.epoch == nil || ticks >= Int64(UInt32.max) {
@@ -72,7 +72,7 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     private static var tolerance: Double { 1e-4 }
 
     /// How many buckets are kept, and how many pruning passes ran (for tests).
-    var footprint: (buckets: Int, prunes: Int) {
+    package var footprint: (buckets: Int, prunes: Int) {
         state.withLock { ($0.buckets.count, $0.prunes) }
     }
 
@@ -112,7 +112,7 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Throws 429 with `Retry-After` when `key` is over its limit.
-    func check(_ key: Key, what: String) throws {
+    package func check(_ key: Key, what: String) throws {
         if let wait = take(key) {
             throw APIError(.tooManyRequests, code: .rateLimited, "too many \(what); try again in \(wait) s",
                            headers: [.retryAfter: String(wait)])
@@ -126,7 +126,12 @@ enum RateLimiterPruning {
 }
 
 /// Whom the per-employee limits count: an employee of an organisation (no string is built per request).
-struct EmployeeKey: Hashable, Sendable {
+package struct EmployeeKey: Hashable, Sendable {
     var organisation: UUID
     var subject: String
+
+    package init(organisation: UUID, subject: String) {
+        self.organisation = organisation
+        self.subject = subject
+    }
 }
