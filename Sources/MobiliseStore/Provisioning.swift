@@ -79,7 +79,7 @@ extension MobiliseStore {
                 -- pseudonyms never collide with one). The workforce lock, taken by the statement
                 -- before this one, makes this check and the insert one step.
                 WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.organisation_id = \(organisationID) AND e.external_id = \(row.externalID))
-                RETURNING \(unsafeSQL: employeeColumns), created_at, updated_at
+                RETURNING \(unsafeSQL: Self.employeeColumns), created_at, updated_at
             ), identity AS (
                 INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
                                         employee_number, organization, division)
