@@ -24,7 +24,7 @@ public enum MobiliseService {
         let organisations = OrganisationDirectory(store: store)
         let sessions = SessionRoutes(verifier: verifier, store: store, organisations: organisations)
         sessions.register(on: router)
-        SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient(), publicURL: configuration.publicURL,
+        SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient(policy: configuration.outbox.policy), publicURL: configuration.publicURL,
                            sealer: ClientSecretSealer(configuration: configuration)).register(on: router)
         let v1 = v1Group(on: router, verifier: verifier, store: store, organisations: organisations)
         sessions.registerRead(on: v1)

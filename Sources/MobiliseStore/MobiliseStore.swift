@@ -17,6 +17,8 @@ public struct MobiliseStore: Sendable {
     let logger: Logger
     /// Where concurrent signings meet to be written together.
     let signing: SigningQueue
+    /// The SCIM tokens found lately (``useSCIMToken(organisationID:secretHash:)``).
+    public let scimTokenCache = SCIMTokenCache()
 
     public init(pool: PostgresPool, readReplicas: PostgresReadReplicas? = nil, groupCommit: GroupCommit = GroupCommit(), logger: Logger) {
         self.pool = pool

@@ -42,10 +42,99 @@ extension MobiliseStore {
     /// Creates an employee. Throws `user_name_taken` (conflict) when the HR id is already an
     /// employee's (erased ones excepted), `unknown_country` (invalid) for a country code that does
     /// not exist.
+    ///
+    /// One round trip to the database (an identity provider's first push creates every employee
+    /// this way, one request at a time): the settings and the workforce lock of
+    /// ``lockWorkforce(_:organisationID:indexPlans:asynchronousCommit:)``, then one statement that
+    /// inserts the employee (unless the HR id is taken), what the client keeps about them, and the
+    /// audit entry ``recordWorkforceChange(_:organisationID:actor:_:)`` would write, returning the
+    /// employee as written — all pipelined in one transaction (the pipeline's), without waiting for
+    /// the WAL flush (RELIABILITY.md, "SCIM writes and durability").
     public func createProvisionedEmployee(
         organisationID: UUID, _ record: ProvisioningRecord, actor: Actor
     ) async throws -> ProvisionedEmployee {
-        try await writeProvisioned(organisationID: organisationID, id: nil, operation: "create", actor: actor) { _ in record }
+        let row = record.row
+        // The audit entry names the columns written: those of a new employee that are not empty.
+        let expected = ProvisionedEmployee(
+            employee: Employee(
+                id: UUID(), organisationID: organisationID, externalID: row.externalID, email: row.email, displayName: row.displayName,
+                country: row.country, site: row.site, orgUnit: row.orgUnit, gender: row.gender, managerExternalID: row.managerExternalID,
+                active: row.active),
+            identity: record.identity, managerID: nil, created: Date(), lastModified: Date())
+        let details = try JSONB(["operation": "create", "changed": Self.changedColumns(nil, expected).joined(separator: ",")])
+        let identity = record.identity
+        // The manager may be named by their id: the row keeps HR ids.
+        let managerID = row.managerExternalID.flatMap(UUID.init(uuidString:))
+        let create: PostgresQuery = """
+            WITH inserted AS (
+                INSERT INTO employees (organisation_id, external_id, email, display_name, country, site, org_unit, gender,
+                                       manager_external_id, active)
+                SELECT \(organisationID), \(row.externalID)::text, \(row.email)::text, \(row.displayName)::text, \(row.country)::text,
+                       \(row.site)::text, \(row.orgUnit)::text, \(row.gender.rawValue)::text,
+                       COALESCE((SELECT m.external_id FROM employees m
+                                 WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
+                                \(row.managerExternalID)::text),
+                       \(row.active)::boolean
+                -- A creation meeting an employee with this HR id writes nothing (erased employees'
+                -- pseudonyms never collide with one). The workforce lock, taken by the statement
+                -- before this one, makes this check and the insert one step.
+                WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.organisation_id = \(organisationID) AND e.external_id = \(row.externalID))
+                RETURNING \(unsafeSQL: Self.employeeColumns), created_at, updated_at
+            ), identity AS (
+                INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
+                                        employee_number, organization, division)
+                SELECT \(organisationID), i.id, \(identity.clientID)::text, \(identity.givenName)::text, \(identity.familyName)::text,
+                       \(identity.formattedName)::text, \(identity.employeeNumber)::text, \(identity.organization)::text,
+                       \(identity.division)::text
+                FROM inserted i
+                RETURNING updated_at
+            ), next AS (
+                -- The audit entry, as `audit(_:organisationID:actor:action:subject:details:)` writes it.
+                INSERT INTO audit_counters AS c (organisation_id, last_id)
+                SELECT \(organisationID), 1 FROM inserted
+                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
+                RETURNING last_id
+            ), audited AS (
+                INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
+                SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', i.id::text, \(details)
+                FROM next, inserted i
+                RETURNING 1
+            )
+            SELECT i.id, i.organisation_id, i.external_id, i.email, i.display_name, i.country, i.site, i.org_unit, i.gender,
+                   i.manager_external_id, i.active, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
+                   -- The statement does not see its own insert: someone who is their own manager is named here.
+                   CASE WHEN i.manager_external_id = i.external_id THEN i.id
+                        ELSE (SELECT m.id FROM employees m
+                              WHERE m.organisation_id = i.organisation_id AND m.external_id = i.manager_external_id AND m.erased_at IS NULL)
+                   END AS manager_id
+            FROM inserted i, identity s
+            """
+        do {
+            return try await pool.withConnection { connection in
+                // Not durable at the answer (RELIABILITY.md, "SCIM writes and durability"): an identity
+                // provider pushes one user per request, and one fsync per request would bound the push
+                // at the disk's flush rate; what a crash could lose it sends again.
+                let results = try connection.pipeline(
+                    [Self.indexPlans, Self.asynchronousCommit, Self.workforceLock(organisationID: organisationID).prepared(), create.prepared()],
+                    mode: .transaction)
+                for result in results.prefix(2) { _ = try result.get() }
+                guard try results[2].get().scalar(String.self) != nil else {
+                    throw MobiliseError(.notFound, code: .organisationNotFound, "no organisation with id \(organisationID)")
+                }
+                // Nothing inserted: an employee has this HR id already (the pipeline's transaction wrote nothing).
+                guard let written = try results[3].get().rows.first else {
+                    throw MobiliseError(.conflict, code: .userNameTaken, "an employee with the HR id '\(row.externalID)' already exists")
+                }
+                var created = expected
+                created.employee = try Self.employee(from: written)
+                created.managerID = try written.decode(UUID?.self, column: "manager_id")
+                created.created = try written.decode(Date.self, column: "created_at")
+                created.lastModified = try written.decode(Date.self, column: "last_modified")
+                return created
+            }
+        } catch let error as PostgresError {
+            throw error.asInputError(Self.provisioningConstraints)
+        }
     }
 
     /// Rewrites the employee `id` with what `change` makes of their current state (a replacement,

@@ -319,13 +319,19 @@ extension MobiliseStore {
     /// - Parameter asynchronousCommit: commit without waiting for the WAL to reach the disk
     ///   (``asynchronousCommit``), in the same round trip: for an identity provider's writes of one
     ///   employee only (see RELIABILITY.md, "SCIM writes and durability").
+    /// The statement of ``lockWorkforce(_:organisationID:indexPlans:asynchronousCommit:)``: one row, today
+    /// in the organisation's time zone; none when there is no such organisation.
+    static func workforceLock(organisationID: UUID) -> PostgresQuery {
+        """
+        SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
+        WHERE id = \(organisationID) FOR NO KEY UPDATE
+        """
+    }
+
     static func lockWorkforce(
         _ connection: PostgresConnection, organisationID: UUID, indexPlans: Bool = false, asynchronousCommit: Bool = false
     ) throws -> String {
-        let lock: PostgresQuery = """
-            SELECT (now() AT TIME ZONE time_zone)::date::text FROM organisations
-            WHERE id = \(organisationID) FOR NO KEY UPDATE
-            """
+        let lock = workforceLock(organisationID: organisationID)
         let found: String?
         if indexPlans || asynchronousCommit {
             let settings = (indexPlans ? [Self.indexPlans] : []) + (asynchronousCommit ? [Self.asynchronousCommit] : [])

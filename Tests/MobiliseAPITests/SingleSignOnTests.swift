@@ -1,10 +1,14 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import JWTKit
 import MobiliseDomain
 import MobiliseStore
 import MobiliseTesting
+import NIOCore
 import Postgres
+import Synchronization
 import Testing
 
 @testable import MobiliseAPI
@@ -177,7 +181,9 @@ import Testing
             // A leader may not; plain http only on loopback; a role that does not exist is refused.
             #expect(try await service.call(.put, "/v1/sso", token: try await service.token("lead-1", [.leader]), json: body).status == .forbidden)
             let http = body.replacingOccurrences(of: "https://login.acme.example", with: "http://login.acme.example")
-            #expect(try await service.call(.put, "/v1/sso", token: hr, json: http).errorCode == "invalid_issuer")
+            #expect(try await service.call(.put, "/v1/sso", token: hr, json: http).errorCode == "outbound_url_refused")
+            let notAURL = body.replacingOccurrences(of: "https://login.acme.example/realms/staff", with: "https://")
+            #expect(try await service.call(.put, "/v1/sso", token: hr, json: notAURL).errorCode == "outbound_url_refused")
             let badRole = body.replacingOccurrences(of: #""role": "leader""#, with: #""role": "root""#)
             #expect(try await service.call(.put, "/v1/sso", token: hr, json: badRole).errorCode == "invalid_role_mapping")
             #expect(try await service.call(.delete, "/v1/sso", token: hr).status == .noContent)
@@ -198,6 +204,65 @@ import Testing
         }
     }
 
+    // MARK: - The provider's address
+
+    static let loopbackProvider = ["MOBILISE_OUTBOUND_ALLOW_PRIVATE": "1", "MOBILISE_OUTBOUND_ALLOW_HTTP": "1"]
+
+    /// Requests a server got.
+    final class Hits: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    @Test func anIssuerOnAPrivateAddressIsRefusedUnlessAllowed() async throws {
+        // Something on loopback that answers as a provider's discovery document would, counting requests.
+        let hits = Hits()
+        let router = Router()
+        router.get("realm/.well-known/openid-configuration") { request, _ -> Response in
+            hits.add()
+            let base = "http://\(request.head.authority ?? "")/realm"
+            let document = #"{"issuer":"\#(base)","authorization_endpoint":"\#(base)/auth","token_endpoint":"\#(base)/token","jwks_uri":"\#(base)/jwks"}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
+        }
+        let provider = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await provider.test(.live) { client in
+            let issuer = "http://127.0.0.1:\(try #require(client.port))/realm"
+            let body = #"{"issuer": "\#(issuer)", "client_id": "mobilise", "client_secret": "s3cret-value"}"#
+
+            // By default: refused when set…
+            try await ServiceHarness.run { service in
+                let hr = try await service.token("hr-1", [.hrAdmin])
+                let refused = try await service.call(.put, "/v1/sso", token: hr, json: body)
+                #expect(refused.status == .unprocessableContent && refused.errorCode == "outbound_url_refused", "\(refused.text)")
+                #expect(refused.text.contains("https://"), "\(refused.text)")
+                for address in ["https://127.0.0.1:\(try #require(client.port))/realm", "https://10.1.2.3/realm", "https://192.168.0.9/realm", "https://[fd00::1]/realm", "https://169.254.169.254/realm"] {
+                    let privateIssuer = body.replacingOccurrences(of: issuer, with: address)
+                    #expect(try await service.call(.put, "/v1/sso", token: hr, json: privateIssuer).errorCode == "outbound_url_refused", "\(address)")
+                }
+                #expect(try await service.call(.get, "/v1/sso", token: hr).errorCode == "sso_not_configured", "nothing was saved")
+                // … and when signing in, for a provider saved otherwise (before this rule, or its name now
+                // resolving to a private address): nothing is asked of that address.
+                try await service.store.setSSOProvider(
+                    organisationID: service.acme.id, SSOProvider(issuer: issuer, clientID: "mobilise", clientSecret: "s3cret-value"),
+                    actor: Actor("setup"))
+                let start = try await service.call(.get, "/auth/oidc/acme/sign-in")
+                #expect(start.status == .badGateway && start.text.contains("data-code=\"sso_provider_unavailable\""), "\(start.status)")
+                #expect(start.text.contains("refused"), "\(start.text)")
+                #expect(hits.value == 0)
+            }
+            // With the switches (an intranet provider; the tests): set, and sign-in goes to it.
+            try await ServiceHarness.run(environment: Self.loopbackProvider) { service in
+                let hr = try await service.token("hr-1", [.hrAdmin])
+                let set = try await service.call(.put, "/v1/sso", token: hr, json: body)
+                #expect(set.status == .ok, "\(set.text)")
+                let start = try await service.call(.get, "/auth/oidc/acme/sign-in")
+                #expect(start.status == .found && start.headers[.location]?.hasPrefix(issuer + "/auth?") == true, "\(start.status) \(start.text)")
+                #expect(hits.value == 1)
+            }
+        }
+    }
+
     // MARK: - A real provider, a real browser
 
     /// glewlwyd (Debian) is installed, besides what the dashboard's browser test needs.
@@ -208,7 +273,8 @@ import Testing
         if: providerAvailable || DashboardTests.browserRequired,
         "SKIPPED: glewlwyd, Chromium, chromedriver or Selenium is missing (apt-get install glewlwyd chromium chromium-driver; pip install selenium axe-selenium-python); set MOBILISE_REQUIRE_BROWSER=1 to fail instead"))
     func signingInThroughARealProviderInChromium() async throws {
-        try await ServiceHarness.run { service in
+        // glewlwyd listens on http://127.0.0.1: allowed by the outbound-URL policy's switches only.
+        try await ServiceHarness.run(environment: Self.loopbackProvider) { service in
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let port = try #require(service.client.port)
             let output = try await CommandRunner.run("/usr/bin/env", ["python3", root.appendingPathComponent("Tests/oidc/sso_browser_test.py").path], environment: [
@@ -219,12 +285,12 @@ import Testing
                 "MOBILISE_OUTPUT": root.appendingPathComponent(".ci/output").path,
             ])
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
-            // Two sign-ins succeeded (the browser's, and the first use of the code replayed later);
-            // every refused one opened nothing.
+            // Three sign-ins succeeded (the browser's two, the second through a poster's link, and the
+            // first use of the code replayed later); every refused one opened nothing.
             let sessions = try await service.store.pool.withConnection { connection in
                 try connection.query("SELECT subject FROM sessions WHERE organisation_id = \(service.acme.id) ORDER BY subject").column(String.self)
             }
-            #expect(sessions == ["lead-1", "lead-1"], "\(sessions)")
+            #expect(sessions == ["lead-1", "lead-1", "lead-1"], "\(sessions)")
             let pending = try await service.store.pool.withConnection { connection in
                 try connection.query("SELECT count(*) FROM sso_logins WHERE organisation_id = \(service.acme.id)").column(Int.self)
             }

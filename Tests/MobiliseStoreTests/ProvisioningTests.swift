@@ -122,4 +122,99 @@ import Testing
             #expect(sources != "session")
         }
     }
+
+    @Test func aCreationIsWrittenWholeOrNotAtAllAndAnswersWhatWasWritten() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let organisation = fixture.organisation.id
+            let boss = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("boss-1"), actor: Actor("scim:t"))
+            var record = Self.record("c-1")
+            record.row.email = "c1@acme.example"
+            record.row.orgUnit = "Digital"
+            record.row.managerExternalID = boss.employee.id.uuidString  // named by id, kept as the HR id
+            record.identity.givenName = "Chloe"
+            let created = try await store.createProvisionedEmployee(organisationID: organisation, record, actor: Actor("scim:t"))
+            // What the answer says is what a read finds.
+            let read = try #require(try await store.provisionedEmployee(organisationID: organisation, id: created.employee.id))
+            #expect(created == read)
+            #expect(created.employee.managerExternalID == "boss-1" && created.managerID == boss.employee.id)
+            #expect(created.identity.givenName == "Chloe" && created.identity.clientID == "idp-c-1")
+            // Someone who is their own manager (an identity provider may say so of its top).
+            var top = Self.record("top-1")
+            top.row.managerExternalID = "top-1"
+            let selfManaged = try await store.createProvisionedEmployee(organisationID: organisation, top, actor: Actor("scim:t"))
+            #expect(selfManaged.managerID == selfManaged.employee.id)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: selfManaged.employee.id) == selfManaged)
+            // One audit entry each, naming the columns written.
+            let entries = try await store.auditLog(organisationID: organisation).filter { $0.action == "employees.provision" }
+            #expect(entries.count == 3)
+            let entry = try #require(entries.first { $0.subject == created.employee.id.uuidString.lowercased() })
+            #expect(entry.actor == "scim:t" && entry.details["operation"] == "create")
+            #expect(entry.details["changed"] == "external_id,email,country,org_unit,gender,manager_external_id,active,client_id,given_name")
+
+            // A taken HR id, an unknown country: nothing written, not even an audit entry.
+            func counts() async throws -> [Int] {
+                let counted = try await store.pool.query("""
+                    SELECT (SELECT count(*) FROM employees WHERE organisation_id = \(organisation))::int,
+                           (SELECT count(*) FROM scim_users WHERE organisation_id = \(organisation))::int,
+                           (SELECT count(*) FROM audit_log WHERE organisation_id = \(organisation))::int
+                    """).rows[0].decode((Int, Int, Int).self)
+                return [counted.0, counted.1, counted.2]
+            }
+            let before = try await counts()
+            var taken = Self.record("c-1")
+            taken.row.site = "Lyon"
+            do {
+                _ = try await store.createProvisionedEmployee(organisationID: organisation, taken, actor: Actor("scim:t"))
+                Issue.record("a taken HR id was accepted")
+            } catch let error as MobiliseError {
+                #expect(error.code == .userNameTaken)
+            }
+            do {
+                _ = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("c-2", country: "ZZ"), actor: Actor("scim:t"))
+                Issue.record("an unknown country was accepted")
+            } catch let error as MobiliseError {
+                #expect(error.code == .unknownCountry)
+            }
+            #expect(try await counts() == before)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: created.employee.id)?.employee.site == nil,
+                    "the employee with that HR id is left as it was")
+            // The pool's connection is usable again, outside any transaction.
+            #expect(try await store.pool.query("SELECT 1").scalar(Int.self) == 1)
+        }
+    }
+
+    @Test func aSCIMTokenIsRememberedBrieflyAndForgottenWhenRevoked() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let organisation = fixture.organisation.id
+            let hash = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+            let token = try await store.createSCIMToken(organisationID: organisation, secretHash: hash, description: nil, actor: Actor("hr"))
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == token.id)
+            #expect(try await store.useSCIMToken(organisationID: UUID(), secretHash: hash) == nil, "another organisation's")
+
+            // Deleted behind the store's back (the command line, another instance): still taken until the entry expires…
+            store.scimTokenCache.lifetime = .seconds(3600)
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == token.id)
+            try await store.pool.execute("DELETE FROM scim_tokens WHERE id = \(token.id)")
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == token.id,
+                    "a push does not look its token up with every request")
+            // … and refused once it has: changing the lifetime forgets every entry; then one that expires.
+            store.scimTokenCache.lifetime = .milliseconds(50)
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == nil)
+            let second = try await store.createSCIMToken(organisationID: organisation, secretHash: hash, description: nil, actor: Actor("hr"))
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == second.id)
+            try await waitUntil("the deleted token's entry expires") {
+                try await store.pool.execute("DELETE FROM scim_tokens WHERE id = \(second.id)")
+                return try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == nil
+            }
+
+            // Revoked through the store: refused at once, however long entries last.
+            store.scimTokenCache.lifetime = .seconds(3600)
+            let third = try await store.createSCIMToken(organisationID: organisation, secretHash: hash, description: nil, actor: Actor("hr"))
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == third.id)
+            #expect(try await store.revokeSCIMToken(organisationID: organisation, id: third.id, actor: Actor("hr")))
+            #expect(try await store.useSCIMToken(organisationID: organisation, secretHash: hash) == nil)
+        }
+    }
 }

@@ -4,7 +4,8 @@
 A person signs in through glewlwyd's own login form in headless Chromium and lands on the
 dashboard with a session; then the bad cases, each of which must answer its error page and open
 no session: a wrong state, a replayed code, an HR id unknown to Mobilise, a sign-in that was never
-started (or is used twice), and a provider error.
+started (or is used twice), and a provider error. A poster's link (the employee's page with its
+campaign, channel and event) goes through company sign-in and comes back to that page.
 
 Environment:
   MOBILISE_URL        the service, e.g. http://127.0.0.1:8080
@@ -200,6 +201,43 @@ def main():
         check("the session reads the API as the person, with the mapped role",
               who["status"] == 200 and who["body"].get("subject") == HR_ID and "leader" in who["body"].get("roles", []), who)
 
+        # 1b. A poster's link (the employee's page with a campaign, channel and event), through company
+        # sign-in and back to that page with its query. The employee's page reads a campaign that
+        # does not exist here: what it logs is not counted below.
+        logged = driver.get_log("browser")
+        event = "0f0e0d0c-0b0a-4909-8807-060504030201"
+        wanted = f"campaign=heforshe&channel=poster&event={event}"
+        driver.get(f"{BASE}/dashboard/sign-in?org={ORG}&page=employee&{wanted}")
+        link = wait.until(lambda d: d.find_element(By.ID, "company-link") if d.find_element(By.ID, "company-sign-in").is_displayed() else None)
+        returned = urllib.parse.parse_qs(urllib.parse.urlsplit(link.get_attribute("href")).query).get("return")
+        check("the company sign-in link returns to the poster's page", returned == ["/?" + wanted], link.get_attribute("href"))
+        link.click()
+
+        def next_step(d):
+            if d.current_url.startswith(BASE) and "/auth/oidc/" not in d.current_url:
+                return "back"
+            fields = d.find_elements(By.ID, "username")
+            if fields and fields[0].is_displayed():
+                return "login"
+            return continue_button(d)
+
+        for _ in range(3):
+            step = wait.until(next_step)
+            if step == "back":
+                break
+            if step == "login":
+                driver.find_element(By.ID, "username").send_keys("alice")
+                driver.find_element(By.ID, "password").send_keys("correct-horse-1")
+                driver.find_element(By.ID, "loginbut").click()
+                wait.until(lambda d: not d.find_elements(By.ID, "loginbut") or d.current_url.startswith(BASE))
+            else:
+                step.click()
+        wait.until(lambda d: d.current_url.startswith(BASE) and "/auth/oidc/" not in d.current_url)
+        landed = urllib.parse.urlsplit(driver.current_url)
+        check("company sign-in keeps the poster's campaign, channel and event", landed.path == "/" and landed.query == wanted,
+              driver.current_url)
+        driver.get_log("browser")  # the employee's page of a campaign that does not exist here
+
         # 2. Bad cases, through the provider's API (its login form is the same server), no browser.
         # A wrong state: the answer is not for the sign-in this browser started.
         client = Client()
@@ -265,7 +303,7 @@ def main():
         violations = axe_violations(driver)
         check("the error page has no serious or critical axe violation", not violations, violations)
         driver.save_screenshot(os.path.join(OUTPUT, "sso-error.png"))
-        errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE" and BASE in e.get("message", "")
+        errors = [e["message"] for e in logged + driver.get_log("browser") if e.get("level") == "SEVERE" and BASE in e.get("message", "")
                   and "/auth/oidc/callback" not in e.get("message", "")]
         check("no JavaScript error on Mobilise's pages", not errors, errors)
     finally:

@@ -107,11 +107,15 @@
 
   // Company sign-in (OpenID Connect): the intranet links to /dashboard/sign-in?org=SLUG, and the
   // page offers the organisation's identity provider (the service answers a page that explains it
-  // when the organisation has none). /auth/oidc/SLUG/sign-in works as a plain link too.
-  function offerCompanySignIn(query) {
+  // when the organisation has none). /auth/oidc/SLUG/sign-in works as a plain link too. The page
+  // to open afterwards goes through the provider as `return` (the HR console, or the employee's
+  // page with a poster's campaign, channel and event); the dashboard is the default.
+  function offerCompanySignIn(query, params) {
     const organisation = query.get('org');
     if (organisation && /^[a-z0-9][a-z0-9-]{0,99}$/.test(organisation)) {
-      document.getElementById('company-link').href = '/auth/oidc/' + encodeURIComponent(organisation) + '/sign-in';
+      const next = nextPage(params);
+      document.getElementById('company-link').href = '/auth/oidc/' + encodeURIComponent(organisation) + '/sign-in'
+        + (next === '/dashboard' ? '' : '?return=' + encodeURIComponent(next));
       document.getElementById('company-sign-in').hidden = false;
     }
   }
@@ -124,10 +128,10 @@
     await I.load(I.choose());
     I.fillSwitcher(document.getElementById('language'), render);
     render();
-    offerCompanySignIn(query);
     history.replaceState(null, '', window.location.pathname + window.location.search);
     // The page to open, and a poster's campaign, channel and event, may come in the query too.
     for (const name of ['page', 'campaign', 'channel', 'event']) if (!fragment.get(name) && query.get(name)) fragment.set(name, query.get(name));
+    offerCompanySignIn(query, fragment);
     const code = fragment.get('code');
     if (code) {
       signIn({ code }, nextPage(fragment), false).catch(unreachable);

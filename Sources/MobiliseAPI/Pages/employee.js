@@ -65,7 +65,8 @@
     // Through sign-in and back with the link's campaign, channel and event (a poster's QR code).
     const params = new URLSearchParams(window.location.search);
     const back = new URLSearchParams({ page: 'employee' });
-    for (const name of ['campaign', 'channel', 'event']) if (params.get(name)) back.set(name, params.get(name));
+    // `org` (an intranet's link) also offers the organisation's company sign-in there.
+    for (const name of ['campaign', 'channel', 'event', 'org']) if (params.get(name)) back.set(name, params.get(name));
     $('signed-out').querySelector('a').href = '/dashboard/sign-in?' + back.toString();
     show($('content'), false);
     show($('sign-out'), false);

@@ -15,19 +15,22 @@ enum JSONValue: Sendable, Equatable, Codable {
     case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
+        // The JSON types are disjoint (a number is never decoded as a boolean, nor a string as
+        // either), so the order only matters for speed: each wrong guess throws an error. Strings
+        // first, then objects and arrays: what SCIM bodies are made of.
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .number(try container.decode(Double.self))
         }
     }
 

@@ -1,8 +1,8 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JWTKit
+import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// What Mobilise reads from a provider's discovery document (OpenID Connect Discovery 1.0).
@@ -33,11 +33,16 @@ enum SingleSignOnFailure: Error, Equatable {
 ///
 /// Discovery documents and key sets are cached per issuer for ``cacheLifetime``; an ID token signed
 /// with a key the cached set lacks refetches the set (at most once a minute per issuer), so that a
-/// provider's key rotation needs no restart. Requests go through URLSession, whose completion
-/// handlers run on its own queue: no thread of the cooperative pool waits on the network.
+/// provider's key rotation needs no restart.
+///
+/// Every URL it calls (the discovery document's, and the `jwks_uri` and `token_endpoint` the
+/// document names) passes the service's ``OutboundURLPolicy`` first, as webhooks do: an issuer, or a
+/// discovery document, naming a loopback or private address (or plain http) is refused unless the
+/// service allows them (`MOBILISE_OUTBOUND_ALLOW_PRIVATE`, `MOBILISE_OUTBOUND_ALLOW_HTTP`), and
+/// redirects are never followed (one could lead anywhere).
 final class OpenIDClient: Sendable {
     static let cacheLifetime: Duration = .seconds(3600)
-    static let timeout: TimeInterval = 10
+    static let timeout: Duration = .seconds(10)
     /// A discovery document, key set or token answer larger than this is refused.
     static let maxResponseSize = 1 << 20
 
@@ -48,15 +53,19 @@ final class OpenIDClient: Sendable {
 
     private let configurations = Mutex<[String: Cached<OpenIDConfiguration>]>([:])
     private let keySets = Mutex<[String: Cached<JWTKeyCollection>]>([:])
-    private let session: URLSession
+    let policy: OutboundURLPolicy
 
-    init() {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Self.timeout
-        configuration.timeoutIntervalForResource = Self.timeout * 2
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+    /// One HTTP client for the process (never shut down, as `HTTPClient.shared`), which follows no redirect.
+    private static let http: HTTPClient = {
+        var settings = HTTPClient.Configuration()
+        settings.redirectConfiguration = .disallow
+        settings.timeout = HTTPClient.Configuration.Timeout(connect: TimeAmount(timeout), read: TimeAmount(timeout))
+        settings.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)
+    }()
+
+    init(policy: OutboundURLPolicy = OutboundURLPolicy()) {
+        self.policy = policy
     }
 
     /// The provider's discovery document, whose `issuer` must be exactly the configured one (so that
@@ -66,10 +75,8 @@ final class OpenIDClient: Sendable {
             return hit.value
         }
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
-        guard let url = URL(string: base + "/.well-known/openid-configuration") else {
-            throw SingleSignOnFailure.providerUnavailable("the issuer is not a URL")
-        }
-        let (status, data) = try await fetch(URLRequest(url: url))
+        let url = base + "/.well-known/openid-configuration"
+        let (status, data) = try await fetch(url)
         guard status == 200, let document = try? JSONDecoder().decode(OpenIDConfiguration.self, from: data) else {
             throw SingleSignOnFailure.providerUnavailable("its discovery document answered \(status) or could not be read")
         }
@@ -88,8 +95,7 @@ final class OpenIDClient: Sendable {
             if age < Self.cacheLifetime && (!refresh || age < .seconds(60)) { return hit.value }
         }
         let configuration = try await configuration(issuer: issuer)
-        guard let url = URL(string: configuration.jwksURI) else { throw SingleSignOnFailure.providerUnavailable("its jwks_uri is not a URL") }
-        let (status, data) = try await fetch(URLRequest(url: url))
+        let (status, data) = try await fetch(configuration.jwksURI)
         guard status == 200, let json = String(data: data, encoding: .utf8) else {
             throw SingleSignOnFailure.providerUnavailable("its key set answered \(status)")
         }
@@ -109,19 +115,13 @@ final class OpenIDClient: Sendable {
         async throws -> String
     {
         let configuration = try await configuration(issuer: issuer)
-        guard let url = URL(string: configuration.tokenEndpoint) else {
-            throw SingleSignOnFailure.providerUnavailable("its token_endpoint is not a URL")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
         let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8).base64EncodedString()
-        request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
-        request.httpBody = Data(Self.form([
+        let form = Self.form([
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", codeVerifier),
-        ]).utf8)
-        let (status, data) = try await fetch(request)
+        ])
+        let (status, data) = try await fetch(configuration.tokenEndpoint, method: .POST, headers: [
+            ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Authorization", "Basic \(credentials)"),
+        ], body: Data(form.utf8))
         let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         guard status == 200 else {
             let error = (body?["error"] as? String).map { " (\($0))" } ?? ""
@@ -144,20 +144,35 @@ final class OpenIDClient: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
-    private func fetch(_ request: URLRequest) async throws -> (Int, Data) {
-        try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: SingleSignOnFailure.providerUnavailable("it could not be reached (\(error.localizedDescription))"))
-                    return
-                }
-                let data = data ?? Data()
-                guard data.count <= Self.maxResponseSize else {
-                    continuation.resume(throwing: SingleSignOnFailure.providerUnavailable("its answer is larger than \(Self.maxResponseSize) bytes"))
-                    return
-                }
-                continuation.resume(returning: ((response as? HTTPURLResponse)?.statusCode ?? 0, data))
-            }.resume()
+    /// One request to the provider, its URL checked by the outbound-URL policy (after DNS resolution)
+    /// first; the status and at most ``maxResponseSize`` bytes of the answer.
+    private func fetch(
+        _ address: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: Data? = nil
+    ) async throws -> (Int, Data) {
+        let url: URL
+        do {
+            url = try await policy.resolve(address)
+        } catch let refusal as OutboundURLPolicy.Refusal {
+            throw SingleSignOnFailure.providerUnavailable("its address is refused (\(refusal.description))")
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "Mobilise-SSO/1")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await Self.http.execute(request, timeout: TimeAmount(Self.timeout * 2))
+        } catch {
+            throw SingleSignOnFailure.providerUnavailable("it could not be reached (\(error))")
+        }
+        do {
+            let bytes = try await response.body.collect(upTo: Self.maxResponseSize)
+            return (Int(response.status.code), Data(bytes.readableBytesView))
+        } catch is NIOTooManyBytesError {
+            throw SingleSignOnFailure.providerUnavailable("its answer is larger than \(Self.maxResponseSize) bytes")
+        } catch {
+            throw SingleSignOnFailure.providerUnavailable("its answer could not be read (\(error))")
         }
     }
 }

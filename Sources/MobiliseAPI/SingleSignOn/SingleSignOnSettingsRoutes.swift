@@ -55,6 +55,12 @@ struct SingleSignOnSettingsRoutes {
         let caller = context.identity
         try caller.require(.hrAdmin)
         let input = try await request.json(SettingsInput.self, context: context, limit: 64 << 10)
+        // The service will call the issuer (discovery, keys, token): the outbound-URL policy of webhooks.
+        do {
+            try environment.configuration.outbox.policy.check(input.issuer)
+        } catch let refusal as OutboundURLPolicy.Refusal {
+            throw APIError(.unprocessableContent, code: .outboundURLRefused, "issuer: \(refusal.description)")
+        }
         // Checked as given, then sealed (ClientSecretSealer): the database never holds it in plain text.
         guard (1...500).contains(input.clientSecret.count) else {
             throw APIError(.badRequest, code: .invalidClientSecret, "give the client secret the provider issued (1 to 500 characters)")
