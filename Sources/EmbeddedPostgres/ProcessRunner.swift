@@ -89,9 +89,7 @@ enum ProcessRunner {
         #if canImport(Darwin)
         flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
         #else
-        for fd in openDescriptors() where fd > 2 {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
+        closeDescriptors(from: 3, in: &actions)
         #endif
         if newProcessGroup {
             flags |= Int32(POSIX_SPAWN_SETPGROUP)
@@ -132,10 +130,37 @@ enum ProcessRunner {
     }
 
     #if !canImport(Darwin)
-    /// This process's open file descriptors, from /proc/self/fd.
-    private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    /// Adds to `actions` the closing of every descriptor from `first` up.
+    ///
+    /// With glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift's Glibc module
+    /// does not declare it, hence `dlsym`) the child closes them itself: nothing to list, no race with
+    /// threads opening and closing descriptors meanwhile. Without it, /proc/self/fd is listed with
+    /// `readdir` directly. Not with `FileManager.contentsOfDirectory`: it copies each entry's whole
+    /// 256-byte `d_name` array, which reads past the end of the directory buffer when an entry ends it,
+    /// and with a thousand descriptors open that crashed the test process (SIGSEGV in `memmove`).
+    private static func closeDescriptors(from first: Int32, in actions: inout posix_spawn_file_actions_t) {
+        if let closeFrom = closeFromAction {
+            if closeFrom(&actions, first) == 0 { return }
+        }
+        guard let directory = opendir("/proc/self/fd") else { return }
+        defer { closedir(directory) }
+        let listing = dirfd(directory)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+        while let entry = readdir(directory) {
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
+            if let fd = Int32(name), fd >= first, fd != listing {
+                posix_spawn_file_actions_addclose(&actions, fd)
+            }
+        }
     }
+
+    private typealias CloseFromAction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np`, when the C library has it.
+    private static let closeFromAction: CloseFromAction? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: CloseFromAction.self)
+    }()
     #endif
 }
 

@@ -78,7 +78,15 @@ import Testing
         let change = ContinuousClock.now
         let answers = try await withThrowingTaskGroup(of: LiveRoutes.Snapshot.self) { group in
             for _ in 0..<20 { group.addTask { try await reads.read(key, startedAfter: change, body) } }
-            try await waitUntil("the first read started") { bodies.load(ordering: .relaxed) == 1 }
+            do {
+                // Generous: the suites running alongside can keep this one off the cooperative pool for a while.
+                try await waitUntil("the first read started", timeout: .seconds(120)) { bodies.load(ordering: .relaxed) == 1 }
+            } catch {
+                // The group waits for its readers before it throws, and they wait for the shared read:
+                // end the read, or a failure here would hang the whole test run.
+                release.continuation.finish()
+                throw error
+            }
             release.continuation.yield()
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -23,10 +23,10 @@ import Testing
     @Test(.enabled(
         if: toolsAvailable || toolsRequired,
         "SKIPPED: Pillow, piexif, ffmpeg or exiftool is missing (pip install Pillow piexif; apt-get install ffmpeg libimage-exiftool-perl)"))
-    func uploadsLoseLocationDeviceAndOwnerButKeepOrientationAndPixels() throws {
+    func uploadsLoseLocationDeviceAndOwnerButKeepOrientationAndPixels() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-media-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let made = Self.run(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
+        let made = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
         try #require(made.status == 0, "\(made.output)")
 
         let names = ["photo.jpg", "photo.png", "photo.webp", "video.mp4"]
@@ -44,7 +44,7 @@ import Testing
         }
 
         let paths = names.map { folder.appendingPathComponent($0).path } + cleanedPaths
-        let inspected = Self.run(["python3", Self.scripts.appendingPathComponent("inspect_media.py").path] + paths)
+        let inspected = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("inspect_media.py").path] + paths)
         try #require(inspected.status == 0, "\(inspected.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.output.utf8)) as? [String: [String: Any]])
         for name in names {
@@ -67,10 +67,10 @@ import Testing
     @Test(.enabled(
         if: toolsAvailable || toolsRequired,
         "SKIPPED: Pillow, piexif, ffmpeg or exiftool is missing (pip install Pillow piexif; apt-get install ffmpeg libimage-exiftool-perl)"))
-    func whatFollowsTheEndOfAJPEGIsDropped() throws {
+    func whatFollowsTheEndOfAJPEGIsDropped() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-media-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let made = Self.run(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
+        let made = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
         try #require(made.status == 0, "\(made.output)")
         let photo = try Data(contentsOf: folder.appendingPathComponent("photo.jpg"))
         let trailer = Data("SEFH\u{0}\u{0}GPS 48.858400,2.294500 SM-G991B\u{0}SEFT".utf8)
@@ -87,6 +87,14 @@ import Testing
             guard !lower.hasPrefix("system:"), !lower.hasPrefix("exiftool:"), !lower.hasPrefix("file:file") else { return false }
             return revealing.contains { lower.contains($0) }
         }.sorted()
+    }
+
+    /// `run` on a thread of its own: making and inspecting media takes seconds, and blocking one of the
+    /// cooperative pool's few threads that long starves the suites running alongside.
+    static func runOffThePool(_ arguments: [String]) async -> (status: Int32, output: String) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: run(arguments)) }.start()
+        }
     }
 
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
