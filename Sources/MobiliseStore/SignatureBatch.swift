@@ -341,7 +341,7 @@ struct SignatureBatch: Sendable {
     private func signsThroughFunction(_ connection: PostgresConnection) throws -> Bool {
         if let known = campaigns.signsThroughFunction.withLock({ $0 }) { return known }
         let found = try connection.query("""
-            SELECT to_regprocedure('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], integer)') IS NOT NULL
+            SELECT to_regprocedure('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)') IS NOT NULL
             """).scalar(Bool.self) ?? false
         campaigns.signsThroughFunction.withLock { $0 = found }
         return found

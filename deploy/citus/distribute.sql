@@ -230,7 +230,7 @@ CREATE TRIGGER events_clear_signatures BEFORE DELETE ON events FOR EACH ROW EXEC
 -- the distributed table's sequence, which Citus gives each node its own range of.
 CREATE OR REPLACE FUNCTION mobilise_sign_batch(
     org uuid, campaign_ids uuid[], row_campaigns uuid[], external_ids text[], channels text[], event_ids uuid[],
-    ats timestamptz[], writable boolean[], slot integer)
+    ats timestamptz[], writable boolean[], slot bigint)
 RETURNS TABLE (ord bigint, found boolean, active boolean, admitted boolean, open boolean, in_window boolean, created boolean,
                employee_id uuid, id uuid, campaign_id uuid, country text, site text, org_unit text, channel text, event_id uuid,
                signed_at timestamptz, withdrawn_at timestamptz)
@@ -295,7 +295,7 @@ BEGIN
     USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
 END
 $fn$;
-SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], integer)',
+SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)',
                                    'org', colocate_with => 'employees', force_delegation => true);
 
 -- The signing path plans its statements once per connection (generic plans: MobiliseStore.indexPlans);
