@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         // Outbound HTTPS for webhooks, Teams and Slack (the outbox's sender).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // E-mail reminders: the SMTP client (SMTPClient.swift) on SwiftNIO and swift-nio-ssl (both
+        // already there for AsyncHTTPClient).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev, macOS: brew install libpq).
@@ -119,6 +123,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // Posters' QR codes.
                 "QRCode",
+                // E-mail reminders' SMTP client.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [
                 .embedInCode("openapi.yaml"),

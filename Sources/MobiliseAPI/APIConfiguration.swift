@@ -59,6 +59,9 @@ public struct APIConfiguration: Sendable {
     public var instances = 1
     /// The outbox's sender and its outbound-URL policy (`MOBILISE_OUTBOX_*`, `MOBILISE_OUTBOUND_*`).
     public var outbox = OutboxConfiguration()
+    /// E-mail reminders: the SMTP server, sender and rate (`MOBILISE_SMTP_*`). A setting that
+    /// cannot be read leaves e-mail off here; `mobilise serve` refuses to start with it.
+    public var email = EmailConfiguration()
 
     public init(
         jwtSecret: String? = nil, jwksFile: String? = nil, maxBodySize: Int = 1 << 20, maxPostSize: Int = 11 << 20,
@@ -108,6 +111,7 @@ public struct APIConfiguration: Sendable {
         configuration.publicURL = value("MOBILISE_PUBLIC_URL").flatMap { try? publicURL($0) }
         configuration.secretsKey = value("MOBILISE_SECRETS_KEY")
         configuration.outbox = OutboxConfiguration.fromEnvironment(environment)
+        configuration.email = (try? EmailConfiguration.fromEnvironment(environment)) ?? EmailConfiguration()
         return configuration
     }
 

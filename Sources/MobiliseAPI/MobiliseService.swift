@@ -47,6 +47,8 @@ public enum MobiliseService {
         WebhookRoutes(environment: environment).register(on: v1)
         PosterRoutes(environment: environment).register(on: v1)
         PaperRoutes(environment: environment).register(on: v1)
+        ReminderRoutes(environment: environment).register(on: v1)
+        ReminderRoutes.registerUnsubscribe(on: router, store: store)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }
@@ -68,6 +70,10 @@ public enum MobiliseService {
         services.append(OutboxSender(store: store, configuration: configuration.outbox, logger: logger))
         services.append(ScheduledJobService.milestones(
             store: store, publication: configuration.leaderPublication, logger: logger, interval: configuration.outbox.milestoneInterval))
+        // E-mail reminders' sender (when MOBILISE_SMTP_URL is set).
+        if configuration.email.smtp != nil {
+            services.append(EmailSender(store: store, configuration: configuration.email, logger: logger))
+        }
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)

@@ -173,7 +173,7 @@ extension ScheduledJobService {
 enum Milestones {
     static let types: [OutboundEventType] = [.milestoneSignatures, .milestoneGoalShare, .milestoneCountryGoal, .digestWeekly]
 
-    static func detect(store: MobiliseStore, publication: Publication) async throws {
+    static func detect(store: MobiliseStore, publication: Publication, now: Date = Date()) async throws {
         var settings: [UUID: MilestoneSettings] = [:]
         for (organisationID, campaignID) in try await store.campaignsWithOutboundSubscribers(types: types) {
             let milestones: MilestoneSettings
@@ -187,7 +187,7 @@ enum Milestones {
             let ranking = try await store.ranking(
                 organisationID: organisationID, campaign: campaignID.uuidString, metric: .signatures, viewer: .leader,
                 fromPrimary: true, publication: publication)
-            for event in events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: Date()) {
+            for event in events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: now) {
                 try await store.enqueueOutboundEvent(organisationID: organisationID, type: event.type, dedupeKey: event.key, data: event.data)
             }
         }

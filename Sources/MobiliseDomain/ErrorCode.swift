@@ -49,6 +49,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let demoImportFailed = ErrorCode("demo_import_failed")
     public static let demoSigningRefused = ErrorCode("demo_signing_refused")
     public static let employeeInactive = ErrorCode("employee_inactive")
+    public static let emailNotConfigured = ErrorCode("email_not_configured")
     public static let employeeNotFound = ErrorCode("employee_not_found")
     public static let eventNotFound = ErrorCode("event_not_found")
     public static let eventOver = ErrorCode("event_over")
@@ -129,6 +130,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let postNotFound = ErrorCode("post_not_found")
     public static let rateLimited = ErrorCode("rate_limited")
     public static let reasonRequired = ErrorCode("reason_required")
+    public static let reminderWaveExists = ErrorCode("reminder_wave_exists")
+    public static let reminderWaveNotFound = ErrorCode("reminder_wave_not_found")
     public static let scimTokenNotFound = ErrorCode("scim_token_not_found")
     public static let secretTooShort = ErrorCode("secret_too_short")
     public static let secretsKeyMissing = ErrorCode("secrets_key_missing")
@@ -159,7 +162,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .campaignNotStarted, .cancelled, .checkInClosed, .checkInNotOpen, .cityRequired,
         .columnMappingNotFound, .countryNotFound, .countryNotShown, .crossSiteRequest, .csrfTokenInvalid,
         .databaseTimeout, .databaseUnavailable, .deliveryInProgress, .deliveryNotFound, .demoImportFailed,
-        .demoSigningRefused, .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver,
+        .demoSigningRefused, .emailNotConfigured, .employeeInactive, .employeeNotFound, .eventNotFound, .eventOver,
         .eventRequired, .forbidden, .fullSyncRefused, .fullSyncUnconfirmed, .hostInactive, .hostNotFound,
         .httpError, .importBusy, .internalError, .invalidBody, .invalidCapacity, .invalidChannel,
         .invalidCity, .invalidClaim, .invalidClientId, .invalidClientSecret, .invalidCode,
@@ -174,7 +177,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .notAnEmployee, .notFound, .notInAudience, .organisationExists, .organisationNotFound,
         .outboundURLRefused, .overloaded, .ownPost, .paperBatchConfirmed, .paperBatchNotFound,
         .paperEntryConflict, .paperEntryNotFound, .postAlreadyDecided, .postNotFound, .rateLimited,
-        .reasonRequired, .scimTokenNotFound, .secretTooShort, .secretsKeyMissing, .sessionExists,
+        .reasonRequired, .reminderWaveExists, .reminderWaveNotFound, .scimTokenNotFound, .secretTooShort, .secretsKeyMissing, .sessionExists,
         .sessionExpired, .signatureNotFound, .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge,
         .tooManyFiles, .tooManyRows, .tooManyStreams, .unauthorized, .unknownCountry, .unknownEvent,
         .unknownField, .unreadableFile, .unsupportedMediaType, .userNameTaken, .webhookNotFound,

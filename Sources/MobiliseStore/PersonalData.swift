@@ -38,6 +38,25 @@ public struct PersonalDataExport: Sendable, Encodable {
         public var subject: String?
     }
 
+    /// A paper or event sheet entry (double entry, issue 23) that names the employee by HR id.
+    public struct PaperEntryRecord: Sendable, Encodable {
+        public var campaign: String
+        public var batch: String
+        public var batchStatus: String
+        public var channel: String
+        public var eventID: UUID?
+        public var signedAt: Date?
+        public var enteredAt: Date
+    }
+    /// A reminder e-mail planned for the employee.
+    public struct ReminderRecord: Sendable, Encodable {
+        public var campaign: String
+        public var sendOn: String
+        public var language: String
+        public var status: String
+        public var sentAt: Date?
+    }
+
     public var exportedAt: Date
     public var employee: Employee
     public var signatures: [SignatureRecord]
@@ -48,6 +67,11 @@ public struct PersonalDataExport: Sendable, Encodable {
     public var actions: [AuditRecord]
     /// What an identity provider keeps here about the employee beyond the HR fields (SCIM), if any.
     public var identityProvider: IdentityAttributes?
+    /// Paper and event sheet entries that name the employee.
+    public var paperEntries: [PaperEntryRecord] = []
+    /// Reminder e-mails planned for the employee, and when they opted out of them.
+    public var reminders: [ReminderRecord] = []
+    public var remindersOptedOutAt: Date?
 }
 
 extension MobiliseStore {
@@ -105,9 +129,36 @@ extension MobiliseStore {
                 SELECT \(unsafeSQL: Self.identityColumns) FROM scim_users s
                 WHERE s.organisation_id = \(organisationID) AND s.employee_id = \(employee.id)
                 """).rows.first.map(Self.identity(from:))
-            return PersonalDataExport(
+            var export = PersonalDataExport(
                 exportedAt: Date(), employee: employee, signatures: signatures, posts: posts, postsReported: reported, rsvps: rsvps,
                 actions: actions, identityProvider: identity)
+            export.paperEntries = try connection.query("""
+                SELECT c.slug, b.reference, b.status, p.channel, p.event_id, p.signed_at, p.entered_at
+                FROM paper_entries p
+                JOIN paper_batches b ON b.organisation_id = p.organisation_id AND b.id = p.batch_id
+                JOIN campaigns c ON c.organisation_id = b.organisation_id AND c.id = b.campaign_id
+                WHERE p.organisation_id = \(organisationID) AND \(externalID) = ANY(p.external_ids)
+                ORDER BY p.entered_at, p.id
+                """).rows.map { row in
+                let (campaign, batch, status, channel, event, signedAt, enteredAt) = try row.decode((String, String, String, String, UUID?, Date?, Date).self)
+                return PersonalDataExport.PaperEntryRecord(
+                    campaign: campaign, batch: batch, batchStatus: status, channel: channel, eventID: event, signedAt: signedAt, enteredAt: enteredAt)
+            }
+            export.reminders = try connection.query("""
+                SELECT c.slug, to_char(w.send_on, 'YYYY-MM-DD'), m.language, m.status, m.sent_at
+                FROM email_messages m
+                JOIN reminder_waves w ON w.organisation_id = m.organisation_id AND w.id = m.wave_id
+                JOIN campaigns c ON c.organisation_id = w.organisation_id AND c.id = w.campaign_id
+                WHERE m.organisation_id = \(organisationID) AND m.employee_id = \(employee.id)
+                ORDER BY w.send_on, m.id
+                """).rows.map { row in
+                let (campaign, sendOn, language, status, sentAt) = try row.decode((String, String, String, String, Date?).self)
+                return PersonalDataExport.ReminderRecord(campaign: campaign, sendOn: sendOn, language: language, status: status, sentAt: sentAt)
+            }
+            export.remindersOptedOutAt = try connection.query("""
+                SELECT opted_out_at FROM email_opt_outs WHERE organisation_id = \(organisationID) AND employee_id = \(employee.id)
+                """).scalar(Date.self)
+            return export
         }
     }
 

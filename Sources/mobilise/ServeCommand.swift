@@ -52,6 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as APIConfiguration.InvalidPublicURL {
             throw ValidationError(error.description)
         }
+        // E-mail reminders: a wrong SMTP address, sender or rate stops the start with its reason.
+        do {
+            configuration.email = try EmailConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16

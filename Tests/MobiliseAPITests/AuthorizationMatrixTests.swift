@@ -2,11 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import MobiliseAPI
+@testable import MobiliseAPI
 import MobiliseDomain
 import MobiliseSchema
 import MobiliseStore
 import MobiliseTesting
+import Postgres
 import Testing
 
 /// Who may call what. Columns: no token, an employee, a leader, an HR admin, another organisation's
@@ -77,6 +78,11 @@ let authorizationMatrix = """
     GET    /v1/webhook-deliveries/{delivery}        401 403 403 ok  404
     POST   /v1/webhook-deliveries/{delivery}/replay 401 403 403 ok  404
     DELETE /v1/webhooks/{webhook}                   401 403 403 ok  404
+    POST   /v1/campaigns/{campaign}/reminder-waves  401 403 403 ok  404
+    GET    /v1/campaigns/{campaign}/reminder-waves  401 403 403 ok  404
+    GET    /v1/reminder-waves/{wave}                401 403 403 ok  404
+    GET    /unsubscribe/{link}                      ok  ok  ok  ok  ok
+    POST   /unsubscribe/{link}                      ok  ok  ok  ok  ok
     GET    /auth/oidc/{organisation}/sign-in        404 404 404 404 404
     GET    /auth/oidc/callback                      ok  ok  ok  ok  ok
     GET    /scim/v2/ServiceProviderConfig           401 401 401 401 401
@@ -188,6 +194,14 @@ let authorizationMatrix = """
                 secret: nil, actor: Actor("setup"))
             try await service.store.enqueueOutboundEvent(organisationID: service.acme.id, type: .ping, dedupeKey: "matrix", data: [:])
             let delivery = try #require(try await service.store.outboxMessages(organisationID: service.acme.id).messages.first)
+            // A reminder wave (planned by the library: this service has no SMTP server) and one of its unsubscribe links.
+            let tomorrow = ISO8601DateFormatter.string(from: Date().addingTimeInterval(86_400), timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                                       formatOptions: [.withFullDate])
+            let wave = try await service.store.scheduleReminderWave(
+                organisationID: service.acme.id, campaign: campaign, sendOn: tomorrow, localHour: 9, actor: Actor("setup"))
+            let link = try await service.store.pool.withConnection { connection in
+                try connection.query("SELECT unsubscribe_token FROM email_messages LIMIT 1").scalar(Data.self)
+            }.map(EmailSender.base64URL) ?? ""
 
             let tokens: [String?] = [
                 nil, try await service.token("in-1", [.employee]), try await service.token("lead-1", [.leader]), hr,
@@ -210,6 +224,7 @@ let authorizationMatrix = """
                 "POST /v1/webhooks": (#"{"kind": "slack", "url": "https://hooks.example.com/new", "events": ["campaign.closed"]}"#, nil, nil),
                 "PUT /v1/webhooks/{webhook}": (#"{"url": "https://hooks.example.com/changed", "events": ["campaign.closed"]}"#, nil, nil),
                 "PUT /v1/webhook-milestones": (#"{"signatures": [1000], "goal_shares": [50]}"#, nil, nil),
+                "POST /v1/campaigns/{campaign}/reminder-waves": (#"{"send_on": "\#(tomorrow)", "local_hour": 9}"#, nil, nil),
             ]
             for row in Self.rows {
                 let path = row.path.replacingOccurrences(of: "{campaign}", with: campaign).replacingOccurrences(of: "{draft}", with: "later")
@@ -218,6 +233,7 @@ let authorizationMatrix = """
                     .replacingOccurrences(of: "{token}", with: scimToken.info.id.uuidString).replacingOccurrences(of: "{id}", with: "User")
                     .replacingOccurrences(of: "{organisation}", with: "acme").replacingOccurrences(of: "{reference}", with: "decided")
                     .replacingOccurrences(of: "{webhook}", with: webhook.id.uuidString).replacingOccurrences(of: "{delivery}", with: delivery.id.uuidString)
+                    .replacingOccurrences(of: "{wave}", with: wave.id.uuidString).replacingOccurrences(of: "{link}", with: link)
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)

@@ -65,6 +65,7 @@ struct ServiceHarness: Sendable {
             configuration.leaderPublication = APIConfiguration.fromEnvironment(environment).leaderPublication
             configuration.publicURL = APIConfiguration.fromEnvironment(environment).publicURL
             configuration.outbox = APIConfiguration.fromEnvironment(environment).outbox
+            configuration.email = try EmailConfiguration.fromEnvironment(environment)
             let logger = Logger(label: "test-service")
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),

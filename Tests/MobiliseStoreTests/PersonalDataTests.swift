@@ -24,12 +24,20 @@ import Testing
                            endsAt: now + 90_000, capacity: nil, hostExternalID: india[1]),
                 actor: fixture.admin)
             _ = try await store.rsvp(organisationID: org, eventID: event.id, employee: subject)
+            // A paper sheet that names the subject (typed in by HR; not yet confirmed).
+            _ = try await store.enterPaperBatch(
+                organisationID: org, campaign: campaign.slug,
+                PaperEntryDraft(reference: "sheet-7", channel: .paper, eventID: nil, signedAt: nil, externalIDs: [subject, india[2]], unidentified: 1),
+                actor: fixture.admin, by: .hrAdmin)
 
             let export = try #require(try await store.exportPersonalData(organisationID: org, externalID: subject))
             #expect(export.employee.externalID == subject)
             #expect(export.signatures.map(\.campaign) == ["heforshe"])
             #expect(export.posts.map(\.body) == ["I signed #HeForShe"])
             #expect(export.rsvps.map(\.eventTitle) == ["Pune town hall"])
+            #expect(export.paperEntries.map { "\($0.campaign) \($0.batch) \($0.batchStatus) \($0.channel)" } == ["heforshe sheet-7 pending paper"])
+            #expect(try await store.exportPersonalData(organisationID: org, externalID: india[3])?.paperEntries.isEmpty == true)
+            #expect(export.reminders.isEmpty && export.remindersOptedOutAt == nil)
 
             // What the signatures say: per country, the signatures and their weeks.
             func signatureFigures() async throws -> [String] {
