@@ -49,6 +49,7 @@ public enum MobiliseService {
         PaperRoutes(environment: environment).register(on: v1)
         ReminderRoutes(environment: environment).register(on: v1)
         ReminderRoutes.registerUnsubscribe(on: router, store: store)
+        ImportJobRoutes(environment: environment).register(on: v1)
         SCIMRoutes(store: store, publicURL: configuration.publicURL).register(on: router)
         return router
     }

@@ -51,7 +51,7 @@ struct PeopleRoutes {
     /// other encoding, delimiter or the organisation's column mapping is converted first, see
     /// ``HRFile``) or an XLSX workbook; `?mode=upsert|full_sync`, `&dry_run=true` for what it would
     /// change, `&confirm_deactivations=N` past the full-sync guard.
-    @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> ImportResponse {
+    @Sendable func importEmployees(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let caller = context.identity
         try caller.require(.hrAdmin)
         guard let contentType = request.headers[.contentType]?.lowercased(),
@@ -73,6 +73,10 @@ struct PeopleRoutes {
                 "\(environment.importsInProgress.limit) workforce imports are already running; try again shortly",
                 headers: [.retryAfter: "10"])
         }
+        // With `Prefer: respond-async`, a job readable by id (ImportJobRoutes), which leaves the slot when it ends.
+        if ImportJobRoutes.prefersAsync(request) {
+            return try await startImportJob(request, caller: caller, contentType: contentType, mode: mode, options: options, logger: context.logger)
+        }
         defer { environment.importsInProgress.leave() }
         let limit = environment.configuration.maxImportSize
         let mapping = try await store.workforceColumnMapping(organisationID: caller.organisation.id)
@@ -80,7 +84,7 @@ struct PeopleRoutes {
             LimitedBody(body: request.body, limit: limit), mapping: mapping, workbook: contentType.hasPrefix(Self.workforceFileTypes[1]))
         let report = try await store.importEmployees(
             organisationID: caller.organisation.id, csv: chunks, mode: mode, actor: caller.actor, options: options)
-        return ImportResponse(report, guard: options.deactivationGuard)
+        return try jsonResponse(ImportResponse(report, guard: options.deactivationGuard), status: .ok)
     }
 
     /// `dry_run=true` (report only), `confirm_deactivations=N` (the full-sync guard's confirmation),

@@ -77,7 +77,7 @@ struct PosterRoutes {
         }
         // The service's public address when it is set (behind a proxy), else the one the HR admin's browser reached.
         let origin = try environment.configuration.publicURL ?? Self.origin(of: request)
-        let link = try PosterLink(origin: origin, campaign: campaign.slug, channel: channel, event: event?.id).url
+        let link = PosterLink(origin: origin, campaign: campaign.slug, channel: channel, event: event?.id).url
         return (campaign, event, link)
     }
 

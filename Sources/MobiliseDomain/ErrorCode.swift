@@ -154,6 +154,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let userNameTaken = ErrorCode("user_name_taken")
     public static let webhookNotFound = ErrorCode("webhook_not_found")
     public static let xlsxTooLarge = ErrorCode("xlsx_too_large")
+    // Import jobs (sql/0026).
+    public static let importAbandoned = ErrorCode("import_abandoned")
+    public static let importNotFound = ErrorCode("import_not_found")
+    public static let uploadInterrupted = ErrorCode("upload_interrupted")
 
     /// Every code the service answers, in alphabetical order.
     public static let all: [ErrorCode] = [
@@ -181,6 +185,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .sessionExpired, .signatureNotFound, .ssoNotConfigured, .textTooLong, .tokenRequired, .tooLarge,
         .tooManyFiles, .tooManyRows, .tooManyStreams, .unauthorized, .unknownCountry, .unknownEvent,
         .unknownField, .unreadableFile, .unsupportedMediaType, .userNameTaken, .webhookNotFound,
-        .xlsxTooLarge
+        .xlsxTooLarge,
+        .importAbandoned, .importNotFound, .uploadInterrupted,
     ]
 }

@@ -39,11 +39,12 @@ extension MobiliseStore {
     ///     is refused with `full_sync_unconfirmed` unless that many were confirmed (the API and the
     ///     command use 10% unless configured; ``ImportOptions``' own default is no guard).
     ///   - progress: called with the number of rows read so far, after each chunk.
+    ///   - merging: called once the whole file is read, before its rows are written.
     /// - Throws: `invalid_header` when the header is wrong, `too_many_rows`, `full_sync_refused`,
     ///   `full_sync_unconfirmed`, `organisation_not_found`; nothing is changed when it throws.
     public func importEmployees<Chunks: AsyncSequence>(
         organisationID: UUID, csv: Chunks, mode: ImportMode, actor: Actor, options: ImportOptions = ImportOptions(),
-        progress: (@Sendable (Int) -> Void)? = nil
+        progress: (@Sendable (Int) -> Void)? = nil, merging: (@Sendable () -> Void)? = nil
     ) async throws -> ImportReport where Chunks.Element: Sequence<UInt8> {
         // Read before the file, so that unknown codes are rejected line by line as the file is read
         // (the foreign key on employees.country stays the guarantee).
@@ -57,6 +58,7 @@ extension MobiliseStore {
         }
         try reader.finish(into: &staging)
         progress?(reader.recordsRead)
+        merging?()
         let present = Set(reader.header?.positions.keys.map { $0 } ?? [])
         return try await load(
             organisationID: organisationID, staging: staging, columns: present, rowsRead: reader.recordsRead, mode: mode,

@@ -367,6 +367,7 @@ import Testing
                 "MOBILISE_HR_TOKEN": try await service.token("hr-w", [.hrAdmin], organisation: "wayne"),
                 "MOBILISE_SIGNER_TOKEN": try await service.token("in-1", [.employee], organisation: "wayne"),
                 "MOBILISE_RSVP_TOKEN": try await service.token("in-3", [.employee], organisation: "wayne"),
+                "MOBILISE_HR2_TOKEN": try await service.token("hr-x", [.hrAdmin], organisation: "wayne"),
                 "MOBILISE_OUTPUT": root.appendingPathComponent(".ci/output").path,
             ])
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")

@@ -263,7 +263,7 @@ import Testing
             }
             // The HR console's keys are the catalogue's 'console.*': it says t('nav.overview') and data-msg="nav.overview"
             // for 'console.nav.overview', and names shared keys with I.t('…') and data-i18n.
-            let consoleAreas = "app|nav|signIn|error|todo|common|status|mode|gender|kind|overview|figures|workforce|report|employee|campaigns|campaign|wizard|moderation|events|checkIn|audit|verify|imports"
+            let consoleAreas = "app|nav|signIn|error|todo|common|status|mode|gender|kind|overview|figures|workforce|report|employee|campaigns|campaign|wizard|moderation|events|checkIn|audit|verify|imports|paper"
             var consoleUsed = Set<String>()
             for file in ["Console/console.html", "Console/console.js"] {
                 var text = try String(contentsOf: Self.root.appendingPathComponent("Sources/MobiliseAPI/\(file)"), encoding: .utf8)

@@ -16,6 +16,7 @@ Environment:
   MOBILISE_HR_TOKEN    a bearer token for the same HR admin (the test's own API calls)
   MOBILISE_SIGNER_TOKEN  a token for the employee in-1 of that organisation (signs, posts a story)
   MOBILISE_RSVP_TOKEN  a token for the employee in-3 (RSVPs to the event, checked in at the door)
+  MOBILISE_HR2_TOKEN   a token for a second HR admin (hr-x), who types a paper sheet in a second time
   MOBILISE_OUTPUT      where screenshots go (default .ci/output)
 
 Needs Debian's chromium and chromium-driver, Selenium and axe-selenium-python; nothing is downloaded.
@@ -27,10 +28,12 @@ import base64
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 os.environ.setdefault("SE_OFFLINE", "true")
@@ -49,6 +52,7 @@ HR_CODE = os.environ["MOBILISE_HR_CODE"]
 HR = os.environ["MOBILISE_HR_TOKEN"]
 SIGNER = os.environ["MOBILISE_SIGNER_TOKEN"]
 RSVP = os.environ["MOBILISE_RSVP_TOKEN"]
+HR2 = os.environ["MOBILISE_HR2_TOKEN"]
 OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
 SLUG = "together-2026"
 
@@ -329,6 +333,69 @@ def main():
         check("the import loaded the 12 good lines", workforce["active"] == 12, workforce)
         check("the console's report matches the API", figure(driver, "report-inserted") == str(workforce["active"]))
 
+        # ---- An import is a job on the server: the page may be reloaded (or closed) while it runs.
+        # After a reload the console asks the API for the organisation's latest import: its report is back.
+        driver.refresh()
+        screen_ready(driver, "workforce")
+        wait(driver, lambda d: figure(d, "report-inserted") == "12", "after a reload, the workforce screen shows the import's report again")
+        check("the reloaded report is the import's, not the dry run's", "Import done" in driver.find_element(By.ID, "import-report").text)
+        # A file of 20,000 lines, checked (a dry run): the page is reloaded as soon as the server has
+        # it (the job's id is known), while the server still reads and checks it.
+        driver.execute_script("""
+            const lines = ['external_id,display_name,country,gender'];
+            for (let i = 0; i < 20000; i++) lines.push('big-' + i + ',Person ' + i + ',FR,female');
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([lines.join('\\n') + '\\n'], 'big.csv', {type: 'text/csv'}));
+            document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));""")
+        click(driver, "#dry-run")
+        job_id = wait(driver, lambda d: d.execute_script(
+            "const p = document.querySelector('[data-import-id]'); return p && p.getAttribute('data-import-id');"), "the server answers with the job's id")
+        driver.refresh()
+        screen_ready(driver, "workforce")
+        seen = wait(driver, lambda d: d.execute_script("""
+            const running = document.querySelector('[data-import-id]');
+            if (figure('report-inserted') !== null) return 'report';
+            return running && running.textContent.trim() ? 'progress' : null;
+            function figure(name) { const e = document.querySelector("[data-figure='" + name + "']"); return e ? e.textContent : null; }"""),
+            "after a reload, the workforce screen shows the running import's progress or its report")
+        print("     after the reload the console showed: %s" % seen, flush=True)
+        wait(driver, lambda d: figure(d, "report-inserted") == "20,000", "the big file's dry run report comes after the reload", timeout=120)
+        status, job = api("GET", "/v1/imports/%s" % job_id)
+        check("the job the console followed after the reload is the one it started, done", status == 200 and job["state"] == "done"
+              and job["dry_run"] and job["file_name"] == "big.csv" and job["report"]["inserted"] == 20000, job)
+        check("the console's figures after the reload are the job's", figure(driver, "report-rejected_count") == str(job["report"]["rejected_count"]))
+        status, workforce = api("GET", "/v1/workforce")
+        check("the big dry run changed nothing", workforce["active"] == 12, workforce)
+        axe_check(driver, "the workforce screen after a reload")
+        # A file that stops arriving before its end (a page closed mid-upload, a lost connection): sent
+        # here by hand, half of it, then the connection is closed. The job fails, nothing of the half
+        # file is imported, and the next page says why.
+        lines = ["external_id,display_name,country,gender"] + ["cut-%d,Person %d,FR,female" % (i, i) for i in range(20000)]
+        body = ("\n".join(lines) + "\n").encode()
+        target = urllib.parse.urlsplit(BASE)
+        connection = socket.create_connection((target.hostname, target.port), timeout=30)
+        connection.sendall(("POST /v1/employees/import?mode=upsert&file_name=cut.csv HTTP/1.1\r\nHost: %s\r\n"
+                            "Authorization: Bearer %s\r\nContent-Type: text/csv\r\nPrefer: respond-async\r\n"
+                            "Content-Length: %d\r\n\r\n" % (target.netloc, HR, len(body))).encode() + body[:len(body) // 2])
+        def uploading(_):
+            status, page = api("GET", "/v1/imports?limit=1")
+            latest = page["imports"][0] if status == 200 and page["imports"] else {}
+            return latest if latest.get("file_name") == "cut.csv" and latest.get("state") == "uploading" and latest["progress"]["bytes_received"] > 0 else None
+        cut = wait(driver, uploading, "the server shows the file arriving")
+        connection.close()
+        driver.refresh()  # a new page (the same address: a get() would only move to the hash)
+        screen_ready(driver, "workforce")
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#import-report [data-import-state=failed]"), "the next page says the interrupted import failed")
+        failure = driver.find_element(By.ID, "import-report").text
+        check("it says why, and what to do", "cut.csv" in failure and "stopped arriving" in failure and "Send it again" in failure, failure)
+        if cut:
+            status, job = api("GET", "/v1/imports/%s" % cut["id"])
+            check("the interrupted job failed with upload_interrupted, nothing written", job["state"] == "failed"
+                  and job["error"]["code"] == "upload_interrupted" and api("GET", "/v1/workforce")[1]["active"] == 12
+                  and api("GET", "/v1/employees?q=cut-")[1]["employees"] == [], job)
+        axe_check(driver, "the workforce screen with a failed import")
+        screenshots(driver, "workforce-import-failed")
+
         # ---- A full sync missing a quarter of the workforce, dropped on the page: held until confirmed.
         short = "\n".join(line for line in WORKFORCE.splitlines() if not line.startswith(("bad-", "fr-2", "fr-3", "fr-4"))) + "\n"
         driver.execute_script("""
@@ -364,6 +431,31 @@ def main():
         status, page = api("GET", "/v1/employees?q=br-")
         check("the erased employee is gone from the API", [e["external_id"] for e in page["employees"]] == ["br-1", "br-2"], page)
         screenshots(driver, "workforce")
+
+        # ---- Overlapping screen changes: the campaigns screen is asked for, its list is slow to come
+        # (held back in the page), the workforce screen is asked for and drawn; when the list comes,
+        # the older screen gives way: the newer one stays.
+        driver.execute_script("""
+            window.__held = [];
+            window.__fetch = window.fetch;
+            window.fetch = function (input, init) {
+              if (String(input).startsWith('/v1/campaigns?')) {
+                return new Promise((resolve, reject) => window.__held.push(() => window.__fetch(input, init).then(resolve, reject)));
+              }
+              return window.__fetch(input, init);
+            };""")
+        driver.execute_script("location.hash = 'campaigns';")
+        wait(driver, lambda d: d.execute_script("return window.__held.length === 1;"), "the campaigns screen waits for its list")
+        go(driver, "workforce")
+        driver.execute_script("window.fetch = window.__fetch; window.__held.forEach((release) => release());")
+        wait(driver, lambda d: d.execute_script("""
+            const m = document.getElementById('main');
+            return m.getAttribute('data-superseded') === '1' || document.getElementById('screen-title').textContent === 'Campaigns';"""),
+            "the slow campaigns screen has had its answer")
+        title = driver.find_element(By.ID, "screen-title").text
+        check("the newer screen stays: the older one did not draw over it", title == "Workforce"
+              and driver.find_element(By.ID, "main").get_attribute("data-screen") == "workforce", title)
+        check("the workforce link is the current one", driver.find_element(By.CSS_SELECTOR, "#nav a[aria-current=page]").get_attribute("href").endswith("#workforce"))
 
         # ---- The campaign wizard: two languages, a per-country goal, the preview, then launch.
         go(driver, "campaigns/new")
@@ -465,6 +557,52 @@ def main():
         driver.save_screenshot(os.path.join(OUTPUT, "console-check-in-desktop.png"))
         status, events = api("GET", "/v1/campaigns/%s/events?upcoming=false" % SLUG)
         check("the API counts the check-in", events["events"][0]["checked_in"] == 1, events)
+
+        # ---- Paper and posters: a poster to download, a sheet typed in twice (differently), the decision, the tally.
+        go(driver, "paper")
+        set_value(driver, "poster-site", "Pune canteen")
+        set_value(driver, "poster-language", "fr")
+        href = driver.find_element(By.ID, "poster-download").get_attribute("href")
+        check("the poster link names the campaign, the site and the language", "/v1/campaigns/%s/poster?" % SLUG in href
+              and "site=Pune+canteen" in href and "language=fr" in href, href)
+        fetched = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all([arguments[0], arguments[1]].map((url) => fetch(url, {credentials: 'same-origin'})
+              .then((r) => r.text().then((text) => [r.status, r.headers.get('content-type'), text.slice(0, 400)]))))
+              .then(done, (error) => done(String(error)));""", href, driver.find_element(By.ID, "qr-download").get_attribute("href"))
+        check("the poster and the QR code download as SVG with the session", isinstance(fetched, list)
+              and all(status == 200 and "image/svg+xml" in kind and "<svg" in text for status, kind, text in fetched), fetched)
+        type_into(driver, "paper-reference", "Pune canteen 1")
+        type_into(driver, "paper-ids", "in-1\nin-2")
+        type_into(driver, "paper-unidentified", "2")
+        axe_check(driver, "the paper and posters screen")
+        click(driver, "#paper-enter")
+        wait(driver, lambda d: "second person" in d.find_element(By.ID, "status").text, "the first entry waits for a second one")
+        check("the sheet is listed as waiting", driver.find_element(By.CSS_SELECTOR, "tr[data-batch='Pune canteen 1']").get_attribute("data-status") == "pending")
+        # The second person types the same sheet, differently (in-4 for in-2): the entries differ.
+        status, batch = api("POST", "/v1/campaigns/%s/paper-batches" % SLUG, token=HR2,
+                            body={"reference": "Pune canteen 1", "external_ids": ["in-1", "in-4"], "unidentified": 2})
+        check("the second entry makes the sheet disputed", status == 201 and batch["status"] == "disputed", batch)
+        go(driver, "paper")
+        row = driver.find_element(By.CSS_SELECTOR, "tr[data-batch='Pune canteen 1']")
+        check("the console shows the sheet disputed, with what differs", row.get_attribute("data-status") == "disputed"
+              and "in-2" in row.text and "in-4" in row.text, row.text)
+        axe_check(driver, "the paper screen with a disputed sheet")
+        screenshots(driver, "paper")
+        mine = next((entry["id"] for entry in batch.get("entries", []) if entry["entered_by"] == "hr-w"), None)
+        driver.find_element(By.CSS_SELECTOR, "button[data-entry='%s']" % mine).click()
+        decide = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#paper-decide .confirm button.danger"), "the decision asks first")
+        if decide:
+            check("the confirmation names the sheet and whose entry", "Pune canteen 1" in driver.find_element(By.ID, "paper-decide").text
+                  and "hr-w" in driver.find_element(By.ID, "paper-decide").text)
+            decide[0].click()
+        wait(driver, lambda d: "decided" in d.find_element(By.ID, "status").text, "the sheet is decided")
+        status, tally = api("GET", "/v1/campaigns/%s/paper-tally" % SLUG)
+        check("the decided sheet counts: in-2 signed (in-1 had signed already), two without an HR id", tally["signed"] == 1
+              and tally["already_signed"] == 1 and tally["anonymous"] == 2 and tally["confirmed"] == 1 and tally["disputed"] == 0, tally)
+        for name in ["signed", "already_signed", "refused", "anonymous", "confirmed", "pending", "disputed"]:
+            check("paper tally: %s as the API" % name, number(figure(driver, "paper-" + name)) == tally[name], (figure(driver, "paper-" + name), tally[name]))
+        check("the sheet is listed as confirmed", driver.find_element(By.CSS_SELECTOR, "tr[data-batch='Pune canteen 1']").get_attribute("data-status") == "confirmed")
 
         # ---- The overview: every figure as the API gives it.
         go(driver, "overview")

@@ -129,6 +129,9 @@
       request.setRequestHeader('Content-Type', 'text/csv');
       request.setRequestHeader('Accept', 'application/json');
       request.setRequestHeader('X-CSRF-Token', session.csrf_token);
+      // The import is a job on the server (202 and its id once the file has arrived): it goes on
+      // when this page is left, reloaded or closed.
+      request.setRequestHeader('Prefer', 'respond-async');
       request.upload.addEventListener('progress', (event) => { if (event.lengthComputable) onProgress(event.loaded, event.total); });
       request.upload.addEventListener('load', () => onProgress(file.size, file.size, true));
       request.addEventListener('load', () => {
@@ -189,16 +192,67 @@
   }
 
   // ---- Imports under way -------------------------------------------------------------------
-  // An import runs in this page whichever screen is shown: leaving the workforce screen while the
-  // file is sent or merged does not stop it, the overview says it is under way, and its report
-  // waits on the workforce screen (kept for this page's life; after a reload the overview's last
-  // imports have its figures).
-  const importState = { running: null, report: null, file: null, mode: 'upsert', watchers: new Set() };
+  // An import is a job on the server (POST … with Prefer: respond-async, then GET /v1/imports/{id}
+  // every second until it ends): leaving the workforce screen, reloading the page or closing it
+  // does not stop it. On load the console asks for the organisation's latest import, follows it if
+  // it is running and shows its report (or why it failed) on the workforce screen.
+  const importState = { running: null, report: null, failure: null, job: null, name: '', file: null, mode: 'upsert', watchers: new Set() };
+  let importPoll = null;
   function importChanged() { for (const watcher of importState.watchers) watcher(); }
   // What the running import is doing, as a sentence.
   function importProgress(running) {
-    if (running.phase === 'uploading') return t('workforce.uploading', { percent: percent(running.fraction) });
+    if (running.phase === 'sending') return t('workforce.uploading', { percent: percent(running.fraction) });
+    if (running.phase === 'uploading') return t('imports.receiving', { rows: number(running.rows) });
+    if (running.phase === 'validating') return t('imports.validating', { rows: number(running.rows) });
     return t(running.dryRun ? 'workforce.checking' : 'workforce.merging');
+  }
+  const finished = (job) => job.state === 'done' || job.state === 'failed' || job.state === 'held';
+  // The job as the API gave it, into the import's state; true when it has ended.
+  function followJob(job) {
+    importState.job = job.id;
+    importState.name = job.file_name || '';
+    if (finished(job)) {
+      importState.running = null;
+      importState.report = job.state === 'done' ? job.report : null;
+      importState.failure = job.state === 'done' ? null : { state: job.state, error: job.error || { code: 'internal_error', message: '' } };
+    } else {
+      importState.running = { dryRun: job.dry_run, phase: job.state, rows: job.progress.rows_read };
+      importState.report = null;
+      importState.failure = null;
+    }
+    importChanged();
+    return finished(job);
+  }
+  // Asks for the job every second until it ends; then says so, unless the workforce screen shows it.
+  function pollJob(id) {
+    clearTimeout(importPoll);
+    importPoll = setTimeout(async () => {
+      let job;
+      try {
+        job = await api('GET', '/v1/imports/' + encodeURIComponent(id));
+      } catch (error) {
+        if (error.status === 0 || error.status === 429 || error.status >= 500) { pollJob(id); return; }
+        importState.running = null;
+        importChanged();
+        showError(error);
+        return;
+      }
+      if (!followJob(job)) { pollJob(id); return; }
+      if (!document.getElementById('import-report')) {
+        let key = job.dry_run ? 'imports.dryRunDone' : 'imports.done';
+        if (job.state === 'failed') key = 'imports.failed';
+        else if (job.state === 'held') key = 'imports.held';
+        statusRegion.textContent = t(key, { name: importState.name });
+        keepStatus = true;
+      }
+    }, 1000);
+  }
+  // The organisation's latest import, when the page opens: followed if running, its end shown.
+  async function latestImport() {
+    const page = await api('GET', '/v1/imports?limit=1');
+    if (!page.imports.length) return;
+    const job = await api('GET', '/v1/imports/' + encodeURIComponent(page.imports[0].id));
+    if (!followJob(job)) pollJob(job.id);
   }
 
   // ---- Screens -------------------------------------------------------------------------------
@@ -211,6 +265,16 @@
   function screen(titleKey, ...content) {
     main.replaceChildren(h('h1', { id: 'screen-title' }, t(titleKey)), ...content);
     document.title = t(titleKey) + ' — ' + t('app.name');
+  }
+
+  // Screen changes may overlap (a click, then another before the first screen's data came): each
+  // route() is a new navigation, and a screen draws only if it belongs to the latest one. A slower,
+  // older screen stops there (Superseded) instead of drawing over the newer one.
+  let navigation = 0;
+  class Superseded extends Error {}
+  function draw(nav, titleKey, ...content) {
+    if (nav !== navigation) throw new Superseded('a newer screen was asked for');
+    screen(titleKey, ...content);
   }
 
   async function campaigns() {
@@ -234,6 +298,7 @@
 
   // Overview: the workforce by country, the last imports, the campaigns with their figures.
   screens.overview = async function () {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const [workforce, imports, list] = await Promise.all([
       api('GET', '/v1/workforce'), api('GET', '/v1/audit?action=employees.import&limit=5'), campaigns()]);
     const figures = await Promise.all(list.map((campaign) => (campaign.status === 'draft'
@@ -241,18 +306,20 @@
     const importCard = h('section', { class: 'card', 'aria-labelledby': 'running-imports-heading', id: 'running-imports' });
     function drawImportCard() {
       const { running, report } = importState;
-      importCard.hidden = !running && !report;
-      const name = importState.file ? importState.file.name : '';
+      const { failure } = importState;
+      importCard.hidden = !running && !report && !failure;
+      const name = importState.name;
       importCard.replaceChildren(...[h('h2', { id: 'running-imports-heading' }, t('imports.title')),
         running ? h('p', { 'data-import': 'running' }, t('imports.running', { name, progress: importProgress(running) })) : null,
         running ? h('progress', { 'aria-label': t('workforce.progress') }) : null,
         !running && report ? h('p', { 'data-import': 'done' }, t(report.dry_run ? 'imports.dryRunDone' : 'imports.done', { name })) : null,
+        !running && failure ? h('p', { 'data-import': failure.state }, t(failure.state === 'held' ? 'imports.held' : 'imports.failed', { name })) : null,
         h('p', {}, h('a', { href: '#workforce', class: 'button secondary', id: 'open-import' }, t(running ? 'imports.follow' : 'imports.open')))]
         .filter(Boolean));  // replaceChildren would show a null as the text "null"
     }
     drawImportCard();
     importState.watchers.add(drawImportCard);
-    screen('overview.title', importCard,
+    draw(nav, 'overview.title', importCard,
       h('section', { class: 'card', 'aria-labelledby': 'workforce-heading' },
         h('h2', { id: 'workforce-heading' }, t('overview.workforce')),
         h('p', {}, t('overview.workforceTotal', { active: number(workforce.active), inactive: number(workforce.inactive) })),
@@ -280,6 +347,7 @@
 
   // Workforce: the HR file (dry run first, then the import, the full-sync guard), search, erasure.
   screens.workforce = async function () {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const fileInput = h('input', { type: 'file', accept: '.csv,text/csv', id: 'workforce-file' });
     const mode = h('select', { id: 'import-mode' }, h('option', { value: 'upsert' }, t('mode.upsert')), h('option', { value: 'full_sync' }, t('mode.full_sync')));
     const chosen = h('p', { class: 'muted', id: 'chosen-file' }, t('workforce.noFile'));
@@ -295,20 +363,35 @@
       file = selected || null;
       importState.file = file;
       importState.report = null;
+      importState.failure = null;
       chosen.textContent = file ? t('workforce.chosen', { name: file.name, size: number(file.size) }) : t('workforce.noFile');
       report.replaceChildren();
     }
     if (file) chosen.textContent = t('workforce.chosen', { name: file.name, size: number(file.size) });
 
     // The import's progress on this screen, while it is shown (the import goes on when it is left).
-    function drawProgress() {
+    // The report or the failure it ended with, drawn once when it comes (shown is what is drawn).
+    let shown = null;
+    function drawProgress(focus) {
       const running = importState.running;
       progress.hidden = !running;
       progressText.textContent = running ? importProgress(running) : '';
-      if (running && running.phase === 'uploading') progress.value = running.fraction;
+      // The job followed (its id, once the server has answered): the browser test waits for it.
+      if (importState.job) progressText.setAttribute('data-import-id', importState.job);
+      else progressText.removeAttribute('data-import-id');
+      if (running && running.phase === 'sending') progress.value = running.fraction;
       else progress.removeAttribute('value');
+      const end = running ? null : (importState.report || importState.failure);
+      if (end && end !== shown) {
+        shown = end;
+        if (importState.report) showReport(importState.report, focus);
+        else showFailure(importState.failure, focus);
+      } else if (!end && shown) {
+        shown = null;
+        report.replaceChildren();
+      }
     }
-    importState.watchers.add(drawProgress);
+    importState.watchers.add(() => drawProgress(true));
     fileInput.addEventListener('change', () => choose(fileInput.files[0]));
     dropZone.addEventListener('dragover', (event) => { event.preventDefault(); dropZone.classList.add('over'); });
     dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
@@ -321,30 +404,42 @@
     async function send(dryRun, confirmed) {
       if (!file) throw new APIError(400, 'no_file', t('workforce.noFile'));
       if (importState.running) return;
-      let path = '/v1/employees/import?mode=' + mode.value + (dryRun ? '&dry_run=true' : '');
+      let path = '/v1/employees/import?mode=' + mode.value + (dryRun ? '&dry_run=true' : '') + '&file_name=' + encodeURIComponent(file.name);
       if (confirmed !== undefined) path += '&confirm_deactivations=' + confirmed;
-      importState.running = { dryRun, phase: 'uploading', fraction: 0 };
+      importState.running = { dryRun, phase: 'sending', fraction: 0 };
       importState.report = null;
-      report.replaceChildren();
+      importState.failure = null;
+      importState.job = null;
+      importState.name = file.name;
       importChanged();
-      let answer;
+      let job;
       try {
-        answer = await upload(path, file, (loaded, total, done) => {
-          importState.running = { dryRun, phase: done ? 'merging' : 'uploading', fraction: total ? loaded / total : 0 };
+        job = await upload(path, file, (loaded, total, done) => {
+          if (!importState.running) return;
+          importState.running = { dryRun, phase: done ? 'validating' : 'sending', fraction: total ? loaded / total : 0, rows: 0 };
           importChanged();
         });
-      } finally {
+      } catch (error) {
         importState.running = null;
         importChanged();
+        throw error;
       }
-      importState.report = answer;
-      importChanged();
-      // Shown here if this screen is still the one shown; else said, and kept for it.
-      if (report.isConnected) showReport(answer);
-      else {
-        statusRegion.textContent = t(answer.dry_run ? 'imports.dryRunDone' : 'imports.done', { name: file.name });
-        keepStatus = true;
-      }
+      // The job goes on on the server; it is followed from here, whichever screen is shown.
+      if (!followJob(job)) pollJob(job.id);
+    }
+
+    // Why the import ended without a report: failed (nothing written), or held by the full-sync guard.
+    function showFailure(failure, focus) {
+      const code = failure.error.code;
+      const sentence = I.has('error.' + code) ? I.t('error.' + code) : I.t('error.generic');
+      const said = failure.error.message && failure.error.message !== sentence
+        ? h('p', { class: 'muted' }, ...(() => { const [before, after] = t('error.apiSaid', { message: '\u0001' }).split('\u0001');
+          return [before, h('span', { lang: 'en' }, failure.error.message), after || '']; })()) : null;
+      report.replaceChildren(h('section', { class: 'card report', 'aria-labelledby': 'report-heading', 'data-import-state': failure.state },
+        h('h2', { id: 'report-heading', tabindex: '-1' }, t(failure.state === 'held' ? 'imports.heldTitle' : 'imports.failedTitle', { name: importState.name })),
+        h('p', { class: 'warning', id: 'import-failure' }, sentence), said,
+        h('p', {}, has('todo.' + code) ? t('todo.' + code) : t('todo.fix'))));
+      if (focus !== false) report.querySelector('h2').focus();
     }
 
     function showReport(answer, focus) {
@@ -354,11 +449,33 @@
           h('strong', { 'data-figure': 'report-' + key }, number(answer[key])))));
       const rejected = table('report.rejectedCaption', ['report.line', 'report.reason'],
         answer.rejected.map((row) => h('tr', { 'data-line': row.line }, cell(number(row.line)), cell(row.error))), [0]);
-      const more = answer.rejected_count > answer.rejected.length
-        ? h('p', {}, t('report.moreRejected', { count: answer.rejected_count - answer.rejected.length })) : null;
+      const more = h('div', { id: 'more-rejected' });
+      // The job's rejected lines after the first page, a page at a time.
+      let cursor = answer.rejected_next_cursor;
+      let listed = answer.rejected.length;
+      function drawMore() {
+        more.replaceChildren();
+        if (cursor && importState.job) {
+          const job = importState.job;
+          more.append(h('button', { type: 'button', class: 'secondary', id: 'show-more-rejected', onclick: guarded(async () => {
+            const page = await api('GET', '/v1/imports/' + encodeURIComponent(job) + '/rejections?limit=100&cursor=' + encodeURIComponent(cursor));
+            const body = rejected.querySelector('tbody');
+            for (const row of page.rejected) body.append(h('tr', { 'data-line': row.line }, cell(number(row.line)), cell(row.error)));
+            listed += page.rejected.length;
+            cursor = page.next_cursor;
+            drawMore();
+            const button = more.querySelector('button');
+            if (button) button.focus();
+          }) }, t('report.showMore')));
+        } else if (answer.rejected_count > listed) {
+          more.append(h('p', {}, t('report.moreRejected', { count: answer.rejected_count - listed })));
+        }
+      }
+      drawMore();
       const next = h('div', { class: 'buttons' });
       const confirmArea = h('div');
-      if (answer.dry_run) {
+      // The next step needs the file, which only the page that chose it has (not a reloaded one).
+      if (answer.dry_run && file) {
         if (answer.confirmation_required) {
           next.append(h('p', { class: 'warning' }, t('workforce.guardWarning', {
             count: answer.deactivated, active: number(answer.active_before), share: percent(answer.deactivation_guard) })));
@@ -411,7 +528,7 @@
       h('div', { class: 'row' }, field('employee.query', query, 'employee.queryHint'), field('common.country', country, 'employee.countryHint')),
       h('button', { type: 'submit' }, t('employee.search')));
 
-    screen('workforce.title',
+    draw(nav, 'workforce.title',
       h('section', { class: 'card', 'aria-labelledby': 'upload-heading' },
         h('h2', { id: 'upload-heading' }, t('workforce.upload')),
         h('p', {}, t('workforce.intro')),
@@ -422,13 +539,13 @@
       h('section', { class: 'card', 'aria-labelledby': 'search-heading' },
         h('h2', { id: 'search-heading' }, t('employee.title')), searchForm, eraseArea, results));
     // Back on this screen: the import under way, or the report it left.
-    drawProgress();
-    if (!importState.running && importState.report) showReport(importState.report, false);
+    drawProgress(false);
     await search(null);
   };
 
   // Campaigns: the list with actions and live figures, and the wizard for a new one.
   screens.campaigns = async function () {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
     const actions = h('div', { id: 'campaign-actions' });
     const details = h('div', { id: 'campaign-details' });
@@ -443,7 +560,7 @@
             say('campaign.moved.' + move, { title: title(campaign) });
             await screens.campaigns();
           })) }, t('campaign.move.' + move))))));
-    screen('campaigns.title',
+    draw(nav, 'campaigns.title',
       h('div', { class: 'buttons' }, h('a', { href: '#campaigns/new', class: 'button' }, t('campaigns.new'))),
       h('section', { class: 'card' }, table('campaigns.caption', ['campaign.title', 'campaign.hashtag', 'campaign.status', 'campaign.dates', 'common.actions'], rows), actions),
       details);
@@ -475,6 +592,7 @@
 
   // The wizard: one thing per step; the last step is the preview as an employee will see it.
   screens['campaigns/new'] = async function () {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const steps = [];
     const state = { languages: ['en', 'fr'] };
     const inputs = {};
@@ -611,14 +729,15 @@
       keepStatus = true;
       location.hash = '#campaigns';
     }) }, stepStatus, steps, h('div', { class: 'buttons' }, back, next, create));
-    screen('wizard.title', h('p', {}, t('wizard.intro')), form);
+    draw(nav, 'wizard.title', h('p', {}, t('wizard.intro')), form);
     show(0);
   };
 
   // Moderation: a campaign's lists, several stories at once, the photo as colleagues will see it.
   screens.moderation = async function (selected, listName) {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
-    if (!list.length) { screen('moderation.title', h('p', {}, t('common.noCampaigns'))); return; }
+    if (!list.length) { draw(nav, 'moderation.title', h('p', {}, t('common.noCampaigns'))); return; }
     const slug = selected || list[0].slug;
     const which = listName || 'queue';
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/posts?status=' + which + '&limit=50');
@@ -651,7 +770,7 @@
       await screens.moderation(slug, which);
       say('moderation.done.' + decision, { count: chosen.length });
     }
-    screen('moderation.title',
+    draw(nav, 'moderation.title',
       h('div', { class: 'row' }, campaignSelect(list, slug, (value) => guarded(() => screens.moderation(value, which))()), field('moderation.list', listSelect)),
       h('section', { class: 'card', 'aria-labelledby': 'stories-heading' },
         h('h2', { id: 'stories-heading' }, t('moderation.stories', { count: page.posts.length })),
@@ -664,8 +783,9 @@
 
   // Events: the list with RSVP counts, a new event, and the check-in screen for the door.
   screens.events = async function (selected) {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
-    if (!list.length) { screen('events.title', h('p', {}, t('common.noCampaigns'))); return; }
+    if (!list.length) { draw(nav, 'events.title', h('p', {}, t('common.noCampaigns'))); return; }
     const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/events?upcoming=false&limit=200');
     const rows = page.events.map((event) => h('tr', { 'data-event': event.id },
@@ -693,13 +813,14 @@
       h('div', { class: 'row' }, field('events.starts', input('starts', 'datetime-local', { required: true })), field('events.ends', input('ends', 'datetime-local', { required: true }))),
       h('div', { class: 'row' }, field('events.capacity', input('capacity', 'number', { min: 1 }), 'events.capacityHint'), field('events.host', input('host', 'text', { required: true }), 'events.hostHint')),
       h('button', { type: 'submit' }, t('events.create')));
-    screen('events.title', campaignSelect(list, slug, (value) => guarded(() => screens.events(value))()),
+    draw(nav, 'events.title', campaignSelect(list, slug, (value) => guarded(() => screens.events(value))()),
       h('section', { class: 'card' }, table('events.caption', ['events.eventTitle', 'events.kind', 'events.place', 'events.starts', 'events.capacity', 'events.going', 'events.waiting', 'events.checkedIn', 'common.actions'], rows, [4, 5, 6, 7])),
       form);
   };
 
   // The check-in screen for the door: large, one column, find a person by id or name, one tap.
   screens['check-in'] = async function (eventID) {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const query = h('input', { type: 'search', id: 'check-in-query', class: 'big' });
     const results = h('ul', { class: 'check-in-results', id: 'check-in-results' });
     const outcome = h('p', { class: 'check-in-outcome', role: 'status', 'aria-live': 'polite', id: 'check-in-outcome' });
@@ -725,12 +846,114 @@
         t('checkIn.person', { name: employee.display_name || employee.external_id, id: employee.external_id, country: employee.country })))));
       if (!people.length) outcome.textContent = t('checkIn.nobody', { query: text });
     }) }, field('checkIn.find', query, 'checkIn.findHint'), h('button', { type: 'submit', class: 'big' }, t('checkIn.search')));
-    screen('checkIn.title', h('p', {}, h('a', { href: '#events' }, t('checkIn.back'))), h('section', { class: 'card door' }, form, outcome, results));
+    draw(nav, 'checkIn.title', h('p', {}, h('a', { href: '#events' }, t('checkIn.back'))), h('section', { class: 'card door' }, form, outcome, results));
     query.focus();
+  };
+
+  // Paper and posters (issue 23's API): a campaign's poster and QR code to download, paper sheets
+  // typed in twice by two people (double entry), what their entries disagree on and the decision
+  // that settles it, and the tally of what the sheets counted.
+  screens.paper = async function (selected) {
+    const nav = navigation;
+    const list = await campaigns();
+    if (!list.length) { draw(nav, 'paper.title', h('p', {}, t('common.noCampaigns'))); return; }
+    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
+    const campaign = list.find((item) => item.slug === slug) || list[0];
+    const base = '/v1/campaigns/' + encodeURIComponent(campaign.slug);
+    const [events, page, tally] = await Promise.all([
+      api('GET', base + '/events?upcoming=false&limit=200'), api('GET', base + '/paper-batches?limit=200'), api('GET', base + '/paper-tally')]);
+    const eventTitle = (id) => { const found = events.events.find((event) => event.id === id); return found ? found.title : id; };
+    const eventSelect = (id) => h('select', { id }, h('option', { value: '' }, t('paper.noEvent')),
+      events.events.map((event) => h('option', { value: event.id }, event.title + ' (' + day(event.starts_at) + ')')));
+    const statusNames = { pending: t('paper.status.pending'), disputed: t('paper.status.disputed'), confirmed: t('paper.status.confirmed') };
+    const fieldNames = { channel: t('paper.field.channel'), event_id: t('paper.field.event'), signed_at: t('paper.field.signedAt'), unidentified: t('paper.field.unidentified') };
+    const enteredKeys = { pending: 'paper.entered.pending', disputed: 'paper.entered.disputed', confirmed: 'paper.entered.confirmed' };
+
+    // Posters and QR codes: plain links (the session cookie reads them), rebuilt as the choices change.
+    const site = h('input', { type: 'text', id: 'poster-site', maxlength: 200, autocomplete: 'off' });
+    const posterEvent = eventSelect('poster-event');
+    const language = h('select', { id: 'poster-language' }, I.LANGUAGES.map(([tag, name]) =>
+      h('option', { value: tag, lang: tag, selected: tag === (campaign.default_language || 'en') }, name)));
+    const posterLink = h('a', { class: 'button', id: 'poster-download', download: 'poster-' + campaign.slug + '.svg' }, t('paper.downloadPoster'));
+    const qrLink = h('a', { class: 'button secondary', id: 'qr-download', download: 'qr-' + campaign.slug + '.svg' }, t('paper.downloadQR'));
+    function links() {
+      const query = new URLSearchParams();
+      if (site.value.trim()) query.set('site', site.value.trim());
+      if (posterEvent.value) query.set('event', posterEvent.value);
+      query.set('language', language.value);
+      posterLink.setAttribute('href', base + '/poster?' + query.toString());
+      qrLink.setAttribute('href', base + '/qr' + (posterEvent.value ? '?event=' + encodeURIComponent(posterEvent.value) : ''));
+    }
+    for (const control of [site, posterEvent, language]) { control.addEventListener('input', links); control.addEventListener('change', links); }
+    links();
+    const printable = campaign.status === 'draft' || campaign.status === 'active';
+    const posters = h('section', { class: 'card', 'aria-labelledby': 'posters-heading' },
+      h('h2', { id: 'posters-heading' }, t('paper.posters')),
+      printable ? [h('p', {}, t('paper.postersIntro')),
+        h('div', { class: 'row' }, field('paper.site', site, 'paper.siteHint'), field('paper.event', posterEvent), field('paper.language', language)),
+        h('div', { class: 'buttons' }, posterLink, qrLink)] : h('p', {}, t('paper.postersClosed')));
+
+    // One person's typing of a sheet; the second person types the same sheet under the same name.
+    const reference = h('input', { type: 'text', id: 'paper-reference', maxlength: 100, required: true, autocomplete: 'off' });
+    const entryEvent = eventSelect('paper-event');
+    const signedOn = h('input', { type: 'date', id: 'paper-signed-on' });
+    const ids = h('textarea', { id: 'paper-ids', rows: 5, autocomplete: 'off', spellcheck: 'false' });
+    const unidentified = h('input', { type: 'number', id: 'paper-unidentified', min: 0, max: 10000, value: 0, class: 'short' });
+    const entry = campaign.status !== 'active' ? h('section', { class: 'card' }, h('h2', {}, t('paper.entry')), h('p', {}, t('paper.entryClosed')))
+      : h('form', { class: 'card', 'aria-labelledby': 'paper-entry-heading', onsubmit: guarded(async () => {
+        if (!reference.value.trim()) { reference.focus(); throw new APIError(400, 'missing_fields', t('paper.referenceMissing')); }
+        const body = {
+          reference: reference.value.trim(), external_ids: ids.value.split(/[\s,;]+/).filter(Boolean), unidentified: Number(unidentified.value || 0),
+        };
+        if (entryEvent.value) body.event_id = entryEvent.value;
+        if (signedOn.value) body.signed_at = signedOn.value;
+        const batch = await api('POST', base + '/paper-batches', { json: body });
+        await screens.paper(campaign.slug);
+        say(enteredKeys[batch.status], { reference: batch.reference });
+      }) },
+      h('h2', { id: 'paper-entry-heading' }, t('paper.entry')), h('p', {}, t('paper.entryIntro')),
+      h('div', { class: 'row' }, field('paper.reference', reference, 'paper.referenceHint'), field('paper.event', entryEvent), field('paper.signedOn', signedOn, 'paper.signedOnHint')),
+      field('paper.ids', ids, 'paper.idsHint'), field('paper.unidentified', unidentified, 'paper.unidentifiedHint'),
+      h('button', { type: 'submit', id: 'paper-enter' }, t('paper.enter')));
+
+    // The batches: their entries, what these disagree on, and the decision for a disputed one.
+    const decideArea = h('div', { id: 'paper-decide' });
+    const rows = page.batches.map((batch) => {
+      const who = (entryRow) => t('paper.entrySummary', { who: entryRow.entered_by, ids: number(entryRow.external_ids.length), unidentified: number(entryRow.unidentified) })
+        + (entryRow.event_id ? ' · ' + eventTitle(entryRow.event_id) : '') + (entryRow.signed_at ? ' · ' + day(entryRow.signed_at) : '');
+      const differences = [];
+      if (batch.discrepancies.external_ids.length) differences.push(h('p', {}, t('paper.differenceIds', { ids: batch.discrepancies.external_ids.join(', ') })));
+      if (batch.discrepancies.fields.length) differences.push(h('p', {}, t('paper.differenceFields', { fields: batch.discrepancies.fields.map((name) => fieldNames[name] || name).join(', ') })));
+      const decide = batch.status === 'disputed' ? batch.entries.map((entryRow) => h('button', { type: 'button', class: 'secondary small', 'data-entry': entryRow.id,
+        onclick: guarded(() => confirmStep(decideArea, 'paper.decideConfirm', { reference: batch.reference, who: entryRow.entered_by }, 'paper.decideButton', async () => {
+          await api('POST', base + '/paper-batches/' + encodeURIComponent(batch.reference) + '/decision', { json: { entry_id: entryRow.id } });
+          await screens.paper(campaign.slug);
+          say('paper.decided', { reference: batch.reference });
+        })) }, t('paper.decide', { who: entryRow.entered_by }))) : [];
+      const outcome = batch.outcome ? h('p', { class: 'muted' }, t('paper.outcome', { signed: number(batch.outcome.signed), already: number(batch.outcome.already_signed),
+        refused: number(batch.outcome.refused.length), anonymous: number(batch.outcome.anonymous) })) : null;
+      return h('tr', { 'data-batch': batch.reference, 'data-status': batch.status }, cell(batch.reference), cell(statusNames[batch.status] || batch.status),
+        h('td', {}, h('ul', { class: 'plain' }, batch.entries.map((entryRow) => h('li', {}, who(entryRow))))),
+        h('td', {}, differences.length ? differences : (batch.entries.length < 2 ? t('paper.waitingSecond') : t('paper.noDifference')), outcome),
+        h('td', { class: 'buttons' }, decide));
+    });
+
+    const tallyFigures = [['paper.signed', 'signed'], ['paper.alreadySigned', 'already_signed'], ['paper.refused', 'refused'], ['paper.anonymous', 'anonymous'],
+      ['paper.confirmed', 'confirmed'], ['paper.pending', 'pending'], ['paper.disputed', 'disputed']];
+    draw(nav, 'paper.title',
+      campaignSelect(list, campaign.slug, (value) => guarded(() => screens.paper(value))()),
+      posters, entry,
+      h('section', { class: 'card', 'aria-labelledby': 'paper-batches-heading' },
+        h('h2', { id: 'paper-batches-heading' }, t('paper.batches')),
+        table('paper.batchesCaption', ['paper.reference', 'paper.state', 'paper.entries', 'paper.differences', 'common.actions'], rows), decideArea),
+      h('section', { class: 'card', 'aria-labelledby': 'paper-tally-heading' },
+        h('h2', { id: 'paper-tally-heading' }, t('paper.tally')), h('p', {}, t('paper.tallyIntro')),
+        h('ul', { class: 'counts' }, tallyFigures.map(([key, name]) => h('li', {}, h('span', {}, t(key)), h('strong', { 'data-figure': 'paper-' + name }, number(tally[name])))))));
   };
 
   // The audit log (filters, older pages) and the counts' verification.
   screens.audit = async function () {
+    const nav = navigation;  // the navigation this drawing belongs to (see route)
     const action = h('select', { id: 'audit-action' }, ['', 'employees.', 'employee.', 'campaign.', 'post.', 'event.', 'scim_token.', 'organisation.'].map((value) =>
       h('option', { value }, value ? value.replace(/\.$/, '') : t('audit.allActions'))));
     const actor = h('input', { type: 'text', id: 'audit-actor', autocomplete: 'off' });
@@ -752,7 +975,7 @@
     const list = await campaigns();
     const verifyOutcome = h('div', { id: 'verify-outcome', 'aria-live': 'polite' });
     let verifySlug = list.length ? list[0].slug : null;
-    screen('audit.title',
+    draw(nav, 'audit.title',
       h('form', { class: 'card', onsubmit: guarded(() => { pages = []; return load(null); }) },
         h('h2', {}, t('audit.filters')), h('div', { class: 'row' }, field('audit.action', action), field('audit.actor', actor, 'audit.actorHint')),
         h('button', { type: 'submit' }, t('audit.apply'))),
@@ -776,6 +999,7 @@
   // ---- Routing and start -------------------------------------------------------------------
 
   async function route() {
+    const nav = ++navigation;
     stopTimers();
     importState.watchers.clear();  // the screen that watched the import is gone
     clearError();
@@ -792,12 +1016,18 @@
     try {
       await show(argument);
     } catch (error) {
+      if (nav !== navigation) {
+        // An older screen, given up for a newer one: it leaves the page to the newer one. (The
+        // count is for the browser test, which waits for it.)
+        main.setAttribute('data-superseded', String(Number(main.getAttribute('data-superseded') || 0) + 1));
+        return;
+      }
       screen('error.screen');
       showError(error);
-    } finally {
-      main.removeAttribute('aria-busy');
-      main.setAttribute('data-screen', name);
     }
+    if (nav !== navigation) return;
+    main.removeAttribute('aria-busy');
+    main.setAttribute('data-screen', name);
   }
 
   // The page's fixed texts in the current language ([data-msg]: a console key; [data-i18n]: a shared one).
@@ -845,6 +1075,8 @@
       });
     }
     window.addEventListener('hashchange', route);
+    // The organisation's latest import (a reload, another tab): followed or its end shown.
+    await latestImport().catch(showError);
     await route();
   }
 
