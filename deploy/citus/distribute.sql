@@ -81,6 +81,9 @@ SELECT create_distributed_table('paper_entries',          'organisation_id', col
 SELECT create_distributed_table('email_opt_outs',         'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('reminder_waves',         'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('email_messages',         'organisation_id', colocate_with => 'employees');
+-- sql/0026: import jobs and their rejected rows (added at the end of this work, not yet run on a cluster).
+SELECT create_distributed_table('import_jobs',            'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('import_job_rejections',  'organisation_id', colocate_with => 'employees');
 
 -- The outbox (sql/0018: outbound_endpoints, outbound_settings, outbox_events, outbox_messages,
 -- outbox_attempts) stays on the coordinator, as Citus local tables (Citus made them so already,
