@@ -25,7 +25,32 @@ extension MobiliseStore {
     /// fails only its own request. When the database refuses the batch for a reason that belongs to
     /// one row (a constraint, say, because an employee was erased meanwhile), each request of the batch
     /// is signed alone so that only that row fails. A deadlock or serialization failure retries the batch.
+    ///
+    /// A batch that mixes organisations is written as one batch per organisation, one after the
+    /// other (each its own transaction): every statement of a batch then filters each table by one
+    /// `organisation_id`, so that on Citus (sharded by organisation, `deploy/citus/`) it goes to the
+    /// one worker that holds that organisation's shards instead of failing to plan.
     static func signBatch(_ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache) -> [Result<SigningResult, any Error>] {
+        var positions: [UUID: [Int]] = [:]
+        var organisations: [UUID] = []
+        for (index, request) in requests.enumerated() {
+            if positions[request.organisationID] == nil { organisations.append(request.organisationID) }
+            positions[request.organisationID, default: []].append(index)
+        }
+        guard organisations.count > 1 else { return signOrganisationBatch(requests, connection: connection, campaigns: campaigns) }
+        var results = [Result<SigningResult, any Error>?](repeating: nil, count: requests.count)
+        for organisation in organisations {
+            let indices = positions[organisation] ?? []
+            let answers = signOrganisationBatch(indices.map { requests[$0] }, connection: connection, campaigns: campaigns)
+            for (index, answer) in zip(indices, answers) { results[index] = answer }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// ``signBatch(_:connection:campaigns:)`` for requests of one organisation.
+    private static func signOrganisationBatch(
+        _ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache
+    ) -> [Result<SigningResult, any Error>] {
         var outcomes: [SignatureBatch.Outcome]
         var attempt = 1
         while true {
@@ -191,69 +216,89 @@ struct SignatureBatch: Sendable {
     /// row per country and batch), and a notification per campaign. The statement itself checks what
     /// needs the employee (found, active, in the audience) and that the campaign is still open.
     private func write(_ connection: PostgresConnection, _ rows: [Row]) throws -> [Outcome] {
+        // One organisation per batch (``MobiliseStore/signBatch(_:connection:campaigns:)``): every
+        // table below is filtered by it, so that Citus routes each part to that organisation's worker.
+        guard let organisationID = rows.first?.request.organisationID else { return [] }
         let slot = Int.random(in: 0..<16)
         let campaignIDs = Array(Set(rows.map(\.campaign.id)))
         let requests = rows.map(\.request)
         let write: PostgresQuery = """
             WITH open AS (
-                SELECT organisation_id, id, starts_at, ends_at, audience_genders, audience_countries, audience_org_units FROM campaigns
-                WHERE id = ANY(\(campaignIDs)) AND status = 'active'
+                SELECT id, starts_at, ends_at, audience_genders, audience_countries, audience_org_units FROM campaigns
+                WHERE organisation_id = \(organisationID) AND id = ANY(\(campaignIDs)) AND status = 'active'
                 FOR SHARE
             ), input AS (
-                SELECT * FROM unnest(\(requests.map(\.organisationID)), \(rows.map(\.campaign.id)), \(requests.map(\.employee)),
+                SELECT * FROM unnest(\(rows.map(\.campaign.id)), \(requests.map(\.employee)),
                                      \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                                      \(requests.map(\.at)), \(rows.map { $0.refusal == nil }))
-                    WITH ORDINALITY AS i (organisation_id, campaign_id, external_id, channel, event_id, at, writable, ord)
+                    WITH ORDINALITY AS i (campaign_id, external_id, channel, event_id, at, writable, ord)
             ), signer AS (
+                -- With the signature as it was before this statement (s): looked up here, in the one
+                -- join Citus routes to the organisation's worker, not by a join of the answer with
+                -- signatures, which Citus would plan by pulling all the organisation's signatures.
                 SELECT i.*, e.id AS employee_id, e.country, e.site, e.org_unit, e.active, o.id IS NOT NULL AS open,
                        -- An audience of everyone skips the function (a call per row costs as much as an index look-up).
                        coalesce(CASE WHEN o.audience_genders = '{}' AND o.audience_countries = '{}' AND o.audience_org_units = '{}' THEN true
                                      ELSE mobilise_audience_admits(o.audience_genders, o.audience_countries, o.audience_org_units,
                                                                    e.gender, e.country, e.org_unit) END AND e.id IS NOT NULL, false) AS admitted,
-                       coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window
+                       coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window,
+                       \(unsafeSQL: Self.columnsAsTheyWere)
                 FROM input i
-                LEFT JOIN employees e ON e.organisation_id = i.organisation_id AND e.external_id = i.external_id
-                LEFT JOIN open o ON o.organisation_id = i.organisation_id AND o.id = i.campaign_id
+                LEFT JOIN employees e ON e.organisation_id = \(organisationID) AND e.external_id = i.external_id
+                LEFT JOIN open o ON o.id = i.campaign_id
+                LEFT JOIN signatures s ON s.organisation_id = \(organisationID) AND s.campaign_id = i.campaign_id AND s.employee_id = e.id
             ), changed AS (
                 INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
-                SELECT organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
+                SELECT \(organisationID), campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
                 FROM signer
                 WHERE writable AND active AND admitted AND in_window
-                ORDER BY organisation_id, campaign_id, employee_id
+                ORDER BY campaign_id, employee_id
                 ON CONFLICT (organisation_id, campaign_id, employee_id) DO UPDATE
                     SET country = EXCLUDED.country, site = EXCLUDED.site, org_unit = EXCLUDED.org_unit, channel = EXCLUDED.channel,
                         event_id = EXCLUDED.event_id, signed_at = EXCLUDED.signed_at, withdrawn_at = NULL
                     WHERE signatures.withdrawn_at IS NOT NULL
-                RETURNING organisation_id, employee_id, \(unsafeSQL: MobiliseStore.signatureColumns)
+                RETURNING employee_id, \(unsafeSQL: MobiliseStore.signatureColumns)
             ), journal AS (
                 INSERT INTO signature_events (organisation_id, campaign_id, signature_id, at, delta, country)
-                SELECT organisation_id, campaign_id, id, signed_at, 1, country FROM changed
+                SELECT \(organisationID), campaign_id, id, signed_at, 1, country FROM changed
             ), daily AS (
                 INSERT INTO signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-                SELECT ch.organisation_id, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, \(slot), count(*)
-                FROM changed ch JOIN organisations org ON org.id = ch.organisation_id
-                GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                SELECT \(organisationID), ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, \(slot), count(*)
+                FROM changed ch JOIN organisations org ON org.id = \(organisationID)
+                GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
                 ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
             ), totals AS (
                 INSERT INTO signature_totals (organisation_id, campaign_id, country, slot, current)
-                SELECT organisation_id, campaign_id, country, \(slot), count(*) FROM changed
-                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                SELECT \(organisationID), campaign_id, country, \(slot), count(*) FROM changed
+                GROUP BY 2, 3 ORDER BY 2, 3
                 ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
             )
             -- One row per request (the signature as it was before this statement, if any), then one per
             -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
             -- (without an index, that join compares every pair).
             SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
-                   coalesce(i.in_window, false) AS in_window, false AS created, i.employee_id, \(unsafeSQL: Self.columnsAsTheyWere)
+                   coalesce(i.in_window, false) AS in_window, false AS created, i.employee_id, \(unsafeSQL: Self.columnsOfSigner)
             FROM signer i
-            LEFT JOIN signatures s ON s.organisation_id = i.organisation_id AND s.campaign_id = i.campaign_id AND s.employee_id = i.employee_id
             UNION ALL
             SELECT 0, true, true, true, true, true, true, ch.employee_id, \(unsafeSQL: Self.columnsAsWritten) FROM changed ch
             """
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
-        let results = try connection.pipeline([MobiliseStore.indexPlans, write.prepared(), notify.prepared()], mode: .transaction)
+        var statements = [MobiliseStore.indexPlans, write.prepared(), notify.prepared()]
+        if try signsThroughFunction(connection) {
+            // On Citus, the same statement on the organisation's shards, in a function that the
+            // coordinator sends whole to the worker holding them (deploy/citus/distribute.sql): one
+            // round trip to one worker. (Citus sends a call on only when its arguments are values,
+            // which a generic plan's parameters are not: see MobiliseStore.indexPlans.)
+            let call: PostgresQuery = """
+                SELECT * FROM mobilise_sign_batch(\(organisationID), \(campaignIDs), \(rows.map(\.campaign.id)), \(requests.map(\.employee)),
+                    \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
+                    \(requests.map(\.at)), \(rows.map { $0.refusal == nil }), \(slot))
+                """
+            statements = [MobiliseStore.indexPlans, call.prepared(), notify.prepared()]
+        }
+        let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
         var before = [WrittenRow?](repeating: nil, count: rows.count)
         var written: [MobiliseStore.SignatureKey: WrittenRow] = [:]
@@ -291,12 +336,28 @@ struct SignatureBatch: Sendable {
         }
     }
 
-    /// ``MobiliseStore/signatureColumns`` of `signatures s` and of the statement's `changed ch`, built once.
-    private static let columnsAsTheyWere = columns(of: "s")
+    /// Whether batches call `mobilise_sign_batch` (a Citus coordinator prepared by
+    /// `deploy/citus/distribute.sql`) rather than send their statement: asked once per store.
+    private func signsThroughFunction(_ connection: PostgresConnection) throws -> Bool {
+        if let known = campaigns.signsThroughFunction.withLock({ $0 }) { return known }
+        let found = try connection.query("""
+            SELECT to_regprocedure('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)') IS NOT NULL
+            """).scalar(Bool.self) ?? false
+        campaigns.signsThroughFunction.withLock { $0 = found }
+        return found
+    }
+
+    /// ``MobiliseStore/signatureColumns`` of `signatures s` (named `was_…` in the statement's
+    /// `signer`), of `signer i`, and of the statement's `changed ch`, built once.
+    private static let columnsAsTheyWere = columns(of: "s", as: "was_")
+    private static let columnsOfSigner = columns(of: "i", prefix: "was_")
     private static let columnsAsWritten = columns(of: "ch")
 
-    private static func columns(of alias: String) -> String {
-        MobiliseStore.signatureColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+    private static func columns(of alias: String, prefix: String = "", as rename: String? = nil) -> String {
+        MobiliseStore.signatureColumns.split(separator: ",").map { column in
+            let name = column.trimmingCharacters(in: .whitespaces)
+            return "\(alias).\(prefix)\(name)" + (rename.map { " AS \($0)\(name)" } ?? "")
+        }.joined(separator: ", ")
     }
 
     /// A row of the batch statement's answer: a request (`created` false, `ord` its position from 1,

@@ -201,10 +201,15 @@ extension MobiliseStore {
     /// otherwise find a custom plan cheaper and plan the batch statement anew every time). They last
     /// until the end of the transaction: inside a caller's transaction (withdrawing, signing alone),
     /// its later statements are planned the same way — they are key look-ups too.
+    ///
+    /// On Citus, `deploy/citus/distribute.sql` sets `mobilise.plan_cache_mode` to
+    /// `force_custom_plan` for the database: Citus plans a statement on distributed tables (or sends a
+    /// function call to a worker) only with its parameters' values, which a generic plan lacks.
     static let indexPlans = PostgresQuery(
         unsafeSQL: """
             SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
-            set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)
+            set_config('enable_mergejoin', 'off', true), \
+            set_config('plan_cache_mode', coalesce(nullif(current_setting('mobilise.plan_cache_mode', true), ''), 'force_generic_plan'), true)
             """
     ).prepared()
 

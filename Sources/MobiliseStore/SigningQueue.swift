@@ -173,6 +173,9 @@ final class CampaignCache: Sendable {
     }
 
     private let entries = Mutex<[Key: (campaign: Campaign, stored: ContinuousClock.Instant)]>([:])
+    /// Whether the database is a Citus coordinator on which signing batches call
+    /// `mobilise_sign_batch` (created by `deploy/citus/distribute.sql`); nil until the first batch asks.
+    let signsThroughFunction = Mutex<Bool?>(nil)
     private static let lifetime = Duration.seconds(60)
     private static let capacity = 1024
 

@@ -35,14 +35,17 @@ public final class PostgresConnection {
 
     /// Connects, blocking the calling thread (a worker thread) until done or `connectTimeout`.
     init(configuration: PostgresConfiguration, interrupt: ConnectionInterrupt) throws {
+        // Defaults first: libpq lets a later keyword win, and expands the connection string at
+        // `dbname`, so what the string sets (`connect_timeout`, `keepalives_idle`, …) wins over them.
         var parameters: [(String, String)] = [
-            ("dbname", configuration.connectionString),
-            ("client_encoding", "UTF8"),
             ("connect_timeout", String(max(1, Int(configuration.connectTimeout.components.seconds)))),
             // Notice a silently dead TCP peer in about a minute rather than the OS's two hours.
             ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
         ]
         if let name = configuration.applicationName { parameters.append(("application_name", name)) }
+        parameters.append(("dbname", configuration.connectionString))
+        // The client reads and writes UTF-8, whatever the string says.
+        parameters.append(("client_encoding", "UTF8"))
         let handle = withCStrings(parameters.map(\.0)) { keywords in
             withCStrings(parameters.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
         }
@@ -63,6 +66,18 @@ public final class PostgresConnection {
         }
         // Timestamps come back in ISO format at UTC whatever the server's defaults.
         try executeScript("SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, MDY'; SET IntervalStyle TO 'iso_8601'")
+    }
+
+    /// The value libpq connected with for `keyword` (`connect_timeout`, …), nil when unset.
+    func option(_ keyword: String) -> String? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     deinit {

@@ -9,8 +9,8 @@ struct Fixture {
     let organisation: Organisation
     let admin = Actor("hr-admin")
 
-    static func make(_ store: MobiliseStore, privacyK: Int = 10) async throws -> Fixture {
-        let organisation = try await store.createOrganisation(slug: "acme", name: "Acme", privacyK: privacyK)
+    static func make(_ store: MobiliseStore, privacyK: Int = 10, slug: String = "acme") async throws -> Fixture {
+        let organisation = try await store.createOrganisation(slug: slug, name: "Acme", privacyK: privacyK)
         return Fixture(store: store, organisation: organisation)
     }
 

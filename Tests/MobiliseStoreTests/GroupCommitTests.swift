@@ -358,6 +358,55 @@ import Testing
 }
 
 /// The result of `body`, error included.
+extension GroupCommitTests {
+    /// A batch of two organisations' signings is written as one transaction per organisation (each
+    /// statement then filters every table by one organisation: on Citus, it goes to one worker), and
+    /// each request is answered in its place.
+    @Test func aBatchMixingOrganisationsIsWrittenOnceForEachAndAnsweredInOrder() async throws {
+        try await TestDatabase.withStore { store in
+            let first = try await Fixture.make(store)
+            let second = try await Fixture.make(store, slug: "globex")
+            let french = try await first.hire(2, in: "FR")
+            let germans = try await second.hire(2, in: "DE")
+            let campaigns = (first: try await first.campaign(), second: try await second.campaign())
+            func request(_ fixture: Fixture, _ campaign: Campaign, _ employee: String) -> SigningRequest {
+                SigningRequest(organisationID: fixture.organisation.id, campaign: campaign.slug, employee: employee, channel: .web,
+                               eventID: nil, at: nil, hideDrafts: false)
+            }
+            let requests = [
+                request(first, campaigns.first, french[0]), request(second, campaigns.second, germans[0]),
+                request(first, campaigns.first, french[1]), request(second, campaigns.second, "nobody"),
+                request(second, campaigns.second, germans[1]),
+            ]
+            let results = try await store.pool.withConnection {
+                MobiliseStore.signBatch(requests, connection: $0, campaigns: CampaignCache())
+            }
+
+            #expect(results.count == 5)
+            let expected: [(UUID, String)?] = [(campaigns.first.id, "FR"), (campaigns.second.id, "DE"), (campaigns.first.id, "FR"), nil,
+                                               (campaigns.second.id, "DE")]
+            for (result, expected) in zip(results, expected) {
+                if let (campaign, country) = expected {
+                    let signed = try? result.get()
+                    #expect(signed?.created == true && signed?.signature.campaignID == campaign && signed?.signature.country == country)
+                } else if case .failure(let error as MobiliseError) = result {
+                    #expect(error.code.rawValue == "employee_not_found")
+                } else {
+                    Issue.record("signing an unknown employee did not fail: \(result)")
+                }
+            }
+            // One transaction per organisation: each organisation's rows share one transaction id, different from the other's.
+            let transactions = try await store.pool.query("""
+                SELECT organisation_id, count(DISTINCT xmin::text) FROM signatures GROUP BY 1 ORDER BY 1
+                """).rows.map { try $0.decode((UUID, Int).self) }
+            #expect(transactions.count == 2 && transactions.allSatisfy { $0.1 == 1 })
+            #expect(try await store.pool.query("SELECT count(DISTINCT xmin::text) FROM signatures").scalar(Int.self) == 2)
+            #expect(try await store.verifyCounts(organisationID: first.organisation.id, campaign: campaigns.first.slug).isEmpty)
+            #expect(try await store.verifyCounts(organisationID: second.organisation.id, campaign: campaigns.second.slug).isEmpty)
+        }
+    }
+}
+
 func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }

@@ -72,12 +72,43 @@ SELECT create_distributed_table('leader_views',           'organisation_id', col
 SELECT create_distributed_table('sso_providers',          'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('sso_logins',             'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('workforce_column_mappings', 'organisation_id', colocate_with => 'employees');
+-- sql/0020 and sql/0021: published counts, paper batches and their entries are per campaign.
+SELECT create_distributed_table('published_counts',       'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('paper_batches',          'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('paper_entries',          'organisation_id', colocate_with => 'employees');
+-- sql/0024: e-mail reminders (their foreign keys reach employees and campaigns, so they are
+-- distributed; the sender's claim across organisations does not run on Citus yet: README.md).
+SELECT create_distributed_table('email_opt_outs',         'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('reminder_waves',         'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('email_messages',         'organisation_id', colocate_with => 'employees');
+-- sql/0026: import jobs and their rejected rows (added at the end of this work, not yet run on a cluster).
+SELECT create_distributed_table('import_jobs',            'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('import_job_rejections',  'organisation_id', colocate_with => 'employees');
 
--- The tenant tables' foreign keys again (see the top), but one: Citus refuses ON DELETE SET NULL on
+-- The outbox (sql/0018: outbound_endpoints, outbound_settings, outbox_events, outbox_messages,
+-- outbox_attempts) stays on the coordinator, as Citus local tables (Citus made them so already,
+-- since they reference organisations, a reference table; said here so that it does not depend on
+-- that). Its sender claims due messages of every organisation at once (`FOR UPDATE SKIP LOCKED`,
+-- then an UPDATE joined to them), which Citus cannot run across shards; and it is small (a row per
+-- milestone, digest or test message and endpoint). Its writes join a transaction's distributed
+-- writes as writes to the coordinator (the coordinator is in the metadata: citus_set_coordinator_host).
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['outbound_endpoints', 'outbound_settings', 'outbox_events', 'outbox_messages', 'outbox_attempts'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = t::regclass) THEN
+            PERFORM citus_add_local_table_to_metadata(t, cascade_via_foreign_keys => true);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- The tenant tables' foreign keys again (see the top), but two: Citus refuses ON DELETE SET NULL on
 -- a foreign key that includes the distribution column, even with PostgreSQL 15's column list
--- (signatures → events: SET NULL (event_id) keeps organisation_id). That key comes back without the
--- action, and a trigger on events (mobilise_event_deleted, below) does what it did: a deleted event's signatures lose their
--- event_id, in the same statement, on the same shard.
+-- (signatures → events and paper_entries → events: SET NULL (event_id) keeps organisation_id).
+-- Those keys come back without the action, and a trigger on events (mobilise_event_deleted, below)
+-- does what they did: a deleted event's signatures and paper entries lose their event_id, in the
+-- same statement, on the same shard.
 DO $$
 DECLARE fk record;
 BEGIN
@@ -186,10 +217,114 @@ BEGIN
     EXECUTE format('UPDATE %s SET event_id = NULL WHERE organisation_id = $1 AND event_id = $2',
                    mobilise_shard('signatures', OLD.organisation_id))
         USING OLD.organisation_id, OLD.id;
+    EXECUTE format('UPDATE %s SET event_id = NULL WHERE organisation_id = $1 AND event_id = $2',
+                   mobilise_shard('paper_entries', OLD.organisation_id))
+        USING OLD.organisation_id, OLD.id;
     RETURN OLD;
 END
 $$;
 CREATE TRIGGER events_clear_signatures BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION mobilise_event_deleted();
+
+-- Signing. The service signs in batches of one organisation (Sources/MobiliseStore/SignatureBatch.swift):
+-- one statement that looks up the employees, inserts the signatures, journals them and adds to the
+-- counts, in data-modifying CTEs. Citus plans no INSERT in a CTE as one statement on one worker: it
+-- would run each CTE apart, through the coordinator, and send the counts' inserts to every shard.
+-- So on Citus the batch calls this function instead (the service looks for it once): the same
+-- statement on the organisation's local shards, and a distributed function, so that the
+-- coordinator sends the call whole to the worker that holds the organisation (force_delegation:
+-- also inside the batch's transaction). One round trip to one worker, no two-phase commit.
+-- Keep it the same as SignatureBatch.write's statement (the answer's columns are read by position).
+-- signature_events.id is an identity column: on a shard it has no default, so the value comes from
+-- the distributed table's sequence, which Citus gives each node its own range of.
+CREATE OR REPLACE FUNCTION mobilise_sign_batch(
+    org uuid, campaign_ids uuid[], row_campaigns uuid[], external_ids text[], channels text[], event_ids uuid[],
+    ats timestamptz[], writable boolean[], slot bigint)
+RETURNS TABLE (ord bigint, found boolean, active boolean, admitted boolean, open boolean, in_window boolean, created boolean,
+               employee_id uuid, id uuid, campaign_id uuid, country text, site text, org_unit text, channel text, event_id uuid,
+               signed_at timestamptz, withdrawn_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    -- On the organisation's worker (the call delegated), its shards; anywhere else (Citus did not
+    -- send the call on: a session it left unable to delegate), the distributed tables themselves,
+    -- through the coordinator: slower, but the same writes.
+    here boolean := to_regclass(mobilise_shard('campaigns', org)) IS NOT NULL;
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        WITH open AS (
+            SELECT id, starts_at, ends_at, audience_genders, audience_countries, audience_org_units FROM %1$s
+            WHERE organisation_id = $1 AND id = ANY($2) AND status = 'active'
+            FOR SHARE
+        ), input AS (
+            SELECT * FROM unnest($3, $4, $5, $6, $7, $8)
+                WITH ORDINALITY AS i (campaign_id, external_id, channel, event_id, at, writable, ord)
+        ), signer AS (
+            SELECT i.*, e.id AS employee_id, e.country, e.site, e.org_unit, e.active, o.id IS NOT NULL AS open,
+                   coalesce(CASE WHEN o.audience_genders = '{}' AND o.audience_countries = '{}' AND o.audience_org_units = '{}' THEN true
+                                 ELSE mobilise_audience_admits(o.audience_genders, o.audience_countries, o.audience_org_units,
+                                                               e.gender, e.country, e.org_unit) END AND e.id IS NOT NULL, false) AS admitted,
+                   coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window,
+                   s.id AS was_id, s.campaign_id AS was_campaign_id, s.country AS was_country, s.site AS was_site, s.org_unit AS was_org_unit,
+                   s.channel AS was_channel, s.event_id AS was_event_id, s.signed_at AS was_signed_at, s.withdrawn_at AS was_withdrawn_at
+            FROM input i
+            LEFT JOIN %2$s e ON e.organisation_id = $1 AND e.external_id = i.external_id
+            LEFT JOIN open o ON o.id = i.campaign_id
+            LEFT JOIN %3$s s ON s.organisation_id = $1 AND s.campaign_id = i.campaign_id AND s.employee_id = e.id
+        ), changed AS (
+            INSERT INTO %3$s AS signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
+            SELECT $1, campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
+            FROM signer
+            WHERE writable AND active AND admitted AND in_window
+            ORDER BY campaign_id, employee_id
+            ON CONFLICT (organisation_id, campaign_id, employee_id) DO UPDATE
+                SET country = EXCLUDED.country, site = EXCLUDED.site, org_unit = EXCLUDED.org_unit, channel = EXCLUDED.channel,
+                    event_id = EXCLUDED.event_id, signed_at = EXCLUDED.signed_at, withdrawn_at = NULL
+                WHERE signatures.withdrawn_at IS NOT NULL
+            RETURNING employee_id, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at
+        ), journal AS (
+            INSERT INTO %4$s (%8$s organisation_id, campaign_id, signature_id, at, delta, country)
+            SELECT %9$s $1, campaign_id, id, signed_at, 1, country FROM changed
+        ), daily AS (
+            INSERT INTO %5$s AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
+            SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*)
+            FROM changed ch JOIN organisations org ON org.id = $1
+            GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
+            ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+        ), totals AS (
+            INSERT INTO %6$s AS signature_totals (organisation_id, campaign_id, country, slot, current)
+            SELECT $1, campaign_id, country, $9, count(*) FROM changed
+            GROUP BY 2, 3 ORDER BY 2, 3
+            ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
+        )
+        SELECT i.ord, i.employee_id IS NOT NULL, coalesce(i.active, false), i.admitted, i.open, coalesce(i.in_window, false), false,
+               i.employee_id, i.was_id, i.was_campaign_id, i.was_country, i.was_site, i.was_org_unit, i.was_channel, i.was_event_id,
+               i.was_signed_at, i.was_withdrawn_at
+        FROM signer i
+        UNION ALL
+        SELECT 0, true, true, true, true, true, true, ch.employee_id, ch.id, ch.campaign_id, ch.country, ch.site, ch.org_unit, ch.channel,
+               ch.event_id, ch.signed_at, ch.withdrawn_at FROM changed ch$q$,
+        CASE WHEN here THEN mobilise_shard('campaigns', org) ELSE 'campaigns' END,
+        CASE WHEN here THEN mobilise_shard('employees', org) ELSE 'employees' END,
+        CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
+        CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
+        CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
+        CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
+        NULL,
+        CASE WHEN here THEN 'id,' ELSE '' END,
+        CASE WHEN here THEN format('nextval(%L),', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
+    USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
+END
+$fn$;
+SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)',
+                                   'org', colocate_with => 'employees', force_delegation => true);
+
+-- The signing path plans its statements once per connection (generic plans: MobiliseStore.indexPlans);
+-- Citus plans a statement on distributed tables, or sends a function call on, only with the
+-- parameters' values. The service reads this setting at each signing transaction (new sessions see it).
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET mobilise.plan_cache_mode = %L', current_database(), 'force_custom_plan');
+END
+$$;
 
 -- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs;
 -- scheduled_runs (which instance runs this hour's scheduled jobs) too: the service connects to the
