@@ -83,6 +83,9 @@ let authorizationMatrix = """
     GET    /v1/reminder-waves/{wave}                401 403 403 ok  404
     GET    /unsubscribe/{link}                      ok  ok  ok  ok  ok
     POST   /unsubscribe/{link}                      ok  ok  ok  ok  ok
+    GET    /v1/imports                              401 403 403 ok  ok
+    GET    /v1/imports/{import}                     401 403 403 ok  404
+    GET    /v1/imports/{import}/rejections          401 403 403 ok  404
     GET    /auth/oidc/{organisation}/sign-in        404 404 404 404 404
     GET    /auth/oidc/callback                      ok  ok  ok  ok  ok
     GET    /scim/v2/ServiceProviderConfig           401 401 401 401 401
@@ -203,6 +206,9 @@ let authorizationMatrix = """
                 try connection.query("SELECT unsubscribe_token FROM email_messages LIMIT 1").scalar(Data.self)
             }.map(EmailSender.base64URL) ?? ""
 
+            // An import job (a dry run, so that the workforce stays as the other rows expect it).
+            let job = try await ImportJobTests.start(service, "dry_run=true", "external_id,country\nm-9,FR\n")
+
             let tokens: [String?] = [
                 nil, try await service.token("in-1", [.employee]), try await service.token("lead-1", [.leader]), hr,
                 try await service.token("g-1", [.hrAdmin], organisation: "globex"),
@@ -234,6 +240,7 @@ let authorizationMatrix = """
                     .replacingOccurrences(of: "{organisation}", with: "acme").replacingOccurrences(of: "{reference}", with: "decided")
                     .replacingOccurrences(of: "{webhook}", with: webhook.id.uuidString).replacingOccurrences(of: "{delivery}", with: delivery.id.uuidString)
                     .replacingOccurrences(of: "{wave}", with: wave.id.uuidString).replacingOccurrences(of: "{link}", with: link)
+                    .replacingOccurrences(of: "{import}", with: job.id)
                 let body = bodies["\(row.method) \(row.path)"]
                 for (column, token) in tokens.enumerated() {
                     let reply = try await service.call(row.method, path, token: token, json: body?.json, raw: body?.raw, contentType: body?.type)
