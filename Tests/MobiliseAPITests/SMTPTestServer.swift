@@ -1,14 +1,13 @@
 import Foundation
 import MobiliseTesting
-import Synchronization
 
 /// A real SMTP server on loopback for the e-mail tests: `Tests/email/smtp_server.py` (aiosmtpd),
 /// optionally with STARTTLS (a self-signed certificate it makes) and AUTH. Every message it
 /// accepts is parsed as MIME by Python's `email` package and recorded.
 final class SMTPTestServer: Sendable {
-    let port: Int
-    let directory: URL
-    private let process: Mutex<Process?>
+    private let server: ScriptServer
+    var port: Int { server.port }
+    var directory: URL { server.directory }
 
     /// One message the server accepted, as Python's `email` package read it.
     struct Received: Sendable {
@@ -41,41 +40,15 @@ final class SMTPTestServer: Sendable {
 
     /// Starts the server and waits until it listens.
     static func start(tls: Bool = false, implicitTLS: Bool = false, auth: String? = nil) async throws -> SMTPTestServer {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("email/smtp_server.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory.path] + (tls ? ["--tls"] : []) + (implicitTLS ? ["--implicit-tls"] : []) + (auth.map { ["--auth", $0] } ?? [])
-        process.standardInput = FileHandle.nullDevice
-        let log = directory.appendingPathComponent("log")
-        try Data().write(to: log)
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let portFile = directory.appendingPathComponent("port")
-        do {
-            try await waitUntil("the SMTP server listens", timeout: .seconds(30), interval: .milliseconds(20)) {
-                if !process.isRunning {
-                    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                    throw ServerExited(log: text)
-                }
-                return FileManager.default.fileExists(atPath: portFile.path)
-            }
-        } catch {
-            kill(process.processIdentifier, SIGKILL)
-            throw error
-        }
-        let port = Int((try String(contentsOf: portFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        return SMTPTestServer(port: port, directory: directory, process: process)
+        let arguments = (tls ? ["--tls"] : []) + (implicitTLS ? ["--implicit-tls"] : []) + (auth.map { ["--auth", $0] } ?? [])
+        return SMTPTestServer(server: try await ScriptServer.start(
+            script: script, arguments: arguments, what: "the SMTP server", advice: "is aiosmtpd installed? pip install aiosmtpd"))
     }
 
-    private init(port: Int, directory: URL, process: sending Process) {
-        self.port = port
-        self.directory = directory
-        self.process = Mutex(process)
+    private init(server: ScriptServer) {
+        self.server = server
     }
 
     /// The certificate the server presents (its own root), for `MOBILISE_SMTP_CA_FILE`.
@@ -83,20 +56,10 @@ final class SMTPTestServer: Sendable {
 
     /// Every message so far, oldest first.
     func messages() -> [Received] {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("messages.jsonl"), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: any Sendable] else { return nil }
-            return Received(object: object)
-        }
+        server.records("messages.jsonl").map(Received.init(object:))
     }
 
-    func stop() {
-        process.withLock { process in
-            if let running = process, running.isRunning { kill(running.processIdentifier, SIGKILL) }
-            process = nil
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func stop() { server.stop() }
 
     /// Runs `body` with a server, stopped afterwards.
     static func with<T>(
@@ -111,10 +74,5 @@ final class SMTPTestServer: Sendable {
             server.stop()
             throw error
         }
-    }
-
-    struct ServerExited: Error, CustomStringConvertible {
-        var log: String
-        var description: String { "the SMTP server exited (is aiosmtpd installed? pip install aiosmtpd): \(log.suffix(2000))" }
     }
 }
