@@ -243,7 +243,7 @@ struct ReminderText {
     }
 
     func html(language: String) -> String {
-        let e = Self.escape
+        let e = markupEscaped
         let unsubscribeLink = "<a href=\"\(e(unsubscribe))\">\(e(catalogue.unsubscribe))</a>"
         // The footer's sentence with the link in its place: escaped around the placeholder.
         let footerParts = ReminderCatalogue.fill(catalogue.footer, ["organisation": organisation]).components(separatedBy: "{unsubscribe}")
@@ -260,21 +260,5 @@ struct ReminderText {
             </body></html>
 
             """
-    }
-
-    static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
-        return output
     }
 }

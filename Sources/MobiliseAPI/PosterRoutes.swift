@@ -36,8 +36,8 @@ struct PosterRoutes {
         let svg = """
             <?xml version="1.0" encoding="UTF-8"?>
             <svg xmlns="http://www.w3.org/2000/svg" width="\(side * 2)mm" height="\(side * 2)mm" viewBox="0 0 \(side) \(side)" \
-            shape-rendering="crispEdges" role="img" aria-label="\(PosterDocument.escape(link))">
-            <title>\(PosterDocument.escape(link))</title>
+            shape-rendering="crispEdges" role="img" aria-label="\(markupEscaped(link))">
+            <title>\(markupEscaped(link))</title>
             <rect width="\(side)" height="\(side)" fill="#fff"/>
             <path fill="#000" d="\(code.svgPath(margin: 4))"/>
             </svg>
@@ -154,9 +154,9 @@ struct PosterDocument {
         let ctaLanguage = Self.callToAction[language] != nil ? language : "en"
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297" xml:lang="\(Self.escape(language))" \
-            font-family="\(Self.escape(Self.fonts))" role="img" aria-labelledby="poster-title">
-            <title id="poster-title">\(Self.escape(campaign.title(in: titleLanguage)))</title>
+            <svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297" xml:lang="\(markupEscaped(language))" \
+            font-family="\(markupEscaped(Self.fonts))" role="img" aria-labelledby="poster-title">
+            <title id="poster-title">\(markupEscaped(campaign.title(in: titleLanguage)))</title>
             <rect width="210" height="297" fill="#ffffff"/>
             <rect width="210" height="12" fill="#5b2a86"/>
 
@@ -202,9 +202,9 @@ struct PosterDocument {
     }
 
     private func text(_ content: String, x: Double, y: Double, size: Double, weight: String, fill: String, lang: String?) -> String {
-        let langAttribute = lang.map { " xml:lang=\"\(Self.escape($0))\"" } ?? ""
+        let langAttribute = lang.map { " xml:lang=\"\(markupEscaped($0))\"" } ?? ""
         return "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" font-weight=\"\(weight)\" fill=\"\(fill)\" text-anchor=\"middle\""
-            + "\(langAttribute)>\(Self.escape(content))</text>\n"
+            + "\(langAttribute)>\(markupEscaped(content))</text>\n"
     }
 
     /// Splits `text` into lines of at most `width` mm at font size `size` mm: at spaces, and between
@@ -251,24 +251,5 @@ struct PosterDocument {
             lines.append(line)
         }
         return lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-    }
-
-    /// Text for XML content and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // Characters XML 1.0 cannot hold at all are left out.
-            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

@@ -147,7 +147,7 @@ struct ReminderRoutes {
         }
         let language = known ?? "en"
         let catalogue = ReminderCatalogue.of(language)
-        let e = ReminderText.escape
+        let e = markupEscaped
         let content: String
         if known == nil {
             content = "<p>\(e(catalogue.pageUnknown))</p>"

@@ -283,8 +283,8 @@ struct SingleSignOnRoutes {
                 <body>
                   <main class="card sign-in">
                     <h1>Sign-in did not complete</h1>
-                    <p id="sso-error" data-code="\(code.rawValue)">\(Self.escape(message))</p>
-                    <p><a href="/dashboard/sign-in\(organisationSlug.map { "?org=" + Self.escape($0) } ?? "")">Back to the sign-in page</a></p>
+                    <p id="sso-error" data-code="\(code.rawValue)">\(markupEscaped(message))</p>
+                    <p><a href="/dashboard/sign-in\(organisationSlug.map { "?org=" + markupEscaped($0) } ?? "")">Back to the sign-in page</a></p>
                   </main>
                 </body>
                 </html>
@@ -298,20 +298,5 @@ struct SingleSignOnRoutes {
         }
 
         static let errorHeader = HTTPField.Name("X-Mobilise-Error")
-
-        static func escape(_ text: String) -> String {
-            var out = ""
-            for character in text {
-                switch character {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&#39;"
-                default: out.append(character)
-                }
-            }
-            return out
-        }
     }
 }
