@@ -271,6 +271,11 @@ extension MobiliseStore {
     /// LOCKED` lets instances claim side by side without waiting on, or taking, each other's rows;
     /// the lease, committed before anything is sent, keeps a message from being sent by two
     /// instances at once. Each claim counts an attempt.
+    ///
+    /// The instant is the transaction's `now()`, not `clock_timestamp()`: Citus refuses volatile
+    /// functions in an `UPDATE` of a table it manages (the outbox's are Citus local tables on the
+    /// coordinator: deploy/citus/distribute.sql), and evaluates a stable one once, on the coordinator.
+    /// The claim is its transaction's first statement, so `now()` is the moment it runs.
     public func claimDueMessages(limit: Int, lease: Duration) async throws -> [ClaimedMessage] {
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         let token = UUID()
@@ -278,15 +283,15 @@ extension MobiliseStore {
             try connection.query("""
                 WITH due AS (
                     SELECT organisation_id, id FROM outbox_messages
-                    WHERE status IN ('pending', 'delivering') AND next_attempt_at <= clock_timestamp()
-                      AND (status = 'pending' OR lease_until < clock_timestamp())
+                    WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
+                      AND (status = 'pending' OR lease_until < now())
                     ORDER BY next_attempt_at
                     LIMIT \(max(1, limit))
                     FOR UPDATE SKIP LOCKED
                 ), claimed AS (
                     UPDATE outbox_messages m SET status = 'delivering', attempts = m.attempts + 1, lease_token = \(token),
-                        lease_until = clock_timestamp() + make_interval(secs => \(seconds)),
-                        next_attempt_at = clock_timestamp() + make_interval(secs => \(seconds))
+                        lease_until = now() + make_interval(secs => \(seconds)),
+                        next_attempt_at = now() + make_interval(secs => \(seconds))
                     FROM due WHERE m.organisation_id = due.organisation_id AND m.id = due.id
                     RETURNING m.organisation_id, m.id, m.attempts, m.event_id, m.endpoint_id
                 )
@@ -340,14 +345,17 @@ extension MobiliseStore {
             attemptOutcome = "refused"
             error = String(message.prefix(1000))
         }
-        let (finalStatus, finalOutcome, finalCode, finalError, finalRetry) = (status, attemptOutcome, code, error, retrySeconds)
+        let (finalStatus, finalOutcome, finalCode, finalError) = (status, attemptOutcome, code, error)
+        // The instants written without CASE or coalesce around now(), which Citus refuses in an UPDATE
+        // ("non-IMMUTABLE functions are not allowed in CASE or COALESCE"; the outbox's tables are
+        // Citus local tables there).
+        let deliveredAt: PostgresQuery = status == .delivered ? "now()" : "NULL"
+        let nextAttempt: PostgresQuery = retrySeconds.map { "now() + make_interval(secs => \($0))" } ?? "next_attempt_at"
         return try await pool.withTransaction { connection in
             let updated = try connection.execute("""
                 UPDATE outbox_messages SET status = \(finalStatus.rawValue), lease_token = NULL, lease_until = NULL,
                     last_error = \(finalError), last_status_code = \(finalCode),
-                    delivered_at = CASE WHEN \(finalStatus == .delivered) THEN clock_timestamp() END,
-                    next_attempt_at = CASE WHEN \(finalRetry)::float8 IS NULL THEN next_attempt_at
-                                           ELSE clock_timestamp() + make_interval(secs => \(finalRetry)) END
+                    delivered_at = \(deliveredAt), next_attempt_at = \(nextAttempt)
                 WHERE organisation_id = \(message.organisationID) AND id = \(message.id) AND lease_token = \(message.leaseToken)
                 """)
             guard updated == 1 else { return false }
@@ -416,7 +424,7 @@ extension MobiliseStore {
                 throw MobiliseError(.conflict, code: .deliveryInProgress, "the message is being delivered now; replay it once this attempt ends")
             }
             try connection.execute("""
-                UPDATE outbox_messages SET status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(),
+                UPDATE outbox_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),
                     lease_token = NULL, lease_until = NULL
                 WHERE organisation_id = \(organisationID) AND id = \(id)
                 """)

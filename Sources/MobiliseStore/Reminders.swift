@@ -235,46 +235,78 @@ extension MobiliseStore {
     /// for webhooks: `FOR UPDATE SKIP LOCKED`, a lease token per claim, an attempt counted per
     /// claim). Due messages whose person signed, opted out or lost their address since planning
     /// are marked `skipped` in the same transaction and not returned.
+    ///
+    /// One organisation at a time: which organisations the oldest `limit` due messages belong to,
+    /// and how many each (a read without locks), then each one's claim of that many in its own
+    /// transaction, every table filtered by that organisation. On Citus (`email_messages` is distributed by organisation) that is one
+    /// statement on the organisation's worker; a claim across organisations is refused there
+    /// (`FOR UPDATE` in a statement over many shards). The instant is `now()` (the transaction's
+    /// start, as the claim is its first statement), not `clock_timestamp()`, which Citus refuses
+    /// in an `UPDATE` of a distributed table (it evaluates a stable function once, on the coordinator).
     public func claimDueEmails(limit: Int, lease: Duration) async throws -> [ClaimedEmail] {
+        let limit = max(1, limit)
+        let organisations = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT organisation_id, count(*) FROM (
+                    SELECT organisation_id, next_attempt_at FROM email_messages
+                    WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+                      AND (status = 'pending' OR lease_until < now())
+                    ORDER BY next_attempt_at
+                    LIMIT \(limit)) due
+                GROUP BY organisation_id
+                ORDER BY min(next_attempt_at)
+                """).rows.map { try $0.decode((UUID, Int).self) }
+        }
+        // Each organisation's share of the oldest `limit`: the same messages as one claim over all.
+        var claimed: [ClaimedEmail] = []
+        for (organisationID, count) in organisations {
+            claimed += try await claimDueEmails(organisationID: organisationID, limit: count, lease: lease)
+        }
+        return claimed
+    }
+
+    /// ``claimDueEmails(limit:lease:)`` for one organisation.
+    private func claimDueEmails(organisationID: UUID, limit: Int, lease: Duration) async throws -> [ClaimedEmail] {
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         let token = UUID()
         return try await pool.withTransaction { connection in
             try connection.query("""
                 WITH due AS (
                     SELECT m.organisation_id, m.id,
-                           CASE WHEN EXISTS (SELECT 1 FROM signatures s WHERE s.organisation_id = m.organisation_id
+                           CASE WHEN EXISTS (SELECT 1 FROM signatures s WHERE s.organisation_id = \(organisationID)
                                              AND s.campaign_id = w.campaign_id AND s.employee_id = m.employee_id AND s.withdrawn_at IS NULL)
                                 THEN 'signed'
-                                WHEN EXISTS (SELECT 1 FROM email_opt_outs o WHERE o.organisation_id = m.organisation_id AND o.employee_id = m.employee_id)
+                                WHEN EXISTS (SELECT 1 FROM email_opt_outs o WHERE o.organisation_id = \(organisationID) AND o.employee_id = m.employee_id)
                                 THEN 'opted_out'
                                 WHEN e.email IS NULL OR e.email = '' OR NOT e.active THEN 'no_email'
                            END AS skip
                     FROM email_messages m
-                    JOIN reminder_waves w ON w.organisation_id = m.organisation_id AND w.id = m.wave_id
-                    JOIN employees e ON e.organisation_id = m.organisation_id AND e.id = m.employee_id
-                    WHERE m.status IN ('pending', 'sending') AND m.next_attempt_at <= clock_timestamp()
-                      AND (m.status = 'pending' OR m.lease_until < clock_timestamp())
+                    JOIN reminder_waves w ON w.organisation_id = \(organisationID) AND w.id = m.wave_id
+                    JOIN employees e ON e.organisation_id = \(organisationID) AND e.id = m.employee_id
+                    WHERE m.organisation_id = \(organisationID)
+                      AND m.status IN ('pending', 'sending') AND m.next_attempt_at <= now()
+                      AND (m.status = 'pending' OR m.lease_until < now())
                     ORDER BY m.next_attempt_at
                     LIMIT \(max(1, limit))
                     FOR UPDATE OF m SKIP LOCKED
                 ), skipped AS (
                     UPDATE email_messages m SET status = 'skipped', skip_reason = due.skip, lease_token = NULL, lease_until = NULL
-                    FROM due WHERE due.skip IS NOT NULL AND m.organisation_id = due.organisation_id AND m.id = due.id
+                    FROM due WHERE due.skip IS NOT NULL AND m.organisation_id = \(organisationID) AND m.id = due.id
                     RETURNING 1
                 ), claimed AS (
                     UPDATE email_messages m SET status = 'sending', attempts = m.attempts + 1, lease_token = \(token),
-                        lease_until = clock_timestamp() + make_interval(secs => \(seconds)),
-                        next_attempt_at = clock_timestamp() + make_interval(secs => \(seconds))
-                    FROM due WHERE due.skip IS NULL AND m.organisation_id = due.organisation_id AND m.id = due.id
+                        lease_until = now() + make_interval(secs => \(seconds)),
+                        next_attempt_at = now() + make_interval(secs => \(seconds))
+                    FROM due WHERE due.skip IS NULL AND m.organisation_id = \(organisationID) AND m.id = due.id
                     RETURNING m.organisation_id, m.id, m.attempts, m.wave_id, m.employee_id, m.language, m.unsubscribe_token
                 )
                 SELECT claimed.organisation_id, claimed.id, claimed.attempts, claimed.language, claimed.unsubscribe_token,
                        e.email, e.display_name, o.name AS organisation_name, c.slug, c.title, c.default_language, c.hashtag
                 FROM claimed
-                JOIN employees e ON e.organisation_id = claimed.organisation_id AND e.id = claimed.employee_id
-                JOIN organisations o ON o.id = claimed.organisation_id
-                JOIN reminder_waves w ON w.organisation_id = claimed.organisation_id AND w.id = claimed.wave_id
-                JOIN campaigns c ON c.organisation_id = w.organisation_id AND c.id = w.campaign_id
+                JOIN employees e ON e.organisation_id = \(organisationID) AND e.id = claimed.employee_id
+                JOIN organisations o ON o.id = \(organisationID)
+                JOIN reminder_waves w ON w.organisation_id = \(organisationID) AND w.id = claimed.wave_id
+                JOIN campaigns c ON c.organisation_id = \(organisationID) AND c.id = w.campaign_id
                 """).rows.map { row in
                 let language = try row.decode(String.self, column: "language")
                 let titles = try row.decode(JSONB<[String: String]>.self, column: "title").value
@@ -312,14 +344,16 @@ extension MobiliseStore {
                 status = "failed"
             }
         }
-        let (finalStatus, finalCode, finalError, finalRetry) = (status, code, error, retrySeconds)
+        let (finalStatus, finalCode, finalError) = (status, code, error)
+        // The instants written without CASE or coalesce around now(), which Citus refuses in an UPDATE
+        // of a distributed table ("non-IMMUTABLE functions are not allowed in CASE or COALESCE").
+        let sentAt: PostgresQuery = status == "sent" ? "now()" : "NULL"
+        let nextAttempt: PostgresQuery = retrySeconds.map { "now() + make_interval(secs => \($0))" } ?? "next_attempt_at"
         return try await pool.withConnection { connection in
             try connection.execute("""
                 UPDATE email_messages SET status = \(finalStatus), lease_token = NULL, lease_until = NULL,
                     last_error = \(finalError), last_reply_code = \(finalCode),
-                    sent_at = CASE WHEN \(finalStatus) = 'sent' THEN clock_timestamp() END,
-                    next_attempt_at = CASE WHEN \(finalRetry)::float8 IS NULL THEN next_attempt_at
-                                           ELSE clock_timestamp() + make_interval(secs => \(finalRetry)) END
+                    sent_at = \(sentAt), next_attempt_at = \(nextAttempt)
                 WHERE organisation_id = \(message.organisationID) AND id = \(message.id) AND lease_token = \(message.leaseToken)
                 """) == 1
         }
