@@ -222,66 +222,12 @@ struct SignatureBatch: Sendable {
         let slot = Int.random(in: 0..<16)
         let campaignIDs = Array(Set(rows.map(\.campaign.id)))
         let requests = rows.map(\.request)
-        let write: PostgresQuery = """
-            WITH open AS (
-                SELECT id, starts_at, ends_at, audience_genders, audience_countries, audience_org_units FROM campaigns
-                WHERE organisation_id = \(organisationID) AND id = ANY(\(campaignIDs)) AND status = 'active'
-                FOR SHARE
-            ), input AS (
-                SELECT * FROM unnest(\(rows.map(\.campaign.id)), \(requests.map(\.employee)),
-                                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
-                                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }))
-                    WITH ORDINALITY AS i (campaign_id, external_id, channel, event_id, at, writable, ord)
-            ), signer AS (
-                -- With the signature as it was before this statement (s): looked up here, in the one
-                -- join Citus routes to the organisation's worker, not by a join of the answer with
-                -- signatures, which Citus would plan by pulling all the organisation's signatures.
-                SELECT i.*, e.id AS employee_id, e.country, e.site, e.org_unit, e.active, o.id IS NOT NULL AS open,
-                       -- An audience of everyone skips the function (a call per row costs as much as an index look-up).
-                       coalesce(CASE WHEN o.audience_genders = '{}' AND o.audience_countries = '{}' AND o.audience_org_units = '{}' THEN true
-                                     ELSE mobilise_audience_admits(o.audience_genders, o.audience_countries, o.audience_org_units,
-                                                                   e.gender, e.country, e.org_unit) END AND e.id IS NOT NULL, false) AS admitted,
-                       coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window,
-                       \(unsafeSQL: Self.columnsAsTheyWere)
-                FROM input i
-                LEFT JOIN employees e ON e.organisation_id = \(organisationID) AND e.external_id = i.external_id
-                LEFT JOIN open o ON o.id = i.campaign_id
-                LEFT JOIN signatures s ON s.organisation_id = \(organisationID) AND s.campaign_id = i.campaign_id AND s.employee_id = e.id
-            ), changed AS (
-                INSERT INTO signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
-                SELECT \(organisationID), campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
-                FROM signer
-                WHERE writable AND active AND admitted AND in_window
-                ORDER BY campaign_id, employee_id
-                ON CONFLICT (organisation_id, campaign_id, employee_id) DO UPDATE
-                    SET country = EXCLUDED.country, site = EXCLUDED.site, org_unit = EXCLUDED.org_unit, channel = EXCLUDED.channel,
-                        event_id = EXCLUDED.event_id, signed_at = EXCLUDED.signed_at, withdrawn_at = NULL
-                    WHERE signatures.withdrawn_at IS NOT NULL
-                RETURNING employee_id, \(unsafeSQL: MobiliseStore.signatureColumns)
-            ), journal AS (
-                INSERT INTO signature_events (organisation_id, campaign_id, signature_id, at, delta, country)
-                SELECT \(organisationID), campaign_id, id, signed_at, 1, country FROM changed
-            ), daily AS (
-                INSERT INTO signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-                SELECT \(organisationID), ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, \(slot), count(*)
-                FROM changed ch JOIN organisations org ON org.id = \(organisationID)
-                GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
-                ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
-            ), totals AS (
-                INSERT INTO signature_totals (organisation_id, campaign_id, country, slot, current)
-                SELECT \(organisationID), campaign_id, country, \(slot), count(*) FROM changed
-                GROUP BY 2, 3 ORDER BY 2, 3
-                ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
-            )
-            -- One row per request (the signature as it was before this statement, if any), then one per
-            -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
-            -- (without an index, that join compares every pair).
-            SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
-                   coalesce(i.in_window, false) AS in_window, false AS created, i.employee_id, \(unsafeSQL: Self.columnsOfSigner)
-            FROM signer i
-            UNION ALL
-            SELECT 0, true, true, true, true, true, true, ch.employee_id, \(unsafeSQL: Self.columnsAsWritten) FROM changed ch
-            """
+        // The statement's one source is SignBatchStatement (deploy/citus/distribute.sql's function is made from it).
+        let write = SignBatchStatement(
+            organisation: "\(organisationID)", campaignIDs: "\(campaignIDs)", rowCampaigns: "\(rows.map(\.campaign.id))",
+            externalIDs: "\(requests.map(\.employee))", channels: "\(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue })",
+            eventIDs: "\(requests.map(\.eventID))", ats: "\(requests.map(\.at))", writable: "\(rows.map { $0.refusal == nil })",
+            slot: "\(slot)").query
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
@@ -345,19 +291,6 @@ struct SignatureBatch: Sendable {
             """).scalar(Bool.self) ?? false
         campaigns.signsThroughFunction.withLock { $0 = found }
         return found
-    }
-
-    /// ``MobiliseStore/signatureColumns`` of `signatures s` (named `was_…` in the statement's
-    /// `signer`), of `signer i`, and of the statement's `changed ch`, built once.
-    private static let columnsAsTheyWere = columns(of: "s", as: "was_")
-    private static let columnsOfSigner = columns(of: "i", prefix: "was_")
-    private static let columnsAsWritten = columns(of: "ch")
-
-    private static func columns(of alias: String, prefix: String = "", as rename: String? = nil) -> String {
-        MobiliseStore.signatureColumns.split(separator: ",").map { column in
-            let name = column.trimmingCharacters(in: .whitespaces)
-            return "\(alias).\(prefix)\(name)" + (rename.map { " AS \($0)\(name)" } ?? "")
-        }.joined(separator: ", ")
     }
 
     /// A row of the batch statement's answer: a request (`created` false, `ord` its position from 1,

@@ -233,9 +233,13 @@ CREATE TRIGGER events_clear_signatures BEFORE DELETE ON events FOR EACH ROW EXEC
 -- statement on the organisation's local shards, and a distributed function, so that the
 -- coordinator sends the call whole to the worker that holds the organisation (force_delegation:
 -- also inside the batch's transaction). One round trip to one worker, no two-phase commit.
--- Keep it the same as SignatureBatch.write's statement (the answer's columns are read by position).
+-- It is generated from the service's statement (Sources/MobiliseStore/SignBatchStatement.swift, the
+-- one source of both): Tests/MobiliseStoreTests/SignBatchSourceTests.swift fails when the text between
+-- the BEGIN and END lines differs, and `MOBILISE_WRITE_GENERATED=1 swift test --filter SignBatchSourceTests`
+-- writes it again.
 -- signature_events.id is an identity column: on a shard it has no default, so the value comes from
 -- the distributed table's sequence, which Citus gives each node its own range of.
+-- BEGIN mobilise_sign_batch: generated from Sources/MobiliseStore/SignBatchStatement.swift, do not edit
 CREATE OR REPLACE FUNCTION mobilise_sign_batch(
     org uuid, campaign_ids uuid[], row_campaigns uuid[], external_ids text[], channels text[], event_ids uuid[],
     ats timestamptz[], writable boolean[], slot bigint)
@@ -258,13 +262,16 @@ BEGIN
             SELECT * FROM unnest($3, $4, $5, $6, $7, $8)
                 WITH ORDINALITY AS i (campaign_id, external_id, channel, event_id, at, writable, ord)
         ), signer AS (
+            -- With the signature as it was before this statement (s): looked up here, in the one
+            -- join Citus routes to the organisation's worker, not by a join of the answer with
+            -- signatures, which Citus would plan by pulling all the organisation's signatures.
             SELECT i.*, e.id AS employee_id, e.country, e.site, e.org_unit, e.active, o.id IS NOT NULL AS open,
+                   -- An audience of everyone skips the function (a call per row costs as much as an index look-up).
                    coalesce(CASE WHEN o.audience_genders = '{}' AND o.audience_countries = '{}' AND o.audience_org_units = '{}' THEN true
                                  ELSE mobilise_audience_admits(o.audience_genders, o.audience_countries, o.audience_org_units,
                                                                e.gender, e.country, e.org_unit) END AND e.id IS NOT NULL, false) AS admitted,
                    coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window,
-                   s.id AS was_id, s.campaign_id AS was_campaign_id, s.country AS was_country, s.site AS was_site, s.org_unit AS was_org_unit,
-                   s.channel AS was_channel, s.event_id AS was_event_id, s.signed_at AS was_signed_at, s.withdrawn_at AS was_withdrawn_at
+                   s.id AS was_id, s.campaign_id AS was_campaign_id, s.country AS was_country, s.site AS was_site, s.org_unit AS was_org_unit, s.channel AS was_channel, s.event_id AS was_event_id, s.signed_at AS was_signed_at, s.withdrawn_at AS was_withdrawn_at
             FROM input i
             LEFT JOIN %2$s e ON e.organisation_id = $1 AND e.external_id = i.external_id
             LEFT JOIN open o ON o.id = i.campaign_id
@@ -281,8 +288,8 @@ BEGIN
                 WHERE signatures.withdrawn_at IS NOT NULL
             RETURNING employee_id, id, campaign_id, country, site, org_unit, channel, event_id, signed_at, withdrawn_at
         ), journal AS (
-            INSERT INTO %4$s (%8$s organisation_id, campaign_id, signature_id, at, delta, country)
-            SELECT %9$s $1, campaign_id, id, signed_at, 1, country FROM changed
+            INSERT INTO %4$s (%7$sorganisation_id, campaign_id, signature_id, at, delta, country)
+            SELECT %8$s$1, campaign_id, id, signed_at, 1, country FROM changed
         ), daily AS (
             INSERT INTO %5$s AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
             SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*)
@@ -295,25 +302,26 @@ BEGIN
             GROUP BY 2, 3 ORDER BY 2, 3
             ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
         )
-        SELECT i.ord, i.employee_id IS NOT NULL, coalesce(i.active, false), i.admitted, i.open, coalesce(i.in_window, false), false,
-               i.employee_id, i.was_id, i.was_campaign_id, i.was_country, i.was_site, i.was_org_unit, i.was_channel, i.was_event_id,
-               i.was_signed_at, i.was_withdrawn_at
+        -- One row per request (the signature as it was before this statement, if any), then one per
+        -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
+        -- (without an index, that join compares every pair).
+        SELECT i.ord, i.employee_id IS NOT NULL AS found, coalesce(i.active, false) AS active, i.admitted, i.open,
+               coalesce(i.in_window, false) AS in_window, false AS created, i.employee_id, i.was_id, i.was_campaign_id, i.was_country, i.was_site, i.was_org_unit, i.was_channel, i.was_event_id, i.was_signed_at, i.was_withdrawn_at
         FROM signer i
         UNION ALL
-        SELECT 0, true, true, true, true, true, true, ch.employee_id, ch.id, ch.campaign_id, ch.country, ch.site, ch.org_unit, ch.channel,
-               ch.event_id, ch.signed_at, ch.withdrawn_at FROM changed ch$q$,
+        SELECT 0, true, true, true, true, true, true, ch.employee_id, ch.id, ch.campaign_id, ch.country, ch.site, ch.org_unit, ch.channel, ch.event_id, ch.signed_at, ch.withdrawn_at FROM changed ch$q$,
         CASE WHEN here THEN mobilise_shard('campaigns', org) ELSE 'campaigns' END,
         CASE WHEN here THEN mobilise_shard('employees', org) ELSE 'employees' END,
         CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
         CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
         CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
         CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
-        NULL,
-        CASE WHEN here THEN 'id,' ELSE '' END,
-        CASE WHEN here THEN format('nextval(%L),', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
+        CASE WHEN here THEN 'id, ' ELSE '' END,
+        CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
     USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
 END
 $fn$;
+-- END mobilise_sign_batch
 SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)',
                                    'org', colocate_with => 'employees', force_delegation => true);
 
