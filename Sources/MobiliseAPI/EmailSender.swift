@@ -85,8 +85,9 @@ public struct EmailConfiguration: Sendable {
 /// Sends reminder e-mails: claims due messages (``MobiliseStore/claimDueEmails(limit:lease:)``,
 /// a lease per claim, so instances never send one message at once), writes each in its person's
 /// language, and sends a batch over one SMTP session at most ``EmailConfiguration/ratePerSecond``
-/// a second, all instances together (a batch's slots are reserved in the database first). At least once: a message is marked sent only after the server accepted it (250 to the
-/// end of DATA), and one whose instance died mid-send is claimed again when its lease expires.
+/// a second, all instances together (a batch's slots are reserved in the database first). At
+/// least once: a message is marked sent only after the server accepted it (250 to the end of
+/// DATA), and one whose instance died mid-send is claimed again when its lease expires.
 /// Twice at most once per instance and crash (or database outage): the message whose 250 came
 /// but whose record did not; it goes again with the same `Message-ID` (the message's id), so
 /// that receivers can drop the repeat.
@@ -131,7 +132,8 @@ public struct EmailSender: Service {
         // other instance's, before it is claimed (so that waiting for them never eats a lease).
         guard try await store.hasDueEmails() else { return 0 }
         let wait = try await store.reserveEmailSlots(count: configuration.batchSize, spacing: spacing)
-        if wait > .zero { try await Task.sleep(for: wait) }
+        // Several instances and a low rate may wait long: a shutdown does not wait for the slots.
+        if wait > .zero { try await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: wait) } }
         let claimed = try await store.claimDueEmails(limit: configuration.batchSize, lease: configuration.lease)
         guard !claimed.isEmpty else { return 0 }
         var session: SMTPSession?
