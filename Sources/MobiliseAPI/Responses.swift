@@ -180,6 +180,8 @@ struct EmployeeResponse: ResponseEncodable {
     var gender: Gender
     var managerExternalId: String?
     var active: Bool
+    var preferredLanguage: String?
+    var timeZone: String?
 
     init(_ employee: Employee) {
         externalId = employee.externalID
@@ -191,6 +193,8 @@ struct EmployeeResponse: ResponseEncodable {
         gender = employee.gender
         managerExternalId = employee.managerExternalID
         active = employee.active
+        preferredLanguage = employee.preferredLanguage
+        timeZone = employee.timeZone
     }
 }
 

@@ -66,7 +66,7 @@ extension MobiliseStore {
             employee: Employee(
                 id: UUID(), organisationID: organisationID, externalID: row.externalID, email: row.email, displayName: row.displayName,
                 country: row.country, site: row.site, orgUnit: row.orgUnit, gender: row.gender, managerExternalID: row.managerExternalID,
-                active: row.active),
+                active: row.active, preferredLanguage: row.preferredLanguage, timeZone: row.timeZone),
             identity: record.identity, managerID: nil, created: Date(), lastModified: Date())
         let details = try JSONB(["operation": "create", "changed": Self.changedColumns(nil, expected).joined(separator: ",")])
         let identity = record.identity
@@ -75,13 +75,13 @@ extension MobiliseStore {
         let create: PostgresQuery = """
             WITH inserted AS (
                 INSERT INTO employees (organisation_id, external_id, email, display_name, country, site, org_unit, gender,
-                                       manager_external_id, active)
+                                       manager_external_id, active, preferred_language, time_zone)
                 SELECT \(organisationID), \(row.externalID)::text, \(row.email)::text, \(row.displayName)::text, \(row.country)::text,
                        \(row.site)::text, \(row.orgUnit)::text, \(row.gender.rawValue)::text,
                        COALESCE((SELECT m.external_id FROM employees m
                                  WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
                                 \(row.managerExternalID)::text),
-                       \(row.active)::boolean
+                       \(row.active)::boolean, \(row.preferredLanguage)::text, \(row.timeZone)::text
                 -- A creation meeting an employee with this HR id writes nothing (erased employees'
                 -- pseudonyms never collide with one). The workforce lock, taken by the statement
                 -- before this one, makes this check and the insert one step.
@@ -108,7 +108,7 @@ extension MobiliseStore {
                 RETURNING 1
             )
             SELECT i.id, i.organisation_id, i.external_id, i.email, i.display_name, i.country, i.site, i.org_unit, i.gender,
-                   i.manager_external_id, i.active, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
+                   i.manager_external_id, i.active, i.preferred_language, i.time_zone, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
                    -- The statement does not see its own insert: someone who is their own manager is named here.
                    CASE WHEN i.manager_external_id = i.external_id THEN i.id
                         ELSE (SELECT m.id FROM employees m
@@ -240,7 +240,8 @@ extension MobiliseStore {
                     COALESCE((SELECT m.external_id FROM employees m
                               WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
                              \(row.managerExternalID)::text) AS manager_external_id,
-                    \(row.active)::boolean AS active)
+                    \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
+                    \(row.timeZone)::text AS time_zone)
             """
         let merge = mergeStatement(organisationID: organisationID, columns: Set(WorkforceCSV.columns))
         // Prepared: with every column, the statement's text never changes (planned once per connection).
@@ -273,7 +274,8 @@ extension MobiliseStore {
         let query: PostgresQuery = """
             WITH prior AS (
                 SELECT e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
-                       e.created_at, e.updated_at, \(unsafeSQL: identityColumns), s.updated_at AS identity_updated_at
+                       e.preferred_language, e.time_zone, e.created_at, e.updated_at, \(unsafeSQL: identityColumns),
+                       s.updated_at AS identity_updated_at
                 FROM employees e
                 LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
                 WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
@@ -284,7 +286,8 @@ extension MobiliseStore {
                        COALESCE((SELECT m.external_id FROM employees m
                                  WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
                                 \(row.managerExternalID)::text) AS manager_external_id,
-                       \(row.active)::boolean AS active,
+                       \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
+                       \(row.timeZone)::text AS time_zone,
                        \(identity.clientID)::text AS client_id, \(identity.givenName)::text AS given_name,
                        \(identity.familyName)::text AS family_name, \(identity.formattedName)::text AS formatted_name,
                        \(identity.employeeNumber)::text AS employee_number, \(identity.organization)::text AS organization,
@@ -298,13 +301,15 @@ extension MobiliseStore {
                 UPDATE employees e SET
                     external_id = n.external_id, email = n.email, display_name = n.display_name, country = n.country, site = n.site,
                     org_unit = n.org_unit, gender = n.gender, manager_external_id = n.manager_external_id, active = n.active,
+                    preferred_language = n.preferred_language, time_zone = n.time_zone,
                     left_on = CASE WHEN n.active THEN NULL WHEN e.active THEN \(today)::date ELSE e.left_on END,
                     updated_at = now()
                 FROM incoming n, free
                 WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
-                  AND ROW(e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active)
+                  AND ROW(e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
+                          e.preferred_language, e.time_zone)
                       IS DISTINCT FROM ROW(n.external_id, n.email, n.display_name, n.country, n.site, n.org_unit, n.gender,
-                                           n.manager_external_id, n.active)
+                                           n.manager_external_id, n.active, n.preferred_language, n.time_zone)
                 RETURNING e.updated_at
             ), identity AS (
                 INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
@@ -334,7 +339,7 @@ extension MobiliseStore {
                 RETURNING 1
             )
             SELECT \(id) AS id, \(organisationID) AS organisation_id, n.external_id, n.email, n.display_name, n.country, n.site,
-                   n.org_unit, n.gender, n.manager_external_id, n.active, o.created_at,
+                   n.org_unit, n.gender, n.manager_external_id, n.active, n.preferred_language, n.time_zone, o.created_at,
                    GREATEST(COALESCE((SELECT updated_at FROM updated), o.updated_at),
                             COALESCE((SELECT updated_at FROM identity), o.identity_updated_at)) AS last_modified,
                    n.client_id, n.given_name, n.family_name, n.formatted_name, n.employee_number, n.organization, n.division,
@@ -353,7 +358,8 @@ extension MobiliseStore {
     /// The columns an audit entry of a provisioning write may name, in its order (``changedColumns(_:_:)``'s).
     static let auditedColumns = [
         "external_id", "email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active",
-        "client_id", "given_name", "family_name", "formatted_name", "employee_number", "organization", "division",
+        "preferred_language", "time_zone", "client_id", "given_name", "family_name", "formatted_name", "employee_number", "organization",
+        "division",
     ]
 
     /// What the database refuses, said as input errors.
@@ -372,6 +378,7 @@ extension MobiliseStore {
             ("display_name", a.displayName != b?.displayName), ("country", a.country != b?.country), ("site", a.site != b?.site),
             ("org_unit", a.orgUnit != b?.orgUnit), ("gender", a.gender != b?.gender),
             ("manager_external_id", a.managerExternalID != b?.managerExternalID), ("active", a.active != b?.active),
+            ("preferred_language", a.preferredLanguage != b?.preferredLanguage), ("time_zone", a.timeZone != b?.timeZone),
             ("client_id", i.clientID != j?.clientID), ("given_name", i.givenName != j?.givenName),
             ("family_name", i.familyName != j?.familyName), ("formatted_name", i.formattedName != j?.formattedName),
             ("employee_number", i.employeeNumber != j?.employeeNumber), ("organization", i.organization != j?.organization),
@@ -410,7 +417,8 @@ extension MobiliseStore {
     private static func provisionedQuery(organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = "") -> PostgresQuery {
         """
         SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
-               e.manager_external_id, e.active, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
+               e.manager_external_id, e.active, e.preferred_language, e.time_zone, e.created_at,
+               GREATEST(e.updated_at, s.updated_at) AS last_modified,
                \(unsafeSQL: identityColumns),
                (SELECT m.id FROM employees m
                 WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id
