@@ -1,9 +1,10 @@
 // SCIM's bodies as JSON text, both ways, without Foundation's Codable machinery: on the path of
 // every SCIM write (an identity provider's push is one request per user), decoding a body into
-// `JSONValue` through `Decodable` and encoding the answer through `JSONEncoder` cost more CPU than
-// the rest of the request on the service's side (BENCHMARKS.md section 7). No JSON library in the
-// package mirrors reads into an untyped value: Foundation's `JSONSerialization` gives `NSNumber`s,
-// where `true` and `1` cannot be told apart on Linux.
+// `JSONValue` through `Decodable` (which guesses each value's type and catches the errors of the
+// wrong guesses) and encoding the answer through `JSONEncoder` were about a fifth of the service's
+// CPU in a profile of a push (BENCHMARKS.md section 7). No JSON library in the package mirrors reads
+// into an untyped value: Foundation's `JSONSerialization` gives `NSNumber`s, where `true` and `1`
+// cannot be told apart on Linux.
 
 /// RFC 8259 JSON text → ``JSONValue``: reads the bytes once, strictly (one value, whitespace
 /// around it, nesting at most ``maxDepth`` deep, strings valid UTF-8 with their escapes, surrogate
