@@ -213,8 +213,11 @@ import Testing
             replacement.row.email = "r2@acme.example"
             replacement.row.managerExternalID = boss.employee.id.uuidString
             replacement.identity.givenName = "Ravi"
-            let replaced = try #require(try await store.updateProvisionedEmployee(
-                organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in replacement })
+            let replacing = replacement
+            let answer = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in
+                replacing
+            }
+            let replaced = try #require(answer)
             #expect(replaced.employee.externalID == "r-2" && replaced.employee.country == "IN" && replaced.employee.email == "r2@acme.example")
             #expect(replaced.employee.managerExternalID == "boss-1" && replaced.managerID == boss.employee.id)
             #expect(replaced.identity.givenName == "Ravi" && replaced.identity.clientID == "idp-r-2")
@@ -228,7 +231,7 @@ import Testing
             // The same again: nothing written but the audit entry, which names nothing; the answer is unchanged.
             let before = try await counts()
             let again = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in
-                replacement
+                replacing
             }
             #expect(again == replaced)
             let after = try await counts()
@@ -270,7 +273,7 @@ import Testing
             taken.row.externalID = other.employee.externalID
             taken.row.site = "Lyon"
             do {
-                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in taken }
+                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { [taken] _ in taken }
                 Issue.record("a taken HR id was accepted")
             } catch let error as MobiliseError {
                 #expect(error.code == .userNameTaken)
@@ -278,7 +281,7 @@ import Testing
             var nowhere = back.record
             nowhere.row.country = "ZZ"
             do {
-                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in nowhere }
+                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { [nowhere] _ in nowhere }
                 Issue.record("an unknown country was accepted")
             } catch let error as MobiliseError {
                 #expect(error.code == .unknownCountry)
