@@ -140,6 +140,11 @@ struct JSONBytes {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// JSON text made by the program (a number's digits), as is.
+    mutating func append(text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
     /// A JSON string: quoted, with `"`, `\\` and control characters escaped.
     mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))

@@ -21,21 +21,28 @@ extension MobiliseStore {
 
     /// The employees matching `filter` (all when nil), ordered by HR id: `limit` of them after the
     /// first `offset`, and how many match in all.
+    ///
+    /// One statement, so one round trip and one snapshot for the count and the page: an identity
+    /// provider asks `filter=userName eq "…"` before each creation (Entra ID does).
     public func provisionedEmployees(
         organisationID: UUID, filter: EmployeeFilter?, offset: Int, limit: Int
     ) async throws -> (total: Int, employees: [ProvisionedEmployee]) {
         let condition = filter.map(Self.condition) ?? "true"
         let offset = max(offset, 0), limit = max(limit, 0)
-        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
-            let total = try connection.query("""
-                SELECT count(*) FROM employees e
-                LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
-                WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
-                """).scalar(Int.self) ?? 0
-            guard limit > 0, offset < total else { return (total, []) }
-            let page = try Self.provisioned(
-                connection, organisationID: organisationID, where: condition, suffix: "ORDER BY e.external_id OFFSET \(offset) LIMIT \(limit)")
-            return (total, page)
+        let counted: PostgresQuery = """
+            SELECT count(*) AS total FROM employees e
+            LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+            WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
+            """
+        return try await pool.withConnection { connection in
+            guard limit > 0 else { return (try connection.query(counted).scalar(Int.self) ?? 0, []) }
+            // The count, with the page beside it (no page: one row whose employee columns are NULL).
+            let page = Self.provisionedQuery(
+                organisationID: organisationID, where: condition, suffix: "ORDER BY e.external_id OFFSET \(offset) LIMIT \(limit)")
+            let rows = try connection.query("SELECT t.total, p.* FROM (\(counted)) t LEFT JOIN (\(page)) p ON true").rows
+            let total = try rows.first?.decode(Int.self, column: "total") ?? 0
+            let employees = try rows.filter { try $0.decode(UUID?.self, column: "id") != nil }.map(Self.provisionedEmployee)
+            return (total, employees)
         }
     }
 
@@ -142,18 +149,53 @@ extension MobiliseStore {
     /// Returns nil when there is no such employee. Throws as
     /// ``createProvisionedEmployee(organisationID:_:actor:)`` when the new HR id or country is refused.
     ///
+    /// Two round trips to the database (an identity provider's re-push replaces or patches every
+    /// employee, one request at a time): the transaction's start, its settings, the workforce lock
+    /// and the employee (locked) pipelined in one; then ``rewrite(organisationID:id:_:today:operation:actor:)``,
+    /// one statement that writes the employee, what the client keeps about them and the audit
+    /// entry, pipelined with the commit. Committed as creations are, without waiting for the WAL
+    /// flush (RELIABILITY.md, "SCIM writes and durability").
+    ///
     /// - Parameter operation: what the audit entry calls the write (`replace`, `update`).
     public func updateProvisionedEmployee(
         organisationID: UUID, id: UUID, operation: String, actor: Actor,
         _ change: @escaping @Sendable (ProvisionedEmployee) throws -> ProvisioningRecord
     ) async throws -> ProvisionedEmployee? {
         do {
-            return try await writeProvisioned(organisationID: organisationID, id: id, operation: operation, actor: actor) { current in
-                guard let current else { throw MobiliseError(.notFound, code: .employeeNotFound, "no employee with id \(id)") }
-                return try change(current)
+            return try await pool.withConnection { connection in
+                do {
+                    let opened = try connection.pipeline(
+                        [Self.begin, Self.indexPlans, Self.asynchronousCommit, Self.workforceLock(organisationID: organisationID).prepared(),
+                         Self.provisionedQuery(organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e").prepared()],
+                        mode: .transaction)
+                    for result in opened.prefix(3) { _ = try result.get() }
+                    guard let today = try opened[3].get().scalar(String.self) else {
+                        throw MobiliseError(.notFound, code: .organisationNotFound, "no organisation with id \(organisationID)")
+                    }
+                    guard let found = try opened[4].get().rows.first else {
+                        try connection.execute(Self.rollback)
+                        return nil
+                    }
+                    let record = try change(try Self.provisionedEmployee(from: found))
+                    let written = try connection.pipeline(
+                        [Self.rewrite(organisationID: organisationID, id: id, record, today: today, operation: operation, actor: actor),
+                         Self.commit],
+                        mode: .transaction)
+                    // No row: the new HR id is another employee's, and nothing was written.
+                    guard let row = try written[0].get().rows.first else {
+                        throw MobiliseError(.conflict, code: .userNameTaken, "an employee with the HR id '\(record.row.externalID)' already exists")
+                    }
+                    _ = try written[1].get()
+                    return try Self.provisionedEmployee(from: row)
+                } catch {
+                    // The transaction the pipeline began is still open after a refusal (ours or the
+                    // server's): end it here rather than leave it to the pool.
+                    if !connection.isBroken { _ = try? connection.execute(Self.rollback) }
+                    throw error
+                }
             }
-        } catch let error as MobiliseError where error.code == .employeeNotFound {
-            return nil
+        } catch let error as PostgresError {
+            throw error.asInputError(Self.provisioningConstraints)
         }
     }
 
@@ -183,57 +225,6 @@ extension MobiliseStore {
 
     // MARK: - Writing
 
-    /// One provisioning write: a creation when `id` is nil, else a change of that employee.
-    private func writeProvisioned(
-        organisationID: UUID, id: UUID?, operation: String, actor: Actor,
-        _ change: @escaping @Sendable (ProvisionedEmployee?) throws -> ProvisioningRecord
-    ) async throws -> ProvisionedEmployee {
-        do {
-            return try await pool.withTransaction { connection in
-                // Not durable at the answer (RELIABILITY.md, "SCIM writes and durability"): an identity
-                // provider pushes one user per request, and one fsync per request would bound the push
-                // at the disk's flush rate; what a crash could lose it sends again.
-                let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true, asynchronousCommit: true)
-                var current: ProvisionedEmployee?
-                if let id {
-                    current = try Self.provisioned(
-                        connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e", prepared: true).first
-                    if current == nil { throw MobiliseError(.notFound, code: .employeeNotFound, "no employee with id \(id)") }
-                }
-                let record = try change(current)
-                let externalID = record.row.externalID
-                let taken = MobiliseError(.conflict, code: .userNameTaken, "an employee with the HR id '\(externalID)' already exists")
-                // A new HR id must be free (erased employees' pseudonyms never collide with one).
-                if let id, externalID != current?.employee.externalID {
-                    let renamed = try connection.execute("""
-                        UPDATE employees SET external_id = \(externalID), updated_at = now()
-                        WHERE organisation_id = \(organisationID) AND id = \(id)
-                          AND NOT EXISTS (SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(externalID))
-                        """)
-                    guard renamed == 1 else { throw taken }
-                }
-                let merged = try Self.merge(connection, organisationID: organisationID, record, today: today)
-                // A creation that inserted nothing met an employee with this HR id: it is rolled back.
-                if id == nil, merged.inserted == 0 { throw taken }
-                guard var written = try Self.provisioned(
-                    connection, organisationID: organisationID, where: "e.external_id = \(externalID)", prepared: true).first
-                else { throw MobiliseError(.notFound, code: .employeeNotFound, "the employee '\(externalID)' was not written") }
-                let employeeID = written.employee.id
-                if record.identity != current?.identity {
-                    let modified = try Self.writeIdentity(connection, organisationID: organisationID, employeeID: employeeID, record.identity)
-                    written.identity = record.identity
-                    written.lastModified = max(written.lastModified, modified)
-                }
-                try Self.recordWorkforceChange(
-                    connection, organisationID: organisationID, actor: actor,
-                    .provisioning(operation: operation, employeeID: employeeID, changed: Self.changedColumns(current, written)))
-                return written
-            }
-        } catch let error as PostgresError {
-            throw error.asInputError(Self.provisioningConstraints)
-        }
-    }
-
     /// Writes one employee's workforce row with the import's merge statement (every column).
     @discardableResult
     private static func merge(
@@ -257,22 +248,119 @@ extension MobiliseStore {
         return try connection.query(merge.query(from: source, today: today).prepared())[0].decode((Int, Int).self)
     }
 
-    /// Writes what the provisioning client keeps about an employee; returns when.
-    private static func writeIdentity(
-        _ connection: PostgresConnection, organisationID: UUID, employeeID: UUID, _ identity: IdentityAttributes
-    ) throws -> Date {
-        try connection.query("""
-            INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
-                                    employee_number, organization, division)
-            VALUES (\(organisationID), \(employeeID), \(identity.clientID), \(identity.givenName), \(identity.familyName),
-                    \(identity.formattedName), \(identity.employeeNumber), \(identity.organization), \(identity.division))
-            ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
-                external_id = EXCLUDED.external_id, given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
-                formatted_name = EXCLUDED.formatted_name, employee_number = EXCLUDED.employee_number,
-                organization = EXCLUDED.organization, division = EXCLUDED.division, updated_at = now()
-            RETURNING updated_at
-            """).scalar(Date.self) ?? Date()
+    static let begin = PostgresQuery(unsafeSQL: "BEGIN")
+    static let commit = PostgresQuery(unsafeSQL: "COMMIT")
+    static let rollback = PostgresQuery(unsafeSQL: "ROLLBACK")
+
+    /// The statement that writes employee `id` (locked by the transaction, as is the workforce) as
+    /// `record` says and returns the employee as written, in the columns of ``provisionedQuery``;
+    /// no row, and nothing written, when the new HR id is another employee's (erased employees'
+    /// pseudonyms never collide with one).
+    ///
+    /// The employee's row is written as the import's merge statement writes a line of the file
+    /// (every column, only when one differs; `left_on` set to today for a leaver, cleared for
+    /// someone coming back), what the client keeps about them when it differs, and the audit entry
+    /// `recordWorkforceChange(_:organisationID:actor:_:)` would write, naming the columns that
+    /// changed in the order ``changedColumns(_:_:)`` gives. The text never changes: prepared once
+    /// per connection.
+    static func rewrite(
+        organisationID: UUID, id: UUID, _ record: ProvisioningRecord, today: String, operation: String, actor: Actor
+    ) -> PostgresQuery {
+        let row = record.row, identity = record.identity
+        // The manager may be named by their id: the row keeps HR ids.
+        let managerID = row.managerExternalID.flatMap(UUID.init(uuidString:))
+        // Old and new value of each column the audit entry may name, in ``changedColumns(_:_:)``'s order.
+        let changed = auditedColumns.map { "CASE WHEN o.\($0) IS DISTINCT FROM n.\($0) THEN '\($0)' END" }.joined(separator: ", ")
+        let query: PostgresQuery = """
+            WITH prior AS (
+                SELECT e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
+                       e.preferred_language, e.time_zone, e.created_at, e.updated_at, \(unsafeSQL: identityColumns),
+                       s.updated_at AS identity_updated_at
+                FROM employees e
+                LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+                WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
+            ), incoming AS (
+                SELECT \(row.externalID)::text AS external_id, \(row.email)::text AS email, \(row.displayName)::text AS display_name,
+                       \(row.country)::text AS country, \(row.site)::text AS site, \(row.orgUnit)::text AS org_unit,
+                       \(row.gender.rawValue)::text AS gender,
+                       COALESCE((SELECT m.external_id FROM employees m
+                                 WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
+                                \(row.managerExternalID)::text) AS manager_external_id,
+                       \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
+                       \(row.timeZone)::text AS time_zone,
+                       \(identity.clientID)::text AS client_id, \(identity.givenName)::text AS given_name,
+                       \(identity.familyName)::text AS family_name, \(identity.formattedName)::text AS formatted_name,
+                       \(identity.employeeNumber)::text AS employee_number, \(identity.organization)::text AS organization,
+                       \(identity.division)::text AS division
+            ), free AS (
+                -- The HR id is unchanged, or no employee has the new one.
+                SELECT 1 FROM prior o, incoming n
+                WHERE o.external_id = n.external_id
+                   OR NOT EXISTS (SELECT 1 FROM employees x WHERE x.organisation_id = \(organisationID) AND x.external_id = n.external_id)
+            ), updated AS (
+                UPDATE employees e SET
+                    external_id = n.external_id, email = n.email, display_name = n.display_name, country = n.country, site = n.site,
+                    org_unit = n.org_unit, gender = n.gender, manager_external_id = n.manager_external_id, active = n.active,
+                    preferred_language = n.preferred_language, time_zone = n.time_zone,
+                    left_on = CASE WHEN n.active THEN NULL WHEN e.active THEN \(today)::date ELSE e.left_on END,
+                    updated_at = now()
+                FROM incoming n, free
+                WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
+                  AND ROW(e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
+                          e.preferred_language, e.time_zone)
+                      IS DISTINCT FROM ROW(n.external_id, n.email, n.display_name, n.country, n.site, n.org_unit, n.gender,
+                                           n.manager_external_id, n.active, n.preferred_language, n.time_zone)
+                RETURNING e.updated_at
+            ), identity AS (
+                INSERT INTO scim_users (organisation_id, employee_id, external_id, given_name, family_name, formatted_name,
+                                        employee_number, organization, division)
+                SELECT \(organisationID), \(id), n.client_id, n.given_name, n.family_name, n.formatted_name, n.employee_number,
+                       n.organization, n.division
+                FROM prior o, incoming n, free
+                WHERE ROW(o.client_id, o.given_name, o.family_name, o.formatted_name, o.employee_number, o.organization, o.division)
+                      IS DISTINCT FROM ROW(n.client_id, n.given_name, n.family_name, n.formatted_name, n.employee_number, n.organization,
+                                           n.division)
+                ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
+                    external_id = EXCLUDED.external_id, given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
+                    formatted_name = EXCLUDED.formatted_name, employee_number = EXCLUDED.employee_number,
+                    organization = EXCLUDED.organization, division = EXCLUDED.division, updated_at = now()
+                RETURNING updated_at
+            ), next AS (
+                -- The audit entry, as `audit(_:organisationID:actor:action:subject:details:)` writes it.
+                INSERT INTO audit_counters AS c (organisation_id, last_id)
+                SELECT \(organisationID), 1 FROM free
+                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
+                RETURNING last_id
+            ), audited AS (
+                INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
+                SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', \(id.uuidString.lowercased()),
+                       jsonb_build_object('operation', \(operation)::text, 'changed', concat_ws(',', \(unsafeSQL: changed)))
+                FROM next, prior o, incoming n
+                RETURNING 1
+            )
+            SELECT \(id) AS id, \(organisationID) AS organisation_id, n.external_id, n.email, n.display_name, n.country, n.site,
+                   n.org_unit, n.gender, n.manager_external_id, n.active, n.preferred_language, n.time_zone, o.created_at,
+                   GREATEST(COALESCE((SELECT updated_at FROM updated), o.updated_at),
+                            COALESCE((SELECT updated_at FROM identity), o.identity_updated_at)) AS last_modified,
+                   n.client_id, n.given_name, n.family_name, n.formatted_name, n.employee_number, n.organization, n.division,
+                   -- The statement does not see its own write: someone who is their own manager is named
+                   -- here, and nobody else has the employee's old HR id.
+                   CASE WHEN n.manager_external_id = n.external_id THEN \(id)
+                        ELSE (SELECT m.id FROM employees m
+                              WHERE m.organisation_id = \(organisationID) AND m.external_id = n.manager_external_id
+                                AND m.erased_at IS NULL AND m.id <> \(id))
+                   END AS manager_id
+            FROM prior o, incoming n, free
+            """
+        return query.prepared()
     }
+
+    /// The columns an audit entry of a provisioning write may name, in its order (``changedColumns(_:_:)``'s).
+    static let auditedColumns = [
+        "external_id", "email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active",
+        "preferred_language", "time_zone", "client_id", "given_name", "family_name", "formatted_name", "employee_number", "organization",
+        "division",
+    ]
 
     /// What the database refuses, said as input errors.
     private static let provisioningConstraints: [String: MobiliseError] = [
@@ -315,28 +403,37 @@ extension MobiliseStore {
 
     /// Employees (not erased) matching `condition` on `e` (employees) and `s` (scim_users).
     ///
-    /// - Parameter prepared: for the writes' look-ups of one employee, whose text never changes.
+    /// - Parameter prepared: for the look-ups of one employee, whose text never changes.
     private static func provisioned(
         _ connection: PostgresConnection, organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = "",
         prepared: Bool = false
     ) throws -> [ProvisionedEmployee] {
-        let query: PostgresQuery = """
-            SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
-                   e.manager_external_id, e.active, e.preferred_language, e.time_zone, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
-                   \(unsafeSQL: identityColumns),
-                   (SELECT m.id FROM employees m
-                    WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id
-            FROM employees e
-            LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
-            WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
-            \(suffix)
-            """
-        return try connection.query(prepared ? query.prepared() : query).rows.map { row in
-            ProvisionedEmployee(
-                employee: try employee(from: row), identity: try identity(from: row),
-                managerID: try row.decode(UUID?.self, column: "manager_id"), created: try row.decode(Date.self, column: "created_at"),
-                lastModified: try row.decode(Date.self, column: "last_modified"))
-        }
+        let query = provisionedQuery(organisationID: organisationID, where: condition, suffix: suffix)
+        return try connection.query(prepared ? query.prepared() : query).rows.map(provisionedEmployee)
+    }
+
+    /// The statement reading employees (not erased) matching `condition` on `e` (employees) and
+    /// `s` (scim_users), in the columns ``provisionedEmployee(from:)`` reads.
+    private static func provisionedQuery(organisationID: UUID, where condition: PostgresQuery, suffix: PostgresQuery = "") -> PostgresQuery {
+        """
+        SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
+               e.manager_external_id, e.active, e.preferred_language, e.time_zone, e.created_at,
+               GREATEST(e.updated_at, s.updated_at) AS last_modified,
+               \(unsafeSQL: identityColumns),
+               (SELECT m.id FROM employees m
+                WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id
+        FROM employees e
+        LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+        WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
+        \(suffix)
+        """
+    }
+
+    private static func provisionedEmployee(from row: PostgresRow) throws -> ProvisionedEmployee {
+        ProvisionedEmployee(
+            employee: try employee(from: row), identity: try identity(from: row),
+            managerID: try row.decode(UUID?.self, column: "manager_id"), created: try row.decode(Date.self, column: "created_at"),
+            lastModified: try row.decode(Date.self, column: "last_modified"))
     }
 
     /// `filter` as a condition on `e` (employees) and `s` (scim_users). Every comparison is true or

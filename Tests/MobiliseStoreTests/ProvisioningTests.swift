@@ -184,6 +184,127 @@ import Testing
         }
     }
 
+    @Test func aReplacementOrPatchIsWrittenWholeOrNotAtAllAndAnswersWhatWasWritten() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let organisation = fixture.organisation.id
+            let actor = Actor("scim:t")
+            let boss = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("boss-1"), actor: actor)
+            let other = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("other-1"), actor: actor)
+            let created = try await store.createProvisionedEmployee(organisationID: organisation, Self.record("r-1"), actor: actor)
+            let id = created.employee.id
+            func entries() async throws -> [AuditEntry] {
+                try await store.auditLog(organisationID: organisation).filter { $0.action == "employees.provision" && $0.subject == id.uuidString.lowercased() }
+            }
+            /// Employees, kept identities, audit entries, and when an employee or identity was last written.
+            func counts() async throws -> [String] {
+                let counted = try await store.pool.query("""
+                    SELECT (SELECT count(*) FROM employees WHERE organisation_id = \(organisation))::int,
+                           (SELECT count(*) FROM scim_users WHERE organisation_id = \(organisation))::int,
+                           (SELECT count(*) FROM audit_log WHERE organisation_id = \(organisation))::int,
+                           (SELECT max(updated_at)::text FROM employees WHERE organisation_id = \(organisation)),
+                           (SELECT max(updated_at)::text FROM scim_users WHERE organisation_id = \(organisation))
+                    """).rows[0].decode((Int, Int, Int, String, String).self)
+                return [String(counted.0), String(counted.1), String(counted.2), counted.3, counted.4]
+            }
+
+            // A replacement that renames, moves, names the manager by id and changes what the client keeps.
+            var replacement = Self.record("r-2", country: "IN")
+            replacement.row.email = "r2@acme.example"
+            replacement.row.managerExternalID = boss.employee.id.uuidString
+            replacement.identity.givenName = "Ravi"
+            let replacing = replacement
+            let answer = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in
+                replacing
+            }
+            let replaced = try #require(answer)
+            #expect(replaced.employee.externalID == "r-2" && replaced.employee.country == "IN" && replaced.employee.email == "r2@acme.example")
+            #expect(replaced.employee.managerExternalID == "boss-1" && replaced.managerID == boss.employee.id)
+            #expect(replaced.identity.givenName == "Ravi" && replaced.identity.clientID == "idp-r-2")
+            #expect(replaced.created == created.created && replaced.lastModified > created.lastModified)
+            // What the answer says is what a read finds.
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: id) == replaced)
+            var audited = try await entries()
+            #expect(audited.count == 2 && audited[0].details["operation"] == "replace" && audited[0].actor == "scim:t")
+            #expect(audited[0].details["changed"] == "external_id,email,country,manager_external_id,client_id,given_name")
+
+            // The same again: nothing written but the audit entry, which names nothing; the answer is unchanged.
+            let before = try await counts()
+            let again = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { _ in
+                replacing
+            }
+            #expect(again == replaced)
+            let after = try await counts()
+            #expect(after[2] == String((Int(before[2]) ?? 0) + 1), "one audit entry")
+            #expect(after[0] == before[0] && after[1] == before[1] && after[3] == before[3] && after[4] == before[4], "nothing else written")
+            audited = try await entries()
+            #expect(audited.count == 3 && audited[0].details["changed"] == "")
+
+            // A patch that makes them their own manager under a new HR id, and a leaver.
+            let patched = try #require(try await store.updateProvisionedEmployee(
+                organisationID: organisation, id: id, operation: "update", actor: actor) { current in
+                var record = current.record
+                record.row.externalID = "r-3"
+                record.row.managerExternalID = "r-3"
+                record.row.active = false
+                return record
+            })
+            #expect(patched.employee.externalID == "r-3" && patched.managerID == id && !patched.employee.active)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: id) == patched)
+            let leftOn = try await store.pool.query("""
+                SELECT left_on IS NOT NULL FROM employees WHERE organisation_id = \(organisation) AND id = \(id)
+                """).scalar(Bool.self)
+            #expect(leftOn == true, "a leaver by provisioning left today")
+            #expect(try await entries()[0].details["changed"] == "external_id,manager_external_id,active")
+            // Coming back clears the date; the old HR id names nobody.
+            let back = try #require(try await store.updateProvisionedEmployee(
+                organisationID: organisation, id: id, operation: "update", actor: actor) { current in
+                var record = current.record
+                record.row.externalID = "r-4"
+                record.row.active = true
+                return record
+            })
+            #expect(back.employee.managerExternalID == "r-3" && back.managerID == nil && back.employee.active)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: id) == back)
+
+            // Refused: another employee's HR id, an unknown country, a change that throws. Nothing written.
+            let unchanged = try await counts()
+            var taken = back.record
+            taken.row.externalID = other.employee.externalID
+            taken.row.site = "Lyon"
+            do {
+                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { [taken] _ in taken }
+                Issue.record("a taken HR id was accepted")
+            } catch let error as MobiliseError {
+                #expect(error.code == .userNameTaken)
+            }
+            var nowhere = back.record
+            nowhere.row.country = "ZZ"
+            do {
+                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "replace", actor: actor) { [nowhere] _ in nowhere }
+                Issue.record("an unknown country was accepted")
+            } catch let error as MobiliseError {
+                #expect(error.code == .unknownCountry)
+            }
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                _ = try await store.updateProvisionedEmployee(organisationID: organisation, id: id, operation: "update", actor: actor) { _ in
+                    throw Refused()
+                }
+            }
+            #expect(try await counts() == unchanged)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: id) == back)
+            #expect(try await store.provisionedEmployee(organisationID: organisation, id: other.employee.id) == other)
+            // No transaction is left open on the pool's connections.
+            #expect(try await store.pool.query("SELECT 1").scalar(Int.self) == 1)
+            let open = try await store.pool.query("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()
+                """).scalar(Int.self)
+            #expect(open == 0)
+        }
+    }
+
     @Test func aSCIMTokenIsRememberedBrieflyAndForgottenWhenRevoked() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store)

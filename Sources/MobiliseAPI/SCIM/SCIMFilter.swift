@@ -142,7 +142,7 @@ indirect enum SCIMFilter: Sendable, Equatable {
                 guard end < scalars.count else { throw invalid("a quoted string in the filter is never closed") }
                 var literal = String.UnicodeScalarView()
                 literal.append(contentsOf: scalars[index...end])
-                guard let decoded = try? JSONDecoder().decode(String.self, from: Data(String(literal).utf8)) else {
+                guard case .string(let decoded)? = try? JSONReader.value(Array(String(literal).utf8)) else {
                     throw invalid("the string \(String(literal)) in the filter is not a valid JSON string")
                 }
                 tokens.append(Token(kind: .string, text: decoded))

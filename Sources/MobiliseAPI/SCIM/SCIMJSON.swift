@@ -89,17 +89,11 @@ extension Dictionary where Key == String, Value == JSONValue {
 enum SCIMBody {
     static let mediaType = "application/scim+json"
 
-    private static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    /// A response with a SCIM body.
+    /// A response with a SCIM body (written as Foundation's encoder would, sorted keys: ``JSONValue/jsonBytes``).
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var fields = headers
         fields[.contentType] = mediaType
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: value.jsonBytes)))
     }
 
     /// The request's body as a JSON object: `application/scim+json` or `application/json`, at most
@@ -112,7 +106,7 @@ enum SCIMBody {
         let buffer = try await request.collectBody(limit: limit)
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            value = try buffer.withUnsafeReadableBytes { try JSONReader.value($0) }
         } catch {
             throw SCIMError(.badRequest, scimType: "invalidSyntax", detail: "the body is not valid JSON")
         }
