@@ -5,15 +5,25 @@ import MobiliseStore
 import Prometheus
 import Synchronization
 
-/// The service's metrics, in a registry of its own (no global state), served at `/metrics`.
+/// The service's metrics, in registries of their own (no global state), served at `/metrics`.
+///
+/// Two registries, because of the privacy rule: the *activity* counters (signatures recorded,
+/// requests and their latency by route) move by one at each person's request, so someone polling
+/// them while a colleague signs learns that they did; no threshold covers them. They are served only
+/// to the scrape token (`MOBILISE_METRICS_TOKEN`). The *operations* gauges (pool, requests in
+/// progress, shedding, log drops, replicas) describe the machine, not anyone's act, and are served
+/// to anyone who reaches `/metrics`.
 public final class ServiceMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+    /// Pool, in-flight, shedding, log and replica figures: open to any scraper.
+    public let operations = PrometheusCollectorRegistry()
+    /// Figures that move with one person's request: only for the scrape token.
+    public let activity = PrometheusCollectorRegistry()
     let signaturesRecorded: Counter
     let requestsShed: Counter
 
     public init() {
-        signaturesRecorded = registry.makeCounter(descriptor: Self.name("signatures_recorded", unit: "total", "Signatures made current (new or re-signed)"))
-        requestsShed = registry.makeCounter(descriptor: Self.name("http_requests_shed", unit: "total", "Requests answered 503 overloaded without being run"))
+        signaturesRecorded = activity.makeCounter(descriptor: Self.name("signatures_recorded", unit: "total", "Signatures made current (new or re-signed)"))
+        requestsShed = operations.makeCounter(descriptor: Self.name("http_requests_shed", unit: "total", "Requests answered 503 overloaded without being run"))
     }
 
     static func name(_ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
@@ -26,6 +36,9 @@ public final class ServiceMetrics: Sendable {
         var status: Int
     }
 
+    /// Ends an exposition made without the scrape token, saying what is left out and why.
+    static let activityWithheld = "# Signing and per-route request counters are served only with MOBILISE_METRICS_TOKEN (privacy rule).\n"
+
     /// The per-request metrics already made, so a request costs one dictionary look-up rather than
     /// the registry's (which builds and checks the label set each time). Routes are the router's
     /// templates and statuses a small set, so these stay small.
@@ -37,7 +50,7 @@ public final class ServiceMetrics: Sendable {
     func requests(route: String, method: String, status: Int) -> Counter {
         let key = RequestKey(route: route, method: method, status: status)
         if let counter = requestCounters.withLock({ $0[key] }) { return counter }
-        let counter = registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "HTTP requests by route, method and status"),
+        let counter = activity.makeCounter(descriptor: Self.name("http_requests", unit: "total", "HTTP requests by route, method and status"),
                                            labels: [("route", route), ("method", method), ("status", String(status))])
         requestCounters.withLock { if $0.count < Self.cachedKeys { $0[key] = counter } }
         return counter
@@ -46,7 +59,7 @@ public final class ServiceMetrics: Sendable {
     func latency(route: String, method: String) -> DurationHistogram {
         let key = RequestKey(route: route, method: method, status: 0)
         if let histogram = latencies.withLock({ $0[key] }) { return histogram }
-        let histogram = registry.makeDurationHistogram(
+        let histogram = activity.makeDurationHistogram(
             descriptor: Self.name("http_request_duration", unit: "seconds", "HTTP request latency by route"),
             labels: [("route", route), ("method", method)],
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
@@ -55,8 +68,10 @@ public final class ServiceMetrics: Sendable {
         return histogram
     }
 
-    /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now.
-    func exposition(database: DatabaseGauges, inFlight: InFlightLimit) -> String {
+    /// The Prometheus text exposition, with the pool's and the read replicas' gauges read now; the
+    /// activity counters only when `includingActivity` (the caller showed the scrape token).
+    func exposition(database: DatabaseGauges, inFlight: InFlightLimit, includingActivity: Bool) -> String {
+        let registry = operations
         for replica in database.replicas {
             let labels = [("replica", replica.name)]
             registry.makeGauge(descriptor: Self.name("db_replica_lag", unit: "seconds", "Seconds a read replica is behind the primary (-1: unknown)"),
@@ -81,6 +96,11 @@ public final class ServiceMetrics: Sendable {
             .set(Int64(BufferedLogOutput.standardError.dropped))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
+        if includingActivity {
+            activity.emit(into: &buffer)
+        } else {
+            buffer.append(contentsOf: Self.activityWithheld.utf8)
+        }
         return String(decoding: buffer, as: UTF8.self)
     }
 }

@@ -10,9 +10,9 @@ struct OperationsRoutes {
         router.get("healthz") { _, _ in textResponse("{\"status\":\"ok\"}\n", contentType: "application/json") }
         router.get("readyz", use: ready)
         router.get("metrics") { request, _ in
-            try checkScraper(request)
+            let scraper = try checkScraper(request)
             return textResponse(environment.metrics.exposition(database: environment.store.databaseGauges,
-                                                                inFlight: environment.inFlight),
+                                                                inFlight: environment.inFlight, includingActivity: scraper),
                          contentType: "text/plain; version=0.0.4")
         }
         router.get("openapi.yaml") { _, _ in
@@ -21,9 +21,11 @@ struct OperationsRoutes {
     }
 
     /// With `MOBILISE_METRICS_TOKEN` set, `/metrics` answers only `Authorization: Bearer <that token>`
-    /// (compared in constant time): its signing counters are figures no privacy threshold covers.
-    func checkScraper(_ request: Request) throws {
-        guard let token = environment.configuration.metricsToken else { return }
+    /// (compared in constant time) and the answer includes the activity counters (true). Unset,
+    /// anyone may read the operations gauges, never the activity counters (false): those move by
+    /// one at each person's request, a figure no privacy threshold covers (``ServiceMetrics``).
+    func checkScraper(_ request: Request) throws -> Bool {
+        guard let token = environment.configuration.metricsToken else { return false }
         let expected = Array("Bearer \(token)".utf8)
         let given = Array((request.headers[.authorization] ?? "").utf8)
         var difference = expected.count ^ given.count
@@ -32,6 +34,7 @@ struct OperationsRoutes {
             throw AuthenticationMiddleware.unauthorized(
                 .invalidToken, "/metrics needs the scrape token (MOBILISE_METRICS_TOKEN)", challenge: #"Bearer realm="mobilise-metrics""#)
         }
+        return true
     }
 
     /// 200 when the database answers and every migration is applied, 503 otherwise. Checked at

@@ -257,9 +257,10 @@ import Testing
             let ready = try await service.call(.get, "/readyz")
             #expect(ready.status == .ok && ready.json["status"] as? String == "ready")
             _ = try await service.call(.get, "/v1/me")
+            // No scrape token configured: the machine's gauges, never the counters a person's request moves.
             let metrics = try await service.call(.get, "/metrics")
-            #expect(metrics.text.contains(#"mobilise_http_requests_total{route="/v1/me",method="GET",status="401"}"#))
-            #expect(metrics.text.contains("mobilise_db_pool_connections_open"))
+            #expect(metrics.status == .ok && metrics.text.contains("mobilise_db_pool_connections_open"))
+            #expect(!metrics.text.contains("mobilise_http_requests_total"), "\(metrics.text)")
             let document = try await service.call(.get, "/openapi.yaml")
             #expect(document.status == .ok && document.text.hasPrefix("openapi: 3.1"))
         }

@@ -55,10 +55,39 @@ import Testing
             #expect(try await service.call(.get, "/metrics").status == .unauthorized)
             #expect(try await service.call(.get, "/metrics", token: "scrape-secreT").status == .unauthorized)
             #expect(try await service.call(.get, "/metrics", token: "scrape-secret-and-more").status == .unauthorized)
+            _ = try await service.call(.get, "/v1/me")
             let scraped = try await service.call(.get, "/metrics", token: "scrape-secret")
             #expect(scraped.status == .ok && scraped.text.contains("mobilise_db_pool_connections_open"), "\(scraped.text.prefix(200))")
+            // The scraper alone sees the counters a person's request moves.
+            #expect(scraped.text.contains(#"mobilise_http_requests_total{route="/v1/me",method="GET",status="401"}"#))
+            #expect(scraped.text.contains("mobilise_signatures_recorded_total"))
             // Health and readiness stay open.
             #expect(try await service.call(.get, "/readyz").status == .ok)
+        }
+    }
+
+    /// Without a scrape token, `/metrics` stays open for the machine's gauges, but nothing in it
+    /// moves when one person signs: polling it while a colleague signs must not tell who did.
+    @Test func openMetricsDoNotMoveWhenSomeoneSigns() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let employee = try await service.token("in-1", [.employee])
+            let before = try await service.call(.get, "/metrics")
+            #expect(before.status == .ok && before.text.contains("mobilise_db_pool_connections_open"))
+            let signed = try await service.call(.put, "/v1/campaigns/\(slug)/signature", token: employee)
+            #expect(signed.status == .created || signed.status == .ok, "\(signed.text)")
+            let after = try await service.call(.get, "/metrics")
+            for text in [before.text, after.text] {
+                #expect(!text.contains("mobilise_signatures_recorded_total"))
+                #expect(!text.contains("mobilise_http_requests_total"))
+                #expect(!text.contains("mobilise_http_request_duration_seconds"))
+                #expect(text.contains("MOBILISE_METRICS_TOKEN"))
+            }
+            // What is served is the machine's state, the same before and after the signature once idle.
+            func counters(_ text: String) -> [Substring] {
+                text.split(separator: "\n").filter { !$0.hasPrefix("#") && ($0.contains("_total") || $0.contains("_count")) }
+            }
+            #expect(counters(before.text) == counters(after.text), "\(after.text)")
         }
     }
 

@@ -286,11 +286,15 @@ import Testing
             ])
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
             // Three sign-ins succeeded (the browser's two, the second through a poster's link, and the
-            // first use of the code replayed later); every refused one opened nothing.
+            // first use of the code replayed later); every refused one opened nothing. The browser's
+            // second sign-in ended its first session: one session per browser stays open.
             let sessions = try await service.store.pool.withConnection { connection in
-                try connection.query("SELECT subject FROM sessions WHERE organisation_id = \(service.acme.id) ORDER BY subject").column(String.self)
+                try connection.query("""
+                    SELECT subject || CASE WHEN ended_at IS NULL THEN ' open' ELSE ' ended' END AS state
+                    FROM sessions WHERE organisation_id = \(service.acme.id) ORDER BY created_at
+                    """).column(String.self)
             }
-            #expect(sessions == ["lead-1", "lead-1", "lead-1"], "\(sessions)")
+            #expect(sessions == ["lead-1 ended", "lead-1 open", "lead-1 open"], "\(sessions)")
             let pending = try await service.store.pool.withConnection { connection in
                 try connection.query("SELECT count(*) FROM sso_logins WHERE organisation_id = \(service.acme.id)").column(Int.self)
             }

@@ -147,9 +147,9 @@ import Testing
                     group.addTask {
                         let channel = "churn-\(churner)"
                         for round in 0..<50 {
-                            let started = ContinuousClock.now
+                            // With the signal swallowed, this throws (subscribing gives up when its
+                            // LISTEN is not run in time): no timing assertion needed.
                             var iterator = try await pool.notifications(channel: channel).makeAsyncIterator()
-                            #expect(ContinuousClock.now - started < .seconds(5), "\(channel) round \(round) waited for its LISTEN")
                             try await pool.execute("SELECT pg_notify(\(channel), \(String(round)))")
                             #expect(await iterator.next()?.payload == String(round))
                         }
