@@ -10,7 +10,8 @@ public struct EmailConfiguration: Sendable {
     public var smtp: SMTPSettings?
     /// The sender (`MOBILISE_SMTP_FROM`: `address` or `Name <address>`; default `mobilise@` the SMTP host).
     public var from = MailMessage.Mailbox(address: "mobilise@localhost", name: "Mobilise")
-    /// At most this many messages a second, per instance (`MOBILISE_SMTP_RATE`, default 5).
+    /// At most this many messages a second, all instances together (`MOBILISE_SMTP_RATE`, default
+    /// 5): each batch's sending slots are reserved in the database (sql/0028).
     public var ratePerSecond: Double = 5
     /// How often the sender looks for due messages (`MOBILISE_OUTBOX_POLL`, as the webhook outbox).
     public var pollInterval: Duration = .seconds(2)
@@ -84,8 +85,12 @@ public struct EmailConfiguration: Sendable {
 /// Sends reminder e-mails: claims due messages (``MobiliseStore/claimDueEmails(limit:lease:)``,
 /// a lease per claim, so instances never send one message at once), writes each in its person's
 /// language, and sends a batch over one SMTP session at most ``EmailConfiguration/ratePerSecond``
-/// a second. At least once: a message is marked sent only after the server accepted it (250 to the
-/// end of DATA), and one whose instance died mid-send is claimed again when its lease expires.
+/// a second, all instances together (a batch's slots are reserved in the database first). At
+/// least once: a message is marked sent only after the server accepted it (250 to the end of
+/// DATA), and one whose instance died mid-send is claimed again when its lease expires.
+/// Twice at most once per instance and crash (or database outage): the message whose 250 came
+/// but whose record did not; it goes again with the same `Message-ID` (the message's id), so
+/// that receivers can drop the repeat.
 /// Never twice for one person and wave: the planning's unique key makes one message, and only
 /// the lease holder records its outcome.
 public struct EmailSender: Service {
@@ -122,9 +127,15 @@ public struct EmailSender: Service {
     @discardableResult
     public func deliverDue() async throws -> Int {
         guard let smtp = configuration.smtp else { return 0 }
+        let spacing = Duration.milliseconds(Int64((1000 / configuration.ratePerSecond).rounded(.up)))
+        // The rate across instances: a batch's slots are reserved in the database, after every
+        // other instance's, before it is claimed (so that waiting for them never eats a lease).
+        guard try await store.hasDueEmails() else { return 0 }
+        let wait = try await store.reserveEmailSlots(count: configuration.batchSize, spacing: spacing)
+        // Several instances and a low rate may wait long: a shutdown does not wait for the slots.
+        if wait > .zero { try await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: wait) } }
         let claimed = try await store.claimDueEmails(limit: configuration.batchSize, lease: configuration.lease)
         guard !claimed.isEmpty else { return 0 }
-        let spacing = Duration.milliseconds(Int64((1000 / configuration.ratePerSecond).rounded(.up)))
         var session: SMTPSession?
         var lastStart: ContinuousClock.Instant?
         for message in claimed {
@@ -166,16 +177,15 @@ public struct EmailSender: Service {
             do {
                 try await store.recordEmailDelivery(message, outcome: outcome)
             } catch {
-                // The lease expires and the message is tried again: at least once.
-                logger.warning("could not record an e-mail delivery", metadata: ["message": "\(message.id)", "error": "\(error)"])
+                // The lease expires and the message is tried again: at least once. The rest of the
+                // batch is not sent now (its leases expire too): while the database cannot record,
+                // each message sent would be one more sent twice (RELIABILITY.md, e-mail reminders).
+                logger.warning("could not record an e-mail delivery; the rest of the batch waits for its lease",
+                               metadata: ["message": "\(message.id)", "error": "\(error)"])
+                break
             }
         }
         if var open = session { await open.close() }
-        // The next batch keeps to the rate too.
-        if let lastStart {
-            let wait = lastStart + spacing - ContinuousClock.now
-            if wait > .zero { try await Task.sleep(for: wait) }
-        }
         return claimed.count
     }
 
@@ -192,10 +202,13 @@ public struct EmailSender: Service {
         let text = ReminderText(
             catalogue: ReminderCatalogue.of(message.language), name: message.name, title: message.campaignTitle,
             hashtag: message.hashtag, organisation: message.organisationName, link: link, unsubscribe: unsubscribe)
+        // The message's own id, the same on every attempt: a receiver that got an attempt whose
+        // outcome was lost (a crash between the server's 250 and the record) can drop the repeat.
+        let domain = configuration.from.address.split(separator: "@").last.map(String.init) ?? "localhost"
         return MailMessage(
             from: configuration.from, to: MailMessage.Mailbox(address: message.address, name: message.name),
             subject: text.subject, text: text.plain, html: text.html(language: message.language), language: message.language,
-            unsubscribeURL: unsubscribe)
+            messageID: "\(message.id.uuidString.lowercased())@\(domain)", unsubscribeURL: unsubscribe)
     }
 
     static func base64URL(_ data: Data) -> String {

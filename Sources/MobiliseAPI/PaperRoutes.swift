@@ -114,6 +114,8 @@ struct PaperBatchResponse: ResponseEncodable {
         var alreadySigned: Int
         var refused: [String]
         var anonymous: Int
+        /// Refused signers erased since: their HR ids left `refused`.
+        var refusedErased: Int
     }
 
     struct Discrepancies: Encodable {
@@ -146,7 +148,7 @@ struct PaperBatchResponse: ResponseEncodable {
         if authority == .hrAdmin, let outcome = batch.outcome {
             self.outcome = Outcome(entryId: outcome.entryID, how: outcome.how, confirmedBy: outcome.confirmedBy, confirmedAt: outcome.confirmedAt,
                                    signed: outcome.signed, alreadySigned: outcome.alreadySigned, refused: outcome.refusedIDs,
-                                   anonymous: outcome.anonymous)
+                                   anonymous: outcome.anonymous, refusedErased: outcome.refusedErased)
         }
     }
 }

@@ -175,6 +175,8 @@ struct EmployeeResponse: ResponseEncodable {
     var gender: Gender
     var managerExternalId: String?
     var active: Bool
+    var preferredLanguage: String?
+    var timeZone: String?
 
     init(_ employee: Employee) {
         externalId = employee.externalID
@@ -186,6 +188,8 @@ struct EmployeeResponse: ResponseEncodable {
         gender = employee.gender
         managerExternalId = employee.managerExternalID
         active = employee.active
+        preferredLanguage = employee.preferredLanguage
+        timeZone = employee.timeZone
     }
 }
 

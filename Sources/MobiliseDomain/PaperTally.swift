@@ -105,6 +105,8 @@ public struct PaperOutcome: Sendable, Equatable {
     public var refusedIDs: [String]
     /// Unknown HR ids plus signers without one: the anonymous tally, never in participation.
     public var anonymous: Int
+    /// Refused signers erased since (GDPR): their HR ids left ``refusedIDs``, counted here.
+    public var refusedErased = 0
     /// `agreement` (two entries agreed) or `decision` (an HR admin chose the entry).
     public var how: String
     public var confirmedBy: String

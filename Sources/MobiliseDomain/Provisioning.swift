@@ -69,7 +69,8 @@ public struct ProvisionedEmployee: Sendable, Equatable {
             row: WorkforceRow(
                 line: 0, externalID: employee.externalID, email: employee.email, displayName: employee.displayName,
                 country: employee.country, site: employee.site, orgUnit: employee.orgUnit, gender: employee.gender,
-                managerExternalID: employee.managerExternalID, active: employee.active),
+                managerExternalID: employee.managerExternalID, active: employee.active,
+                preferredLanguage: employee.preferredLanguage, timeZone: employee.timeZone),
             identity: identity)
     }
 }

@@ -207,3 +207,90 @@ public enum ReminderLocale {
         return table
     }()
 }
+
+/// A person's own language and time zone, as the HR file or an identity provider gives them
+/// (`preferred_language`, `time_zone`; SCIM `preferredLanguage`, `timezone`): checked and
+/// normalised here, and resolved to a catalogue language when a message is planned. Absent, the
+/// person's country decides (``ReminderLocale``).
+public enum PersonLocale {
+    /// Longest language tag kept (RFC 5646 §4.4.1 suggests 35 characters suffice).
+    public static let maxLanguageLength = 35
+    /// Longest time zone name kept (the IANA database's longest is about 30).
+    public static let maxTimeZoneLength = 64
+
+    /// A well-formed BCP 47 language tag, normalised (`PT-br` → `pt-BR`, `zh_hans` → `zh-Hans`;
+    /// an underscore, as in `en_US`, is read as a hyphen); nil for anything else. A primary
+    /// language subtag of 2 to 8 letters, then subtags of 1 to 8 letters or digits; the case
+    /// as RFC 5646 §2.1.1 recommends: language lower case, script title case, region upper case.
+    public static func language(_ raw: String) -> String? {
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "-")
+        guard !text.isEmpty, text.unicodeScalars.count <= maxLanguageLength, text.allSatisfy({ $0.isASCII }) else { return nil }
+        let subtags = text.split(separator: "-", omittingEmptySubsequences: false)
+        var normalised: [String] = []
+        var afterSingleton = false
+        for (index, subtag) in subtags.enumerated() {
+            guard (1...8).contains(subtag.count), subtag.allSatisfy({ $0.isLetter || $0.isNumber }) else { return nil }
+            let lower = subtag.lowercased()
+            if index == 0 {
+                // The language: letters only (an `x-…` private tag has no language; not for a catalogue).
+                guard subtag.count >= 2, subtag.allSatisfy(\.isLetter) else { return nil }
+                normalised.append(lower)
+            } else if afterSingleton {
+                normalised.append(lower)
+            } else if subtag.count == 1 {
+                // An extension or private use follows: the rest is kept in lower case.
+                afterSingleton = true
+                normalised.append(lower)
+            } else if subtag.count == 4, subtag.allSatisfy(\.isLetter) {
+                normalised.append(lower.prefix(1).uppercased() + lower.dropFirst())
+            } else if (subtag.count == 2 && subtag.allSatisfy(\.isLetter)) || (subtag.count == 3 && subtag.allSatisfy(\.isNumber)) {
+                normalised.append(subtag.uppercased())
+            } else {
+                normalised.append(lower)
+            }
+        }
+        // A singleton must be followed by something.
+        if afterSingleton, normalised.last?.count == 1 { return nil }
+        return normalised.joined(separator: "-")
+    }
+
+    /// The catalogue language (``ReminderCatalogue/languages``) for a person's tag: the same tag,
+    /// else the catalogue's one for its language (`fr-CA` → `fr`, `pt-PT` → `pt-BR`, `zh-CN` →
+    /// `zh-Hans`, but not `zh-TW` or `zh-Hant`, written in the other script); nil when the
+    /// catalogues lack it (the country's language is used).
+    public static func catalogueLanguage(_ tag: String) -> String? {
+        guard let tag = language(tag) else { return nil }
+        if let exact = ReminderCatalogue.languages.first(where: { $0.caseInsensitiveCompare(tag) == .orderedSame }) { return exact }
+        let subtags = tag.split(separator: "-").map(String.init)
+        guard let primary = subtags.first else { return nil }
+        if primary == "zh" {
+            let script = subtags.dropFirst().first { $0.count == 4 }
+            if let script { return script == "Hans" ? "zh-Hans" : nil }
+            let region = subtags.dropFirst().first { $0.count == 2 }
+            return ["TW", "HK", "MO"].contains(region ?? "") ? nil : "zh-Hans"
+        }
+        return ReminderCatalogue.languages.first { $0 == primary || $0.hasPrefix(primary + "-") }
+    }
+
+    /// The time zone of the IANA database this name gives (compared ignoring case, returned as the
+    /// database spells it: `europe/paris` → `Europe/Paris`); nil for anything else, abbreviations
+    /// and offsets (`CET`, `GMT+1`) included, whose meaning differs between systems.
+    public static func timeZone(_ raw: String) -> String? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty, text.count <= maxTimeZoneLength else { return nil }
+        return knownTimeZones[text.lowercased()]
+    }
+
+    /// The names accepted: every region/city name of the system's time zone data (and the
+    /// countries' zones of ``ReminderLocale``), plus `UTC`; lower case → as spelled.
+    static let knownTimeZones: [String: String] = {
+        var table: [String: String] = ["utc": "UTC", "etc/utc": "Etc/UTC"]
+        for name in TimeZone.knownTimeZoneIdentifiers + Array(ReminderLocale.timeZones.values) where name.contains("/") {
+            table[name.lowercased()] = name
+        }
+        return table
+    }()
+
+    /// Suggested values for a SCIM client (`/Schemas`' canonical values): each country's zone, sorted.
+    public static var suggestedTimeZones: [String] { Array(Set(ReminderLocale.timeZones.values)).sorted() }
+}

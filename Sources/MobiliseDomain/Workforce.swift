@@ -23,10 +23,15 @@ public struct Employee: Sendable, Codable, Equatable {
     public var gender: Gender
     public var managerExternalID: String?
     public var active: Bool
+    /// The language the person prefers (a BCP 47 tag, normalised), nil: their country's.
+    public var preferredLanguage: String?
+    /// The person's IANA time zone, nil: their country's main one.
+    public var timeZone: String?
 
     public init(
         id: UUID, organisationID: UUID, externalID: String, email: String?, displayName: String?, country: String,
-        site: String?, orgUnit: String?, gender: Gender, managerExternalID: String?, active: Bool
+        site: String?, orgUnit: String?, gender: Gender, managerExternalID: String?, active: Bool,
+        preferredLanguage: String? = nil, timeZone: String? = nil
     ) {
         self.id = id
         self.organisationID = organisationID
@@ -39,6 +44,8 @@ public struct Employee: Sendable, Codable, Equatable {
         self.gender = gender
         self.managerExternalID = managerExternalID
         self.active = active
+        self.preferredLanguage = preferredLanguage
+        self.timeZone = timeZone
     }
 }
 

@@ -31,11 +31,15 @@ public struct WorkforceRow: Sendable, Equatable {
     public var gender: Gender
     public var managerExternalID: String?
     public var active: Bool
+    /// A BCP 47 tag, normalised (``PersonLocale/language(_:)``); nil: the country's language.
+    public var preferredLanguage: String?
+    /// An IANA time zone, as the time zone database spells it; nil: the country's main one.
+    public var timeZone: String?
 
     public init(
         line: Int, externalID: String, email: String? = nil, displayName: String? = nil, country: String,
         site: String? = nil, orgUnit: String? = nil, gender: Gender = .undisclosed, managerExternalID: String? = nil,
-        active: Bool = true
+        active: Bool = true, preferredLanguage: String? = nil, timeZone: String? = nil
     ) {
         self.line = line
         self.externalID = externalID
@@ -47,6 +51,8 @@ public struct WorkforceRow: Sendable, Equatable {
         self.gender = gender
         self.managerExternalID = managerExternalID
         self.active = active
+        self.preferredLanguage = preferredLanguage
+        self.timeZone = timeZone
     }
 }
 
@@ -137,6 +143,7 @@ public enum WorkforceCSV {
     /// The column names, in their usual order.
     public static let columns = [
         "external_id", "email", "display_name", "country", "gender", "site", "org_unit", "manager_external_id", "active",
+        "preferred_language", "time_zone",
     ]
     /// Columns every file must have.
     public static let requiredColumns: Set<String> = ["external_id", "country"]
@@ -144,7 +151,7 @@ public enum WorkforceCSV {
     /// Longest value, in characters (Unicode scalars, as PostgreSQL's `length` counts), per column.
     public static let maxLength: [String: Int] = [
         "external_id": 200, "email": 320, "display_name": 200, "site": 200, "org_unit": 1000,
-        "manager_external_id": 200,
+        "manager_external_id": 200, "preferred_language": PersonLocale.maxLanguageLength, "time_zone": PersonLocale.maxTimeZoneLength,
     ]
 
     /// Bounds on a whole file.
@@ -291,12 +298,27 @@ public enum WorkforceCSV {
             default: problems.append("\(name("active")) \(quoted(raw)) is not a yes/no value (expected true, false, 1, 0, yes or no)")
             }
         }
+        var language: String?
+        if let raw = value("preferred_language") {
+            language = PersonLocale.language(raw)
+            if language == nil {
+                problems.append("\(name("preferred_language")) \(quoted(raw)) is not a language tag (BCP 47, e.g. fr, pt-BR or zh-Hans)")
+            }
+        }
+        var timeZone: String?
+        if let raw = value("time_zone") {
+            timeZone = PersonLocale.timeZone(raw)
+            if timeZone == nil {
+                problems.append("\(name("time_zone")) \(quoted(raw)) is not a time zone of the IANA database (e.g. Europe/Paris or America/Chicago)")
+            }
+        }
         guard problems.isEmpty, let externalID else {
             return .failure(WorkforceRejection(line: line, error: problems.joined(separator: "; ")))
         }
         return .success(WorkforceRow(
             line: line, externalID: externalID, email: email, displayName: displayName, country: country, site: site,
-            orgUnit: orgUnit, gender: gender, managerExternalID: manager, active: active))
+            orgUnit: orgUnit, gender: gender, managerExternalID: manager, active: active, preferredLanguage: language,
+            timeZone: timeZone))
     }
 
     /// A plausible email address: one `@` between a local part and a dotted domain, no spaces,

@@ -193,7 +193,9 @@ public struct WorkforceCSVReader {
               let site = value(columns.site, limit: 200),
               let orgUnit = value(columns.orgUnit, limit: 1000),
               let manager = value(columns.manager, limit: 200),
-              let active = value(columns.active, limit: nil)
+              let active = value(columns.active, limit: nil),
+              let language = value(columns.language, limit: PersonLocale.maxLanguageLength),
+              let timeZone = value(columns.timeZone, limit: PersonLocale.maxTimeZoneLength)
         else { return nil }
         if let email, !Self.looksLikeEmail(bytes[email]) { return nil }
         let first = bytes[country.lowerBound], second = bytes[country.lowerBound + 1]
@@ -214,6 +216,15 @@ public struct WorkforceCSVReader {
             } else {
                 return nil
             }
+        }
+        // A person's language and time zone: rare enough in a file to be checked as Strings.
+        if let language {
+            guard let tag = PersonLocale.language(String(decoding: bytes[language], as: UTF8.self)) else { return nil }
+            row.preferredLanguage = tag
+        }
+        if let timeZone {
+            guard let zone = PersonLocale.timeZone(String(decoding: bytes[timeZone], as: UTF8.self)) else { return nil }
+            row.timeZone = zone
         }
         return row
     }
@@ -259,6 +270,7 @@ public struct WorkforceCSVReader {
 /// Where each workforce column is in a record (-1: absent).
 private struct ColumnPositions {
     var externalID = -1, email = -1, displayName = -1, country = -1, gender = -1, site = -1, orgUnit = -1, manager = -1, active = -1
+    var language = -1, timeZone = -1
 
     init() {}
 
@@ -273,6 +285,8 @@ private struct ColumnPositions {
         orgUnit = position("org_unit")
         manager = position("manager_external_id")
         active = position("active")
+        language = position("preferred_language")
+        timeZone = position("time_zone")
     }
 }
 
@@ -286,6 +300,9 @@ struct BytesRow {
     var gender: Gender
     var manager: Range<Int>?
     var active: Bool
+    /// Normalised (checked as Strings; nil when empty).
+    var preferredLanguage: String? = nil
+    var timeZone: String? = nil
 }
 
 /// The known country codes, as a table of two-letter codes.
@@ -324,7 +341,7 @@ private struct ItemSink: WorkforceSink {
             line: line, externalID: String(decoding: bytes[row.externalID], as: UTF8.self), email: text(row.email),
             displayName: text(row.displayName), country: String(decoding: [row.country.0, row.country.1], as: UTF8.self),
             site: text(row.site), orgUnit: text(row.orgUnit), gender: row.gender, managerExternalID: text(row.manager),
-            active: row.active)))
+            active: row.active, preferredLanguage: row.preferredLanguage, timeZone: row.timeZone)))
     }
 
     func accept(_ row: WorkforceRow) throws { try emit(.row(row)) }

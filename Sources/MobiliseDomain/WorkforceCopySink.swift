@@ -6,7 +6,7 @@ import Foundation
 
 /// A workforce file's good rows in PostgreSQL's COPY text format, ready for
 /// `COPY … (line, external_id, email, display_name, country, site, org_unit, gender,
-/// manager_external_id, active) FROM STDIN`, and its rejected lines.
+/// manager_external_id, active, preferred_language, time_zone) FROM STDIN`, and its rejected lines.
 ///
 /// Filled by ``WorkforceCSVReader/feed(_:into:)``: good rows are written as bytes straight from
 /// the file's, escaped (backslash, tab, newline, carriage return), `\N` for an empty value.
@@ -25,7 +25,8 @@ public struct WorkforceStaging: Sendable {
     public var rejectedCount: Int { sink.rejectedCount }
     /// The columns of ``copyData``, in order.
     public static let columns =
-        ["line", "external_id", "email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active"]
+        ["line", "external_id", "email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active",
+         "preferred_language", "time_zone"]
 }
 
 struct CopySink: WorkforceSink, Sendable {
@@ -63,6 +64,7 @@ struct CopySink: WorkforceSink, Sendable {
         }
         data.append(Self.tab)
         data.append(row.active ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        appendLocale(row.preferredLanguage, row.timeZone)
         data.append(Self.newline)
     }
 
@@ -80,7 +82,20 @@ struct CopySink: WorkforceSink, Sendable {
         }
         data.append(Self.tab)
         data.append(row.active ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        appendLocale(row.preferredLanguage, row.timeZone)
         data.append(Self.newline)
+    }
+
+    /// The last two columns: a language tag and a time zone (letters, digits, `-`, `_`, `/`, `+`: nothing to escape).
+    private mutating func appendLocale(_ language: String?, _ timeZone: String?) {
+        for field in [language, timeZone] {
+            data.append(Self.tab)
+            if var field {
+                field.withUTF8 { append($0) }
+            } else {
+                append(nil)
+            }
+        }
     }
 
     mutating func reject(_ rejection: WorkforceRejection) throws {

@@ -164,7 +164,7 @@ extension MobiliseStore {
             let campaign = try Self.campaign(connection, organisationID: organisationID, reference: reference)
             let lines = try connection.query("""
                 SELECT e.event_id, count(*)::bigint AS batches, sum(b.signed)::bigint AS signed, sum(b.already_signed)::bigint AS already,
-                       sum(cardinality(b.refused_ids))::bigint AS refused, sum(b.anonymous)::bigint AS anonymous
+                       sum(cardinality(b.refused_ids) + b.refused_erased)::bigint AS refused, sum(b.anonymous)::bigint AS anonymous
                 FROM paper_batches b
                 JOIN paper_entries e ON e.organisation_id = b.organisation_id AND e.id = b.confirmed_entry
                 WHERE b.organisation_id = \(organisationID) AND b.campaign_id = \(campaign.id) AND b.status = 'confirmed'
@@ -226,7 +226,7 @@ extension MobiliseStore {
     ) throws -> PaperBatch? {
         guard let row = try connection.query("""
             SELECT id, status, created_at, confirmed_entry, confirmed_how, confirmed_by, confirmed_at, signed, already_signed,
-                   refused_ids, anonymous
+                   refused_ids, refused_erased, anonymous
             FROM paper_batches WHERE organisation_id = \(organisationID) AND campaign_id = \(campaignID) AND reference = \(reference)
             \(unsafeSQL: lock ? "FOR UPDATE" : "")
             """).decode(BatchRow.self).first else { return nil }
@@ -245,6 +245,7 @@ extension MobiliseStore {
                 signed: row.signed ?? 0, alreadySigned: row.already_signed ?? 0, refusedIDs: row.refused_ids ?? [],
                 anonymous: row.anonymous ?? 0, how: row.confirmed_how ?? "", confirmedBy: row.confirmed_by ?? "", confirmedAt: at,
                 entryID: entryID)
+            outcome?.refusedErased = row.refused_erased
         }
         return PaperBatch(id: row.id, campaignID: campaignID, reference: reference, status: PaperBatchStatus(rawValue: row.status) ?? .pending,
                           createdAt: row.created_at, entries: entries, outcome: outcome)
@@ -261,6 +262,7 @@ extension MobiliseStore {
         var signed: Int?
         var already_signed: Int?
         var refused_ids: [String]?
+        var refused_erased: Int
         var anonymous: Int?
     }
 

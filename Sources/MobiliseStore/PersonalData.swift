@@ -199,7 +199,7 @@ extension MobiliseStore {
         try connection.execute("""
             UPDATE employees SET external_id = \(pseudonym), email = NULL, display_name = NULL, manager_external_id = NULL,
                 hired_on = NULL, left_on = NULL, active = false, gender = 'undisclosed', site = NULL, org_unit = NULL,
-                erased_at = now(), updated_at = now()
+                preferred_language = NULL, time_zone = NULL, erased_at = now(), updated_at = now()
             WHERE organisation_id = \(organisationID) AND id = \(id)
             """)
         try connection.execute("""
@@ -221,14 +221,21 @@ extension MobiliseStore {
         try connection.execute("""
             UPDATE leader_views SET viewer = \(pseudonym) WHERE organisation_id = \(organisationID) AND viewer = \(externalID)
             """)
-        // Paper batches (sql/0021): the sheets' HR ids, who typed them in, who confirmed them.
+        // Paper batches (sql/0021, 0028): a sheet's HR ids lose theirs, counted instead among the
+        // sheet's signers without an HR id (the sheet's total stays; two entries that agreed still
+        // agree; a confirmed batch's counts are kept as they were counted); a confirmed batch's
+        // refused ids likewise, into `refused_erased`. Who typed or confirmed a batch gets the pseudonym.
         try connection.execute("""
-            UPDATE paper_entries SET external_ids = array_replace(external_ids, \(externalID), \(pseudonym)),
+            UPDATE paper_entries SET
+                unidentified = unidentified + CASE WHEN \(externalID) = ANY(external_ids) THEN 1 ELSE 0 END,
+                external_ids = array_remove(external_ids, \(externalID)),
                 entered_by = CASE WHEN entered_by = \(externalID) THEN \(pseudonym) ELSE entered_by END
             WHERE organisation_id = \(organisationID) AND (\(externalID) = ANY(external_ids) OR entered_by = \(externalID))
             """)
         try connection.execute("""
-            UPDATE paper_batches SET refused_ids = array_replace(refused_ids, \(externalID), \(pseudonym)),
+            UPDATE paper_batches SET
+                refused_erased = refused_erased + CASE WHEN \(externalID) = ANY(refused_ids) THEN 1 ELSE 0 END,
+                refused_ids = array_remove(refused_ids, \(externalID)),
                 confirmed_by = CASE WHEN confirmed_by = \(externalID) THEN \(pseudonym) ELSE confirmed_by END
             WHERE organisation_id = \(organisationID) AND (\(externalID) = ANY(refused_ids) OR confirmed_by = \(externalID))
             """)

@@ -59,7 +59,7 @@ extension MobiliseStore {
             employee: Employee(
                 id: UUID(), organisationID: organisationID, externalID: row.externalID, email: row.email, displayName: row.displayName,
                 country: row.country, site: row.site, orgUnit: row.orgUnit, gender: row.gender, managerExternalID: row.managerExternalID,
-                active: row.active),
+                active: row.active, preferredLanguage: row.preferredLanguage, timeZone: row.timeZone),
             identity: record.identity, managerID: nil, created: Date(), lastModified: Date())
         let details = try JSONB(["operation": "create", "changed": Self.changedColumns(nil, expected).joined(separator: ",")])
         let identity = record.identity
@@ -68,13 +68,13 @@ extension MobiliseStore {
         let create: PostgresQuery = """
             WITH inserted AS (
                 INSERT INTO employees (organisation_id, external_id, email, display_name, country, site, org_unit, gender,
-                                       manager_external_id, active)
+                                       manager_external_id, active, preferred_language, time_zone)
                 SELECT \(organisationID), \(row.externalID)::text, \(row.email)::text, \(row.displayName)::text, \(row.country)::text,
                        \(row.site)::text, \(row.orgUnit)::text, \(row.gender.rawValue)::text,
                        COALESCE((SELECT m.external_id FROM employees m
                                  WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
                                 \(row.managerExternalID)::text),
-                       \(row.active)::boolean
+                       \(row.active)::boolean, \(row.preferredLanguage)::text, \(row.timeZone)::text
                 -- A creation meeting an employee with this HR id writes nothing (erased employees'
                 -- pseudonyms never collide with one). The workforce lock, taken by the statement
                 -- before this one, makes this check and the insert one step.
@@ -101,7 +101,7 @@ extension MobiliseStore {
                 RETURNING 1
             )
             SELECT i.id, i.organisation_id, i.external_id, i.email, i.display_name, i.country, i.site, i.org_unit, i.gender,
-                   i.manager_external_id, i.active, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
+                   i.manager_external_id, i.active, i.preferred_language, i.time_zone, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
                    -- The statement does not see its own insert: someone who is their own manager is named here.
                    CASE WHEN i.manager_external_id = i.external_id THEN i.id
                         ELSE (SELECT m.id FROM employees m
@@ -249,7 +249,8 @@ extension MobiliseStore {
                     COALESCE((SELECT m.external_id FROM employees m
                               WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
                              \(row.managerExternalID)::text) AS manager_external_id,
-                    \(row.active)::boolean AS active)
+                    \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
+                    \(row.timeZone)::text AS time_zone)
             """
         let merge = mergeStatement(organisationID: organisationID, columns: Set(WorkforceCSV.columns))
         // Prepared: with every column, the statement's text never changes (planned once per connection).
@@ -289,6 +290,7 @@ extension MobiliseStore {
             ("display_name", a.displayName != b?.displayName), ("country", a.country != b?.country), ("site", a.site != b?.site),
             ("org_unit", a.orgUnit != b?.orgUnit), ("gender", a.gender != b?.gender),
             ("manager_external_id", a.managerExternalID != b?.managerExternalID), ("active", a.active != b?.active),
+            ("preferred_language", a.preferredLanguage != b?.preferredLanguage), ("time_zone", a.timeZone != b?.timeZone),
             ("client_id", i.clientID != j?.clientID), ("given_name", i.givenName != j?.givenName),
             ("family_name", i.familyName != j?.familyName), ("formatted_name", i.formattedName != j?.formattedName),
             ("employee_number", i.employeeNumber != j?.employeeNumber), ("organization", i.organization != j?.organization),
@@ -320,7 +322,7 @@ extension MobiliseStore {
     ) throws -> [ProvisionedEmployee] {
         let query: PostgresQuery = """
             SELECT e.id, e.organisation_id, e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender,
-                   e.manager_external_id, e.active, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
+                   e.manager_external_id, e.active, e.preferred_language, e.time_zone, e.created_at, GREATEST(e.updated_at, s.updated_at) AS last_modified,
                    \(unsafeSQL: identityColumns),
                    (SELECT m.id FROM employees m
                     WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id

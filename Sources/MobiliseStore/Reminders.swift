@@ -61,10 +61,12 @@ public enum EmailOutcome: Sendable, Equatable {
 extension MobiliseStore {
     /// Plans a reminder wave for a campaign, in one transaction: the wave, and one pending message
     /// per active employee in the campaign's audience who has not signed (or withdrew), has an
-    /// e-mail address and has not opted out, due at `localHour` on `sendOn` in the time zone of
-    /// their country of work (``ReminderLocale``; the organisation's time zone for a country
-    /// without one), in the language of that country (else the campaign's default language if
-    /// the catalogue has it, else English). A wave for a day that already has one is refused
+    /// e-mail address and has not opted out, due at `localHour` on `sendOn` in the person's own
+    /// time zone (`employees.time_zone`, from the HR file or SCIM), else that of their country of
+    /// work (``ReminderLocale``; the organisation's time zone for a country without one), in the
+    /// person's own language when a catalogue has it (``PersonLocale/catalogueLanguage(_:)``),
+    /// else the language of that country (else the campaign's default language if the catalogue
+    /// has it, else English). A wave for a day that already has one is refused
     /// (409 `reminder_wave_exists`); so is a wave for a campaign that is not active.
     public func scheduleReminderWave(
         organisationID: UUID, campaign reference: String, sendOn: String, localHour: Int, actor: Actor
@@ -96,11 +98,23 @@ extension MobiliseStore {
                 throw MobiliseError(.conflict, code: .reminderWaveExists,
                                     "campaign '\(campaign.slug)' already has a reminder wave on \(sendOn): see GET /v1/campaigns/\(campaign.slug)/reminder-waves")
             }
+            // The people's own languages, each resolved once to a catalogue's (or none: the country's).
+            var tags: [String] = []
+            var spoken: [String] = []
+            for tag in try connection.query("""
+                SELECT DISTINCT preferred_language FROM employees
+                WHERE organisation_id = \(organisationID) AND preferred_language IS NOT NULL
+                """).column(String.self) {
+                if let language = PersonLocale.catalogueLanguage(tag) {
+                    tags.append(tag)
+                    spoken.append(language)
+                }
+            }
             let audience = RankingContext.audienceFilter(campaign.audience)
             // Everyone in the audience who has not signed, with why each would be left out.
             let counts = try connection.query("""
                 WITH candidates AS (
-                    SELECT e.id, e.country, e.email IS NULL OR e.email = '' AS no_email,
+                    SELECT e.id, e.country, e.preferred_language, e.time_zone, e.email IS NULL OR e.email = '' AS no_email,
                            EXISTS (SELECT 1 FROM email_opt_outs o WHERE o.organisation_id = e.organisation_id AND o.employee_id = e.id) AS opted_out
                     FROM employees e
                     WHERE e.organisation_id = \(organisationID) AND e.active AND \(audience)
@@ -112,14 +126,21 @@ extension MobiliseStore {
                     JOIN unnest(\(countries)::text[], \(languages)::text[]) AS l (country, language) USING (country)
                     -- A zone this server's time zone data lacks falls back to the organisation's.
                     WHERE z.zone IN (SELECT name FROM pg_timezone_names)
+                ), spoken AS (
+                    SELECT * FROM unnest(\(tags)::text[], \(spoken)::text[]) AS s (tag, language)
+                ), zones AS (
+                    -- A person's zone this server's time zone data lacks falls back to their country's.
+                    SELECT name FROM pg_timezone_names
                 ), planned AS (
                     INSERT INTO email_messages (organisation_id, wave_id, employee_id, language, unsubscribe_token, next_attempt_at)
-                    SELECT \(organisationID), \(waveID), c.id, coalesce(p.language, \(fallbackLanguage)),
+                    SELECT \(organisationID), \(waveID), c.id, coalesce(s.language, p.language, \(fallbackLanguage)),
                            decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'),
-                           ((\(sendOn)::date + make_time(\(localHour)::int, 0, 0)) AT TIME ZONE coalesce(p.zone, o.time_zone))
+                           ((\(sendOn)::date + make_time(\(localHour)::int, 0, 0)) AT TIME ZONE coalesce(z.name, p.zone, o.time_zone))
                     FROM candidates c
                     JOIN organisations o ON o.id = \(organisationID)
                     LEFT JOIN places p ON p.country = c.country
+                    LEFT JOIN spoken s ON s.tag = c.preferred_language
+                    LEFT JOIN zones z ON z.name = c.time_zone
                     WHERE NOT c.no_email AND NOT c.opted_out
                     RETURNING 1
                 )
@@ -323,5 +344,32 @@ extension MobiliseStore {
                 WHERE organisation_id = \(message.organisationID) AND id = \(message.id) AND lease_token = \(message.leaseToken)
                 """) == 1
         }
+    }
+}
+
+extension MobiliseStore {
+    /// Whether any reminder is due (a cheap look before reserving sending slots).
+    public func hasDueEmails() async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM email_messages
+                               WHERE status IN ('pending', 'sending') AND next_attempt_at <= clock_timestamp())
+                """).scalar(Bool.self) ?? false
+        }
+    }
+
+    /// Reserves `count` sending slots `spacing` apart, after every slot reserved so far by any
+    /// instance (sql/0028, `email_send_slots`): the configured rate holds for all instances
+    /// together. Returns how long to wait until the first slot (zero when it is now).
+    public func reserveEmailSlots(count: Int, spacing: Duration) async throws -> Duration {
+        let total = (Double(spacing.components.seconds) + Double(spacing.components.attoseconds) / 1e18) * Double(max(count, 1))
+        let wait = try await pool.withConnection { connection in
+            try connection.query("""
+                INSERT INTO email_send_slots AS s (id, next_slot) VALUES (true, clock_timestamp() + make_interval(secs => \(total)))
+                ON CONFLICT (id) DO UPDATE SET next_slot = greatest(s.next_slot, clock_timestamp()) + make_interval(secs => \(total))
+                RETURNING (extract(epoch FROM s.next_slot - clock_timestamp()) - \(total))::float8
+                """).scalar(Double.self) ?? 0
+        }
+        return wait > 0 ? .milliseconds(Int64((wait * 1000).rounded(.up))) : .zero
     }
 }

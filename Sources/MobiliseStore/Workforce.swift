@@ -235,7 +235,7 @@ extension MobiliseStore {
                     CREATE TEMP TABLE workforce_staging (
                         line integer NOT NULL, external_id text NOT NULL, email text, display_name text,
                         country text NOT NULL, site text, org_unit text, gender text NOT NULL,
-                        manager_external_id text, active boolean NOT NULL
+                        manager_external_id text, active boolean NOT NULL, preferred_language text, time_zone text
                     ) ON COMMIT DROP
                     """)
                 try connection.copyFrom("COPY workforce_staging (\(unsafeSQL: Self.stagingColumns)) FROM STDIN") { writer in
@@ -386,9 +386,9 @@ extension MobiliseStore {
                 RETURNING 1
             ), inserted AS (
                 INSERT INTO employees (organisation_id, external_id, email, display_name, country, site, org_unit, gender,
-                                       manager_external_id, active)
+                                       manager_external_id, active, preferred_language, time_zone)
                 SELECT \(organisationID), external_id, email, display_name, country, site, org_unit, gender,
-                       manager_external_id, active
+                       manager_external_id, active, preferred_language, time_zone
                 FROM incoming WHERE existing_id IS NULL
                 RETURNING 1
             )
@@ -463,10 +463,12 @@ extension MobiliseStore {
 
     /// The columns an import may change on an existing employee (country is always in the file).
     private static let updatableColumns =
-        ["email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active"]
+        ["email", "display_name", "country", "site", "org_unit", "gender", "manager_external_id", "active", "preferred_language",
+         "time_zone"]
 
     static let employeeColumns =
-        "id, organisation_id, external_id, email, display_name, country, site, org_unit, gender, manager_external_id, active"
+        "id, organisation_id, external_id, email, display_name, country, site, org_unit, gender, manager_external_id, active, "
+        + "preferred_language, time_zone"
 
     static func employee(from row: PostgresRow) throws -> Employee {
         let genderCell = try row.cell("gender")
@@ -484,7 +486,9 @@ extension MobiliseStore {
             orgUnit: try row.decode(String?.self, column: "org_unit"),
             gender: gender,
             managerExternalID: try row.decode(String?.self, column: "manager_external_id"),
-            active: try row.decode(Bool.self, column: "active"))
+            active: try row.decode(Bool.self, column: "active"),
+            preferredLanguage: try row.decode(String?.self, column: "preferred_language"),
+            timeZone: try row.decode(String?.self, column: "time_zone"))
     }
 }
 

@@ -218,6 +218,76 @@ import Testing
         ][address] ?? ""
     }
 
+    /// People of one country (the United States: English, New York's hour, for anyone who says
+    /// nothing else), each with their own language and time zone from the HR file or SCIM.
+    @Test func peopleOfOneCountryEachGetTheirOwnLanguageAtTheirOwnHour() async throws {
+        try await SMTPTestServer.with { server in
+            let environment = Self.environment(server, url: "smtp://127.0.0.1:\(server.port)")
+            try await ServiceHarness.run(environment: environment) { harness in
+                let workforce = """
+                    external_id,email,display_name,country,preferred_language,time_zone
+                    us-1,ann@acme.example,Ann,US,,
+                    us-2,chloe@acme.example,Chloé,US,fr-CA,America/Chicago
+                    us-3,diego@acme.example,Diego,US,es-MX,America/Los_Angeles
+                    us-4,joao@acme.example,João,US,pt,
+                    us-5,mei@acme.example,Mei,US,zh-TW,Pacific/Honolulu
+                    us-6,kai@acme.example,Kai,US,de,asia/tokyo
+
+                    """
+                let report = try await harness.store.importEmployees(
+                    organisationID: harness.acme.id, csv: Array(workforce.utf8), mode: .upsert, actor: Actor("setup"))
+                #expect(report.inserted == 6 && report.rejectedCount == 0, "\(report.rejected)")
+                // An identity provider says where someone else is, and in which language.
+                let scim = try await SCIMSession.open(harness)
+                let created = try await scim.call(.post, "/Users", """
+                    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "us-7", "displayName": "Zofia",
+                     "emails": [{"value": "zofia@acme.example", "type": "work"}], "addresses": [{"country": "US", "type": "work"}],
+                     "preferredLanguage": "pl-PL", "timezone": "America/Denver"}
+                    """)
+                #expect(created.status == .created, "\(created.text)")
+                _ = try await harness.launchedCampaign()
+                let tomorrow = Self.day(1)
+                let scheduled = try await Self.schedule(harness, day: tomorrow, hour: 10)
+                #expect(scheduled.status == .created, "\(scheduled.text)")
+                let wave = try #require(scheduled.json["id"] as? String)
+
+                let expected: [String: (language: String, zone: String, subject: String)] = [
+                    "ann@acme.example": ("en", "America/New_York", "Reminder: HeForShe at Acme"),
+                    "chloe@acme.example": ("fr", "America/Chicago", "Rappel : ElleLui chez Acme"),
+                    "diego@acme.example": ("es", "America/Los_Angeles", "Recordatorio: HeForShe at Acme"),
+                    "joao@acme.example": ("pt-BR", "America/New_York", "Lembrete: HeForShe at Acme"),
+                    // No catalogue in Traditional Chinese: the country's language; her own hour.
+                    "mei@acme.example": ("en", "Pacific/Honolulu", "Reminder: HeForShe at Acme"),
+                    "kai@acme.example": ("de", "Asia/Tokyo", "Erinnerung: HeForShe at Acme"),
+                    "zofia@acme.example": ("pl", "America/Denver", "Przypomnienie: HeForShe at Acme"),
+                ]
+                let planned = try await harness.store.pool.withConnection { connection in
+                    try connection.query("""
+                        SELECT e.email, m.language, m.next_attempt_at FROM email_messages m
+                        JOIN employees e ON e.organisation_id = m.organisation_id AND e.id = m.employee_id
+                        WHERE e.country = 'US'
+                        """).rows.map { try $0.decode((String, String, Date).self) }
+                }
+                #expect(Set(planned.map(\.0)) == Set(expected.keys))
+                for (address, language, at) in planned {
+                    let wanted = try #require(expected[address])
+                    #expect(language == wanted.language, "\(address)")
+                    #expect(at == (try Self.instant(tomorrow, hour: 10, zone: wanted.zone)), "\(address): \(at)")
+                }
+                try await Self.makeDue(harness, wave: wave)
+                try await Self.deliver(harness, environment: environment, wave: wave)
+                let received = server.messages().filter { expected[$0.recipients.first ?? ""] != nil }
+                #expect(received.count == expected.count)
+                for message in received {
+                    let address = message.recipients.first ?? ""
+                    let wanted = try #require(expected[address])
+                    #expect(message.contentLanguage == wanted.language && message.subject == wanted.subject, "\(address): \(message.subject)")
+                    #expect(message.problems.isEmpty, "\(address): \(message.problems)")
+                }
+            }
+        }
+    }
+
     @Test func refusalsEndFailedOrRetriedAndSigningBeforeTheHourSkipsTheMessage() async throws {
         try await SMTPTestServer.with { server in
             let environment = Self.environment(server, url: "smtp://127.0.0.1:\(server.port)")

@@ -95,6 +95,12 @@ extension ServiceHarness.Reply {
             #expect((enterprise["manager"] as? [String: String]) == ["value": manager])
             #expect(enterprise["employeeNumber"] as? String == "100" && enterprise["costCenter"] == nil)
             #expect(read.json["title"] == nil && read.json["phoneNumbers"] == nil)
+            // The person's language is kept (reminders are written in it), and their time zone once given.
+            #expect(read.json["preferredLanguage"] as? String == "fr-FR" && read.json["timezone"] == nil)
+            let zoned = try await scim.call(.patch, "/Users/\(id)", SCIMSession.patch(#"{"op": "replace", "path": "timezone", "value": "america/chicago"}"#))
+            #expect(zoned.status == .ok && zoned.json["timezone"] as? String == "America/Chicago", "\(zoned.text)")
+            let located = try await service.store.employee(organisationID: service.acme.id, externalID: "fr-100")
+            #expect(located?.preferredLanguage == "fr-FR" && located?.timeZone == "America/Chicago")
             let meta = try #require(read.json["meta"] as? [String: String])
             #expect(meta["resourceType"] == "User" && meta["location"] == created.headers[.location])
 
@@ -327,6 +333,9 @@ extension ServiceHarness.Reply {
                 ("PATCH without its schema", .patch, "/Users/\(id)", #"{"Operations": [{"op": "remove", "path": "displayName"}]}"#, 400, "invalidSyntax"),
                 // Two operations, the second refused: the first is not written either.
                 ("PATCH half good", .patch, "/Users/\(id)", SCIMSession.patch(#"{"op": "replace", "path": "displayName", "value": "Changed"}, {"op": "remove", "path": "userName"}"#), 400, "invalidValue"),
+                ("bad preferredLanguage", .post, "/Users", SCIMSession.newUser("u-1").replacingOccurrences(of: "\"fr-FR\"", with: "\"français\""), 400, "invalidValue"),
+                ("bad timezone", .post, "/Users", SCIMSession.newUser("u-1", extra: #", "timezone": "CET""#), 400, "invalidValue"),
+                ("PATCH bad timezone", .patch, "/Users/\(id)", SCIMSession.patch(#"{"op": "replace", "path": "timezone", "value": "Mars/Base"}"#), 400, "invalidValue"),
                 ("PUT bad email", .put, "/Users/\(id)", SCIMSession.newUser("fr-100").replacingOccurrences(of: "fr-100@acme.example", with: "x@"), 400, "invalidValue"),
                 ("unknown user", .get, "/Users/\(UUID().uuidString)", nil, 404, nil),
                 ("not a user id", .patch, "/Users/in-1", SCIMSession.patch(#"{"op": "remove", "path": "displayName"}"#), 404, nil),

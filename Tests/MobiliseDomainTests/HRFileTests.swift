@@ -44,6 +44,19 @@ import Testing
         ])
     }
 
+    @Test func aMappingMayNameAPersonsLanguageAndTimeZone() throws {
+        let mapping = try WorkforceColumnMapping([
+            (source: "Employee ID", column: "external_id"), (source: "Country", column: "country"),
+            (source: "Preferred Language", column: "preferred_language"), (source: "Time Zone", column: "time_zone"),
+        ])
+        let text = "Employee ID,Country,Preferred Language,Time Zone,Cost Center\r\n1001,USA,es_US,America/Chicago,CC-1\r\n1002,US,,,CC-2\r\n"
+        let (items, _) = try Self.read(Array(text.utf8), mapping: mapping)
+        #expect(Self.rows(items) == [
+            WorkforceRow(line: 2, externalID: "1001", country: "US", preferredLanguage: "es-US", timeZone: "America/Chicago"),
+            WorkforceRow(line: 3, externalID: "1002", country: "US"),
+        ])
+    }
+
     @Test func utf16FromExcelWithTabsIsRead() throws {
         // Excel's "Unicode Text": UTF-16LE with a BOM, tab separated.
         let text = "external_id\tcountry\tdisplay_name\r\nE1\tCôte d'Ivoire\tAya\r\nE2\tViet Nam\tLinh\r\nE3\tusa\tSam\r\n"

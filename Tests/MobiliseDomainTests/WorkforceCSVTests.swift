@@ -158,6 +158,45 @@ private func rejections(_ items: [WorkforceCSVItem]) -> [WorkforceRejection] {
         #expect(rows(items) == [WorkforceRow(line: 7, externalID: "E6", email: "a@b.co", country: "US", gender: .male)])
     }
 
+    @Test func aPersonsLanguageAndTimeZoneAreCheckedAndNormalised() throws {
+        let text = """
+            external_id,country,preferred_language,time_zone
+            E1,US,fr-ca,america/chicago
+            E2,US,PT_br,
+            E3,US,,Asia/Tokyo
+            E4,US,zh-hant-TW,Europe/Kiev
+            E5,US,français,Europe/Paris
+            E6,US,en,GMT+1
+            E7,US,x-klingon,Mars/Olympus_Mons
+            E8,US,\(String(repeating: "a", count: 8))-\(String(repeating: "b", count: 30)),UTC
+
+            """
+        let items = try read(text)
+        #expect(rows(items) == [
+            WorkforceRow(line: 2, externalID: "E1", country: "US", preferredLanguage: "fr-CA", timeZone: "America/Chicago"),
+            WorkforceRow(line: 3, externalID: "E2", country: "US", preferredLanguage: "pt-BR"),
+            WorkforceRow(line: 4, externalID: "E3", country: "US", timeZone: "Asia/Tokyo"),
+            WorkforceRow(line: 5, externalID: "E4", country: "US", preferredLanguage: "zh-Hant-TW", timeZone: "Europe/Kiev"),
+        ])
+        #expect(rejections(items).map(\.description) == [
+            "line 6: preferred_language 'français' is not a language tag (BCP 47, e.g. fr, pt-BR or zh-Hans)",
+            "line 7: time_zone 'GMT+1' is not a time zone of the IANA database (e.g. Europe/Paris or America/Chicago)",
+            "line 8: preferred_language 'x-klingon' is not a language tag (BCP 47, e.g. fr, pt-BR or zh-Hans); "
+                + "time_zone 'Mars/Olympus_Mons' is not a time zone of the IANA database (e.g. Europe/Paris or America/Chicago)",
+            "line 9: preferred_language is 39 characters long (the limit is 35)",
+        ])
+    }
+
+    @Test func aPersonsLanguageResolvesToACatalogueLanguageOrNone() {
+        let cases: [(String, String?)] = [
+            ("fr", "fr"), ("fr-CA", "fr"), ("pt", "pt-BR"), ("pt-PT", "pt-BR"), ("zh", "zh-Hans"), ("zh-CN", "zh-Hans"),
+            ("zh-Hans-SG", "zh-Hans"), ("zh-TW", nil), ("zh-Hant", nil), ("en-US", "en"), ("en_GB", "en"), ("it", nil),
+            ("hi-IN", "hi"), ("ZH-HANS", "zh-Hans"), ("not a tag", nil),
+        ]
+        for (tag, expected) in cases { #expect(PersonLocale.catalogueLanguage(tag) == expected, "\(tag)") }
+        #expect(PersonLocale.suggestedTimeZones.allSatisfy { PersonLocale.timeZone($0) == $0 })
+    }
+
     @Test func fieldLengthLimitsAreEnforcedInCharacters() throws {
         let longName = String(repeating: "é", count: 201)
         let longID = String(repeating: "i", count: 201)

@@ -70,12 +70,15 @@ private let tricky = [
     "\"q,uoted\"", "\"two\nlines\"", "\"tab\there\"", "back\\slash", "\"cr\rin\"", "Zoë", "\u{00A0}nbsp\u{00A0}",
     String(repeating: "n", count: 200), String(repeating: "n", count: 201), String(repeating: "é", count: 200),
     String(repeating: "é", count: 201), "\"", "a\"b", "\"a\"b\"",
+    "fr-CA", "PT_br", "zh-hant-tw", "en-", "x-private", "de-u-co-phonebk", "Europe/Paris", "europe/paris", "GMT+1",
+    "Nowhere/City", "America/Argentina/Buenos_Aires", "Ελληνικά",
 ]
 
 private let headers = [
     "external_id,email,display_name,country,gender,site,org_unit,manager_external_id,active",
     "external_id,country", "country,external_id,gender,active", " external_id , country ,email", "external_id",
     "external_id,country,country", "site,org_unit,external_id,country,manager_external_id,display_name",
+    "external_id,country,preferred_language,time_zone", "time_zone,external_id,email,country,preferred_language",
 ]
 
 private func randomFile(_ random: inout SplitMix64) -> [UInt8] {
@@ -159,17 +162,17 @@ private func randomFile(_ random: inout SplitMix64) -> [UInt8] {
         var staging = WorkforceStaging()
         try reader.feed(Array(file.utf8), into: &staging)
         try reader.finish(into: &staging)
-        let expected = "2\tx-1\t\\N\ta\\tb\\\\c\tFR\ttwo\\r\\nlines\t\\N\tundisclosed\t\\N\tf\n"
-            + "4\tzoë\t\\N\tZoë\tDE\t\\N\t\\N\tundisclosed\t\\N\tt\n"
+        let expected = "2\tx-1\t\\N\ta\\tb\\\\c\tFR\ttwo\\r\\nlines\t\\N\tundisclosed\t\\N\tf\t\\N\t\\N\n"
+            + "4\tzoë\t\\N\tZoë\tDE\t\\N\t\\N\tundisclosed\t\\N\tt\t\\N\t\\N\n"
         #expect(String(decoding: staging.copyData, as: UTF8.self) == expected)
-        #expect(WorkforceStaging.columns.count == 10)
+        #expect(WorkforceStaging.columns.count == 12)
     }
 }
 
 /// A row as the staging table's columns, in COPY text (nil for NULL).
 private func copyFields(_ row: WorkforceRow) -> [String?] {
     [String(row.line), row.externalID, row.email, row.displayName, row.country, row.site, row.orgUnit, row.gender.rawValue,
-     row.managerExternalID, row.active ? "t" : "f"]
+     row.managerExternalID, row.active ? "t" : "f", row.preferredLanguage, row.timeZone]
 }
 
 /// COPY text format back into fields: rows end with LF, fields are separated by tabs, `\N` is NULL.

@@ -87,3 +87,61 @@ import Testing
         }
     }
 }
+
+@Suite struct PaperErasureTests {
+    /// Erasure takes a person's HR id out of paper sheets (sql/0028): out of every entry's HR ids
+    /// into its signers without one, out of a confirmed batch's refused ids into a count; neither
+    /// their HR id nor their pseudonym stays; the tally counts what it counted; two entries that
+    /// agreed still agree, and a sheet still pending is confirmed by a second entry typed without it.
+    @Test func erasureRemovesTheHRIdFromPaperSheetsAndTheTallyStays() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store, privacyK: 1)
+            let org = fixture.organisation.id
+            let india = try await fixture.hire(6, in: "IN")
+            let campaign = try await fixture.campaign()
+            let second = Actor("hr-second")
+            // india[5] has left by the time the sheet is counted: refused.
+            _ = try await store.importEmployees(
+                organisationID: org, csv: Array("external_id,country,active\n\(india[5]),IN,false\n".utf8), mode: .upsert, actor: fixture.admin)
+            let sheet = PaperEntryDraft(reference: "sheet-1", channel: .paper, eventID: nil, signedAt: nil,
+                                        externalIDs: [india[0], india[1], india[5]].sorted(), unidentified: 0)
+            _ = try await store.enterPaperBatch(organisationID: org, campaign: campaign.slug, sheet, actor: fixture.admin, by: .hrAdmin)
+            let confirmed = try await store.enterPaperBatch(organisationID: org, campaign: campaign.slug, sheet, actor: second, by: .hrAdmin)
+            #expect(confirmed.batch.status == .confirmed && confirmed.batch.outcome?.refusedIDs == [india[5]])
+            _ = try await store.enterPaperBatch(
+                organisationID: org, campaign: campaign.slug,
+                PaperEntryDraft(reference: "sheet-2", channel: .paper, eventID: nil, signedAt: nil, externalIDs: [india[0], india[3]].sorted(),
+                                unidentified: 1),
+                actor: fixture.admin, by: .hrAdmin)
+            let tallyBefore = try await store.paperTally(organisationID: org, campaign: campaign.slug)
+            #expect(tallyBefore.signed == 2 && tallyBefore.refused == 1 && tallyBefore.pending == 1)
+
+            let pseudonyms = [
+                try #require(try await store.eraseEmployee(organisationID: org, externalID: india[0], actor: fixture.admin)),
+                try #require(try await store.eraseEmployee(organisationID: org, externalID: india[5], actor: fixture.admin)),
+            ]
+            let gone = [india[0], india[5]] + pseudonyms
+            let left = try await store.pool.query("""
+                SELECT (SELECT count(*) FROM paper_entries WHERE external_ids && \(gone)::text[])
+                     + (SELECT count(*) FROM paper_batches WHERE refused_ids && \(gone)::text[])
+                """).scalar(Int.self)
+            #expect(left == 0, "an erased person's HR id or pseudonym stays on a sheet")
+            #expect(try await store.paperTally(organisationID: org, campaign: campaign.slug) == tallyBefore)
+
+            let batches = try await store.paperBatches(organisationID: org, campaign: campaign.slug)
+            let first = try #require(batches.first { $0.reference == "sheet-1" })
+            #expect(first.entries.map(\.content.externalIDs) == [[india[1]], [india[1]]])
+            #expect(first.entries.map(\.content.unidentified) == [2, 2] && first.discrepancies.externalIDs.isEmpty)
+            #expect(first.outcome?.refusedIDs == [] && first.outcome?.refusedErased == 1 && first.outcome?.signed == 2)
+            let pending = try #require(batches.first { $0.reference == "sheet-2" })
+            #expect(pending.entries.map(\.content.externalIDs) == [[india[3]]] && pending.entries.map(\.content.unidentified) == [2])
+
+            // The second entry of the pending sheet, typed after the erasure: it agrees, and counts.
+            let agreed = try await store.enterPaperBatch(
+                organisationID: org, campaign: campaign.slug,
+                PaperEntryDraft(reference: "sheet-2", channel: .paper, eventID: nil, signedAt: nil, externalIDs: [india[3]], unidentified: 2),
+                actor: second, by: .hrAdmin)
+            #expect(agreed.batch.status == .confirmed && agreed.batch.outcome?.signed == 1 && agreed.batch.outcome?.anonymous == 2)
+        }
+    }
+}

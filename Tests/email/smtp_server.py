@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A real SMTP server on loopback for the e-mail reminder tests: aiosmtpd (PyPI).
 
-    smtp_server.py DIRECTORY [--tls | --implicit-tls] [--auth USER:PASSWORD]
+    smtp_server.py DIRECTORY [--tls | --implicit-tls] [--auth USER:PASSWORD] [--hang-at N]
 
 Listens on 127.0.0.1, on a port the system picks, and writes it to DIRECTORY/port. With --tls it
 makes a self-signed certificate for 127.0.0.1 (DIRECTORY/cert.pem, which the test gives the
 service as its trusted root) and offers STARTTLS, required before anything else; with --auth it
 requires AUTH (PLAIN or LOGIN) with those credentials. Recipients whose local part is `refuse4`
-or `refuse5` are refused with 451 or 550.
+or `refuse5` are refused with 451 or 550. With --hang-at N, the Nth message (counting from 1) is
+recorded as accepted and then never answered (the fault tests' crash between the server's accepting
+a message and the sender's recording it); every other message is answered at once.
 
 Every accepted message is parsed as MIME with Python's `email` package and recorded, one JSON
 line each, in DIRECTORY/messages.jsonl: the envelope, whether the session was encrypted and who
@@ -22,13 +24,16 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, directory):
+    def __init__(self, directory, hang_at=None):
         self.path = os.path.join(directory, "messages.jsonl")
+        self.hang_at = hang_at
+        self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]
@@ -80,8 +85,14 @@ class Recorder:
             "problems": problems,
             "defects": [str(defect) for defect in message.defects],
         }
+        self.count += 1
+        record["hung"] = self.count == self.hang_at
+        record["received_at"] = time.time()
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if record["hung"]:
+            # Accepted here, never answered: the sender cannot know.
+            await asyncio.Event().wait()
         return "250 2.0.0 Message accepted"
 
 
@@ -103,8 +114,9 @@ async def main():
     parser.add_argument("--tls", action="store_true")
     parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (smtps), instead of STARTTLS")
     parser.add_argument("--auth")
+    parser.add_argument("--hang-at", type=int, help="record the Nth message, then never answer it")
     args = parser.parse_args()
-    handler = Recorder(args.directory)
+    handler = Recorder(args.directory, args.hang_at)
     context = self_signed(args.directory) if (args.tls or args.implicit_tls) else None
     implicit = context if args.implicit_tls else None
     if implicit:

@@ -328,7 +328,8 @@ $$;
 
 -- schema_migrations stays a local table on the coordinator, where `mobilise migrate` runs;
 -- scheduled_runs (which instance runs this hour's scheduled jobs) too: the service connects to the
--- coordinator, so every instance claims its runs there.
+-- coordinator, so every instance claims its runs there. So does email_send_slots (sql/0028: the
+-- e-mail sending rate all instances share), for the same reason.
 
 COMMIT;
 

@@ -1,4 +1,5 @@
 import Foundation
+import MobiliseDomain
 
 /// The attributes Mobilise's SCIM service keeps, as `/Schemas` publishes them: the core User schema
 /// (RFC 7643 §4.1) reduced to what is kept, the enterprise extension (§4.3) likewise, and
@@ -89,6 +90,14 @@ enum SCIMSchema {
         SCIMAttribute(
             name: "active", kind: .boolean, required: true,
             description: "False for a leaver: not counted, cannot sign. Absent in a creation or replacement: true."),
+        SCIMAttribute(
+            name: "preferredLanguage", canonicalValues: .fixed(ReminderCatalogue.languages),
+            description: "The language reminder e-mails are written in: a BCP 47 tag (e.g. fr-CA); the catalogue's language for it, "
+                + "else the country of work's. Kept as given (normalised case)."),
+        SCIMAttribute(
+            name: "timezone", canonicalValues: .fixed(PersonLocale.suggestedTimeZones),
+            description: "An IANA time zone (e.g. America/Chicago): reminder e-mails come at their local hour there; "
+                + "absent, the country of work's main zone."),
     ]
 
     static let enterpriseAttributes: [SCIMAttribute] = [
@@ -126,7 +135,7 @@ enum SCIMSchema {
     /// Attributes of RFC 7643's User schemas that Mobilise does not keep, accepted and ignored
     /// (lower case), at the top level and in the enterprise extension.
     static let ignoredUserAttributes: Set<String> = [
-        "nickname", "profileurl", "title", "usertype", "preferredlanguage", "locale", "timezone", "password", "phonenumbers",
+        "nickname", "profileurl", "title", "usertype", "locale", "password", "phonenumbers",
         "ims", "photos", "groups", "entitlements", "roles", "x509certificates",
     ]
     static let ignoredEnterpriseAttributes: Set<String> = ["costcenter"]

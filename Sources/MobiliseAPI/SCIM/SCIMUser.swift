@@ -34,6 +34,8 @@ enum SCIMUser {
             case "emails": fields["email"] = try chosen(value, "emails", sub: "value")
             case "addresses": fields["country"] = try chosen(value, "addresses", sub: "country")
             case "active": fields["active"] = try flag(value)
+            case "preferredlanguage": fields["preferred_language"] = try text(value, "preferredLanguage")
+            case "timezone": fields["time_zone"] = try text(value, "timezone")
             case let name where SCIMSchema.ignoredUserAttributes.contains(name): continue
             default: throw unknownAttribute(key)
             }
@@ -55,6 +57,7 @@ enum SCIMUser {
     static let attributeNames = [
         "external_id": "userName", "email": "emails.value", "display_name": "displayName", "country": "addresses.country",
         "site": "site", "org_unit": "department", "gender": "gender", "manager_external_id": "manager.value", "active": "active",
+        "preferred_language": "preferredLanguage", "time_zone": "timezone",
     ]
 
     private static func checkSchemas(_ value: JSONValue) throws {
@@ -229,6 +232,8 @@ enum SCIMUser {
         ]
         resource["externalId"] = identity.clientID.map(JSONValue.string)
         resource["displayName"] = employee.displayName.map(JSONValue.string)
+        resource["preferredLanguage"] = employee.preferredLanguage.map(JSONValue.string)
+        resource["timezone"] = employee.timeZone.map(JSONValue.string)
         if let email = employee.email { resource["emails"] = .array([.object(["value": .string(email), "type": "work"])]) }
         let name = compact(["formatted": identity.formattedName, "familyName": identity.familyName, "givenName": identity.givenName])
         if !name.isEmpty { resource["name"] = .object(name) }
