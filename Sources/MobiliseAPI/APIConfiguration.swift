@@ -83,10 +83,13 @@ public struct APIConfiguration: Sendable {
     /// it (the single sign-on redirect URI, SCIM's `meta.location` and discovery URIs). Unset: the
     /// scheme and `Host` of each request (with `X-Forwarded-Proto`).
     public var publicURL: String?
-    /// The key material that seals secrets kept in the database (the OpenID client secret):
-    /// `MOBILISE_SECRETS_KEY`; unset, `MOBILISE_JWT_SECRET` is used. Changing it makes the sealed
-    /// secrets unreadable: HR admins then save their single sign-on settings again.
+    /// The key material that seals secrets kept in the database (the OpenID client secret, webhooks'
+    /// signing keys): `MOBILISE_SECRETS_KEY`; unset, `MOBILISE_JWT_SECRET` is used. To change it,
+    /// move the old value to ``previousSecretsKeys`` (README, rotating the secrets key).
     public var secretsKey: String?
+    /// Keys being retired (`MOBILISE_SECRETS_KEY_PREVIOUS`, several separated by spaces): secrets
+    /// sealed under them still open, and are sealed again under ``secretsKey``.
+    public var previousSecretsKeys: [String] = []
 
     /// Reads the configuration from environment variables.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> APIConfiguration {
@@ -110,6 +113,7 @@ public struct APIConfiguration: Sendable {
         if let count = value("MOBILISE_INSTANCES").flatMap(Int.init), count > 0 { configuration.instances = count }
         configuration.publicURL = value("MOBILISE_PUBLIC_URL").flatMap { try? publicURL($0) }
         configuration.secretsKey = value("MOBILISE_SECRETS_KEY")
+        configuration.previousSecretsKeys = (value("MOBILISE_SECRETS_KEY_PREVIOUS") ?? "").split(separator: " ").map(String.init)
         configuration.outbox = OutboxConfiguration.fromEnvironment(environment)
         configuration.email = (try? EmailConfiguration.fromEnvironment(environment)) ?? EmailConfiguration()
         return configuration

@@ -25,7 +25,7 @@ public enum MobiliseService {
         let sessions = SessionRoutes(verifier: verifier, store: store, organisations: organisations)
         sessions.register(on: router)
         SingleSignOnRoutes(store: store, organisations: organisations, client: OpenIDClient(policy: configuration.outbox.policy), publicURL: configuration.publicURL,
-                           sealer: ClientSecretSealer(configuration: configuration)).register(on: router)
+                           sealer: SecretSealer(configuration: configuration, purpose: .ssoClientSecret)).register(on: router)
         let v1 = v1Group(on: router, verifier: verifier, store: store, organisations: organisations)
         sessions.registerRead(on: v1)
         PeopleRoutes(environment: environment).register(on: v1)
@@ -84,7 +84,9 @@ public enum MobiliseService {
         var services = store.services
         services.append(ScheduledJobService.countCompaction(store: store, logger: logger))
         // The outbox: its sender, and the milestone detector (once across instances).
-        services.append(OutboxSender(store: store, configuration: configuration.outbox, logger: logger))
+        services.append(OutboxSender(
+            store: store, configuration: configuration.outbox, sealer: SecretSealer(configuration: configuration, purpose: .webhookSigningKey),
+            logger: logger))
         services.append(ScheduledJobService.milestones(
             store: store, publication: configuration.leaderPublication, logger: logger, interval: configuration.outbox.milestoneInterval))
         // E-mail reminders' sender (when MOBILISE_SMTP_URL is set).
@@ -94,8 +96,15 @@ public enum MobiliseService {
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)
+        let sealing = configuration
         app.beforeServerStarts {
             try await store.migrate(migrator)
+            // Webhook signing keys saved in plain text before 0031, or secrets under a retired key: sealed now.
+            do {
+                try await StoredSecrets.seal(store: store, configuration: sealing, logger: logger)
+            } catch {
+                logger.error("could not seal the stored secrets; the service starts, and tries again at its next start", metadata: ["error": "\(error)"])
+            }
         }
         return app
     }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import MobiliseDomain
 import NIOPosix
@@ -13,6 +14,11 @@ import Glibc
 /// listening address: an HR admin must not be able to make the service probe the internal network
 /// or itself. The rules are checked when a URL is given (``check(_:)``, a clear 422) and again before
 /// every request (``resolve(_:)``), after DNS resolution, since a name may later resolve elsewhere.
+///
+/// DNS rebinding: a name may answer a public address to the check and a loopback or private one a
+/// moment later, to the connection. So the connection does not look the name up again: it goes to
+/// the address the check accepted (``ResolvedURL/withClient(_:_:)``, AsyncHTTPClient's
+/// `dnsOverride`), while the `Host` header, TLS SNI and the certificate's name stay the URL's host.
 public struct OutboundURLPolicy: Sendable {
     /// Allow loopback and private addresses (`MOBILISE_OUTBOUND_ALLOW_PRIVATE=1`: tests, or an
     /// intranet chat server). The service's own address stays refused.
@@ -21,6 +27,11 @@ public struct OutboundURLPolicy: Sendable {
     public var allowHTTP: Bool
     /// The service's own listening port, refused on a loopback or unspecified host (it would call itself).
     public var ownPort: Int?
+
+    /// How names are resolved: the system's resolver (`getaddrinfo`, off the cooperative pool) when
+    /// nil. Tests put a resolver of their own here (one that rebinds, say), since the connection
+    /// itself never resolves a name the policy has resolved.
+    public var resolver: (@Sendable (String) async throws -> [String])?
 
     public init(allowPrivate: Bool = false, allowHTTP: Bool = false, ownPort: Int? = nil) {
         self.allowPrivate = allowPrivate
@@ -56,17 +67,28 @@ public struct OutboundURLPolicy: Sendable {
     }
 
     /// Checks the URL, resolves its host and checks every address it resolves to (off the
-    /// cooperative pool: `getaddrinfo` blocks). Returns the URL to request.
-    public func resolve(_ text: String) async throws -> URL {
+    /// cooperative pool: `getaddrinfo` blocks). Returns the URL to request and the address its
+    /// connection must go to (the first the name resolved to, all of them checked).
+    public func resolve(_ text: String) async throws -> ResolvedURL {
         let components = try check(text)
-        guard let url = components.url, let host = components.host else { throw Refusal(description: "'\(text.prefix(100))' is not a URL") }
+        guard let url = components.url, let host = components.host, let requestHost = URL(string: url.absoluteString)?.host else {
+            throw Refusal(description: "'\(text.prefix(100))' is not a URL")
+        }
         let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if IPAddress(bare) != nil { return url }
-        let addresses = try await NIOThreadPool.singleton.runIfActive { try Self.lookUp(bare) }
-        guard !addresses.isEmpty else { throw Refusal(description: "'\(host)' does not resolve") }
+        if IPAddress(bare) != nil { return ResolvedURL(url: url, host: requestHost, address: nil) }
+        let addresses: [IPAddress]
+        if let resolver {
+            addresses = try await resolver(bare).map { text in
+                guard let address = IPAddress(text) else { throw Refusal(description: "'\(host)' resolved to '\(text.prefix(100))', not an address") }
+                return address
+            }
+        } else {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.lookUp(bare) }
+        }
+        guard let first = addresses.first else { throw Refusal(description: "'\(host)' does not resolve") }
         for address in addresses { try check(address, port: port, host: host) }
-        return url
+        return ResolvedURL(url: url, host: requestHost, address: first.description)
     }
 
     private func check(_ address: IPAddress, port: Int, host: String) throws {
@@ -101,6 +123,41 @@ public struct OutboundURLPolicy: Sendable {
         func flag(_ name: String) -> Bool { ["1", "true", "yes"].contains(environment[name]?.lowercased() ?? "") }
         return OutboundURLPolicy(
             allowPrivate: flag("MOBILISE_OUTBOUND_ALLOW_PRIVATE"), allowHTTP: flag("MOBILISE_OUTBOUND_ALLOW_HTTP"), ownPort: ownPort)
+    }
+}
+
+/// A URL the policy checked, with the address its connection must go to.
+public struct ResolvedURL: Sendable, Equatable {
+    /// What to request.
+    public var url: URL
+    /// The URL's host as the HTTP client reads it: the `Host` header, TLS SNI and the name the
+    /// server's certificate must carry.
+    public var host: String
+    /// The checked address to connect to; nil when the URL's host is an address already.
+    public var address: String?
+
+    /// An HTTP client's settings whose connections to ``host`` go to ``address`` and nowhere else:
+    /// the client resolves nothing again (no second DNS answer can send it elsewhere).
+    public func pinning(_ settings: HTTPClient.Configuration) -> HTTPClient.Configuration {
+        var settings = settings
+        if let address { settings.dnsOverride = [host: address] }
+        return settings
+    }
+
+    /// Runs `body` with a client pinned to the checked address (``pinning(_:)``), shut down after
+    /// it: read the whole answer inside `body`.
+    public func withClient<T: Sendable>(
+        _ settings: HTTPClient.Configuration, _ body: (HTTPClient) async throws -> T
+    ) async throws -> T {
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: pinning(settings))
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 }
 

@@ -45,7 +45,9 @@ public struct OutboxConfiguration: Sendable {
 
 /// Delivers the outbox: claims due messages (``MobiliseStore/claimDueMessages(limit:lease:)``, a
 /// lease per message, so instances never send one message at the same time), formats and signs
-/// them, posts them, and records each attempt. At least once: a message is marked delivered only
+/// them (the webhook's signing key opened from its sealed form, ``SecretSealer``), posts them to
+/// the address the outbound-URL policy checked (never a second DNS answer: ``ResolvedURL``), and
+/// records each attempt. At least once: a message is marked delivered only
 /// after its endpoint answered 2xx, and one whose sender died mid-send is claimed again when its
 /// lease expires. Receivers deduplicate on `webhook-id` (the event's id, the same on every retry).
 ///
@@ -53,31 +55,31 @@ public struct OutboxConfiguration: Sendable {
 public struct OutboxSender: Service {
     let store: MobiliseStore
     let configuration: OutboxConfiguration
+    /// Opens webhooks' sealed signing keys (nil: the service has no secrets key; only keys saved in
+    /// plain text before 0031 then sign).
+    let sealer: SecretSealer?
     let logger: Logger
 
-    public init(store: MobiliseStore, configuration: OutboxConfiguration, logger: Logger) {
+    public init(store: MobiliseStore, configuration: OutboxConfiguration, sealer: SecretSealer?, logger: Logger) {
         self.store = store
         self.configuration = configuration
+        self.sealer = sealer
         self.logger = logger
     }
 
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                do {
-                    // Keep going while there is a full batch, then wait for the next poll.
-                    while try await deliverDue(client: client) == configuration.batchSize, !Task.isShuttingDownGracefully {}
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.warning("the outbox sender could not claim messages; retrying", metadata: ["error": "\(error)"])
-                }
-                let pause = configuration.pollInterval
-                try? await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: pause) }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                // Keep going while there is a full batch, then wait for the next poll.
+                while try await deliverDue() == configuration.batchSize, !Task.isShuttingDownGracefully {}
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.warning("the outbox sender could not claim messages; retrying", metadata: ["error": "\(error)"])
             }
+            let pause = configuration.pollInterval
+            try? await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: pause) }
         }
-        try? await client.shutdown()
     }
 
     public static func clientConfiguration(_ configuration: OutboxConfiguration) -> HTTPClient.Configuration {
@@ -91,20 +93,20 @@ public struct OutboxSender: Service {
 
     /// Claims one batch of due messages and delivers them concurrently; returns how many it claimed.
     @discardableResult
-    public func deliverDue(client: HTTPClient) async throws -> Int {
+    public func deliverDue() async throws -> Int {
         let claimed = try await store.claimDueMessages(limit: configuration.batchSize, lease: configuration.lease)
         await withTaskGroup(of: Void.self) { group in
             for message in claimed {
-                group.addTask { await deliver(message, client: client) }
+                group.addTask { await deliver(message) }
             }
         }
         return claimed.count
     }
 
     /// One attempt, recorded.
-    func deliver(_ message: ClaimedMessage, client: HTTPClient) async {
+    func deliver(_ message: ClaimedMessage) async {
         let start = ContinuousClock.now
-        let outcome = await attempt(message, client: client)
+        let outcome = await attempt(message)
         do {
             try await store.recordDelivery(message, outcome: outcome, duration: ContinuousClock.now - start)
         } catch {
@@ -113,33 +115,43 @@ public struct OutboxSender: Service {
         }
     }
 
-    func attempt(_ message: ClaimedMessage, client: HTTPClient) async -> DeliveryOutcome {
-        let url: URL
+    func attempt(_ message: ClaimedMessage) async -> DeliveryOutcome {
+        let target: ResolvedURL
         do {
-            url = try await configuration.policy.resolve(message.url)
+            target = try await configuration.policy.resolve(message.url)
         } catch let refusal as OutboundURLPolicy.Refusal {
             return .refused(error: "outbound URL refused: \(refusal.description)")
         } catch {
             return failure(message, statusCode: nil, error: "could not resolve the URL: \(error)")
         }
+        var signingKey: Data?
+        if message.kind == .webhook, let stored = message.secret {
+            // Sealed (0031), or plain when saved before and not yet sealed at a startup.
+            guard let key = sealer.map({ $0.open(stored, organisationID: message.organisationID) }) ?? (SecretSealer.isSealed(stored) ? nil : stored)
+            else {
+                return failure(message, statusCode: nil, error: "the webhook's signing key does not open with this service's secrets key (MOBILISE_SECRETS_KEY changed?)")
+            }
+            signingKey = key
+        }
         do {
             let body = try OutboundFormat.body(message.event, kind: message.kind)
-            var request = HTTPClientRequest(url: url.absoluteString)
+            var request = HTTPClientRequest(url: target.url.absoluteString)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "User-Agent", value: "Mobilise-Outbox/1")
-            if message.kind == .webhook, let secret = message.secret {
-                let signer = StandardWebhookSigner(secret: secret)
+            if let signingKey {
+                let signer = StandardWebhookSigner(secret: signingKey)
                 let timestamp = Int(Date().timeIntervalSince1970)
                 for header in signer.headers(id: "msg_" + message.event.id.uuidString.lowercased(), timestamp: timestamp, body: body) {
                     request.headers.add(name: header.name, value: header.value)
                 }
             }
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
-            // Read (and drop) at most 64 KiB of the answer, so the connection can be reused.
-            let answer = try? await response.body.collect(upTo: 64 << 10)
-            let code = Int(response.status.code)
+            let (code, answer) = try await target.withClient(Self.clientConfiguration(configuration)) { client in
+                let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
+                // Read (and drop) at most 64 KiB of the answer.
+                return (Int(response.status.code), try? await response.body.collect(upTo: 64 << 10))
+            }
             if (200..<300).contains(code) { return .delivered(statusCode: code) }
             let snippet = answer.map { String(buffer: $0).prefix(200) } ?? ""
             return failure(message, statusCode: code, error: "the endpoint answered \(code)\(snippet.isEmpty ? "" : ": \(snippet)")")

@@ -21,6 +21,7 @@ struct WebhookRoutes {
         v1.get("webhook-deliveries", use: deliveries)
         v1.get("webhook-deliveries/:delivery", use: delivery)
         v1.post("webhook-deliveries/:delivery/replay", use: replay)
+        v1.post("webhook-deliveries/replay", use: replayRange)
     }
 
     struct EndpointInput: Decodable {
@@ -94,8 +95,17 @@ struct WebhookRoutes {
         }
         let draft = try makeDraft(input, kind: kind)
         let secret = kind == .webhook ? StandardWebhookSigner.newSecret() : nil
+        // The signing key is kept sealed (SecretSealer, as the OpenID client secret): the database never holds it in plain text.
+        var sealed: Data?
+        if let secret {
+            guard let sealer = SecretSealer(configuration: environment.configuration, purpose: .webhookSigningKey) else {
+                throw APIError(.serviceUnavailable, code: .secretsKeyMissing,
+                               "this service has no key to keep the webhook's signing key with: set MOBILISE_SECRETS_KEY (or MOBILISE_JWT_SECRET)")
+            }
+            sealed = try sealer.seal(secret.secret, organisationID: caller.organisation.id)
+        }
         let endpoint = try await store.createOutboundEndpoint(
-            organisationID: caller.organisation.id, draft, secret: secret?.secret, actor: caller.actor)
+            organisationID: caller.organisation.id, draft, secret: sealed, actor: caller.actor)
         return try jsonResponse(EndpointResponse(endpoint, secret: secret?.text), status: .created)
     }
 
@@ -250,6 +260,57 @@ struct WebhookRoutes {
         let caller = context.identity
         try caller.require(.hrAdmin)
         return DeliveryResponse(try await store.replayOutboxMessage(organisationID: caller.organisation.id, id: try deliveryID(context), actor: caller.actor))
+    }
+
+    struct ReplayRangeInput: Decodable {
+        /// `failed` (the default), `refused` or `delivered`.
+        var status: [String]?
+        var webhook: String?
+        var from: String?
+        var to: String?
+    }
+
+    struct ReplayRangeResponse: ResponseEncodable {
+        var replayed: Int
+        /// True when the limit was reached: call again for the rest.
+        var more: Bool
+    }
+
+    /// At most this many deliveries are replayed by one call.
+    static let replayRangeLimit = 10_000
+
+    /// `POST /v1/webhook-deliveries/replay`: sends again every delivery of the given final statuses
+    /// (default `failed`), of one webhook or all, created in `[from, to)`; at most 10,000 a call.
+    @Sendable func replayRange(_ request: Request, context: AuthenticatedContext) async throws -> ReplayRangeResponse {
+        let caller = context.identity
+        try caller.require(.hrAdmin)
+        let input = try await request.json(ReplayRangeInput.self, context: context, limit: 64 << 10)
+        let replayable: [OutboxStatus] = [.failed, .refused, .delivered]
+        var statuses: [OutboxStatus] = []
+        for text in input.status ?? ["failed"] {
+            guard let status = OutboxStatus(rawValue: text), replayable.contains(status) else {
+                throw APIError(.unprocessableContent, code: .invalidValue, "status: each one of failed, refused, delivered")
+            }
+            if !statuses.contains(status) { statuses.append(status) }
+        }
+        guard !statuses.isEmpty else { throw APIError(.unprocessableContent, code: .invalidValue, "status: name at least one of failed, refused, delivered") }
+        var endpoint: UUID?
+        if let text = input.webhook {
+            guard let id = UUID(uuidString: text) else { throw APIError(.unprocessableContent, code: .invalidValue, "webhook: a webhook's id") }
+            endpoint = id
+        }
+        func instant(_ name: String, _ text: String?) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = ISO8601DateFormatter().date(from: text) else {
+                throw APIError(.unprocessableContent, code: .invalidValue, "\(name): an instant such as 2026-03-09T00:00:00Z")
+            }
+            return date
+        }
+        let (from, to) = (try instant("from", input.from), try instant("to", input.to))
+        let replayed = try await store.replayOutboxMessages(
+            organisationID: caller.organisation.id, statuses: statuses, endpointID: endpoint, from: from, to: to,
+            limit: Self.replayRangeLimit, actor: caller.actor)
+        return ReplayRangeResponse(replayed: replayed, more: replayed == Self.replayRangeLimit)
     }
 
     func endpointID(_ context: AuthenticatedContext) throws -> UUID {

@@ -142,7 +142,8 @@ extension MobiliseStore {
 
     // MARK: - Endpoints
 
-    /// Creates an endpoint. `secret` is the webhook signing key (nil for Teams and Slack).
+    /// Creates an endpoint. `secret` is the webhook signing key as it is to be kept, sealed by the
+    /// caller (nil for Teams and Slack).
     public func createOutboundEndpoint(
         organisationID: UUID, _ draft: OutboundEndpointDraft, secret: Data?, actor: Actor
     ) async throws -> OutboundEndpoint {
@@ -367,6 +368,30 @@ extension MobiliseStore {
         }
     }
 
+    // MARK: - Sealing stored secrets
+
+    /// Every webhook signing key as stored (sealed, or plain when saved before sealing), for the
+    /// service to seal at startup. An organisation has a handful of webhooks.
+    public func storedWebhookSigningKeys() async throws -> [(organisationID: UUID, id: UUID, secret: Data)] {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT organisation_id, id, secret FROM outbound_endpoints WHERE secret IS NOT NULL ORDER BY organisation_id, id
+                """).rows.map { try $0.decode((UUID, UUID, Data).self) }.map { (organisationID: $0.0, id: $0.1, secret: $0.2) }
+        }
+    }
+
+    /// Replaces a stored signing key if it is still `old` (another instance may have sealed it
+    /// first). Returns whether it did.
+    @discardableResult
+    public func replaceWebhookSigningKey(organisationID: UUID, id: UUID, from old: Data, to new: Data) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.execute("""
+                UPDATE outbound_endpoints SET secret = \(new)
+                WHERE organisation_id = \(organisationID) AND id = \(id) AND secret = \(old)
+                """) == 1
+        }
+    }
+
     // MARK: - The delivery log
 
     /// The organisation's deliveries, newest first, a page at a time, optionally of one status or endpoint.
@@ -434,6 +459,43 @@ extension MobiliseStore {
                 WHERE m.organisation_id = \(organisationID) AND m.id = \(id)
                 """)
             return try Self.decodeMessage(message[0])
+        }
+    }
+
+    /// Sends again, in one go, the organisation's deliveries of `statuses` (ended ones: `failed`,
+    /// `refused`, `delivered`), optionally of one endpoint and created in `[from, to)`: each becomes
+    /// pending, due now, with a fresh budget of attempts (their logs stay), as ``replayOutboxMessage(organisationID:id:actor:)``
+    /// does for one. At most `limit`, oldest first; returns how many. Audited once, with the count.
+    public func replayOutboxMessages(
+        organisationID: UUID, statuses: [OutboxStatus], endpointID: UUID? = nil, from: Date? = nil, to: Date? = nil, limit: Int,
+        actor: Actor
+    ) async throws -> Int {
+        let final = statuses.filter { [.failed, .refused, .delivered].contains($0) }.map(\.rawValue)
+        guard !final.isEmpty else { return 0 }
+        return try await pool.withTransaction { connection in
+            let replayed = try connection.query("""
+                WITH chosen AS (
+                    SELECT organisation_id, id FROM outbox_messages
+                    WHERE organisation_id = \(organisationID) AND status = ANY(\(final))
+                      AND (\(endpointID)::uuid IS NULL OR endpoint_id = \(endpointID))
+                      AND (\(from)::timestamptz IS NULL OR created_at >= \(from))
+                      AND (\(to)::timestamptz IS NULL OR created_at < \(to))
+                    ORDER BY created_at, id
+                    LIMIT \(max(1, limit))
+                    FOR UPDATE SKIP LOCKED
+                ), replayed AS (
+                    UPDATE outbox_messages m SET status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(),
+                        lease_token = NULL, lease_until = NULL
+                    FROM chosen WHERE m.organisation_id = chosen.organisation_id AND m.id = chosen.id
+                    RETURNING 1
+                )
+                SELECT count(*) FROM replayed
+                """).scalar(Int.self) ?? 0
+            if replayed > 0 {
+                try Self.audit(connection, organisationID: organisationID, actor: actor, action: "webhook.replay", subject: endpointID?.uuidString,
+                               details: ["count": String(replayed), "statuses": final.joined(separator: ",")])
+            }
+            return replayed
         }
     }
 

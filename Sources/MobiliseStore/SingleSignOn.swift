@@ -103,6 +103,25 @@ extension MobiliseStore {
         }
     }
 
+    /// Every organisation's OpenID client secret as stored, for the service to seal again at
+    /// startup (plain ones saved before sealing, ones sealed under a retired key).
+    public func storedSSOClientSecrets() async throws -> [(organisationID: UUID, secret: String)] {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT organisation_id, client_secret FROM sso_providers ORDER BY organisation_id")
+                .rows.map { try $0.decode((UUID, String).self) }.map { (organisationID: $0.0, secret: $0.1) }
+        }
+    }
+
+    /// Replaces a stored client secret if it is still `old`. Returns whether it did.
+    @discardableResult
+    public func replaceSSOClientSecret(organisationID: UUID, from old: String, to new: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.execute("""
+                UPDATE sso_providers SET client_secret = \(new) WHERE organisation_id = \(organisationID) AND client_secret = \(old)
+                """) == 1
+        }
+    }
+
     /// Records a sign-in in progress, under the hash of the browser's credential.
     public func startSSOLogin(organisationID: UUID, secretHash: Data, _ login: SSOLogin) async throws {
         try await pool.withTransaction { connection in

@@ -77,6 +77,7 @@ let authorizationMatrix = """
     GET    /v1/webhook-deliveries                   401 403 403 ok  ok
     GET    /v1/webhook-deliveries/{delivery}        401 403 403 ok  404
     POST   /v1/webhook-deliveries/{delivery}/replay 401 403 403 ok  404
+    POST   /v1/webhook-deliveries/replay            401 403 403 ok  ok
     DELETE /v1/webhooks/{webhook}                   401 403 403 ok  404
     POST   /v1/campaigns/{campaign}/reminder-waves  401 403 403 ok  404
     GET    /v1/campaigns/{campaign}/reminder-waves  401 403 403 ok  404

@@ -23,20 +23,23 @@ import Testing
         _ harness: ServiceHarness, environment: [String: String] = environment, until what: String,
         _ condition: @escaping @Sendable () async throws -> Bool
     ) async throws {
-        let configuration = OutboxConfiguration.fromEnvironment(environment)
-        let sender = OutboxSender(store: harness.store, configuration: configuration, logger: Logger(label: "test-outbox"))
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: OutboxSender.clientConfiguration(configuration))
-        do {
-            try await waitUntil(what, timeout: .seconds(30), interval: .milliseconds(20)) {
-                try await sender.deliverDue(client: client)
-                return try await condition()
-            }
-        } catch {
-            try await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        try await deliver(harness, configuration: OutboxConfiguration.fromEnvironment(environment), until: what, condition)
     }
+
+    /// The same with a configuration of the test's own (a look-up hook, say) and the service's sealer (or another).
+    static func deliver(
+        _ harness: ServiceHarness, configuration: OutboxConfiguration, sealer: SecretSealer? = harnessSealer, until what: String,
+        _ condition: @escaping @Sendable () async throws -> Bool
+    ) async throws {
+        let sender = OutboxSender(store: harness.store, configuration: configuration, sealer: sealer, logger: Logger(label: "test-outbox"))
+        try await waitUntil(what, timeout: .seconds(30), interval: .milliseconds(20)) {
+            try await sender.deliverDue()
+            return try await condition()
+        }
+    }
+
+    /// What the harness's service seals webhooks' signing keys with (its JWT secret: no MOBILISE_SECRETS_KEY).
+    static let harnessSealer = SecretSealer(configuration: APIConfiguration(jwtSecret: ServiceHarness.secret), purpose: .webhookSigningKey)
 
     static func createWebhook(
         _ harness: ServiceHarness, kind: String = "webhook", url: String, events: [String] = ["campaign.launched", "campaign.closed"]
@@ -151,6 +154,45 @@ import Testing
                 let after = try await harness.call(.get, "/v1/webhook-deliveries/\(id)", token: hr).json["log"] as? [[String: any Sendable]] ?? []
                 #expect(after.map { $0["outcome"] as? String } == ["retry", "retry", "failed", "delivered"])
                 #expect(receiver.requests().last?.verified == true)
+            }
+        }
+    }
+
+    @Test func aRangeOfFailedDeliveriesIsReplayedAtOnce() async throws {
+        try await WebhookReceiver.with { receiver in
+            try await ServiceHarness.run(environment: Self.environment) { harness in
+                let created = try await Self.createWebhook(harness, url: receiver.url("/fail"))
+                try receiver.setSecret(try #require(created.json["secret"] as? String))
+                let hr = try await harness.token("hr-1", [.hrAdmin])
+                let slug = try await harness.launchedCampaign()
+                _ = try await harness.call(.post, "/v1/campaigns/\(slug)/close", token: hr)
+                try await Self.deliver(harness, until: "both deliveries have failed") {
+                    try await Self.deliveries(harness, query: "?status=failed").count == 2
+                }
+                // A range that holds none of them (before they were made) replays nothing.
+                let none = try await harness.call(.post, "/v1/webhook-deliveries/replay", token: hr, json: #"{"to": "2020-01-01T00:00:00Z"}"#)
+                #expect(none.status == .ok && none.json["replayed"] as? Int == 0)
+                let bad = try await harness.call(.post, "/v1/webhook-deliveries/replay", token: hr, json: #"{"status": ["pending"]}"#)
+                #expect(bad.status == .unprocessableContent && bad.errorCode == "invalid_value")
+                let leader = try await harness.token("lead-1", [.leader])
+                #expect(try await harness.call(.post, "/v1/webhook-deliveries/replay", token: leader, json: "{}").status == .forbidden)
+
+                // The receiver is mended; every failed delivery of the webhook is replayed in one call.
+                let webhook = try #require(created.json["id"] as? String)
+                let mended = try await harness.call(.put, "/v1/webhooks/\(webhook)", token: hr,
+                                                    json: #"{"url": "\#(receiver.url("/ok"))", "events": ["campaign.launched", "campaign.closed"]}"#)
+                #expect(mended.status == .ok)
+                let replayed = try await harness.call(.post, "/v1/webhook-deliveries/replay", token: hr,
+                                                      json: #"{"status": ["failed"], "webhook": "\#(webhook)", "from": "2020-01-01T00:00:00Z"}"#)
+                #expect(replayed.status == .ok && replayed.json["replayed"] as? Int == 2 && replayed.json["more"] as? Bool == false)
+                try await Self.deliver(harness, until: "both replays are delivered") {
+                    try await Self.deliveries(harness, query: "?status=delivered").count == 2
+                }
+                #expect(receiver.requests().filter { $0.path == "/ok" }.count == 2)
+                #expect(receiver.requests().filter { $0.path == "/ok" }.allSatisfy { $0.verified == true })
+                // Nothing failed is left to replay.
+                let again = try await harness.call(.post, "/v1/webhook-deliveries/replay", token: hr, json: "{}")
+                #expect(again.json["replayed"] as? Int == 0)
             }
         }
     }

@@ -38,8 +38,10 @@ enum SingleSignOnFailure: Error, Equatable {
 /// Every URL it calls (the discovery document's, and the `jwks_uri` and `token_endpoint` the
 /// document names) passes the service's ``OutboundURLPolicy`` first, as webhooks do: an issuer, or a
 /// discovery document, naming a loopback or private address (or plain http) is refused unless the
-/// service allows them (`MOBILISE_OUTBOUND_ALLOW_PRIVATE`, `MOBILISE_OUTBOUND_ALLOW_HTTP`), and
-/// redirects are never followed (one could lead anywhere).
+/// service allows them (`MOBILISE_OUTBOUND_ALLOW_PRIVATE`, `MOBILISE_OUTBOUND_ALLOW_HTTP`), the
+/// connection goes to the address the policy checked (a name rebinding to loopback between the
+/// check and the connection cannot redirect it: ``ResolvedURL``), and redirects are never followed
+/// (one could lead anywhere).
 final class OpenIDClient: Sendable {
     static let cacheLifetime: Duration = .seconds(3600)
     static let timeout: Duration = .seconds(10)
@@ -55,13 +57,14 @@ final class OpenIDClient: Sendable {
     private let keySets = Mutex<[String: Cached<JWTKeyCollection>]>([:])
     let policy: OutboundURLPolicy
 
-    /// One HTTP client for the process (never shut down, as `HTTPClient.shared`), which follows no redirect.
-    private static let http: HTTPClient = {
+    /// The HTTP client's settings: no redirect followed. Each request gets a client pinned to the
+    /// address the policy checked (discovery documents and keys are cached, so there are few).
+    private static let settings: HTTPClient.Configuration = {
         var settings = HTTPClient.Configuration()
         settings.redirectConfiguration = .disallow
         settings.timeout = HTTPClient.Configuration.Timeout(connect: TimeAmount(timeout), read: TimeAmount(timeout))
         settings.decompression = .disabled
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)
+        return settings
     }()
 
     init(policy: OutboundURLPolicy = OutboundURLPolicy()) {
@@ -149,30 +152,39 @@ final class OpenIDClient: Sendable {
     private func fetch(
         _ address: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: Data? = nil
     ) async throws -> (Int, Data) {
-        let url: URL
+        let target: ResolvedURL
         do {
-            url = try await policy.resolve(address)
+            target = try await policy.resolve(address)
         } catch let refusal as OutboundURLPolicy.Refusal {
             throw SingleSignOnFailure.providerUnavailable("its address is refused (\(refusal.description))")
         }
-        var request = HTTPClientRequest(url: url.absoluteString)
+        var request = HTTPClientRequest(url: target.url.absoluteString)
         request.method = method
         request.headers.add(name: "User-Agent", value: "Mobilise-SSO/1")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response: HTTPClientResponse
+        let sent = request
         do {
-            response = try await Self.http.execute(request, timeout: TimeAmount(Self.timeout * 2))
+            return try await target.withClient(Self.settings) { client in
+                let response: HTTPClientResponse
+                do {
+                    response = try await client.execute(sent, timeout: TimeAmount(Self.timeout * 2))
+                } catch {
+                    throw SingleSignOnFailure.providerUnavailable("it could not be reached (\(error))")
+                }
+                do {
+                    let bytes = try await response.body.collect(upTo: Self.maxResponseSize)
+                    return (Int(response.status.code), Data(bytes.readableBytesView))
+                } catch is NIOTooManyBytesError {
+                    throw SingleSignOnFailure.providerUnavailable("its answer is larger than \(Self.maxResponseSize) bytes")
+                } catch {
+                    throw SingleSignOnFailure.providerUnavailable("its answer could not be read (\(error))")
+                }
+            }
+        } catch let failure as SingleSignOnFailure {
+            throw failure
         } catch {
             throw SingleSignOnFailure.providerUnavailable("it could not be reached (\(error))")
-        }
-        do {
-            let bytes = try await response.body.collect(upTo: Self.maxResponseSize)
-            return (Int(response.status.code), Data(bytes.readableBytesView))
-        } catch is NIOTooManyBytesError {
-            throw SingleSignOnFailure.providerUnavailable("its answer is larger than \(Self.maxResponseSize) bytes")
-        } catch {
-            throw SingleSignOnFailure.providerUnavailable("its answer could not be read (\(error))")
         }
     }
 }

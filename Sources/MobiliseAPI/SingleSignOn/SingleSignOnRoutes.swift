@@ -32,7 +32,7 @@ struct SingleSignOnRoutes {
     var publicURL: String?
     /// Opens the client secret as stored (nil: the service has no key; only plain-text secrets saved
     /// before sealing then work).
-    var sealer: ClientSecretSealer?
+    var sealer: SecretSealer?
 
     func register(on router: Router<MobiliseRequestContext>) {
         router.get("auth/oidc/callback", use: callback)
@@ -112,7 +112,7 @@ struct SingleSignOnRoutes {
             }
 
             let stored = provider.clientSecret
-            let opened = sealer.map { $0.open(stored, organisationID: organisation.id) } ?? (stored.hasPrefix(ClientSecretSealer.prefix) ? nil : stored)
+            let opened = sealer.map { $0.open(stored, organisationID: organisation.id) } ?? (stored.hasPrefix(SecretSealer.prefix) ? nil : stored)
             guard let clientSecret = opened else {
                 throw Failure(.internalServerError, .ssoSecretUnreadable,
                               "Company sign-in is not set up correctly here (its settings must be saved again). Ask your HR team.")

@@ -61,11 +61,11 @@ struct SingleSignOnSettingsRoutes {
         } catch let refusal as OutboundURLPolicy.Refusal {
             throw APIError(.unprocessableContent, code: .outboundURLRefused, "issuer: \(refusal.description)")
         }
-        // Checked as given, then sealed (ClientSecretSealer): the database never holds it in plain text.
+        // Checked as given, then sealed (SecretSealer): the database never holds it in plain text.
         guard (1...500).contains(input.clientSecret.count) else {
             throw APIError(.badRequest, code: .invalidClientSecret, "give the client secret the provider issued (1 to 500 characters)")
         }
-        guard let sealer = ClientSecretSealer(configuration: environment.configuration) else {
+        guard let sealer = SecretSealer(configuration: environment.configuration, purpose: .ssoClientSecret) else {
             throw APIError(.serviceUnavailable, code: .secretsKeyMissing,
                            "this service has no key to keep the client secret with: set MOBILISE_SECRETS_KEY (or MOBILISE_JWT_SECRET)")
         }
