@@ -273,9 +273,16 @@ BEGIN
                    coalesce(i.at, now()) >= o.starts_at AND coalesce(i.at, now()) < o.ends_at AS in_window,
                    s.id AS was_id, s.campaign_id AS was_campaign_id, s.country AS was_country, s.site AS was_site, s.org_unit AS was_org_unit, s.channel AS was_channel, s.event_id AS was_event_id, s.signed_at AS was_signed_at, s.withdrawn_at AS was_withdrawn_at
             FROM input i
-            LEFT JOIN %2$s e ON e.organisation_id = $1 AND e.external_id = i.external_id
+            -- Each look-up is a LATERAL subquery kept apart by OFFSET 0, so that it is an index scan on
+            -- every key column of its unique index whatever the statistics were when the statement was
+            -- prepared: as plain joins, a plan made while the tables looked empty (a launch after
+            -- ANALYZE) scanned the organisation's rows for each request (BENCHMARKS.md section 6).
+            LEFT JOIN LATERAL (SELECT * FROM %2$s e0
+                               WHERE e0.organisation_id = $1 AND e0.external_id = i.external_id OFFSET 0) e ON true
             LEFT JOIN open o ON o.id = i.campaign_id
-            LEFT JOIN %3$s s ON s.organisation_id = $1 AND s.campaign_id = i.campaign_id AND s.employee_id = e.id
+            LEFT JOIN LATERAL (SELECT * FROM %3$s s0
+                               WHERE s0.organisation_id = $1 AND s0.campaign_id = i.campaign_id
+                                 AND s0.employee_id = e.id OFFSET 0) s ON true
         ), changed AS (
             INSERT INTO %3$s AS signatures (organisation_id, campaign_id, employee_id, country, site, org_unit, channel, event_id, signed_at)
             SELECT $1, campaign_id, employee_id, country, site, org_unit, channel, event_id, coalesce(at, now())
