@@ -26,14 +26,22 @@ extension MobiliseStore {
         details: [String: String] = [:]
     ) throws {
         try connection.execute("""
-            WITH next AS (
-                INSERT INTO audit_counters AS c (organisation_id, last_id) VALUES (\(organisationID), 1)
-                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
-                RETURNING last_id
-            )
+            WITH next AS (\(nextAuditEntryNumber(organisationID: organisationID)))
             INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
             SELECT \(organisationID), next.last_id, \(actor.identity), \(action), \(subject), \(try JSONB(details)) FROM next
             """)
+    }
+
+    /// Takes the organisation's next audit entry number (`RETURNING last_id`), for a `next AS (…)`
+    /// step of a statement that writes its own audit entry as ``audit(_:organisationID:actor:action:subject:details:)``
+    /// does; with `onlyIfRowIn`, only when that step of the statement has a row.
+    static func nextAuditEntryNumber(organisationID: UUID, onlyIfRowIn step: String? = nil) -> PostgresQuery {
+        """
+        INSERT INTO audit_counters AS c (organisation_id, last_id)
+        SELECT \(organisationID), 1\(unsafeSQL: step.map { " FROM \($0)" } ?? "")
+        ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
+        RETURNING last_id
+        """
     }
 
     /// The audit log, newest first, `limit` entries older than the `before` cursor (an entry id),

@@ -97,10 +97,7 @@ extension MobiliseStore {
                 RETURNING updated_at
             ), next AS (
                 -- The audit entry, as `audit(_:organisationID:actor:action:subject:details:)` writes it.
-                INSERT INTO audit_counters AS c (organisation_id, last_id)
-                SELECT \(organisationID), 1 FROM inserted
-                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
-                RETURNING last_id
+                \(Self.nextAuditEntryNumber(organisationID: organisationID, onlyIfRowIn: "inserted"))
             ), audited AS (
                 INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
                 SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', i.id::text, \(details)
@@ -327,10 +324,7 @@ extension MobiliseStore {
                 RETURNING updated_at
             ), next AS (
                 -- The audit entry, as `audit(_:organisationID:actor:action:subject:details:)` writes it.
-                INSERT INTO audit_counters AS c (organisation_id, last_id)
-                SELECT \(organisationID), 1 FROM free
-                ON CONFLICT (organisation_id) DO UPDATE SET last_id = c.last_id + 1
-                RETURNING last_id
+                \(Self.nextAuditEntryNumber(organisationID: organisationID, onlyIfRowIn: "free"))
             ), audited AS (
                 INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
                 SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', \(id.uuidString.lowercased()),
