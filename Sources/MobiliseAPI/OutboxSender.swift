@@ -6,6 +6,7 @@ import MobiliseStore
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 
 /// The outbox's settings (README, configuration).
 public struct OutboxConfiguration: Sendable {
@@ -24,6 +25,9 @@ public struct OutboxConfiguration: Sendable {
     public var milestoneInterval: Duration = .seconds(60)
     /// Which URLs may be called.
     public var policy = OutboundURLPolicy()
+    /// How the sender yields to requests while the instance is busy (nil: never; the default
+    /// ``OutboxYield`` unless `MOBILISE_OUTBOX_YIELD=off`).
+    public var yield: OutboxYield? = OutboxYield()
 
     public init() {}
 
@@ -38,8 +42,22 @@ public struct OutboxConfiguration: Sendable {
         if let value = environment["MOBILISE_OUTBOX_MAX_ATTEMPTS"].flatMap(Int.init), value > 0 { configuration.retry.maxAttempts = value }
         if let value = duration("MOBILISE_OUTBOX_TIMEOUT") { configuration.timeout = value }
         if let value = duration("MOBILISE_MILESTONE_INTERVAL") { configuration.milestoneInterval = value }
+        if ["0", "off", "false", "no"].contains(environment["MOBILISE_OUTBOX_YIELD"]?.lowercased() ?? "") { configuration.yield = nil }
         configuration.policy = .fromEnvironment(environment, ownPort: ownPort)
         return configuration
+    }
+}
+
+/// How the outbox sender yields while the instance is busy answering requests: at most
+/// ``batchSize`` messages at once, and a ``pause`` after each full batch (instead of going straight
+/// on). Bounded: while busy it still sends ``batchSize`` messages per ``pause`` and their time.
+public struct OutboxYield: Sendable, Equatable {
+    public var batchSize: Int
+    public var pause: Duration
+
+    public init(batchSize: Int = 5, pause: Duration = .milliseconds(50)) {
+        self.batchSize = max(1, batchSize)
+        self.pause = pause
     }
 }
 
@@ -51,7 +69,15 @@ public struct OutboxConfiguration: Sendable {
 /// after its endpoint answered 2xx, and one whose sender died mid-send is claimed again when its
 /// lease expires. Receivers deduplicate on `webhook-id` (the event's id, the same on every retry).
 ///
-/// It runs beside the HTTP server, never on the signing path: signing writes no message.
+/// It runs beside the HTTP server, never on the signing path: signing writes no message. What it
+/// costs the requests it runs beside is kept small (issue 23, BENCHMARKS.md section 9):
+/// - a claimed batch's outcomes are recorded in one transaction (``MobiliseStore/recordDeliveries(_:)``),
+///   so a batch takes the database pool twice, not once per message;
+/// - its HTTP clients are kept, one per host and checked address (``PinnedHTTPClients``), so
+///   deliveries to the same endpoints reuse connections;
+/// - it yields to signing (``OutboxConfiguration/yield``): while the instance signs, or callers wait
+///   for a database connection, it claims smaller batches and pauses between them, bounded so that
+///   deliveries go on (at least ``OutboxYield/batchSize`` messages every ``OutboxYield/pause``).
 public struct OutboxSender: Service {
     let store: MobiliseStore
     let configuration: OutboxConfiguration
@@ -59,19 +85,35 @@ public struct OutboxSender: Service {
     /// plain text before 0031 then sign).
     let sealer: SecretSealer?
     let logger: Logger
+    /// The HTTP clients, kept from batch to batch (shut down when ``run()`` ends, or with the sender).
+    let clients: PinnedHTTPClients
+    /// Whether the instance is busy answering requests now (``busySigning(store:)`` by default).
+    let busy: @Sendable () -> Bool
 
-    public init(store: MobiliseStore, configuration: OutboxConfiguration, sealer: SecretSealer?, logger: Logger) {
+    public init(
+        store: MobiliseStore, configuration: OutboxConfiguration, sealer: SecretSealer?, logger: Logger,
+        busy: (@Sendable () -> Bool)? = nil
+    ) {
         self.store = store
         self.configuration = configuration
         self.sealer = sealer
         self.logger = logger
+        self.clients = PinnedHTTPClients(settings: Self.clientConfiguration(configuration))
+        self.busy = busy ?? Self.busySigning(store: store)
     }
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                // Keep going while there is a full batch, then wait for the next poll.
-                while try await deliverDue() == configuration.batchSize, !Task.isShuttingDownGracefully {}
+                // Keep going while there is a full batch (paced while the instance is busy), then
+                // wait for the next poll.
+                while !Task.isShuttingDownGracefully {
+                    let pace = nextBatch()
+                    guard try await deliverDue(limit: pace.limit) == pace.limit else { break }
+                    if let pause = pace.pause {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+                    }
+                }
             } catch is CancellationError {
                 break
             } catch {
@@ -80,6 +122,31 @@ public struct OutboxSender: Service {
             let pause = configuration.pollInterval
             try? await cancelWhenGracefulShutdown { try await sleepInShortSteps(for: pause) }
         }
+        await clients.shutdown()
+    }
+
+    /// How many messages to claim next, and how long to pause after a full batch: flat out when
+    /// the instance is idle, ``OutboxConfiguration/yield`` while it is busy.
+    func nextBatch() -> (limit: Int, pause: Duration?) {
+        guard let yield = configuration.yield, busy() else { return (configuration.batchSize, nil) }
+        return (min(yield.batchSize, configuration.batchSize), yield.pause)
+    }
+
+    /// Busy: signatures were submitted since the last time it was asked, some are queued or being
+    /// written, or callers wait for one of the pool's connections.
+    public static func busySigning(store: MobiliseStore) -> @Sendable () -> Bool {
+        let seen = SubmittedSignatures()
+        return {
+            let signing = store.groupCommitStatistics
+            let before = seen.count.exchange(signing.submitted, ordering: .relaxed)
+            return (before >= 0 && before != signing.submitted) || signing.queued > 0 || signing.writing > 0
+                || store.pool.statistics.waiting > 0
+        }
+    }
+
+    /// The signing calls counted when ``busySigning(store:)``'s signal was last asked (-1: never).
+    final class SubmittedSignatures: Sendable {
+        let count = Atomic<Int>(-1)
     }
 
     public static func clientConfiguration(_ configuration: OutboxConfiguration) -> HTTPClient.Configuration {
@@ -91,28 +158,31 @@ public struct OutboxSender: Service {
         return settings
     }
 
-    /// Claims one batch of due messages and delivers them concurrently; returns how many it claimed.
+    /// Claims one batch of due messages (``OutboxConfiguration/batchSize``, or `limit`), delivers them
+    /// concurrently and records their outcomes together; returns how many it claimed.
     @discardableResult
-    public func deliverDue() async throws -> Int {
-        let claimed = try await store.claimDueMessages(limit: configuration.batchSize, lease: configuration.lease)
-        await withTaskGroup(of: Void.self) { group in
+    public func deliverDue(limit: Int? = nil) async throws -> Int {
+        let claimed = try await store.claimDueMessages(limit: limit ?? configuration.batchSize, lease: configuration.lease)
+        guard !claimed.isEmpty else { return 0 }
+        let records = await withTaskGroup(of: DeliveryRecord.self, returning: [DeliveryRecord].self) { group in
             for message in claimed {
-                group.addTask { await deliver(message) }
+                group.addTask {
+                    let start = ContinuousClock.now
+                    let outcome = await attempt(message)
+                    return DeliveryRecord(message: message, outcome: outcome, duration: ContinuousClock.now - start)
+                }
             }
+            var records: [DeliveryRecord] = []
+            for await record in group { records.append(record) }
+            return records
+        }
+        do {
+            try await store.recordDeliveries(records)
+        } catch {
+            // The leases expire and the messages are tried again: at least once.
+            logger.warning("could not record deliveries", metadata: ["messages": "\(records.count)", "error": "\(error)"])
         }
         return claimed.count
-    }
-
-    /// One attempt, recorded.
-    func deliver(_ message: ClaimedMessage) async {
-        let start = ContinuousClock.now
-        let outcome = await attempt(message)
-        do {
-            try await store.recordDelivery(message, outcome: outcome, duration: ContinuousClock.now - start)
-        } catch {
-            // The lease expires and the message is tried again: at least once.
-            logger.warning("could not record a delivery", metadata: ["message": "\(message.id)", "error": "\(error)"])
-        }
     }
 
     func attempt(_ message: ClaimedMessage) async -> DeliveryOutcome {
@@ -147,7 +217,7 @@ public struct OutboxSender: Service {
                 }
             }
             request.body = .bytes(ByteBuffer(bytes: body))
-            let (code, answer) = try await target.withClient(Self.clientConfiguration(configuration)) { client in
+            let (code, answer) = try await clients.withClient(for: target) { client in
                 let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
                 // Read (and drop) at most 64 KiB of the answer.
                 return (Int(response.status.code), try? await response.body.collect(upTo: 64 << 10))
@@ -199,9 +269,11 @@ enum Milestones {
             let ranking = try await store.ranking(
                 organisationID: organisationID, campaign: campaignID.uuidString, metric: .signatures, viewer: .leader,
                 fromPrimary: true, publication: publication)
-            for event in events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: now) {
-                try await store.enqueueOutboundEvent(organisationID: organisationID, type: event.type, dedupeKey: event.key, data: event.data)
-            }
+            // One transaction for the campaign's pass, which leaves out what earlier passes recorded
+            // (not one per milestone reached so far, every pass).
+            try await store.enqueueOutboundEvents(
+                organisationID: organisationID,
+                events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: now))
         }
     }
 

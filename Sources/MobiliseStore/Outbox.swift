@@ -73,6 +73,19 @@ public struct ClaimedMessage: Sendable {
     public var secret: Data?
 }
 
+/// One attempt's end, as the sender records it (``MobiliseStore/recordDeliveries(_:)``).
+public struct DeliveryRecord: Sendable {
+    public var message: ClaimedMessage
+    public var outcome: DeliveryOutcome
+    public var duration: Duration
+
+    public init(message: ClaimedMessage, outcome: DeliveryOutcome, duration: Duration) {
+        self.message = message
+        self.outcome = outcome
+        self.duration = duration
+    }
+}
+
 /// How an attempt ended, as the sender reports it.
 public enum DeliveryOutcome: Sendable, Equatable {
     case delivered(statusCode: Int)
@@ -129,6 +142,46 @@ extension MobiliseStore {
     ) async throws -> Bool {
         try await pool.withTransaction { connection in
             try Self.enqueueOutboundEvent(connection, organisationID: organisationID, type: type, dedupeKey: dedupeKey, data: data)
+        }
+    }
+
+    /// Records several events of one organisation at once (what one pass of the milestone job
+    /// found), each as ``enqueueOutboundEvent(organisationID:type:dedupeKey:data:)`` does: in one
+    /// transaction and one statement, whatever their number. Events whose dedupe key was recorded
+    /// before (a milestone reached in an earlier pass: most of them, every pass) are left out
+    /// before anything is inserted. Returns how many were new.
+    @discardableResult
+    public func enqueueOutboundEvents(
+        organisationID: UUID, _ events: [(type: OutboundEventType, key: String, data: [String: OutboundValue])]
+    ) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        let types = events.map(\.type.rawValue)
+        let keys = events.map(\.key)
+        let payloads = try events.map { event in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(event.data), as: UTF8.self)
+        }
+        return try await pool.withTransaction { connection in
+            try connection.query("""
+                WITH input AS (
+                    SELECT i.type, i.dedupe_key, i.payload::jsonb AS payload, i.n
+                    FROM unnest(\(types)::text[], \(keys)::text[], \(payloads)::text[]) WITH ORDINALITY AS i (type, dedupe_key, payload, n)
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM outbox_events known WHERE known.organisation_id = \(organisationID) AND known.dedupe_key = i.dedupe_key)
+                ), event AS (
+                    INSERT INTO outbox_events (organisation_id, type, dedupe_key, payload)
+                    SELECT \(organisationID), input.type, input.dedupe_key, input.payload FROM input ORDER BY input.n
+                    ON CONFLICT (organisation_id, dedupe_key) DO NOTHING
+                    RETURNING id, type
+                ), messages AS (
+                    INSERT INTO outbox_messages (organisation_id, event_id, endpoint_id)
+                    SELECT \(organisationID), event.id, e.id FROM event
+                    JOIN outbound_endpoints e ON e.organisation_id = \(organisationID) AND e.enabled AND event.type = ANY(e.events)
+                    RETURNING 1
+                )
+                SELECT count(*) FROM event
+                """).scalar(Int.self) ?? 0
         }
     }
 
@@ -321,50 +374,72 @@ extension MobiliseStore {
     /// Returns whether it was recorded.
     @discardableResult
     public func recordDelivery(_ message: ClaimedMessage, outcome: DeliveryOutcome, duration: Duration) async throws -> Bool {
-        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        var status = OutboxStatus.delivered
-        var attemptOutcome = "delivered"
-        var code: Int?
-        var error: String?
-        var retrySeconds: Double?
-        switch outcome {
-        case .delivered(let statusCode):
-            code = statusCode
-        case .failed(let statusCode, let message, let retryAfter):
-            code = statusCode
-            error = String(message.prefix(1000))
-            if let retryAfter {
-                status = .pending
-                attemptOutcome = "retry"
-                retrySeconds = Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18
-            } else {
-                status = .failed
-                attemptOutcome = "failed"
-            }
-        case .refused(let message):
-            status = .refused
-            attemptOutcome = "refused"
-            error = String(message.prefix(1000))
+        try await recordDeliveries([DeliveryRecord(message: message, outcome: outcome, duration: duration)]) == 1
+    }
+
+    /// Records how a batch of attempts ended, in one transaction of two statements whatever the
+    /// batch's size (the sender records a claimed batch at once, rather than taking a connection
+    /// and committing per message), each only if its claim is still the sender's, as
+    /// ``recordDelivery(_:outcome:duration:)`` does for one. Returns how many were recorded.
+    @discardableResult
+    public func recordDeliveries(_ records: [DeliveryRecord]) async throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        var organisations: [UUID] = [], ids: [UUID] = [], tokens: [UUID] = [], statuses: [String] = [], outcomes: [String] = []
+        var codes: [Int?] = [], errors: [String?] = [], retries: [Double?] = [], delivered: [Double?] = [], milliseconds: [Int] = []
+        for record in records {
+            let (status, attemptOutcome, code, error, retrySeconds) = Self.recorded(record.outcome)
+            organisations.append(record.message.organisationID)
+            ids.append(record.message.id)
+            tokens.append(record.message.leaseToken)
+            statuses.append(status.rawValue)
+            outcomes.append(attemptOutcome)
+            codes.append(code)
+            errors.append(error)
+            retries.append(retrySeconds)
+            delivered.append(status == .delivered ? 0 : nil)
+            let duration = record.duration.components
+            milliseconds.append(Int(clamping: duration.seconds * 1000 + duration.attoseconds / 1_000_000_000_000_000))
         }
-        let (finalStatus, finalOutcome, finalCode, finalError) = (status, attemptOutcome, code, error)
-        // The instants written without CASE or coalesce around now(), which Citus refuses in an UPDATE
-        // ("non-IMMUTABLE functions are not allowed in CASE or COALESCE"; the outbox's tables are
-        // Citus local tables there).
-        let deliveredAt: PostgresQuery = status == .delivered ? "now()" : "NULL"
-        let nextAttempt: PostgresQuery = retrySeconds.map { "now() + make_interval(secs => \($0))" } ?? "next_attempt_at"
+        let (o, i, t, st, oc, c, e, r, d, ms) = (organisations, ids, tokens, statuses, outcomes, codes, errors, retries, delivered, milliseconds)
         return try await pool.withTransaction { connection in
-            let updated = try connection.execute("""
-                UPDATE outbox_messages SET status = \(finalStatus.rawValue), lease_token = NULL, lease_until = NULL,
-                    last_error = \(finalError), last_status_code = \(finalCode),
-                    delivered_at = \(deliveredAt), next_attempt_at = \(nextAttempt)
-                WHERE organisation_id = \(message.organisationID) AND id = \(message.id) AND lease_token = \(message.leaseToken)
-                """)
-            guard updated == 1 else { return false }
+            // A final state keeps no next attempt (it is read only while pending or delivering), so
+            // one statement writes every row: a retry's instant is now() plus its delay, a
+            // delivery's instant now() plus 0 s and anything else's NULL (no CASE or coalesce
+            // around now(), which Citus refuses in an UPDATE of the outbox's tables).
+            let recorded = try connection.query("""
+                UPDATE outbox_messages m SET status = o.status, lease_token = NULL, lease_until = NULL,
+                    last_error = o.error, last_status_code = o.code,
+                    delivered_at = now() + o.delivered * interval '1 second',
+                    next_attempt_at = now() + coalesce(o.retry, 0) * interval '1 second'
+                FROM unnest(\(o)::uuid[], \(i)::uuid[], \(t)::uuid[], \(st)::text[], \(c)::int8[], \(e)::text[], \(r)::float8[],
+                            \(d)::float8[]) AS o (organisation_id, id, token, status, code, error, retry, delivered)
+                WHERE m.organisation_id = o.organisation_id AND m.id = o.id AND m.lease_token = o.token
+                RETURNING m.id
+                """).column(UUID.self)
+            guard !recorded.isEmpty else { return 0 }
             try connection.execute("""
                 INSERT INTO outbox_attempts (organisation_id, message_id, outcome, status_code, error, duration_ms)
-                VALUES (\(message.organisationID), \(message.id), \(finalOutcome), \(finalCode), \(finalError), \(milliseconds))
+                SELECT a.organisation_id, a.id, a.outcome, a.code, a.error, a.ms
+                FROM unnest(\(o)::uuid[], \(i)::uuid[], \(oc)::text[], \(c)::int8[], \(e)::text[], \(ms)::int8[])
+                     WITH ORDINALITY AS a (organisation_id, id, outcome, code, error, ms, n)
+                WHERE a.id = ANY(\(recorded)::uuid[])
+                ORDER BY a.n
                 """)
-            return true
+            return recorded.count
+        }
+    }
+
+    /// The message's state, the attempt's outcome, status code, error and retry delay in seconds.
+    static func recorded(_ outcome: DeliveryOutcome) -> (OutboxStatus, String, Int?, String?, Double?) {
+        switch outcome {
+        case .delivered(let statusCode):
+            return (.delivered, "delivered", statusCode, nil, nil)
+        case .failed(let statusCode, let message, let retryAfter):
+            let error = String(message.prefix(1000))
+            guard let retryAfter else { return (.failed, "failed", statusCode, error, nil) }
+            return (.pending, "retry", statusCode, error, Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18)
+        case .refused(let message):
+            return (.refused, "refused", nil, String(message.prefix(1000)), nil)
         }
     }
 

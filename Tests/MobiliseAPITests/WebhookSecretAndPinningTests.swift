@@ -206,6 +206,93 @@ import Glibc
         }
     }
 
+    /// The sender's port of every request the receiver got (Tests/outbox/receiver.py records it).
+    static func peerPorts(_ receiver: WebhookReceiver) throws -> [Int] {
+        let text = try String(contentsOf: receiver.directory.appendingPathComponent("requests.jsonl"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["peer_port"] as? Int
+        }
+    }
+
+    /// Deliveries to one endpoint go over one kept connection (the receiver keeps HTTP/1.1
+    /// connections open, as Teams and Slack do): one pinned client for the host and its checked
+    /// address, not a client, a connection and a shutdown per message. The name is still looked up
+    /// and checked for every delivery.
+    @Test func deliveriesToOneEndpointReuseOnePinnedClientAndItsConnection() async throws {
+        try await WebhookReceiver.with { receiver in
+            try await ServiceHarness.run(environment: OutboxTests.environment) { harness in
+                let created = try await OutboxTests.createWebhook(
+                    harness, url: "http://hooks.mobilise.invalid:\(receiver.port)/ok", events: ["milestone.signatures"])
+                try receiver.setSecret(try #require(created.json["secret"] as? String))
+                let lookUps = LookUpCount()
+                var configuration = OutboxConfiguration.fromEnvironment(OutboxTests.environment)
+                configuration.policy.resolver = { name in
+                    lookUps.count.withLock { $0 += 1 }
+                    return name == "hooks.mobilise.invalid" ? ["127.0.0.1"] : []
+                }
+                let sender = OutboxSender(store: harness.store, configuration: configuration, sealer: OutboxTests.harnessSealer, logger: Logger(label: "test-outbox"))
+                for n in 1...3 {
+                    try await harness.store.enqueueOutboundEvent(
+                        organisationID: harness.acme.id, type: .milestoneSignatures, dedupeKey: "reuse:\(n)", data: ["threshold": .int(n * 1000)])
+                    try await waitUntil("delivery \(n) arrived", timeout: .seconds(30), interval: .milliseconds(20)) {
+                        try await sender.deliverDue()
+                        return receiver.requests().count == n
+                    }
+                }
+                #expect(receiver.requests().allSatisfy { $0.verified == true && $0.headers["host"] == "hooks.mobilise.invalid:\(receiver.port)" })
+                #expect(lookUps.count.withLock { $0 } == 3)
+                #expect(sender.clients.clientsMade == 1)
+                let ports = try Self.peerPorts(receiver)
+                #expect(ports.count == 3 && Set(ports).count == 1, "one kept connection, not one per delivery: \(ports)")
+                await sender.clients.shutdown()
+            }
+        }
+    }
+
+    /// A kept client serves the address it was made for only: once the name resolves to another
+    /// (checked) address, the next delivery goes there over a new client, never over the
+    /// connection kept for the first address (which still reaches the receiver).
+    @Test func aKeptClientIsNotUsedOnceTheNameResolvesElsewhere() async throws {
+        try await WebhookReceiver.with { receiver in
+            try await ServiceHarness.run(environment: OutboxTests.environment) { harness in
+                let created = try await OutboxTests.createWebhook(
+                    harness, url: "http://moving.mobilise.invalid:\(receiver.port)/ok", events: ["milestone.signatures"])
+                try receiver.setSecret(try #require(created.json["secret"] as? String))
+                let lookUps = LookUpCount()
+                var configuration = OutboxConfiguration.fromEnvironment(
+                    OutboxTests.environment.merging(["MOBILISE_OUTBOX_RETRY_BASE": "60s", "MOBILISE_OUTBOX_RETRY_CAP": "60s"]) { $1 })
+                configuration.policy.resolver = { _ in
+                    // Loopback (the receiver) first, then a public address (TEST-NET-3: routed nowhere).
+                    lookUps.count.withLock { count in
+                        count += 1
+                        return count == 1 ? ["127.0.0.1"] : ["203.0.113.7"]
+                    }
+                }
+                let sender = OutboxSender(store: harness.store, configuration: configuration, sealer: OutboxTests.harnessSealer, logger: Logger(label: "test-outbox"))
+                try await harness.store.enqueueOutboundEvent(
+                    organisationID: harness.acme.id, type: .milestoneSignatures, dedupeKey: "moving:1", data: ["threshold": .int(1000)])
+                try await waitUntil("the first delivery arrived", timeout: .seconds(30), interval: .milliseconds(20)) {
+                    try await sender.deliverDue()
+                    return receiver.requests().count == 1
+                }
+                try await harness.store.enqueueOutboundEvent(
+                    organisationID: harness.acme.id, type: .milestoneSignatures, dedupeKey: "moving:2", data: ["threshold": .int(2000)])
+                try await waitUntil("the second attempt ended", timeout: .seconds(30), interval: .milliseconds(20)) {
+                    try await sender.deliverDue()
+                    return try await harness.store.pool.withConnection { connection in
+                        try connection.query("""
+                            SELECT m.status = 'pending' AND m.attempts = 1 FROM outbox_messages m
+                            JOIN outbox_events e ON e.organisation_id = m.organisation_id AND e.id = m.event_id WHERE e.dedupe_key = 'moving:2'
+                            """).scalar(Bool.self)
+                    } == true
+                }
+                #expect(receiver.requests().count == 1, "the kept connection to the first address was used for the second")
+                #expect(sender.clients.clientsMade == 2)
+                await sender.clients.shutdown()
+            }
+        }
+    }
+
     /// The OpenID provider's calls are pinned the same way: a discovery document at a name only the
     /// policy's resolver knows is read, and its `issuer` (made from the `Host` header the provider
     /// got) is the name, not the address.

@@ -14,6 +14,9 @@ path's mode, and recorded as one JSON line in DIRECTORY/requests.jsonl:
   /fail     500 every time.
   /hang     reads the request and never answers (until the client gives up).
   /hang-once  hangs on the first request of each webhook-id (the sender is then killed), then as /ok.
+
+HTTP/1.1 with keep-alive, as Teams', Slack's and most receivers are: a sender may send many requests
+over one connection. Each record has the sender's port ("peer_port"), so a test can tell connections apart.
 """
 import json
 import os
@@ -87,13 +90,16 @@ def slack_problems(message):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
-        record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body.decode("utf-8")}
+        record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body.decode("utf-8"),
+                  "peer_port": self.client_address[1]}
         status = 200
         if self.path == "/hang-once":
             seen = os.path.join(DIRECTORY, "seen-" + "".join(c for c in self.headers.get("webhook-id", "") if c.isalnum() or c in "_-"))
@@ -144,7 +150,13 @@ class Handler(BaseHTTPRequestHandler):
             f.write(json.dumps(record) + "\n")
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a sender opening 20 connections at once had SYNs
+    # dropped and retried a second later (attempts of 1.0-1.4 s in bench/outbox_during_signing).
+    request_queue_size = 128
+
+
+server = Server(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 with open(os.path.join(DIRECTORY, "port.tmp"), "w") as f:
     f.write(str(server.server_address[1]))
