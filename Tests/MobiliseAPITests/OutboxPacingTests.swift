@@ -37,7 +37,8 @@ import Testing
     @Test func aPassOfMilestonesIsRecordedInOneGoLeavingOutThoseSeenBefore() async throws {
         try await WebhookReceiver.with { receiver in
             try await ServiceHarness.run(environment: OutboxTests.environment) { harness in
-                _ = try await OutboxTests.createWebhook(harness, url: receiver.url("/ok"), events: ["milestone.signatures"])
+                let created = try await OutboxTests.createWebhook(harness, url: receiver.url("/ok"), events: ["milestone.signatures"])
+                try receiver.setSecret(try #require(created.json["secret"] as? String))
                 _ = try await OutboxTests.createWebhook(harness, kind: "teams", url: receiver.url("/teams"), events: ["milestone.signatures"])
                 // A third endpoint that takes other events gets nothing.
                 _ = try await OutboxTests.createWebhook(harness, kind: "slack", url: receiver.url("/slack"), events: ["campaign.launched"])
