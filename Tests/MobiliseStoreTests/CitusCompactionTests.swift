@@ -49,7 +49,7 @@ import Testing
                 try await store.pool.query("""
                     SELECT country || ' ' || day || ' ' || sum(delta) FROM signature_daily
                     WHERE organisation_id = \(org) AND campaign_id = \(campaign.id) GROUP BY country, day ORDER BY country, day
-                    """).rows.map { try $0.decode(String.self) }
+                    """).rows.map { try $0.decode(String.self, at: 0) }
             }
             let pastSlots = {
                 try await store.pool.query("""
