@@ -300,7 +300,7 @@ BEGIN
         ), daily AS (
             INSERT INTO %5$s AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
             SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*)
-            FROM changed ch JOIN organisations org ON org.id = $1
+            FROM changed ch JOIN %9$s org ON org.id = $1
             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
             ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
         ), totals AS (
@@ -324,7 +324,8 @@ BEGIN
         CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
         CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
         CASE WHEN here THEN 'id, ' ELSE '' END,
-        CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
+        CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
+        CASE WHEN here THEN mobilise_shard('organisations', org) ELSE 'organisations' END)
     USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
 END
 $fn$;
