@@ -8,7 +8,8 @@
 -- Without `delta` in the index the update touches no index (HOT), and it is the common case: once a
 -- campaign is under way every count row of the day exists, and each batch updates about one per
 -- country it signs in. Measured with bench/pg_batch_cost (PostgreSQL's instructions per signature of
--- the batch statement, a campaign under way): 585,000 → 547,000 (−6.5%); see BENCHMARKS.md section 6.
+-- the batch statement, a campaign under way): 585,000 → 547,000 (−6.5%), and 577,000 → 550,000
+-- (−4.7%) on a second cluster; see BENCHMARKS.md section 6.
 --
 -- The 14-day read keeps this index on (organisation_id, campaign_id, day), so it still reads only the
 -- window's rows (days × countries × 16 slots at most); it now takes `country` and `delta` from the
