@@ -390,7 +390,8 @@ extension MobiliseStore {
     public func recordDeliveries(_ records: [DeliveryRecord]) async throws -> Int {
         guard !records.isEmpty else { return 0 }
         var organisations: [UUID] = [], ids: [UUID] = [], tokens: [UUID] = [], statuses: [String] = [], outcomes: [String] = []
-        var codes: [Int?] = [], errors: [String?] = [], retries: [Double?] = [], delivered: [Double?] = [], milliseconds: [Int] = []
+        var codes: [Int?] = [], errors: [String?] = [], nextAttempts: [Date] = [], delivered: [Date?] = [], milliseconds: [Int] = []
+        let now = Date()
         for record in records {
             let (status, attemptOutcome, code, error, retrySeconds) = Self.recorded(record.outcome)
             organisations.append(record.message.organisationID)
@@ -400,24 +401,22 @@ extension MobiliseStore {
             outcomes.append(attemptOutcome)
             codes.append(code)
             errors.append(error)
-            retries.append(retrySeconds)
-            delivered.append(status == .delivered ? 0 : nil)
+            nextAttempts.append(now.addingTimeInterval(retrySeconds ?? 0))
+            delivered.append(status == .delivered ? now : nil)
             let duration = record.duration.components
             milliseconds.append(Int(clamping: duration.seconds * 1000 + duration.attoseconds / 1_000_000_000_000_000))
         }
-        let (o, i, t, st, oc, c, e, r, d, ms) = (organisations, ids, tokens, statuses, outcomes, codes, errors, retries, delivered, milliseconds)
+        let (o, i, t, st, oc, c, e, n, d, ms) = (organisations, ids, tokens, statuses, outcomes, codes, errors, nextAttempts, delivered, milliseconds)
         return try await pool.withTransaction { connection in
             // A final state keeps no next attempt (it is read only while pending or delivering), so
-            // one statement writes every row: a retry's instant is now() plus its delay, a
-            // delivery's instant now() plus 0 s and anything else's NULL (no CASE or coalesce
-            // around now(), which Citus refuses in an UPDATE of the outbox's tables).
+            // one statement writes every row: a retry's instant is now plus its delay, anything
+            // else's now. The instants come from the service's clock: Citus refuses now() (or
+            // timestamptz + interval) given a column in an UPDATE of the outbox's tables.
             let recorded = try connection.query("""
                 UPDATE outbox_messages m SET status = o.status, lease_token = NULL, lease_until = NULL,
-                    last_error = o.error, last_status_code = o.code,
-                    delivered_at = now() + o.delivered * interval '1 second',
-                    next_attempt_at = now() + coalesce(o.retry, 0) * interval '1 second'
-                FROM unnest(\(o)::uuid[], \(i)::uuid[], \(t)::uuid[], \(st)::text[], \(c)::int8[], \(e)::text[], \(r)::float8[],
-                            \(d)::float8[]) AS o (organisation_id, id, token, status, code, error, retry, delivered)
+                    last_error = o.error, last_status_code = o.code, delivered_at = o.delivered_at, next_attempt_at = o.next_attempt_at
+                FROM unnest(\(o)::uuid[], \(i)::uuid[], \(t)::uuid[], \(st)::text[], \(c)::int8[], \(e)::text[], \(n)::timestamptz[],
+                            \(d)::timestamptz[]) AS o (organisation_id, id, token, status, code, error, next_attempt_at, delivered_at)
                 WHERE m.organisation_id = o.organisation_id AND m.id = o.id AND m.lease_token = o.token
                 RETURNING m.id
                 """).column(UUID.self)
