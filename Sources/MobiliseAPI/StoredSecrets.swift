@@ -3,8 +3,8 @@ import Logging
 import MobiliseStore
 
 /// Brings the secrets kept in the database under the current secrets key, at startup (after the
-/// migrations): webhooks' signing keys saved in plain text before they were sealed (migration
-/// 0031) are sealed, and signing keys and OpenID client secrets sealed under a retired key
+/// migrations): webhooks' signing keys and OpenID client secrets saved in plain text before they
+/// were sealed (migrations 0031, 0023) are sealed, and those sealed under a retired key
 /// (`MOBILISE_SECRETS_KEY_PREVIOUS`) are sealed again under `MOBILISE_SECRETS_KEY`. Each value is
 /// replaced only if it is still the one read, so instances starting together do not undo each
 /// other. A value that opens under no key is left as it is and counted: its webhook's deliveries
@@ -38,24 +38,28 @@ public enum StoredSecrets {
                 report.sealed += 1
             }
         }
-        // OpenID client secrets: plain ones are sealed when HR saves the settings (issue 21's rule,
-        // kept); ones under a retired key are sealed again here, so the retired key can go.
-        if let sso = SecretSealer(configuration: configuration, purpose: .ssoClientSecret) {
-            for stored in try await store.storedSSOClientSecrets() where stored.secret.hasPrefix(SecretSealer.prefix) {
-                guard let opened = sso.openReportingKey(stored.secret, organisationID: stored.organisationID) else {
-                    report.unreadable += 1
-                    continue
-                }
-                guard opened.underPreviousKey else { continue }
-                let sealed = try sso.seal(opened.plain, organisationID: stored.organisationID)
-                if try await store.replaceSSOClientSecret(organisationID: stored.organisationID, from: stored.secret, to: sealed) {
-                    report.sealed += 1
-                }
+        // OpenID client secrets: plain ones (saved before sealing) and ones under a retired key are
+        // sealed here, as webhook keys are.
+        let sso = SecretSealer(configuration: configuration, purpose: .ssoClientSecret)
+        for stored in try await store.storedSSOClientSecrets() {
+            let isSealed = stored.secret.hasPrefix(SecretSealer.prefix)
+            guard let sealer = sso else {
+                if !isSealed { report.plain += 1 }
+                continue
+            }
+            guard let opened = sealer.openReportingKey(stored.secret, organisationID: stored.organisationID) else {
+                report.unreadable += 1
+                continue
+            }
+            guard !isSealed || opened.underPreviousKey else { continue }
+            let sealed = try sealer.seal(opened.plain, organisationID: stored.organisationID)
+            if try await store.replaceSSOClientSecret(organisationID: stored.organisationID, from: stored.secret, to: sealed) {
+                report.sealed += 1
             }
         }
         if report.sealed > 0 { logger.notice("sealed stored secrets under the current secrets key", metadata: ["count": "\(report.sealed)"]) }
         if report.plain > 0 {
-            logger.warning("webhook signing keys are kept in plain text: set MOBILISE_SECRETS_KEY (or MOBILISE_JWT_SECRET) to seal them",
+            logger.warning("webhook signing keys or single sign-on client secrets are kept in plain text: set MOBILISE_SECRETS_KEY (or MOBILISE_JWT_SECRET) to seal them",
                            metadata: ["count": "\(report.plain)"])
         }
         if report.unreadable > 0 {

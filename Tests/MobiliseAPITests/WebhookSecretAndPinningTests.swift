@@ -106,6 +106,39 @@ import Glibc
         }
     }
 
+    /// A single sign-on client secret saved before sealing (as 0015 kept it) is sealed at startup
+    /// too, and opens to the same secret; without a secrets key it stays plain and is counted.
+    @Test func aClientSecretSavedInPlainTextBeforeSealingIsSealedAtStartup() async throws {
+        try await ServiceHarness.run(environment: OutboxTests.environment) { harness in
+            let plain = "the-providers-client-secret-\(UUID().uuidString)"
+            let organisation = harness.acme.id
+            _ = try await harness.store.pool.withConnection { connection in
+                try connection.execute("""
+                    INSERT INTO sso_providers (organisation_id, issuer, client_id, client_secret, updated_by)
+                    VALUES (\(organisation), 'https://id.example.com', 'mobilise', \(plain), 'hr-1')
+                    """)
+            }
+            let stored: @Sendable () async throws -> String = {
+                try await harness.store.pool.withConnection { connection in
+                    try connection.query("SELECT client_secret FROM sso_providers WHERE organisation_id = \(organisation)").scalar(String.self)
+                } ?? ""
+            }
+
+            let keyless = APIConfiguration()
+            #expect(try await StoredSecrets.seal(store: harness.store, configuration: keyless, logger: Logger(label: "test")).plain == 1)
+            #expect(try await stored() == plain)
+
+            let configuration = APIConfiguration(jwtSecret: ServiceHarness.secret)
+            let report = try await StoredSecrets.seal(store: harness.store, configuration: configuration, logger: Logger(label: "test"))
+            #expect(report == StoredSecrets.Report(sealed: 1, unreadable: 0, plain: 0))
+            #expect(try await StoredSecrets.seal(store: harness.store, configuration: configuration, logger: Logger(label: "test")).sealed == 0)
+            let sealed = try await stored()
+            #expect(sealed.hasPrefix(SecretSealer.prefix) && !sealed.contains(plain))
+            let sealer = try #require(SecretSealer(configuration: configuration, purpose: .ssoClientSecret))
+            #expect(sealer.open(sealed, organisationID: organisation) == plain)
+        }
+    }
+
     @Test func rotatingTheSecretsKeySealsKeysAgainUnderTheNewOne() async throws {
         try await WebhookReceiver.with { receiver in
             try await ServiceHarness.run(environment: OutboxTests.environment) { harness in
