@@ -31,7 +31,7 @@ extension MobiliseStore {
         let offset = max(offset, 0), limit = max(limit, 0)
         let counted: PostgresQuery = """
             SELECT count(*) AS total FROM employees e
-            LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+            \(unsafeSQL: Self.scimUserJoin)
             WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
             """
         return try await pool.withConnection { connection in
@@ -277,7 +277,7 @@ extension MobiliseStore {
                        e.preferred_language, e.time_zone, e.created_at, e.updated_at, \(unsafeSQL: identityColumns),
                        s.updated_at AS identity_updated_at, e.ctid AS row_ctid
                 FROM employees e
-                LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+                \(unsafeSQL: Self.scimUserJoin)
                 WHERE e.organisation_id = \(organisationID) AND \(Self.hasID(id)) \(Self.oneByID)
             ), incoming AS (
                 SELECT \(row.externalID)::text AS external_id, \(row.email)::text AS email, \(row.displayName)::text AS display_name,
@@ -295,7 +295,7 @@ extension MobiliseStore {
                 -- The HR id is unchanged, or no employee has the new one.
                 SELECT 1 FROM prior o, incoming n
                 WHERE o.external_id = n.external_id
-                   OR NOT EXISTS (SELECT 1 FROM employees x WHERE x.organisation_id = \(organisationID) AND x.external_id = n.external_id)
+                   OR NOT EXISTS (SELECT 1 FROM employees x WHERE x.organisation_id = \(organisationID) AND x.external_id = \(row.externalID)::text)
             ), updated AS (
                 UPDATE employees e SET
                     external_id = n.external_id, email = n.email, display_name = n.display_name, country = n.country, site = n.site,
@@ -408,6 +408,15 @@ extension MobiliseStore {
         "CASE WHEN \(alias).erased_at IS NULL THEN true ELSE false END"
     }
 
+    /// What the client keeps about employee `e` (`s`, scim_users, or NULLs), read through its
+    /// primary key whatever the statistics (see above): as a plain join, a plan made on empty
+    /// tables matched the organisation alone.
+    static let scimUserJoin = """
+        LEFT JOIN LATERAL (SELECT * FROM scim_users s0
+                           WHERE s0.organisation_id = e.organisation_id AND s0.employee_id >= e.id AND s0.employee_id <= e.id
+                           ORDER BY s0.employee_id LIMIT 1) s ON true
+        """
+
     /// The condition on `e` (employees) of the employee `id`: with ``oneByID`` after it, read
     /// through the primary key whatever the statistics (see above).
     static func hasID(_ id: UUID) -> PostgresQuery {
@@ -465,7 +474,7 @@ extension MobiliseStore {
                     WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND \(unsafeSQL: notErased("m")))
                END AS manager_id
         FROM employees e
-        LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+        \(unsafeSQL: Self.scimUserJoin)
         WHERE e.organisation_id = \(organisationID) AND \(unsafeSQL: notErased("e")) AND \(condition)
         \(suffix)
         """
