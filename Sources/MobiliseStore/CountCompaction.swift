@@ -23,11 +23,14 @@ extension MobiliseStore {
             ORDER BY c.organisation_id, c.id
             """).rows.map { try $0.decode((UUID, UUID, String).self) }
         var folded = 0
+        // The day goes as text through to_date(), not `::date`: Citus 13.2 sends the call on to the
+        // organisation's worker (deploy/citus/distribute.sql) and fails on a text parameter cast to a
+        // date there ("cannot cast type cstring to date").
         for (organisationID, campaignID, before) in campaigns {
             try Task.checkCancellation()
             folded += try await pool.withTransaction { connection in
                 try connection.query("""
-                    SELECT mobilise_compact_signature_daily(\(organisationID), \(campaignID), \(before)::date)
+                    SELECT mobilise_compact_signature_daily(\(organisationID), \(campaignID), to_date(\(before), 'YYYY-MM-DD'))
                     """).scalar(Int.self) ?? 0
             }
         }

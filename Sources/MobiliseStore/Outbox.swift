@@ -255,12 +255,17 @@ extension MobiliseStore {
     /// campaigns' references: what the milestone job looks at.
     public func campaignsWithOutboundSubscribers(types: [OutboundEventType]) async throws -> [(organisationID: UUID, campaignID: UUID)] {
         try await pool.withConnection { connection in
-            try connection.query("""
-                SELECT c.organisation_id, c.id FROM campaigns c
-                WHERE c.status = 'active' AND EXISTS (
-                    SELECT 1 FROM outbound_endpoints e
-                    WHERE e.organisation_id = c.organisation_id AND e.enabled AND e.events && \(types.map(\.rawValue)))
-                ORDER BY c.organisation_id, c.id
+            // Two statements, not a join: on Citus the endpoints are a local table on the coordinator and
+            // campaigns are distributed, which it does not join ("direct joins between distributed and
+            // local tables are not supported"); the first is small (the subscribing organisations).
+            let organisations = try connection.query("""
+                SELECT DISTINCT organisation_id FROM outbound_endpoints WHERE enabled AND events && \(types.map(\.rawValue))
+                """).rows.map { try $0.decode(UUID.self, at: 0) }
+            guard !organisations.isEmpty else { return [] }
+            return try connection.query("""
+                SELECT organisation_id, id FROM campaigns
+                WHERE status = 'active' AND organisation_id = ANY(\(organisations))
+                ORDER BY organisation_id, id
                 """).rows.map { try $0.decode((UUID, UUID).self) }.map { (organisationID: $0.0, campaignID: $0.1) }
         }
     }
@@ -484,7 +489,8 @@ extension MobiliseStore {
                     LIMIT \(max(1, limit))
                     FOR UPDATE SKIP LOCKED
                 ), replayed AS (
-                    UPDATE outbox_messages m SET status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(),
+                    -- now(), not clock_timestamp(): Citus refuses volatile functions in an UPDATE (deploy/citus/README.md).
+                    UPDATE outbox_messages m SET status = 'pending', attempts = 0, next_attempt_at = now(),
                         lease_token = NULL, lease_until = NULL
                     FROM chosen WHERE m.organisation_id = chosen.organisation_id AND m.id = chosen.id
                     RETURNING 1

@@ -31,6 +31,9 @@ struct SignBatchStatement {
     var signatureEvents = "signature_events"
     var signatureDaily = "signature_daily"
     var signatureTotals = "signature_totals"
+    /// The reference table, named by its local shard on a Citus worker: by its distributed name the
+    /// worker plans the join as a distributed query, one more transaction to the other nodes per batch.
+    var organisations = "organisations"
     /// `signature_events.id` and its value, given on a shard (where the identity column has no default).
     var journalIDColumn = ""
     var journalIDValue = ""
@@ -83,7 +86,7 @@ struct SignBatchStatement {
         ), daily AS (
             INSERT INTO \(unsafeSQL: signatureDaily) AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
             SELECT \(organisation), ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, \(slot), count(*)
-            FROM changed ch JOIN organisations org ON org.id = \(organisation)
+            FROM changed ch JOIN \(unsafeSQL: organisations) org ON org.id = \(organisation)
             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
             ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
         ), totals AS (
@@ -129,7 +132,7 @@ struct SignBatchStatement {
             organisation: parameter(1), campaignIDs: parameter(2), rowCampaigns: parameter(3), externalIDs: parameter(4),
             channels: parameter(5), eventIDs: parameter(6), ats: parameter(7), writable: parameter(8), slot: parameter(9),
             campaigns: "%1$s", employees: "%2$s", signatures: "%3$s", signatureEvents: "%4$s", signatureDaily: "%5$s",
-            signatureTotals: "%6$s", journalIDColumn: "%7$s", journalIDValue: "%8$s")
+            signatureTotals: "%6$s", organisations: "%9$s", journalIDColumn: "%7$s", journalIDValue: "%8$s")
         let body = statement.query.sql.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.isEmpty ? "" : "        " + $0 }.joined(separator: "\n")
         return """
@@ -156,7 +159,8 @@ struct SignBatchStatement {
                     CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
                     CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
                     CASE WHEN here THEN 'id, ' ELSE '' END,
-                    CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
+                    CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
+                    CASE WHEN here THEN mobilise_shard('organisations', org) ELSE 'organisations' END)
                 USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
             END
             $fn$;

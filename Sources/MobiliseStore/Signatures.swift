@@ -49,10 +49,12 @@ extension MobiliseStore {
                 throw MobiliseError(.unprocessable, code: .campaignNotActive, "signatures can only change while the campaign is active")
             }
             let employee = try Self.signer(connection, organisationID: organisationID, externalID: externalID)
+            // now() is this transaction's start: a signing that committed while it waited for the row can be
+            // later, and a withdrawal never precedes its signature. Chosen here rather than with coalesce():
+            // Citus refuses now() inside COALESCE or CASE in an UPDATE (deploy/citus/README.md).
+            let withdrawnAt: PostgresQuery = at.map { "\($0)" } ?? "greatest(now(), signed_at)"
             let withdrawn = try connection.query("""
-                -- now() is this transaction's start: a signing that committed while it waited for the row can be
-                -- later, and a withdrawal never precedes its signature.
-                UPDATE signatures SET withdrawn_at = coalesce(\(at), greatest(now(), signed_at))
+                UPDATE signatures SET withdrawn_at = \(withdrawnAt)
                 WHERE organisation_id = \(organisationID) AND campaign_id = \(campaign.id) AND employee_id = \(employee.id)
                   AND withdrawn_at IS NULL
                 RETURNING \(unsafeSQL: Self.signatureColumns)

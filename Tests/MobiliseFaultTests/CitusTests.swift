@@ -5,8 +5,8 @@ import Testing
 /// Issue 24: `deploy/citus/check --short --citus-only`, this build over a Citus cluster (a coordinator
 /// and two workers on loopback) prepared by `deploy/citus/distribute.sql`: imports, signing under
 /// load through HAProxy (every acknowledged signature present once, no 500), rankings, drill-downs,
-/// erasure, a paper batch, the outbox (a webhook delivered) and a reminder wave (e-mails sent over
-/// SMTP), counts equal rows after each. It needs Citus built for
+/// erasure, a paper batch, the outbox (a webhook delivered, then replayed) and a reminder wave (e-mails
+/// sent over SMTP), a story, the count compaction, withdrawals; counts equal rows after each. It needs Citus built for
 /// PostgreSQL 15 (deploy/citus/README.md, "Building Citus"), HAProxy and wrk, and a few minutes of
 /// the whole machine: the long fault suite only (`MOBILISE_LONG_FAULTS=1`), never CI's `swift test`.
 @Suite(.serialized) struct CitusTests {
@@ -34,6 +34,15 @@ import Testing
         // wave's due messages sent over SMTP.
         #expect(report.contains("ok: [citus] the outbox"))
         #expect(report.contains("ok: [citus] a reminder wave"))
+        // What had not run on Citus before (issue 24): a story posted and approved, webhook replays (a
+        // range and one), the shared e-mail rate's slots, the count compaction claimed through
+        // scheduled_runs (no scheduled job failing), and the single-signature path (withdrawals).
+        #expect(report.contains("ok: [citus] the e-mail rate shared"))
+        #expect(report.contains("ok: [citus] a story"))
+        #expect(report.contains("ok: [citus] webhook replays"))
+        #expect(report.contains("ok: [citus] the count compaction"))
+        #expect(report.contains("ok: [citus] the single-signature path"))
+        #expect(report.contains("ok: [citus] counts equal rows after withdrawals and signing again"))
         #expect(run.status == 0, "\(report)\n\(run.standardError.suffix(3000))")
         #expect(report.contains("RESULT: PASS"))
         // The signing batch goes to one worker.

@@ -300,7 +300,7 @@ BEGIN
         ), daily AS (
             INSERT INTO %5$s AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
             SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*)
-            FROM changed ch JOIN organisations org ON org.id = $1
+            FROM changed ch JOIN %9$s org ON org.id = $1
             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
             ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
         ), totals AS (
@@ -324,12 +324,73 @@ BEGIN
         CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
         CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
         CASE WHEN here THEN 'id, ' ELSE '' END,
-        CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END)
+        CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
+        CASE WHEN here THEN mobilise_shard('organisations', org) ELSE 'organisations' END)
     USING org, campaign_ids, row_campaigns, external_ids, channels, event_ids, ats, writable, slot;
 END
 $fn$;
 -- END mobilise_sign_batch
 SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)',
+                                   'org', colocate_with => 'employees', force_delegation => true);
+
+-- Count compaction (sql/0008's mobilise_compact_signature_daily, run hourly by the service): as written
+-- for one PostgreSQL (a LANGUAGE sql function whose data-modifying CTEs use its parameters), Citus
+-- cannot plan it ("could not create distributed plan … parameters in SQL functions"). On Citus it is
+-- this PL/pgSQL function, a distributed function like mobilise_sign_batch: the coordinator sends the
+-- call to the worker that holds the organisation, where it folds on the organisation's own shard of
+-- signature_daily in the same one statement. Anywhere else (a call Citus did not send on), it locks
+-- the rows it folds, adds them to slot 0 and deletes exactly those rows: the same result, through
+-- the coordinator.
+-- (Tests/MobiliseStoreTests/CitusCompactionTests.swift runs the text between the BEGIN and END lines on one
+-- PostgreSQL, both ways, against sql/0008's results.)
+-- BEGIN mobilise_compact_signature_daily
+CREATE OR REPLACE FUNCTION mobilise_compact_signature_daily(org uuid, campaign uuid, before date) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+    here text := mobilise_shard('signature_daily', org);
+    folded bigint;
+    countries text[];
+    days date[];
+    slots integer[];
+    deltas bigint[];
+BEGIN
+    IF to_regclass(here) IS NOT NULL THEN
+        EXECUTE format($q$
+            WITH moved AS (
+                DELETE FROM %1$s
+                WHERE organisation_id = $1 AND campaign_id = $2 AND day < $3 AND slot <> 0
+                RETURNING country, day, delta
+            ), folded AS (
+                INSERT INTO %1$s AS d (organisation_id, campaign_id, country, day, slot, delta)
+                SELECT $1, $2, country, day, 0, sum(delta) FROM moved GROUP BY country, day
+                ORDER BY country, day
+                ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = d.delta + EXCLUDED.delta
+                RETURNING 1
+            )
+            SELECT count(*) FROM moved$q$, here)
+        INTO folded USING org, campaign, before;
+        RETURN folded;
+    END IF;
+    SELECT array_agg(l.country), array_agg(l.day), array_agg(l.slot), array_agg(l.delta)
+    INTO countries, days, slots, deltas
+    FROM (SELECT country, day, slot, delta::bigint AS delta FROM signature_daily
+          WHERE organisation_id = org AND campaign_id = campaign AND day < before AND slot <> 0
+          ORDER BY country, day, slot FOR UPDATE) l;
+    IF countries IS NULL THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO signature_daily AS d (organisation_id, campaign_id, country, day, slot, delta)
+    SELECT org, campaign, g.country, g.day, 0, sum(g.delta) FROM unnest(countries, days, deltas) AS g (country, day, delta)
+    GROUP BY g.country, g.day ORDER BY g.country, g.day
+    ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = d.delta + EXCLUDED.delta;
+    DELETE FROM signature_daily
+    WHERE organisation_id = org AND campaign_id = campaign
+      AND (country, day, slot) IN (SELECT * FROM unnest(countries, days, slots));
+    RETURN cardinality(countries);
+END
+$fn$;
+-- END mobilise_compact_signature_daily
+SELECT create_distributed_function('mobilise_compact_signature_daily(uuid, uuid, date)',
                                    'org', colocate_with => 'employees', force_delegation => true);
 
 -- The signing path plans its statements once per connection (generic plans: MobiliseStore.indexPlans);
