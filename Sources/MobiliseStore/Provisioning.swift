@@ -15,7 +15,7 @@ extension MobiliseStore {
     /// The employee with this id, unless erased.
     public func provisionedEmployee(organisationID: UUID, id: UUID) async throws -> ProvisionedEmployee? {
         try await pool.withConnection { connection in
-            try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)").first
+            try Self.provisioned(connection, organisationID: organisationID, where: Self.hasID(id), suffix: Self.oneByID).first
         }
     }
 
@@ -31,7 +31,7 @@ extension MobiliseStore {
         let offset = max(offset, 0), limit = max(limit, 0)
         let counted: PostgresQuery = """
             SELECT count(*) AS total FROM employees e
-            LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
+            \(unsafeSQL: Self.scimUserJoin)
             WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
             """
         return try await pool.withConnection { connection in
@@ -68,7 +68,8 @@ extension MobiliseStore {
                 country: row.country, site: row.site, orgUnit: row.orgUnit, gender: row.gender, managerExternalID: row.managerExternalID,
                 active: row.active, preferredLanguage: row.preferredLanguage, timeZone: row.timeZone),
             identity: record.identity, managerID: nil, created: Date(), lastModified: Date())
-        let details = try JSONB(["operation": "create", "changed": Self.changedColumns(nil, expected).joined(separator: ",")])
+        // The audit entry's details, built by the statement (`jsonb_build_object`) rather than encoded here.
+        let changed = Self.changedColumns(nil, expected).joined(separator: ",")
         let identity = record.identity
         // The manager may be named by their id: the row keeps HR ids.
         let managerID = row.managerExternalID.flatMap(UUID.init(uuidString:))
@@ -78,9 +79,7 @@ extension MobiliseStore {
                                        manager_external_id, active, preferred_language, time_zone)
                 SELECT \(organisationID), \(row.externalID)::text, \(row.email)::text, \(row.displayName)::text, \(row.country)::text,
                        \(row.site)::text, \(row.orgUnit)::text, \(row.gender.rawValue)::text,
-                       COALESCE((SELECT m.external_id FROM employees m
-                                 WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
-                                \(row.managerExternalID)::text),
+                       COALESCE(\(Self.externalIDOf(organisationID: organisationID, id: managerID)), \(row.managerExternalID)::text),
                        \(row.active)::boolean, \(row.preferredLanguage)::text, \(row.timeZone)::text
                 -- A creation meeting an employee with this HR id writes nothing (erased employees'
                 -- pseudonyms never collide with one). The workforce lock, taken by the statement
@@ -100,16 +99,19 @@ extension MobiliseStore {
                 \(Self.nextAuditEntryNumber(organisationID: organisationID, onlyIfRowIn: "inserted"))
             ), audited AS (
                 INSERT INTO audit_log (organisation_id, id, actor, action, subject, details)
-                SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', i.id::text, \(details)
+                SELECT \(organisationID), next.last_id, \(actor.identity), 'employees.provision', i.id::text,
+                       jsonb_build_object('operation', 'create', 'changed', \(changed)::text)
                 FROM next, inserted i
                 RETURNING 1
             )
             SELECT i.id, i.organisation_id, i.external_id, i.email, i.display_name, i.country, i.site, i.org_unit, i.gender,
                    i.manager_external_id, i.active, i.preferred_language, i.time_zone, i.created_at, GREATEST(i.updated_at, s.updated_at) AS last_modified,
                    -- The statement does not see its own insert: someone who is their own manager is named here.
-                   CASE WHEN i.manager_external_id = i.external_id THEN i.id
+                   CASE WHEN i.manager_external_id IS NULL THEN NULL
+                        WHEN i.manager_external_id = i.external_id THEN i.id
                         ELSE (SELECT m.id FROM employees m
-                              WHERE m.organisation_id = i.organisation_id AND m.external_id = i.manager_external_id AND m.erased_at IS NULL)
+                              WHERE m.organisation_id = i.organisation_id AND m.external_id = i.manager_external_id
+                                AND \(unsafeSQL: Self.notErased("m")))
                    END AS manager_id
             FROM inserted i, identity s
             """
@@ -163,7 +165,8 @@ extension MobiliseStore {
                 do {
                     let opened = try connection.pipeline(
                         [Self.begin, Self.indexPlans, Self.asynchronousCommit, Self.workforceLock(organisationID: organisationID).prepared(),
-                         Self.provisionedQuery(organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e").prepared()],
+                         Self.provisionedQuery(organisationID: organisationID, where: Self.hasID(id), suffix: "\(Self.oneByID) FOR UPDATE OF e")
+                            .prepared()],
                         mode: .transaction)
                     for result in opened.prefix(3) { _ = try result.get() }
                     guard let today = try opened[3].get().scalar(String.self) else {
@@ -206,7 +209,8 @@ extension MobiliseStore {
     public func deleteProvisionedEmployee(organisationID: UUID, id: UUID, actor: Actor) async throws -> Bool {
         try await pool.withTransaction { connection in
             let today = try Self.lockWorkforce(connection, organisationID: organisationID, indexPlans: true)
-            guard let current = try Self.provisioned(connection, organisationID: organisationID, where: "e.id = \(id)", suffix: "FOR UPDATE OF e")
+            guard let current = try Self.provisioned(
+                connection, organisationID: organisationID, where: Self.hasID(id), suffix: "\(Self.oneByID) FOR UPDATE OF e")
                 .first
             else { return false }
             var leaving = current.record
@@ -234,9 +238,8 @@ extension MobiliseStore {
             (SELECT 0 AS line, \(row.externalID)::text AS external_id, \(row.email)::text AS email,
                     \(row.displayName)::text AS display_name, \(row.country)::text AS country, \(row.site)::text AS site,
                     \(row.orgUnit)::text AS org_unit, \(row.gender.rawValue)::text AS gender,
-                    COALESCE((SELECT m.external_id FROM employees m
-                              WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
-                             \(row.managerExternalID)::text) AS manager_external_id,
+                    COALESCE(\(externalIDOf(organisationID: organisationID, id: managerID)), \(row.managerExternalID)::text)
+                        AS manager_external_id,
                     \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
                     \(row.timeZone)::text AS time_zone)
             """
@@ -272,17 +275,16 @@ extension MobiliseStore {
             WITH prior AS (
                 SELECT e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
                        e.preferred_language, e.time_zone, e.created_at, e.updated_at, \(unsafeSQL: identityColumns),
-                       s.updated_at AS identity_updated_at
+                       s.updated_at AS identity_updated_at, e.ctid AS row_ctid
                 FROM employees e
-                LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
-                WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
+                \(unsafeSQL: Self.scimUserJoin)
+                WHERE e.organisation_id = \(organisationID) AND \(Self.hasID(id)) \(Self.oneByID)
             ), incoming AS (
                 SELECT \(row.externalID)::text AS external_id, \(row.email)::text AS email, \(row.displayName)::text AS display_name,
                        \(row.country)::text AS country, \(row.site)::text AS site, \(row.orgUnit)::text AS org_unit,
                        \(row.gender.rawValue)::text AS gender,
-                       COALESCE((SELECT m.external_id FROM employees m
-                                 WHERE m.organisation_id = \(organisationID) AND m.id = \(managerID) AND m.erased_at IS NULL),
-                                \(row.managerExternalID)::text) AS manager_external_id,
+                       COALESCE(\(Self.externalIDOf(organisationID: organisationID, id: managerID)), \(row.managerExternalID)::text)
+                           AS manager_external_id,
                        \(row.active)::boolean AS active, \(row.preferredLanguage)::text AS preferred_language,
                        \(row.timeZone)::text AS time_zone,
                        \(identity.clientID)::text AS client_id, \(identity.givenName)::text AS given_name,
@@ -293,7 +295,7 @@ extension MobiliseStore {
                 -- The HR id is unchanged, or no employee has the new one.
                 SELECT 1 FROM prior o, incoming n
                 WHERE o.external_id = n.external_id
-                   OR NOT EXISTS (SELECT 1 FROM employees x WHERE x.organisation_id = \(organisationID) AND x.external_id = n.external_id)
+                   OR NOT EXISTS (SELECT 1 FROM employees x WHERE x.organisation_id = \(organisationID) AND x.external_id = \(row.externalID)::text)
             ), updated AS (
                 UPDATE employees e SET
                     external_id = n.external_id, email = n.email, display_name = n.display_name, country = n.country, site = n.site,
@@ -301,8 +303,10 @@ extension MobiliseStore {
                     preferred_language = n.preferred_language, time_zone = n.time_zone,
                     left_on = CASE WHEN n.active THEN NULL WHEN e.active THEN \(today)::date ELSE e.left_on END,
                     updated_at = now()
-                FROM incoming n, free
-                WHERE e.organisation_id = \(organisationID) AND e.id = \(id)
+                FROM incoming n, free, prior o
+                -- The row `prior` read (locked by the transaction since its first statement): by its
+                -- address, whatever the statistics were when the statement was prepared.
+                WHERE e.ctid = o.row_ctid AND e.organisation_id = \(organisationID) AND e.id = \(id)
                   AND ROW(e.external_id, e.email, e.display_name, e.country, e.site, e.org_unit, e.gender, e.manager_external_id, e.active,
                           e.preferred_language, e.time_zone)
                       IS DISTINCT FROM ROW(n.external_id, n.email, n.display_name, n.country, n.site, n.org_unit, n.gender,
@@ -339,10 +343,11 @@ extension MobiliseStore {
                    n.client_id, n.given_name, n.family_name, n.formatted_name, n.employee_number, n.organization, n.division,
                    -- The statement does not see its own write: someone who is their own manager is named
                    -- here, and nobody else has the employee's old HR id.
-                   CASE WHEN n.manager_external_id = n.external_id THEN \(id)
+                   CASE WHEN n.manager_external_id IS NULL THEN NULL
+                        WHEN n.manager_external_id = n.external_id THEN \(id)
                         ELSE (SELECT m.id FROM employees m
                               WHERE m.organisation_id = \(organisationID) AND m.external_id = n.manager_external_id
-                                AND m.erased_at IS NULL AND m.id <> \(id))
+                                AND \(unsafeSQL: Self.notErased("m")) AND m.id <> \(id))
                    END AS manager_id
             FROM prior o, incoming n, free
             """
@@ -381,6 +386,56 @@ extension MobiliseStore {
         return changes.filter(\.1).map(\.0)
     }
 
+    // MARK: - Plans that do not depend on the statistics
+    //
+    // The statements of one employee are prepared once per connection and keep one generic plan
+    // (`indexPlans`), which may be made while the tables look empty (a new cluster, an ANALYZE
+    // before a first push). Every index of `employees` starts with the organisation, so on empty
+    // tables every look-up costs the same whichever index it takes, and the planner took one that
+    // matches the organisation alone: a scan of all its employees per request, as they grow (an
+    // identity provider's first push spent most of its database time there; BENCHMARKS.md
+    // section 7). The look-ups are therefore written so that the key's index is the cheapest plan
+    // even on empty tables (SCIMPlanTests checks the plans):
+    //   * by HR id: `organisation_id = … AND external_id = …` with the erasure checked by
+    //     ``notErased(_:)``, so that no partial search index (sql/0019, `WHERE erased_at IS NULL`)
+    //     saves the planner a filter: the unique index (organisation_id, external_id) is then taken;
+    //   * by id: ``hasID(_:)`` with ``oneByID``, a one-key range read in key order, which only the
+    //     primary key (organisation_id, id) gives without a sort.
+
+    /// `alias.erased_at IS NULL`, in a form the planner does not match with the predicate of the
+    /// partial search indexes (see above).
+    static func notErased(_ alias: String) -> String {
+        "CASE WHEN \(alias).erased_at IS NULL THEN true ELSE false END"
+    }
+
+    /// What the client keeps about employee `e` (`s`, scim_users, or NULLs), read through its
+    /// primary key whatever the statistics (see above): as a plain join, a plan made on empty
+    /// tables matched the organisation alone.
+    static let scimUserJoin = """
+        LEFT JOIN LATERAL (SELECT * FROM scim_users s0
+                           WHERE s0.organisation_id = e.organisation_id AND s0.employee_id >= e.id AND s0.employee_id <= e.id
+                           ORDER BY s0.employee_id LIMIT 1) s ON true
+        """
+
+    /// The condition on `e` (employees) of the employee `id`: with ``oneByID`` after it, read
+    /// through the primary key whatever the statistics (see above).
+    static func hasID(_ id: UUID) -> PostgresQuery {
+        "e.id >= \(id) AND e.id <= \(id)"
+    }
+
+    /// What follows ``hasID(_:)``'s condition (before any `FOR UPDATE`).
+    static let oneByID: PostgresQuery = "ORDER BY e.id LIMIT 1"
+
+    /// The HR id of the organisation's employee `id` (not erased), NULL when there is none or `id`
+    /// is NULL: a subquery read through the primary key whatever the statistics (see above).
+    static func externalIDOf(organisationID: UUID, id: UUID?) -> PostgresQuery {
+        """
+        (SELECT m.external_id FROM employees m
+         WHERE m.organisation_id = \(organisationID) AND m.id >= \(id) AND m.id <= \(id) AND \(unsafeSQL: notErased("m"))
+         ORDER BY m.id LIMIT 1)
+        """
+    }
+
     // MARK: - Reading
 
     static let identityColumns =
@@ -414,11 +469,13 @@ extension MobiliseStore {
                e.manager_external_id, e.active, e.preferred_language, e.time_zone, e.created_at,
                GREATEST(e.updated_at, s.updated_at) AS last_modified,
                \(unsafeSQL: identityColumns),
-               (SELECT m.id FROM employees m
-                WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND m.erased_at IS NULL) AS manager_id
+               CASE WHEN e.manager_external_id IS NOT NULL THEN
+                   (SELECT m.id FROM employees m
+                    WHERE m.organisation_id = e.organisation_id AND m.external_id = e.manager_external_id AND \(unsafeSQL: notErased("m")))
+               END AS manager_id
         FROM employees e
-        LEFT JOIN scim_users s ON s.organisation_id = e.organisation_id AND s.employee_id = e.id
-        WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
+        \(unsafeSQL: Self.scimUserJoin)
+        WHERE e.organisation_id = \(organisationID) AND \(unsafeSQL: notErased("e")) AND \(condition)
         \(suffix)
         """
     }
