@@ -1,6 +1,7 @@
 -- wrk script: every request signs as a different employee.
 -- Environment: BENCH_TOKENS (file, one bearer token per line), BENCH_PATH (the signature path),
--- BENCH_OFFSET (first token to use), BENCH_RESULT (JSON summary written by done()).
+-- BENCH_OFFSET (first token to use), BENCH_RESULT (JSON summary written by done()), and optionally
+-- BENCH_STATUS_FILE (the answers other than 201 and 200, one "status count" line per thread and status).
 -- Thread t of n takes tokens offset+t, offset+t+n, ...; when a thread runs out it stops
 -- (so no employee is asked twice and the run ends when every token is used or time is up).
 local threads = {}
@@ -24,6 +25,7 @@ function init(args)
   end
   next_token = 1
   created, existing, other, sent = 0, 0, 0, 0
+  statuses = {}
   target = os.getenv("BENCH_PATH")
 end
 
@@ -42,7 +44,14 @@ end
 function response(status, headers, body)
   if status == 201 then created = created + 1
   elseif status == 200 then existing = existing + 1
-  else other = other + 1 end
+  else
+    -- The other answers by status (rare: built only for them), as text: wrk hands only plain values between threads.
+    other = other + 1
+    statuses[status] = (statuses[status] or 0) + 1
+    local text = ""
+    for code, n in pairs(statuses) do text = text .. code .. " " .. n .. "\n" end
+    status_text = text
+  end
 end
 
 function done(summary, latency, requests)
@@ -59,4 +68,13 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
     latency.max / 1000, latency.mean / 1000))
   f:close()
+  local status_file = os.getenv("BENCH_STATUS_FILE")
+  if status_file then
+    local sf = io.open(status_file, "w")
+    for _, t in ipairs(threads) do
+      local text = t:get("status_text")
+      if text then sf:write(text) end
+    end
+    sf:close()
+  end
 end
