@@ -19,6 +19,8 @@ public struct MobiliseStore: Sendable {
     let signing: SigningQueue
     /// The SCIM tokens found lately (``useSCIMToken(organisationID:secretHash:)``).
     public let scimTokenCache = SCIMTokenCache()
+    /// When SCIM creations bring the planner's statistics of `employees` up to date.
+    let employeeStatistics = EmployeeStatisticsSchedule()
 
     public init(pool: PostgresPool, readReplicas: PostgresReadReplicas? = nil, groupCommit: GroupCommit = GroupCommit(), logger: Logger) {
         self.pool = pool

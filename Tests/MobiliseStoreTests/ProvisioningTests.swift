@@ -51,6 +51,25 @@ import Testing
         }
     }
 
+    /// A push fills `employees` one creation at a time: the store analyzes it after the 128th,
+    /// 256th, … creation, so that plans (PostgreSQL's foreign-key checks among them) stop reading
+    /// one employee by the organisation alone before autovacuum's first ANALYZE.
+    @Test func aPushBringsTheEmployeesStatisticsUpToDate() async throws {
+        try await TestDatabase.withStore { store in
+            let fixture = try await Fixture.make(store)
+            let analyses: @Sendable () async throws -> Int = {
+                try await store.pool.query("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'employees'").scalar(Int.self) ?? -1
+            }
+            let before = try await analyses()
+            for i in 0..<127 {
+                _ = try await store.createProvisionedEmployee(organisationID: fixture.organisation.id, Self.record("p-\(i)"), actor: Actor("scim:t"))
+            }
+            #expect(try await analyses() == before)
+            _ = try await store.createProvisionedEmployee(organisationID: fixture.organisation.id, Self.record("p-127"), actor: Actor("scim:t"))
+            try await waitUntil("employees analyzed after the 128th creation") { try await analyses() == before + 1 }
+        }
+    }
+
     @Test func aLeaverByProvisioningLeavesAsAFullSyncLeaverDoes() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store)
