@@ -26,6 +26,10 @@ public struct EmbeddedPostgres: Sendable {
         /// The connection string of a primary server: when set, a new cluster is made with
         /// `pg_basebackup -R` as a streaming-replication standby of it, instead of with `initdb`.
         public var standbyOf: String?
+        /// Settings written to the cluster's `mobilise.conf` (included by postgresql.conf, so that
+        /// `ALTER SYSTEM` overrides them), at every start. Nil: ``EmbeddedPostgres/durableDefaults(serverMajorVersion:)``
+        /// for a durable cluster, none for a throwaway one.
+        public var defaults: [String: String]? = nil
 
         /// A configuration for the cluster in `dataDirectory`; every other setting has a default.
         public init(
@@ -110,6 +114,7 @@ public struct EmbeddedPostgres: Sendable {
                 try await initdb(bin: bin, dataDirectory: dataDirectory, account: account)
             }
         }
+        try writeServerDefaults(dataDirectory: dataDirectory, account: account)
         let socketDirectory = Paths.socketDirectory(dataDirectory: dataDirectory, port: configuration.port)
         try placement.prepareSocketDirectory(socketDirectory, dataDirectory: dataDirectory)
 

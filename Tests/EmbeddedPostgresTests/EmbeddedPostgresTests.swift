@@ -67,6 +67,36 @@ struct EmbeddedPostgresTests {
         }
     }
 
+    @Test("a durable cluster runs with Mobilise's WAL defaults, which ALTER SYSTEM overrides")
+    func durableDefaults() async throws {
+        try await withCluster({ $0.durable = true }) { postgres, _ in
+            try await postgres.start()
+            let connection = postgres.connectionString()
+            let major = EmbeddedPostgres.majorVersion(dataDirectory: postgres.dataDirectory)
+            #expect(try await psql(connection, "show max_wal_size") == "4GB")
+            #expect(try await psql(connection, "show checkpoint_timeout") == "15min")
+            if major >= 15 { #expect(try await psql(connection, "show wal_compression") == "lz4") }
+            #expect(try await psql(connection, "show fsync") == "on")
+            #expect(try await psql(connection, "show full_page_writes") == "on")
+            #expect(try await psql(connection, "show synchronous_commit") == "on")
+            _ = try await psql(connection, "alter system set max_wal_size = '2GB'")
+            try await postgres.stop()
+            try await postgres.start()
+            #expect(try await psql(connection, "show max_wal_size") == "2GB")
+            #expect(try await psql(connection, "show checkpoint_timeout") == "15min")
+            let conf = try String(contentsOfFile: "\(postgres.dataDirectory)/postgresql.conf", encoding: .utf8)
+            #expect(conf.components(separatedBy: EmbeddedPostgres.includeLine).count == 2, "included once after two starts")
+        }
+    }
+
+    @Test("a throwaway cluster keeps PostgreSQL's WAL defaults")
+    func throwawayKeepsWALDefaults() async throws {
+        try await withCluster { postgres, _ in
+            try await postgres.start()
+            #expect(try await psql(postgres.connectionString(), "show max_wal_size") == "1GB")
+        }
+    }
+
     @Test("extra settings reach the server")
     func extraSettings() async throws {
         try await withCluster({ $0.settings = ["application_name": "it's mobilise", "work_mem": "8MB"] }) { postgres, _ in
