@@ -18,6 +18,28 @@ SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
 -- created on a distributed table (here, or by a later migration), not when triggers fire.
 SET LOCAL citus.enable_unsafe_triggers TO on;
 
+-- sql/0037 checks the signing write's keys once per statement, with triggers that read the parent
+-- tables by name (and cascade from them): on a Citus worker those names are not the organisation's
+-- shards. Citus enforces declarative foreign keys shard by shard, so on Citus the keys of sql/0006
+-- come back (and are set aside and re-created with the others below) and the triggers go.
+DROP TRIGGER IF EXISTS signatures_parents_insert ON signatures;
+DROP TRIGGER IF EXISTS signatures_parents_update ON signatures;
+DROP TRIGGER IF EXISTS signature_events_parents_insert ON signature_events;
+DROP TRIGGER IF EXISTS signature_events_parents_update ON signature_events;
+DROP TRIGGER IF EXISTS campaigns_cascade_signatures ON campaigns;
+DROP TRIGGER IF EXISTS employees_cascade_signatures ON employees;
+DROP TRIGGER IF EXISTS countries_kept_for_signatures ON countries;
+DROP TRIGGER IF EXISTS campaigns_key_kept_for_signatures ON campaigns;
+DROP TRIGGER IF EXISTS employees_key_kept_for_signatures ON employees;
+ALTER TABLE signatures
+    ADD CONSTRAINT signatures_organisation_id_campaign_id_fkey
+        FOREIGN KEY (organisation_id, campaign_id) REFERENCES campaigns (organisation_id, id) ON DELETE CASCADE,
+    ADD CONSTRAINT signatures_organisation_id_employee_id_fkey
+        FOREIGN KEY (organisation_id, employee_id) REFERENCES employees (organisation_id, id) ON DELETE CASCADE,
+    ADD CONSTRAINT signatures_country_fkey FOREIGN KEY (country) REFERENCES countries (alpha2);
+ALTER TABLE signature_events ADD CONSTRAINT signature_events_organisation_id_campaign_id_fkey
+    FOREIGN KEY (organisation_id, campaign_id) REFERENCES campaigns (organisation_id, id) ON DELETE CASCADE;
+
 -- Foreign keys between tenant tables: Citus distributes one table at a time, and refuses a foreign
 -- key from a table not yet distributed to one that is ("foreign keys from reference tables and
 -- local tables to distributed tables are not supported"). So they are set aside here, every table
