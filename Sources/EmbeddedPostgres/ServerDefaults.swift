@@ -12,14 +12,10 @@ extension EmbeddedPostgres {
     /// minutes of signing, each followed by full-page images of every page touched again. None of
     /// these weakens durability (fsync, synchronous_commit and full_page_writes stay on); they cost
     /// disk (pg_wal may grow to about `max_wal_size`) and a longer crash recovery.
-    /// `serverMajorVersion` is the cluster's (`PG_VERSION`): lz4 WAL compression needs PostgreSQL 15.
+    /// `serverMajorVersion` is the cluster's (`PG_VERSION`), for settings that depend on it (none
+    /// now: `wal_compression = lz4` was measured and not kept, since it costs CPU where the images are).
     public static func durableDefaults(serverMajorVersion: Int) -> [String: String] {
-        var settings = [
-            "max_wal_size": "4GB",
-            "checkpoint_timeout": "15min",
-        ]
-        if serverMajorVersion >= 15 { settings["wal_compression"] = "lz4" }
-        return settings
+        ["max_wal_size": "4GB", "checkpoint_timeout": "15min"]
     }
 
     /// The defaults this launcher writes for the cluster: the configured ones, else the durable
