@@ -27,7 +27,7 @@ public struct EmbeddedPostgres: Sendable {
         /// `pg_basebackup -R` as a streaming-replication standby of it, instead of with `initdb`.
         public var standbyOf: String?
         /// Settings written to the cluster's `mobilise.conf` (included by postgresql.conf, so that
-        /// `ALTER SYSTEM` overrides them), at every start. Nil: ``EmbeddedPostgres/durableDefaults(serverMajorVersion:)``
+        /// `ALTER SYSTEM` overrides them), at every start. Nil: ``EmbeddedPostgres/durableDefaults``
         /// for a durable cluster, none for a throwaway one.
         public var defaults: [String: String]? = nil
 

@@ -12,18 +12,15 @@ extension EmbeddedPostgres {
     /// minutes of signing, each followed by full-page images of every page touched again. None of
     /// these weakens durability (fsync, synchronous_commit and full_page_writes stay on); they cost
     /// disk (pg_wal may grow to about `max_wal_size`) and a longer crash recovery.
-    /// `serverMajorVersion` is the cluster's (`PG_VERSION`), for settings that depend on it (none
-    /// now: `wal_compression = lz4` was measured and not kept, since it costs CPU where the images are).
-    public static func durableDefaults(serverMajorVersion: Int) -> [String: String] {
-        ["max_wal_size": "4GB", "checkpoint_timeout": "15min"]
-    }
+    /// (`wal_compression = lz4` was measured and not kept: it costs more CPU than the images it saves.)
+    public static let durableDefaults: [String: String] = ["max_wal_size": "4GB", "checkpoint_timeout": "15min"]
 
     /// The defaults this launcher writes for the cluster: the configured ones, else the durable
     /// defaults for a durable cluster and none for a throwaway one (a test cluster with fsync off
     /// would only keep more WAL on disk).
-    func serverDefaults(serverMajorVersion: Int) -> [String: String] {
+    var serverDefaults: [String: String] {
         if let defaults = configuration.defaults { return defaults }
-        return configuration.durable ? Self.durableDefaults(serverMajorVersion: serverMajorVersion) : [:]
+        return configuration.durable ? Self.durableDefaults : [:]
     }
 
     /// The text of `mobilise.conf` for `settings`.
@@ -36,16 +33,10 @@ extension EmbeddedPostgres {
         return text
     }
 
-    /// The cluster's major version, from its `PG_VERSION` file (0 when unreadable).
-    static func majorVersion(dataDirectory: String) -> Int {
-        guard let data = FileManager.default.contents(atPath: "\(dataDirectory)/PG_VERSION") else { return 0 }
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
     /// Writes `mobilise.conf` (when its text changed) and makes `postgresql.conf` include it (once),
     /// both owned by the server's account.
     func writeServerDefaults(dataDirectory: String, account: ServerAccount) throws {
-        let settings = serverDefaults(serverMajorVersion: Self.majorVersion(dataDirectory: dataDirectory))
+        let settings = serverDefaults
         let path = "\(dataDirectory)/\(Self.defaultsFileName)"
         let text = Self.defaultsFileText(settings)
         do {

@@ -72,7 +72,6 @@ struct EmbeddedPostgresTests {
         try await withCluster({ $0.durable = true }) { postgres, _ in
             try await postgres.start()
             let connection = postgres.connectionString()
-            #expect(EmbeddedPostgres.majorVersion(dataDirectory: postgres.dataDirectory) >= 14)
             #expect(try await psql(connection, "show max_wal_size") == "4GB")
             #expect(try await psql(connection, "show checkpoint_timeout") == "15min")
             #expect(try await psql(connection, "show fsync") == "on")
