@@ -417,7 +417,8 @@ enum Milestones {
 final class MilestoneMemory: Sendable {
     struct Seen: Sendable {
         var settings: String
-        var counts: String
+        /// Nil when it was not read (a campaign being signed).
+        var counts: String?
         /// When the counts marker was first read (the database's clock).
         var countsFirstSeen: Date
         /// The instant the figures were of when the campaign was last looked at.
@@ -438,12 +439,12 @@ final class MilestoneMemory: Sendable {
     }
 
     func canSkip(_ candidate: MilestoneCandidate, now: Date, week: String?, publication: Publication) -> Bool {
-        guard let settings = candidate.settings, let counts = candidate.counts,
+        guard let settings = candidate.settings,
               let last = seen.withLock({ $0[candidate.campaignID] }), last.settings == settings,
               now.timeIntervalSince(last.lookedAt) < refresh, week == nil || week == last.week
         else { return false }
         let sameInstant = publication.instant(atOrBefore: now) == last.asOf
-        if last.counts == counts && (sameInstant || last.asOf >= last.countsFirstSeen) { return true }
+        if let counts = candidate.counts, last.counts == counts, sameInstant || last.asOf >= last.countsFirstSeen { return true }
         return sameInstant && last.lookedAt.timeIntervalSince(last.asOf) >= settle
     }
 
@@ -451,12 +452,13 @@ final class MilestoneMemory: Sendable {
     /// read), and the instant of the figures.
     func lookedAt(_ candidate: MilestoneCandidate, now: Date, asOf: Date, week: String?) {
         seen.withLock { seen in
-            guard let settings = candidate.settings, let counts = candidate.counts else {
+            guard let settings = candidate.settings else {
                 seen[candidate.campaignID] = nil
                 return
             }
+            let counts = candidate.counts
             let before = seen[candidate.campaignID]
-            let firstSeen = before?.counts == counts ? before?.countsFirstSeen ?? now : now
+            let firstSeen = counts != nil && before?.counts == counts ? before?.countsFirstSeen ?? now : now
             seen[candidate.campaignID] = Seen(
                 settings: settings, counts: counts, countsFirstSeen: firstSeen, asOf: asOf, lookedAt: now, week: week)
         }
