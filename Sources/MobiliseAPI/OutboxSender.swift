@@ -26,7 +26,8 @@ public struct OutboxConfiguration: Sendable {
     /// Which URLs may be called.
     public var policy = OutboundURLPolicy()
     /// How the sender yields to requests while the instance is busy (nil: never; the default
-    /// ``OutboxYield`` unless `MOBILISE_OUTBOX_YIELD=off`).
+    /// ``OutboxYield`` unless `MOBILISE_OUTBOX_YIELD=off`; `MOBILISE_OUTBOX_YIELD=10`: 10 messages a
+    /// second at most while busy).
     public var yield: OutboxYield? = OutboxYield()
 
     public init() {}
@@ -42,22 +43,47 @@ public struct OutboxConfiguration: Sendable {
         if let value = environment["MOBILISE_OUTBOX_MAX_ATTEMPTS"].flatMap(Int.init), value > 0 { configuration.retry.maxAttempts = value }
         if let value = duration("MOBILISE_OUTBOX_TIMEOUT") { configuration.timeout = value }
         if let value = duration("MOBILISE_MILESTONE_INTERVAL") { configuration.milestoneInterval = value }
-        if ["0", "off", "false", "no"].contains(environment["MOBILISE_OUTBOX_YIELD"]?.lowercased() ?? "") { configuration.yield = nil }
+        if let value = environment["MOBILISE_OUTBOX_YIELD"]?.lowercased() {
+            if ["0", "off", "false", "no"].contains(value) {
+                configuration.yield = nil
+            } else if let rate = Double(value), rate.isFinite, rate > 0 {
+                configuration.yield = OutboxYield(rate: rate)
+            }
+        }
         configuration.policy = .fromEnvironment(environment, ownPort: ownPort)
         return configuration
     }
 }
 
 /// How the outbox sender yields while the instance is busy answering requests: at most
-/// ``batchSize`` messages at once, and a ``pause`` after each full batch (instead of going straight
-/// on). Bounded: while busy it still sends ``batchSize`` messages per ``pause`` and their time.
+/// ``batchSize`` messages at once, and at most ``rate`` messages a second (each batch is followed by
+/// a pause, so that batches start at least ``pause`` apart). Bounded: while busy it still sends
+/// ``rate`` messages a second (when they are due and their endpoints answer in time).
+///
+/// The default rate is set by what a delivery costs the signing it runs beside (BENCHMARKS.md
+/// section 9): CPU per delivery measured by `bench/outbox_during_signing`, about 2 ms of the
+/// instance's and PostgreSQL's together on its 2-core machine, and a budget of at most 2.5% of
+/// the machine while it signs flat out (half of the issue's 5%, the other half for the milestone
+/// job and the measurement's noise): 50 ms a second, 25 deliveries a second. Sending at 67–70 a
+/// second cost signing 10% of its throughput there.
 public struct OutboxYield: Sendable, Equatable {
     public var batchSize: Int
-    public var pause: Duration
+    /// Messages a second at most while the instance is busy (`MOBILISE_OUTBOX_YIELD=<rate>`).
+    public var rate: Double
 
-    public init(batchSize: Int = 5, pause: Duration = .milliseconds(50)) {
+    public init(batchSize: Int = 5, rate: Double = 25) {
         self.batchSize = max(1, batchSize)
-        self.pause = pause
+        self.rate = rate.isFinite && rate > 0 ? rate : 25
+    }
+
+    /// The least time from the start of one batch to the start of the next: ``batchSize`` / ``rate``.
+    public var pause: Duration {
+        .microseconds(Int64((Double(batchSize) / rate * 1_000_000).rounded()))
+    }
+
+    /// How long to wait after a batch that took `elapsed`, so that batches start ``pause`` apart.
+    public func rest(after elapsed: Duration) -> Duration {
+        max(.zero, pause - elapsed)
     }
 }
 
@@ -77,7 +103,7 @@ public struct OutboxYield: Sendable, Equatable {
 ///   deliveries to the same endpoints reuse connections;
 /// - it yields to signing (``OutboxConfiguration/yield``): while the instance signs, or callers wait
 ///   for a database connection, it claims smaller batches and pauses between them, bounded so that
-///   deliveries go on (at least ``OutboxYield/batchSize`` messages every ``OutboxYield/pause``).
+///   deliveries go on (``OutboxYield/rate`` messages a second).
 public struct OutboxSender: Service {
     let store: MobiliseStore
     let configuration: OutboxConfiguration
@@ -109,9 +135,11 @@ public struct OutboxSender: Service {
                 // wait for the next poll.
                 while !Task.isShuttingDownGracefully {
                     let pace = nextBatch()
+                    let started = ContinuousClock.now
                     guard try await deliverDue(limit: pace.limit) == pace.limit else { break }
-                    if let pause = pace.pause {
-                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+                    if let yield = pace.yield {
+                        let rest = yield.rest(after: ContinuousClock.now - started)
+                        if rest > .zero { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: rest) } }
                     }
                 }
             } catch is CancellationError {
@@ -125,11 +153,11 @@ public struct OutboxSender: Service {
         await clients.shutdown()
     }
 
-    /// How many messages to claim next, and how long to pause after a full batch: flat out when
-    /// the instance is idle, ``OutboxConfiguration/yield`` while it is busy.
-    func nextBatch() -> (limit: Int, pause: Duration?) {
-        guard let yield = configuration.yield, busy() else { return (configuration.batchSize, nil) }
-        return (min(yield.batchSize, configuration.batchSize), yield.pause)
+    /// How many messages to claim next, and how long a full batch and the pause after it take at
+    /// least: flat out when the instance is idle, ``OutboxConfiguration/yield`` while it is busy.
+    func nextBatch() -> (limit: Int, pause: Duration?, yield: OutboxYield?) {
+        guard let yield = configuration.yield, busy() else { return (configuration.batchSize, nil, nil) }
+        return (min(yield.batchSize, configuration.batchSize), yield.pause, yield)
     }
 
     /// Busy: signatures were submitted since the last time it was asked, some are queued or being
@@ -243,8 +271,10 @@ extension ScheduledJobService {
     static func milestones(
         store: MobiliseStore, publication: Publication, logger: Logger, interval: Duration
     ) -> ScheduledJobService {
-        ScheduledJobService(name: "outbox-milestones", store: store, initialDelay: interval, interval: interval, logger: logger) {
-            try await Milestones.detect(store: store, publication: publication)
+        let memory = MilestoneMemory()
+        return ScheduledJobService(name: "outbox-milestones", store: store, initialDelay: interval, interval: interval, logger: logger) {
+            let pass = try await Milestones.detect(store: store, publication: publication, memory: memory)
+            logger.debug("milestone pass", metadata: ["looked_at": "\(pass.lookedAt)", "skipped": "\(pass.skipped)"])
         }
     }
 }
@@ -255,9 +285,25 @@ extension ScheduledJobService {
 enum Milestones {
     static let types: [OutboundEventType] = [.milestoneSignatures, .milestoneGoalShare, .milestoneCountryGoal, .digestWeekly]
 
-    static func detect(store: MobiliseStore, publication: Publication, now: Date = Date()) async throws {
+    /// One pass: each campaign of an organisation told about milestones or digests, except those
+    /// `memory` knows would give what they gave before (``MilestoneMemory``). Returns how many
+    /// campaigns it looked at (ranked) and how many it skipped.
+    @discardableResult
+    static func detect(
+        store: MobiliseStore, publication: Publication, now: Date = Date(), memory: MilestoneMemory? = nil
+    ) async throws -> (lookedAt: Int, skipped: Int) {
         var settings: [UUID: MilestoneSettings] = [:]
-        for (organisationID, campaignID) in try await store.campaignsWithOutboundSubscribers(types: types) {
+        let (databaseNow, candidates) = try await store.milestoneCandidates(types: types)
+        let week = digestWeek(now)
+        memory?.keepOnly(candidates.map(\.campaignID))
+        var lookedAt = 0, skipped = 0
+        for candidate in candidates {
+            let (organisationID, campaignID) = (candidate.organisationID, candidate.campaignID)
+            if let memory, memory.canSkip(candidate, now: databaseNow, week: week, publication: publication) {
+                skipped += 1
+                continue
+            }
+            lookedAt += 1
             let milestones: MilestoneSettings
             if let known = settings[organisationID] {
                 milestones = known
@@ -274,17 +320,24 @@ enum Milestones {
             try await store.enqueueOutboundEvents(
                 organisationID: organisationID,
                 events(campaign: campaign, ranking: ranking, settings: milestones) + digest(campaign: campaign, ranking: ranking, now: now))
+            memory?.lookedAt(candidate, now: databaseNow, asOf: ranking.asOf, week: week)
         }
+        return (lookedAt, skipped)
+    }
+
+    /// The ISO week whose digest a pass at `now` sends (`2026-W50`): on Mondays (UTC) only, nil otherwise.
+    static func digestWeek(_ now: Date) -> String? {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard calendar.component(.weekday, from: now) == 2 else { return nil }
+        let week = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: now)
+        return "\(week.yearForWeekOfYear ?? 0)-W\(String(format: "%02d", week.weekOfYear ?? 0))"
     }
 
     /// The weekly digest: on Mondays (UTC), once per ISO week (its dedupe key), the published total
     /// and the last seven days' signatures. A week whose Monday the service was down is skipped.
     static func digest(campaign: Campaign, ranking: CampaignRanking, now: Date) -> [(type: OutboundEventType, key: String, data: [String: OutboundValue])] {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        guard calendar.component(.weekday, from: now) == 2 else { return [] }
-        let week = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: now)
-        let label = "\(week.yearForWeekOfYear ?? 0)-W\(String(format: "%02d", week.weekOfYear ?? 0))"
+        guard let label = digestWeek(now) else { return [] }
         let id = campaign.id.uuidString.lowercased()
         var data: [String: OutboundValue] = [
             "campaign": .string(campaign.slug), "campaign_id": .string(id), "title": .string(campaign.title(in: nil)),
@@ -332,5 +385,88 @@ enum Milestones {
             found.append((.milestoneCountryGoal, "milestone.country_goal:\(id):\(row.key)", data))
         }
         return found.map { (type: $0.0, key: $0.1, data: $0.2) }
+    }
+}
+
+/// What the milestone job's last passes found, so that a pass skips the campaigns whose leaders'
+/// figures cannot have changed since they were last looked at (issue 23: at a short interval,
+/// ranking every campaign every pass cost signing; an organisation has a few campaigns signed at
+/// once and many that are quiet, and its leaders' figures change once per published instant).
+///
+/// The markers (``MobiliseStore/milestoneCandidates(types:)``) say whether a change committed since
+/// a campaign was last looked at. A campaign whose settings marker (campaign, organisation,
+/// milestone settings, headcount) is unchanged is skipped when:
+/// - its counts marker is unchanged too, and the published instant is still the one it was looked
+///   at (a leader's figures are those of the instant, and nothing committed since); or
+/// - its counts marker is unchanged, and it was looked at as of an instant at or after the moment
+///   that marker was first read: every change it counts committed before that moment, dated at or
+///   before its commit (a signature's instant is its transaction's start, or earlier on paper), so
+///   it was in those figures, and the figures of any later instant are the same counts, which
+///   publish the same (a published value moves only when its count does:
+///   ``Publication/hysteresis(previous:shifted:step:margin:)``); or
+/// - whatever its counts, the published instant is the one it was looked at, and that look was at
+///   least ``settle`` after the instant: the figures of an instant are its counts less the changes
+///   dated after it, so only a change dated before the instant and committed after that look (a
+///   transaction that ran longer than ``settle``, or a paper signature dated earlier) could alter
+///   them, and it is counted at the next instant. (The default publication interval is ten
+///   minutes and the job's one: a signed campaign is ranked once per instant, not ten times.)
+///
+/// On a Monday a campaign is looked at once more for its week's digest. Whatever the markers say, a
+/// campaign is looked at again after ``refresh``. It is one instance's memory: another instance's
+/// passes only mean that this one looks at more.
+final class MilestoneMemory: Sendable {
+    struct Seen: Sendable {
+        var settings: String
+        /// Nil when it was not read (a campaign being signed).
+        var counts: String?
+        /// When the counts marker was first read (the database's clock).
+        var countsFirstSeen: Date
+        /// The instant the figures were of when the campaign was last looked at.
+        var asOf: Date
+        /// When it was last looked at (the database's clock, when its markers were read).
+        var lookedAt: Date
+        /// The digest week it was looked at in (``Milestones/digestWeek(_:)``).
+        var week: String?
+    }
+
+    let refresh: TimeInterval
+    let settle: TimeInterval
+    private let seen = Mutex<[UUID: Seen]>([:])
+
+    init(refresh: TimeInterval = 600, settle: TimeInterval = 5) {
+        self.refresh = refresh
+        self.settle = settle
+    }
+
+    func canSkip(_ candidate: MilestoneCandidate, now: Date, week: String?, publication: Publication) -> Bool {
+        guard let settings = candidate.settings,
+              let last = seen.withLock({ $0[candidate.campaignID] }), last.settings == settings,
+              now.timeIntervalSince(last.lookedAt) < refresh, week == nil || week == last.week
+        else { return false }
+        let sameInstant = publication.instant(atOrBefore: now) == last.asOf
+        if let counts = candidate.counts, last.counts == counts, sameInstant || last.asOf >= last.countsFirstSeen { return true }
+        return sameInstant && last.lookedAt.timeIntervalSince(last.asOf) >= settle
+    }
+
+    /// Records a look at the campaign: its markers as read at `now` (before its figures were
+    /// read), and the instant of the figures.
+    func lookedAt(_ candidate: MilestoneCandidate, now: Date, asOf: Date, week: String?) {
+        seen.withLock { seen in
+            guard let settings = candidate.settings else {
+                seen[candidate.campaignID] = nil
+                return
+            }
+            let counts = candidate.counts
+            let before = seen[candidate.campaignID]
+            let firstSeen = counts != nil && before?.counts == counts ? before?.countsFirstSeen ?? now : now
+            seen[candidate.campaignID] = Seen(
+                settings: settings, counts: counts, countsFirstSeen: firstSeen, asOf: asOf, lookedAt: now, week: week)
+        }
+    }
+
+    /// Forgets the campaigns no longer looked at (closed, or their organisation told of nothing).
+    func keepOnly(_ campaigns: [UUID]) {
+        let kept = Set(campaigns)
+        seen.withLock { seen in seen = seen.filter { kept.contains($0.key) } }
     }
 }
