@@ -183,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobiliseDomainTests",
-            dependencies: ["MobiliseDomain"],
+            dependencies: ["MobiliseDomain", "EmbeddedPostgres"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -157,11 +157,8 @@ extension MobiliseStore {
         guard !events.isEmpty else { return 0 }
         let types = events.map(\.type.rawValue)
         let keys = events.map(\.key)
-        let payloads = try events.map { event in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(event.data), as: UTF8.self)
-        }
+        // JSONB's own encoding, bound as one text[] that the statement unnests and casts to jsonb.
+        let payloads = try events.map { try JSONB($0.data).text }
         return try await pool.withTransaction { connection in
             try connection.query("""
                 WITH input AS (

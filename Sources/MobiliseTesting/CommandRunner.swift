@@ -1,6 +1,8 @@
+import EmbeddedPostgres
 import Foundation
 
-/// Runs a program as a user would, without blocking Swift's cooperative threads while it runs.
+/// Runs a program as a user would, without blocking Swift's cooperative threads while it runs
+/// (EmbeddedPostgres's ``ProcessRunner``: `posix_spawn`, and `waitpid` on a thread of its own).
 public enum CommandRunner {
     public struct Output: Sendable {
         public var status: Int32
@@ -8,41 +10,22 @@ public enum CommandRunner {
         public var standardError: String
     }
 
-    /// Runs `executable` with `arguments` and waits for it to exit. Output goes through temporary
-    /// files, so a chatty program never blocks on a full pipe.
+    /// Runs `executable` with `arguments` and waits for it to exit. `environment` is added to this
+    /// process's; `directory` is where it runs (this process's folder when nil). Output goes
+    /// through temporary files, so a chatty program never blocks on a full pipe. The status is
+    /// 128 + the signal's number when a signal ended the program.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
     ) async throws -> Output {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        try Data().write(to: outURL)
-        try Data().write(to: errURL)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try out.close()
-        try err.close()
-        return Output(
-            status: status,
-            standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        let output = try await ProcessRunner.run(Command(executable, arguments, environment: environment, directory: directory))
+        return Output(status: output.status, standardOutput: output.stdout, standardError: output.stderr)
+    }
+
+    /// Whether `executable` with `arguments` exits with status 0, for a test's one-off probe of
+    /// what is installed (a `static let` evaluated once): it blocks the calling thread while the
+    /// program runs, so only for quick programs.
+    public static func succeeds(_ executable: String, _ arguments: [String]) -> Bool {
+        (try? ProcessRunner.runBlocking(Command(executable, arguments)))?.succeeded ?? false
     }
 
     /// The built `mobilise` executable, next to the test bundle.

@@ -1,5 +1,5 @@
+import EmbeddedPostgres
 import Foundation
-import Synchronization
 
 /// A test server written in Python, run on loopback: the real counterpart of an integration (a
 /// webhook receiver, an SMTP server). The script takes a folder as its first argument, writes its
@@ -8,7 +8,7 @@ public final class ScriptServer: Sendable {
     public let port: Int
     /// The script's folder: `port`, `log` and whatever it records.
     public let directory: URL
-    private let process: Mutex<Process?>
+    private let process: ChildProcess
 
     /// A server that ended before it listened, with the end of its log.
     public struct Exited: Error, CustomStringConvertible {
@@ -26,16 +26,10 @@ public final class ScriptServer: Sendable {
     public static func start(script: URL, arguments: [String] = [], what: String, advice: String) async throws -> ScriptServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory.path] + arguments
-        process.standardInput = FileHandle.nullDevice
         let log = directory.appendingPathComponent("log")
         try Data().write(to: log)
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        let process = try ProcessRunner.start(
+            Command("/usr/bin/env", ["python3", script.path, directory.path] + arguments), output: log.path)
         let portFile = directory.appendingPathComponent("port")
         do {
             try await waitUntil("\(what) listens", timeout: .seconds(30), interval: .milliseconds(20)) {
@@ -45,17 +39,17 @@ public final class ScriptServer: Sendable {
                 return FileManager.default.fileExists(atPath: portFile.path)
             }
         } catch {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             throw error
         }
         let port = Int((try String(contentsOf: portFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         return ScriptServer(port: port, directory: directory, process: process)
     }
 
-    private init(port: Int, directory: URL, process: sending Process) {
+    private init(port: Int, directory: URL, process: ChildProcess) {
         self.port = port
         self.directory = directory
-        self.process = Mutex(process)
+        self.process = process
     }
 
     /// The lines of `name` in the folder (one JSON object each), decoded.
@@ -68,13 +62,9 @@ public final class ScriptServer: Sendable {
 
     /// Stops the server and removes its folder.
     public func stop() {
-        // SIGKILL, not waited for: Foundation's `waitUntilExit` was seen to block for good here (a
-        // thread of the cooperative pool waiting on a semaphore), and a handler thread of the
-        // server may be asleep on purpose (a receiver's `/hang`). Foundation reaps the child.
-        process.withLock { process in
-            if let running = process, running.isRunning { kill(running.processIdentifier, SIGKILL) }
-            process = nil
-        }
+        // SIGKILL, not waited for: a handler thread of the server may be asleep on purpose (a
+        // receiver's `/hang`). The runner's thread reaps the child.
+        process.signal(SIGKILL)
         try? FileManager.default.removeItem(at: directory)
     }
 }

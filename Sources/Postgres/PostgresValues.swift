@@ -259,6 +259,10 @@ public struct JSONB<Value: Codable & Sendable>: PostgresCodable {
         self.json = try [UInt8](encoder.encode(value))
     }
 
+    /// The JSON text PostgreSQL is sent (keys sorted, slashes unescaped), for a value bound as
+    /// `text` and cast to `jsonb` in SQL (an element of an array passed to `unnest`, say).
+    public var text: String { String(decoding: json, as: UTF8.self) }
+
     public static var postgresType: PostgresType { .jsonb }
     public var postgresBind: PostgresBind { PostgresBind(type: .jsonb, bytes: json) }
 

@@ -117,12 +117,9 @@ struct EmbeddedPostgresTests {
                 Issue.record("expected running")
                 return
             }
-            let sleeper = Process()
-            sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            sleeper.arguments = ["1"]
-            try sleeper.run()
+            let sleeper = try ProcessRunner.start(Command("/bin/sleep", ["1"]), output: "/dev/null")
             try postgres.spawnWatchdog(
-                watching: sleeper.processIdentifier, bin: try await EmbeddedPostgres.findBinaries(override: nil),
+                watching: sleeper.pid, bin: try await EmbeddedPostgres.findBinaries(override: nil),
                 account: try ServerAccount.forCurrentProcess(), dataDirectory: dataDirectory,
                 socketDirectory: postgres.socketDirectory)
             #expect(try await eventually(within: 20) { !FileManager.default.fileExists(atPath: dataDirectory) })

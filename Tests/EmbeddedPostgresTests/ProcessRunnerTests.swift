@@ -24,4 +24,50 @@ struct ProcessRunnerTests {
         #expect(inherited.filter { $0 > 3 }.isEmpty, "inherited: \(inherited)")
         #expect(Set(inherited).isSuperset(of: [0, 1, 2]))
     }
+
+    @Test("a command gets this process's environment with its own added, in its own folder")
+    func environmentAndFolder() async throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = try #require(ProcessInfo.processInfo.environment["PATH"])
+        let output = try await ProcessRunner.run(Command(
+            "/bin/sh", ["-c", #"printf '%s|%s|%s|' "$PATH" "$MOBILISE_PROBE" "$(pwd -P)"; echo oops >&2; exit 3"#],
+            environment: ["MOBILISE_PROBE": "a b/c"], directory: folder))
+        #expect(output.stdout == "\(path)|a b/c|\(folder)|")
+        #expect(output.stderr == "oops\n")
+        #expect(output.status == 3 && !output.succeeded)
+        let blocking = try ProcessRunner.runBlocking(Command("/bin/sh", ["-c", "pwd -P"], directory: "/"))
+        #expect(blocking.stdout == "/\n" && blocking.succeeded)
+    }
+
+    @Test("a missing program or folder is an error, not a status")
+    func missingProgram() async throws {
+        await #expect(throws: EmbeddedPostgresError.self) { try await ProcessRunner.run(Command("/nonexistent/program", [])) }
+        let inMissingFolder = try? await ProcessRunner.run(Command("/bin/true", [], directory: "/nonexistent/folder"))
+        #expect(inMissingFolder?.succeeded != true)
+    }
+
+    @Test("a started child reads the caller's pipe, writes to a file, and reports its exit or the signal that ended it")
+    func startedChild() async throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = folder + "/log"
+        let input = Pipe()
+        let cat = try ProcessRunner.start(
+            Command("/bin/sh", ["-c", "cat; echo done >&2"]), output: log, input: input.fileHandleForReading.fileDescriptor)
+        try input.fileHandleForReading.close()
+        #expect(cat.isRunning, "it waits for the end of its input")
+        try input.fileHandleForWriting.write(contentsOf: Data("hello\n".utf8))
+        try input.fileHandleForWriting.close()
+        #expect(await cat.waitForExit() == 0)
+        #expect(cat.exitStatus == 0 && !cat.isRunning)
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "hello\ndone\n", "stdout and stderr in the one file")
+
+        let sleeper = try ProcessRunner.start(Command("/bin/sleep", ["60"]), output: "/dev/null")
+        #expect(sleeper.exitStatus == nil)
+        sleeper.signal(SIGKILL)
+        #expect(await sleeper.waitForExit() == 128 + SIGKILL)
+        sleeper.signal(SIGKILL)  // reaped: nothing is sent
+        #expect(kill(sleeper.pid, 0) != 0, "the child was reaped, not left a zombie")
+    }
 }

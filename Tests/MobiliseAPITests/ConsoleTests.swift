@@ -340,14 +340,7 @@ import Testing
     /// axe-selenium-python (PyPI) is installed, besides what the dashboard's browser test needs.
     static let axeAvailable: Bool = {
         guard DashboardTests.browserAvailable else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import axe_selenium_python"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return CommandRunner.succeeds("/usr/bin/env", ["python3", "-c", "import axe_selenium_python"])
     }()
 
     @Test(.enabled(

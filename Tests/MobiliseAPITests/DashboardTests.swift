@@ -1,3 +1,4 @@
+import EmbeddedPostgres
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -266,14 +267,7 @@ import Testing
             names.contains { name in path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") } }
         }
         guard found("chromium", "chromium-browser"), found("chromedriver") else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import selenium"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return CommandRunner.succeeds("/usr/bin/env", ["python3", "-c", "import selenium"])
     }()
 
     /// CI sets `MOBILISE_REQUIRE_BROWSER=1`: there a missing browser fails the test instead of skipping it.
@@ -396,47 +390,32 @@ enum DashboardSeed {
     }
 }
 
-/// `curl -N` reading a streaming response; its output is collected as it arrives.
-/// (`@unchecked`: `Process` is only terminated here, which it allows from any thread; the rest is in mutexes.)
-final class CurlStream: @unchecked Sendable {
-    private let process: Process
-    private let received = Mutex("")
-    private let exited = Mutex(false)
+/// `curl -N` reading a streaming response; its output is collected in a file as it arrives.
+final class CurlStream: Sendable {
+    private let process: ChildProcess
+    private let output: URL
 
     init(url: String, headers: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("curl-stream-\(UUID().uuidString)")
         // --max-time: a safety net so a stream that never ends cannot outlive the test.
-        process.arguments = ["curl", "-sN", "--max-time", "60"] + headers.flatMap { ["-H", $0] } + [url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                self?.received.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-        process.terminationHandler = { [weak self] _ in self?.exited.withLock { $0 = true } }
-        try process.run()
+        process = try ProcessRunner.start(
+            Command("/usr/bin/env", ["curl", "-sN", "--max-time", "60"] + headers.flatMap { ["-H", $0] } + [url]),
+            output: output.path, error: "/dev/null")
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        process.signal(SIGKILL)
+        try? FileManager.default.removeItem(at: output)
     }
 
     /// Kills curl, which closes its connection (as a browser does when the page is reloaded).
     /// SIGKILL: the service's signal handling leaves SIGTERM ignored in child processes.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
     }
 
-    var text: String { received.withLock { $0 } }
-    var isRunning: Bool { !exited.withLock { $0 } }
+    var text: String { FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+    var isRunning: Bool { process.isRunning }
 
     /// Waits until the output contains `fragment` (false after `timeout`).
     func wait(for fragment: String, timeout: Duration = .seconds(15)) async throws -> Bool {

@@ -9,16 +9,7 @@ import Testing
 /// with Workday's column names (through the saved column mapping), a zip bomb and a file that only
 /// looks like a zip, each refused cleanly with nothing written.
 @Suite struct HRFileImportTests {
-    static let openpyxlAvailable: Bool = {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import openpyxl"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
-    }()
+    static let openpyxlAvailable = CommandRunner.succeeds("/usr/bin/env", ["python3", "-c", "import openpyxl"])
 
     static let required = ProcessInfo.processInfo.environment["MOBILISE_REQUIRE_MEDIA_TOOLS"] == "1"
     static let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,3 +1,4 @@
+import EmbeddedPostgres
 import Foundation
 import MobiliseAPI
 import MobiliseDomain
@@ -51,14 +52,15 @@ import Testing
             let port = try #require(service.client.port)
             // curl streams the upload from its standard input, which the test keeps open: the import
             // waits for the rest, holding its place.
-            let upload = Process()
-            upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            upload.arguments = ["curl", "-s", "--max-time", "60", "-H", "Authorization: Bearer \(acmeHR)", "-H", "Content-Type: text/csv",
-                                "-H", "Expect:", "-X", "POST", "-T", "-", "http://127.0.0.1:\(port)/v1/employees/import"]
-            let (input, output) = (Pipe(), Pipe())
-            upload.standardInput = input
-            upload.standardOutput = output
-            try upload.run()
+            let input = Pipe()
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let upload = try ProcessRunner.start(Command("/usr/bin/env", [
+                "curl", "-s", "--max-time", "60", "-H", "Authorization: Bearer \(acmeHR)", "-H", "Content-Type: text/csv",
+                "-H", "Expect:", "-X", "POST", "-T", "-", "http://127.0.0.1:\(port)/v1/employees/import",
+            ]), output: output.path, error: "/dev/null", input: input.fileHandleForReading.fileDescriptor)
+            // curl has its own copy: closing the writing end below is then the end of the file for it.
+            try input.fileHandleForReading.close()
             try input.fileHandleForWriting.write(contentsOf: Data("external_id,country\nslow-1,FR\n".utf8))
             // The upload is being served once /metrics counts a request in progress (it counts no other).
             try await waitUntil("the upload is being served", timeout: .seconds(60), interval: .milliseconds(20)) {
@@ -73,8 +75,9 @@ import Testing
             #expect(refused.status == .tooManyRequests && refused.headers[.retryAfter] != nil)
             try input.fileHandleForWriting.write(contentsOf: Data("slow-2,FR\n".utf8))
             try input.fileHandleForWriting.close()
-            let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            upload.waitUntilExit()
+            let status = await upload.waitForExit()
+            let answer = FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            #expect(status == 0, "curl: \(status)")
             #expect(answer.contains(#""inserted":2"#), "\(answer)")
             // Then the other organisation's import goes through.
             let after = try await service.call(.post, "/v1/employees/import", token: globexHR, raw: file, contentType: "text/csv")

@@ -8,16 +8,7 @@ import Testing
 /// (`rsvg-convert`), the code read back by zbar (`zbarimg`), and the link it holds followed
 /// through the service: the page it opens, and a signing with the channel and event it carries.
 @Suite struct PosterTests {
-    static let toolsAvailable: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "command -v rsvg-convert && command -v zbarimg"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let toolsAvailable = CommandRunner.succeeds("/bin/sh", ["-c", "command -v rsvg-convert && command -v zbarimg"])
 
     /// CI sets `MOBILISE_REQUIRE_MEDIA_TOOLS=1`: there missing tools fail the test instead of skipping it.
     static let required = ProcessInfo.processInfo.environment["MOBILISE_REQUIRE_MEDIA_TOOLS"] == "1"

@@ -14,16 +14,7 @@ import Testing
         .deletingLastPathComponent()
 
     /// scim2-tester and scim2-client's httpx2 engine are installed (`pip install scim2-tester 'scim2-client[httpx2]'`).
-    static let testerAvailable: Bool = {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import scim2_tester, httpx2, scim2_client.engines.httpx2"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
-    }()
+    static let testerAvailable = CommandRunner.succeeds("/usr/bin/env", ["python3", "-c", "import scim2_tester, httpx2, scim2_client.engines.httpx2"])
 
     /// CI sets `MOBILISE_REQUIRE_SCIM_TESTER=1`: there a missing scim2-tester fails the test instead of skipping it.
     static let testerRequired = ProcessInfo.processInfo.environment["MOBILISE_REQUIRE_SCIM_TESTER"] == "1"

@@ -58,16 +58,7 @@ import Testing
 enum MediaTools {
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("media")
 
-    static let available: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "python3 -c 'import PIL, piexif' && ffmpeg -version"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let available = CommandRunner.succeeds("/bin/sh", ["-c", "python3 -c 'import PIL, piexif' && ffmpeg -version"])
 
     /// CI sets `MOBILISE_REQUIRE_MEDIA_TOOLS=1`: there missing tools fail the test instead of skipping it.
     static let required = ProcessInfo.processInfo.environment["MOBILISE_REQUIRE_MEDIA_TOOLS"] == "1"

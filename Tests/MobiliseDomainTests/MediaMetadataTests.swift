@@ -1,3 +1,4 @@
+import EmbeddedPostgres
 import Foundation
 import MobiliseDomain
 import Testing
@@ -10,8 +11,8 @@ import Testing
 
     /// Pillow and piexif (PyPI), ffmpeg and exiftool (Debian: ffmpeg, libimage-exiftool-perl).
     static let toolsAvailable: Bool = {
-        run(["python3", "-c", "import PIL, piexif"]).status == 0 && run(["ffmpeg", "-version"]).status == 0
-            && run(["exiftool", "-ver"]).status == 0
+        func succeeds(_ arguments: [String]) -> Bool { (try? ProcessRunner.runBlocking(Command("/usr/bin/env", arguments)))?.succeeded ?? false }
+        return succeeds(["python3", "-c", "import PIL, piexif"]) && succeeds(["ffmpeg", "-version"]) && succeeds(["exiftool", "-ver"])
     }()
 
     /// CI sets `MOBILISE_REQUIRE_MEDIA_TOOLS=1`: there missing tools fail the test instead of skipping it.
@@ -26,8 +27,8 @@ import Testing
     func uploadsLoseLocationDeviceAndOwnerButKeepOrientationAndPixels() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-media-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let made = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
-        try #require(made.status == 0, "\(made.output)")
+        let made = await Self.run(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
+        try #require(made.status == 0, "\(made.text)")
 
         let names = ["photo.jpg", "photo.png", "photo.webp", "video.mp4"]
         var cleanedPaths: [String] = []
@@ -44,9 +45,9 @@ import Testing
         }
 
         let paths = names.map { folder.appendingPathComponent($0).path } + cleanedPaths
-        let inspected = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("inspect_media.py").path] + paths)
-        try #require(inspected.status == 0, "\(inspected.output)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.output.utf8)) as? [String: [String: Any]])
+        let inspected = await Self.run(["python3", Self.scripts.appendingPathComponent("inspect_media.py").path] + paths)
+        try #require(inspected.status == 0, "\(inspected.text)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: [String: Any]])
         for name in names {
             let before = try #require(report[folder.appendingPathComponent(name).path])
             let after = try #require(report[folder.appendingPathComponent("clean-" + name).path])
@@ -70,8 +71,8 @@ import Testing
     func whatFollowsTheEndOfAJPEGIsDropped() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mobilise-media-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let made = await Self.runOffThePool(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
-        try #require(made.status == 0, "\(made.output)")
+        let made = await Self.run(["python3", Self.scripts.appendingPathComponent("make_media.py").path, folder.path])
+        try #require(made.status == 0, "\(made.text)")
         let photo = try Data(contentsOf: folder.appendingPathComponent("photo.jpg"))
         let trailer = Data("SEFH\u{0}\u{0}GPS 48.858400,2.294500 SM-G991B\u{0}SEFT".utf8)
         let cleaned = try MediaUpload(bytes: photo + trailer).validated().bytes
@@ -89,24 +90,12 @@ import Testing
         }.sorted()
     }
 
-    /// `run` on a thread of its own: making and inspecting media takes seconds, and blocking one of the
-    /// cooperative pool's few threads that long starves the suites running alongside.
-    static func runOffThePool(_ arguments: [String]) async -> (status: Int32, output: String) {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: run(arguments)) }.start()
+    /// Runs `/usr/bin/env arguments…` without blocking the cooperative pool (making and inspecting
+    /// media takes seconds, and blocking one of the pool's few threads that long starves the suites
+    /// running alongside); a program that cannot be started gives status 127.
+    static func run(_ arguments: [String]) async -> ProcessOutput {
+        do { return try await ProcessRunner.run(Command("/usr/bin/env", arguments)) } catch {
+            return ProcessOutput(status: 127, stdout: "", stderr: "\(error)")
         }
-    }
-
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (127, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,6 +1,6 @@
+import EmbeddedPostgres
 import Foundation
 import MobiliseTesting
-import Synchronization
 
 /// `mobilise serve` run as an operator runs it: a child process on a loopback port, signalled
 /// with `kill`, its exit status and its memory read from outside.
@@ -8,11 +8,8 @@ final class ServiceProcess: Sendable {
     static let secret = "fault-suite-secret-0123456789abcdef0123456789"
 
     let port: Int
-    let pid: Int32
     let log: URL
-    private let exit: ExitWatch
-    /// Kept so the `Process` outlives the child (its termination handler reports the exit status).
-    private let process: Mutex<Process?>
+    private let process: ChildProcess
 
     /// Starts the service with `environment` added to this process's, on `port` (a free one when nil),
     /// and waits until `/readyz` answers 200 (migrations applied, database reachable).
@@ -40,37 +37,25 @@ final class ServiceProcess: Sendable {
     }
 
     private init(arguments: [String], environment: [String: String], port: Int, log: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandRunner.mobilise)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = try FileHandle(forWritingTo: log)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        let exit = ExitWatch()
-        process.terminationHandler = { finished in
-            try? output.close()
-            exit.exited(finished.terminationStatus)
-        }
-        try process.run()
+        self.process = try ProcessRunner.start(
+            Command(CommandRunner.mobilise, arguments, environment: environment), output: log.path)
         self.port = port
         self.log = log
-        self.exit = exit
-        self.pid = process.processIdentifier
-        self.process = Mutex(process)
     }
 
-    /// The exit status once the process has ended.
-    var exitStatus: Int32? { exit.status }
+    var pid: Int32 { process.pid }
 
+    /// The exit status once the process has ended (for a signal, 128 + its number).
+    var exitStatus: Int32? { process.exitStatus }
+
+    /// Sends `signal` unless the process has ended.
     func signal(_ signal: Int32) {
-        if exitStatus == nil { kill(pid, signal) }
+        process.signal(signal)
     }
 
-    /// Waits for the process to end; its exit status (for a signal, the signal's number).
+    /// Waits for the process to end; its exit status (for a signal, 128 + its number).
     func waitForExit() async -> Int32 {
-        await exit.wait()
+        await process.waitForExit()
     }
 
     /// Stops the service if it still runs (SIGTERM, then SIGKILL after 30 s) and removes its log.
@@ -114,33 +99,6 @@ final class ServiceProcess: Sendable {
             switch self {
             case .exited(let status, let log): "the service exited with status \(status) before it was ready:\n\(log)"
             }
-        }
-    }
-}
-
-/// A child's exit status, and those waiting for it.
-final class ExitWatch: Sendable {
-    private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
-
-    var status: Int32? { state.withLock { $0.status } }
-
-    func exited(_ status: Int32) {
-        let waiters = state.withLock { state in
-            state.status = status
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: status) }
-    }
-
-    func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let status = state.withLock { state -> Int32? in
-                if let status = state.status { return status }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let status { continuation.resume(returning: status) }
         }
     }
 }

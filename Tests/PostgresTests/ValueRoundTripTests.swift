@@ -142,6 +142,17 @@ struct Settings: Codable, Sendable, Equatable {
         }
     }
 
+    /// `text` is the JSON bound, so a text parameter cast to jsonb is the same document as the JSONB one.
+    @Test func jsonbTextIsTheJSONItBinds() async throws {
+        let value: [String: [String]] = ["b": ["https://x.example/a"], "a": []]
+        let json = try JSONB(value)
+        #expect(json.text == #"{"a":[],"b":["https://x.example/a"]}"#, "keys sorted, slashes unescaped")
+        try await TestDatabase.withDatabase(migrated: false) { pool in
+            let same = try await pool.query("SELECT \(json.text)::jsonb = \(json)")
+            #expect(try same.scalar(Bool.self) == true)
+        }
+    }
+
     @Test func nullsRoundTripForEveryType() async throws {
         try await TestDatabase.withDatabase(migrated: false) { pool in
             let row = try await pool.withConnection { connection in

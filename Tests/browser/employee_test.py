@@ -21,6 +21,7 @@ Needs Debian's chromium and chromium-driver, Selenium and axe-selenium-python (P
 photo; nothing is downloaded. Exits 0 when every check passes; any unexpected console error fails it.
 """
 import base64
+import datetime
 import http.server
 import json
 import os
@@ -434,26 +435,34 @@ def widget_flow(driver, code, subject):
             signed = False
         check("the widget signs and says I signed", signed)
         check("the signature is recorded", api("GET", "/v1/campaigns/%s/signature" % CAMPAIGN, token_for(subject)).get("withdrawn_at") is None)
+        signed_at = datetime.datetime.now(datetime.timezone.utc)
         # The widget shows the count a leader sees: published at intervals and rounded (PRIVACY.md), so
         # that nobody learns from it whether one colleague signed. It is the API's figure...
         def widget_count(d):
             value = d.find_element(By.ID, "widget-count").get_attribute("data-value")
             return int(value) if value else None
-        def published():
-            return api("GET", "/v1/campaigns/%s/live" % CAMPAIGN, token_for(subject)).get("signatures")
+        def published(since):
+            """The published count, once it is that of an instant at or after `since` (else None)."""
+            live = api("GET", "/v1/campaigns/%s/live" % CAMPAIGN, token_for(subject))
+            as_of = datetime.datetime.fromisoformat(live["as_of"].replace("Z", "+00:00"))
+            return live.get("signatures") if as_of >= since else None
+        # ...of a publication after this signature: the one before it may not count it, and when this
+        # signature takes the count across a rounding step the figure moves once more (and the +20
+        # below would be seen as +40).
         try:
-            WebDriverWait(driver, 20).until(lambda d: widget_count(d) == published())
+            WebDriverWait(driver, 20).until(lambda d: widget_count(d) is not None and widget_count(d) == published(signed_at))
             agrees = True
         except TimeoutException:
             agrees = False
-        check("the widget's count is the published count", agrees, (widget_count(driver), published()))
+        check("the widget's count is the published count", agrees, (widget_count(driver), published(signed_at)))
         # ...and it follows others' signatures live, without a reload: twenty more move a published
-        # count by exactly one rounding step of 20.
+        # count (one published after every signature before them) by exactly one rounding step of 20.
         shown = widget_count(driver)
         for token in CROWD:
             api("PUT", "/v1/campaigns/%s/signature" % CAMPAIGN, token)
+        crowd_signed_at = datetime.datetime.now(datetime.timezone.utc)
         try:
-            WebDriverWait(driver, 20).until(lambda d: widget_count(d) == shown + 20)
+            WebDriverWait(driver, 20).until(lambda d: widget_count(d) == shown + 20 and published(crowd_signed_at) == shown + 20)
             live = True
         except TimeoutException:
             live = False
