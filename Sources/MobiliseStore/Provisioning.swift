@@ -24,26 +24,70 @@ extension MobiliseStore {
     /// first `offset`, and how many match in all.
     ///
     /// One statement, so one round trip and one snapshot for the count and the page: an identity
-    /// provider asks `filter=userName eq "…"` before each creation (Entra ID does).
+    /// provider asks `filter=userName eq "…"` before each creation (Entra ID does). Such a look-up
+    /// by key (``isLookUpByKey(_:)``) reads one employee through the key's index, whatever the
+    /// organisation's size: its statement is prepared once per connection and planned with index
+    /// look-ups only, as the writes of one employee are (``indexPlans``, "Plans that do not depend
+    /// on the statistics" below; `SCIMPlanTests` checks its plan).
     public func provisionedEmployees(
         organisationID: UUID, filter: EmployeeFilter?, offset: Int, limit: Int
     ) async throws -> (total: Int, employees: [ProvisionedEmployee]) {
-        let condition = filter.map(Self.condition) ?? "true"
-        let offset = max(offset, 0), limit = max(limit, 0)
-        let counted: PostgresQuery = """
-            SELECT count(*) AS total FROM employees e
-            \(unsafeSQL: Self.scimUserJoin)
-            WHERE e.organisation_id = \(organisationID) AND e.erased_at IS NULL AND \(condition)
-            """
+        let statement = Self.provisionedEmployeesQuery(organisationID: organisationID, filter: filter, offset: offset, limit: limit)
+        let byKey = filter.map(Self.isLookUpByKey) ?? false
         return try await pool.withConnection { connection in
-            guard limit > 0 else { return (try connection.query(counted).scalar(Int.self) ?? 0, []) }
-            // The count, with the page beside it (no page: one row whose employee columns are NULL).
-            let page = Self.provisionedQuery(
-                organisationID: organisationID, where: condition, suffix: "ORDER BY e.external_id OFFSET \(offset) LIMIT \(limit)")
-            let rows = try connection.query("SELECT t.total, p.* FROM (\(counted)) t LEFT JOIN (\(page)) p ON true").rows
+            let result: PostgresResult
+            if byKey {
+                let results = try connection.pipeline([Self.indexPlans, statement.prepared()], mode: .transaction)
+                _ = try results[0].get()
+                result = try results[1].get()
+            } else {
+                result = try connection.query(statement)
+            }
+            guard limit > 0 else { return (try result.scalar(Int.self) ?? 0, []) }
+            let rows = result.rows
             let total = try rows.first?.decode(Int.self, column: "total") ?? 0
             let employees = try rows.filter { try $0.decode(UUID?.self, column: "id") != nil }.map(Self.provisionedEmployee)
             return (total, employees)
+        }
+    }
+
+    /// The statement of ``provisionedEmployees(organisationID:filter:offset:limit:)``: how many
+    /// employees match (`total`), with the page beside it (no page: one row whose employee columns
+    /// are NULL); only the count when `limit` is 0.
+    static func provisionedEmployeesQuery(organisationID: UUID, filter: EmployeeFilter?, offset: Int, limit: Int) -> PostgresQuery {
+        let condition = filter.map(Self.condition) ?? "true"
+        let offset = max(offset, 0), limit = max(limit, 0)
+        // The erasure checked as in the page (``notErased(_:)``), so that a look-up by key takes the
+        // key's index even on empty tables' statistics.
+        let counted: PostgresQuery = """
+            SELECT count(*) AS total FROM employees e
+            \(unsafeSQL: Self.scimUserJoin)
+            WHERE e.organisation_id = \(organisationID) AND \(unsafeSQL: notErased("e")) AND \(condition)
+            """
+        guard limit > 0 else { return counted }
+        let page = Self.provisionedQuery(
+            organisationID: organisationID, where: condition, suffix: "ORDER BY e.external_id OFFSET \(offset) LIMIT \(limit)")
+        return "SELECT t.total, p.* FROM (\(counted)) t LEFT JOIN (\(page)) p ON true"
+    }
+
+    /// Whether `filter` is the look-up by HR id identity providers ask before each creation:
+    /// `userName eq`, alone or with `active eq` beside it (`and`). Few shapes, so few prepared
+    /// statements per connection. Any other filter is planned with its values at each request
+    /// (custom plans, which see the tables' size), `externalId eq` and `id eq` among them: on empty
+    /// tables' statistics every estimate is one row, and a generic plan of either may read all the
+    /// organisation's employees by the organisation alone, the key as a filter (`SCIMPlanTests`).
+    static func isLookUpByKey(_ filter: EmployeeFilter) -> Bool {
+        func isKey(_ filter: EmployeeFilter) -> Bool {
+            if case .compare(.externalID, .equal, .text) = filter { return true }
+            return false
+        }
+        func isActive(_ filter: EmployeeFilter) -> Bool {
+            if case .compare(.active, .equal, .bool) = filter { return true }
+            return false
+        }
+        switch filter {
+        case .and(let left, let right): return (isKey(left) && isActive(right)) || (isActive(left) && isKey(right))
+        default: return isKey(filter)
         }
     }
 
@@ -407,7 +451,10 @@ extension MobiliseStore {
     //     ``notErased(_:)``, so that no partial search index (sql/0019, `WHERE erased_at IS NULL`)
     //     saves the planner a filter: the unique index (organisation_id, external_id) is then taken;
     //   * by id: ``hasID(_:)`` with ``oneByID``, a one-key range read in key order, which only the
-    //     primary key (organisation_id, id) gives without a sort.
+    //     primary key (organisation_id, id) gives without a sort;
+    //   * a client's look-up by HR id (`filter=userName eq "…"`, ``isLookUpByKey(_:)``):
+    //     prepared and planned under `indexPlans` too, its comparisons in forms an index serves (``condition(_:)``)
+    //     and the erasure checked by ``notErased(_:)`` in the count as in the page.
 
     /// `alias.erased_at IS NULL`, in a form the planner does not match with the predicate of the
     /// partial search indexes (see above).
@@ -496,6 +543,18 @@ extension MobiliseStore {
 
     /// `filter` as a condition on `e` (employees) and `s` (scim_users). Every comparison is true or
     /// false, never NULL, so that `not` keeps the employees without the attribute.
+    ///
+    /// The keys an identity provider looks a user up by are compared so that an index serves them
+    /// (`COALESCE(column = value, false)`, which no index serves, read all the organisation's
+    /// employees at each look-up), with the same results, under `not` and `or` too:
+    ///   * `userName` (the HR id, `e.external_id`, never NULL): a plain equality, served by the unique
+    ///     index (organisation_id, external_id). Compared exactly, as it always was here (RFC 7643
+    ///     makes `userName` caseExact false; HR ids are unique as written, so a case-insensitive
+    ///     look-up could name two employees), so no index on lower(external_id) is needed;
+    ///   * `externalId` (the client's id, `s.external_id`, NULL without a `scim_users` row): whether
+    ///     the employee's `scim_users` row has it, an `EXISTS` that PostgreSQL turns into a read of
+    ///     `scim_users_by_external_id` joined to the employee by primary key;
+    ///   * `id`: a plain equality (never NULL), served by the primary key.
     static func condition(_ filter: EmployeeFilter) -> PostgresQuery {
         switch filter {
         case .and(let left, let right): return "(\(condition(left)) AND \(condition(right)))"
@@ -507,6 +566,13 @@ extension MobiliseStore {
         case .compare(.id, let comparison, .text(let text)):
             guard let id = UUID(uuidString: text), comparison == .equal || comparison == .notEqual else { return "false" }
             return comparison == .equal ? "(e.id = \(id))" : "(e.id <> \(id))"
+        case .compare(.externalID, .equal, .text(let text)):
+            return "(e.external_id = \(text))"
+        case .compare(.clientID, .equal, .text(let text)):
+            return """
+                EXISTS (SELECT FROM scim_users x
+                        WHERE x.organisation_id = e.organisation_id AND x.employee_id = e.id AND x.external_id = \(text))
+                """
         case .compare(let attribute, let comparison, .text(let text)):
             let ignoresCase = attribute == .displayName || attribute == .email
             let column = ignoresCase ? "lower(\(column(attribute)))" : column(attribute)

@@ -147,6 +147,20 @@ extension ServiceHarness.Reply {
             #expect(try await userNames(#"userName sw "br-" and not (userName eq "br-2")"#) == ["br-1", "br-3", "br-4"])
             #expect(try await userNames(#"(userName eq "mt-1" or userName eq "mt-2") and active eq true"#) == ["mt-1", "mt-2"])
             #expect(try await userNames(#"emails.value co "ACME.EXAMPLE" and displayName pr"#) == ["fr-100", "hr-1", "lead-1"])
+            // The look-ups by key (served by an index) give what the comparisons always gave, under
+            // `not` and `or` too: employees the file imported have no externalId, and `not` keeps them.
+            let created = try await scim.id(of: "fr-100")
+            #expect(try await userNames(#"id eq "\#(created)""#) == ["fr-100"])
+            #expect(try await userNames(#"id eq "\#(created.lowercased())" and active eq true"#) == ["fr-100"])
+            #expect(try await userNames(#"externalId eq "entra-fr-100" and active eq true"#) == ["fr-100"])
+            #expect(try await userNames(#"active eq false and externalId eq "entra-fr-100""#) == [])
+            #expect(try await userNames(#"externalId eq "ENTRA-FR-100""#) == [], "externalId is compared exactly")
+            #expect(try await userNames(#"not (externalId eq "entra-fr-100")"#) == names.filter { $0 != "fr-100" })
+            #expect(try await userNames(#"not (userName eq "in-1")"#) == names.filter { $0 != "in-1" })
+            #expect(try await userNames(#"externalId eq "entra-fr-100" or userName eq "in-1""#) == ["fr-100", "in-1"])
+            #expect(try await userNames(#"userName eq "gone-1" and active eq true"#) == [])
+            #expect(try await userNames(#"active eq false and userName eq "gone-1""#) == ["gone-1"])
+            #expect(try await scim.list(#"filter=userName eq "in-1"&count=0"#).json["totalResults"] as? Int == 1)
 
             let projected = try await scim.list(#"filter=userName eq "fr-100"&attributes=userName,name.givenName"#)
             let resource = try #require((projected.json["Resources"] as? [[String: any Sendable]])?.first)

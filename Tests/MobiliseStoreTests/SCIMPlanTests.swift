@@ -77,5 +77,108 @@ import Testing
         }
     }
 
+    /// Entra ID and Okta look a user up (`filter=userName eq "…"`) before creating it: 100,000
+    /// look-ups in a first push. Each must read one employee through the key's index, never all the
+    /// organisation's employees (as `COALESCE(column = value, false)` did, which no index serves),
+    /// even when its plan was made on empty tables' statistics.
+    @Test func aLookUpByKeyReadsOneEmployeeThroughTheKeysIndexWhateverTheStatistics() async throws {
+        try await TestDatabase.withDatabase(maxConnections: 1) { pool in
+            let store = MobiliseStore(pool: pool, logger: Logger(label: "test-store"))
+            let fixture = try await Fixture.make(store)
+            let organisation = fixture.organisation.id
+            try await pool.execute("ANALYZE employees, scim_users, audit_log, audit_counters")
+            for n in 0..<12 {
+                let record = ProvisioningRecord(
+                    row: WorkforceRow(line: 0, externalID: "p-\(n)", country: "FR", active: n != 7),
+                    identity: IdentityAttributes(clientID: "idp-\(n)"))
+                _ = try await store.createProvisionedEmployee(organisationID: organisation, record, actor: Actor("scim:t"))
+            }
+            // The look-ups, each several times (so that PostgreSQL's plan cache would settle on its
+            // generic plan whatever the settings), with the one employee each must find.
+            let lookUps: [(name: String, index: String, filter: (Int) -> EmployeeFilter, expected: (Int) -> [String])] = [
+                ("userName eq", "employees_organisation_id_external_id_key",
+                 { .compare(.externalID, .equal, .text("p-\($0)")) }, { ["p-\($0)"] }),
+                ("userName eq and active eq", "employees_organisation_id_external_id_key",
+                 { .and(.compare(.externalID, .equal, .text("p-\($0)")), .compare(.active, .equal, .bool(true))) },
+                 { $0 == 7 ? [] : ["p-\($0)"] }),
+            ]
+            for lookUp in lookUps {
+                for n in 0..<12 {
+                    let (total, found) = try await store.provisionedEmployees(
+                        organisationID: organisation, filter: lookUp.filter(n), offset: 0, limit: 100)
+                    #expect(found.map(\.employee.externalID) == lookUp.expected(n) && total == found.count, "\(lookUp.name) \(n)")
+                }
+            }
+            let plans = try await pool.withConnection { connection -> [String] in
+                let prepared = try connection.query("""
+                    SELECT name, cardinality(parameter_types) AS parameters FROM pg_prepared_statements
+                    WHERE statement LIKE '%count(*) AS total%' ORDER BY name
+                    """)
+                return try prepared.rows.map { row in
+                    let (name, parameters) = try row.decode((String, Int).self)
+                    // The cached generic plan, as it will run however many employees there are later.
+                    return try connection.transaction { connection in
+                        try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                        let arguments = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
+                        return try connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(name)(\(arguments))"))
+                            .column(String.self).joined(separator: "\n")
+                    }
+                }
+            }
+            // One prepared statement per kind of look-up.
+            #expect(plans.count == lookUps.count, "\(plans)")
+            for plan in plans {
+                #expect(!plan.contains("Seq Scan on employees") && !plan.contains("Seq Scan on scim_users"), "\(plan)")
+                // Every index scan of employees or scim_users matches more than the organisation.
+                let lines = plan.split(separator: "\n")
+                for index in lines.indices where lines[index].contains("Index") && lines[index].contains("Scan using")
+                    && (lines[index].contains(" on employees ") || lines[index].contains(" on scim_users ")) {
+                    let condition = lines[(index + 1)...].first { $0.contains("Index Cond:") } ?? ""
+                    #expect(condition.contains(" AND "), "\(lines[index]) \(condition)\n\(plan)")
+                }
+            }
+            // And each kind of look-up reads its key's index by the key (the count and the page).
+            for lookUp in lookUps {
+                let reads = plans.map { plan in
+                    let lines = plan.split(separator: "\n")
+                    return lines.indices.filter { index in
+                        lines[index].contains("Scan using \(lookUp.index) on ")
+                            && (lines[(index + 1)...].first { $0.contains("Index Cond:") } ?? "").contains(
+                                lookUp.index == "employees_pkey" ? "(id = " : "(external_id = $")
+                    }.count
+                }
+                #expect(reads.contains { $0 >= 2 }, "\(lookUp.name): \(lookUp.index) read by the key in no plan:\n\(plans.joined(separator: "\n\n"))")
+            }
+
+            // `externalId eq` is planned with its value at each request (not prepared): with 2,000
+            // employees, analyzed as the service does during a push (scim_users still with the
+            // statistics of an empty table), it reads scim_users_by_external_id by the key, then the
+            // employee by primary key (the count and the page), and finds its one.
+            try await pool.execute("""
+                WITH hired AS (
+                    INSERT INTO employees (organisation_id, external_id, country)
+                    SELECT \(organisation), 'q-' || n, 'FR' FROM generate_series(1, 2000) AS n RETURNING organisation_id, id, external_id)
+                INSERT INTO scim_users (organisation_id, employee_id, external_id) SELECT organisation_id, id, 'idp-' || external_id FROM hired
+                """)
+            try await pool.execute("ANALYZE employees")
+            let byClientID = EmployeeFilter.compare(.clientID, .equal, .text("idp-q-1234"))
+            let (total, found) = try await store.provisionedEmployees(organisationID: organisation, filter: byClientID, offset: 0, limit: 100)
+            #expect(total == 1 && found.map(\.employee.externalID) == ["q-1234"])
+            let statement = MobiliseStore.provisionedEmployeesQuery(organisationID: organisation, filter: byClientID, offset: 0, limit: 100)
+            let plan = try await pool.query("EXPLAIN \(statement)").column(String.self).joined(separator: "\n")
+            let lines = plan.split(separator: "\n")
+            let keyReads = lines.indices.filter { index in
+                lines[index].contains("Scan using scim_users_by_external_id on scim_users")
+                    && (lines[(index + 1)...].first { $0.contains("Index Cond:") } ?? "").contains("(external_id = ")
+            }
+            let employeeReads = lines.indices.filter { index in
+                lines[index].contains("Scan using employees_pkey on employees")
+                    && (lines[(index + 1)...].first { $0.contains("Index Cond:") } ?? "").contains("(id = ")
+            }
+            #expect(keyReads.count == 2 && employeeReads.count == 2, "\(plan)")
+            #expect(!plan.contains("Seq Scan on employees") && !plan.contains("Seq Scan on scim_users"), "\(plan)")
+        }
+    }
+
     struct PlanProblem: Error, CustomStringConvertible { var description: String }
 }
