@@ -113,18 +113,6 @@ import Testing
         }
     }
 
-    /// Waits (up to 10 s) until another backend waits for a lock this connection holds.
-    private static func waitUntilSomeoneWaitsForUs(_ connection: PostgresConnection) throws -> Bool {
-        for _ in 0..<500 {
-            let waiting = try connection.query("""
-                SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))
-                """).scalar(Int.self) ?? 0
-            if waiting > 0 { return true }
-            usleep(20_000)  // on the connection's own thread, not the cooperative pool
-        }
-        return false
-    }
-
     @Test func aCampaignCreatedWhileEmployeesAreAddedCountsThemOnceCommitted() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store, privacyK: 1)
@@ -138,7 +126,7 @@ import Testing
                     INSERT INTO employees (organisation_id, external_id, country) SELECT \(org), 'late-' || g, 'IN' FROM generate_series(1, 5) g
                     """)
                 let creation = Task { try await fixture.campaign(slug: "meanwhile") }
-                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                let waited = try connection.waitUntilAnotherBackendWaitsForUs()
                 try connection.execute("COMMIT")
                 return (creation, waited)
             }
@@ -167,7 +155,7 @@ import Testing
                         organisationID: org, csv: Array((Self.header + "N1,,,IN,female,,,,\nN2,,,IN,male,,,,\nN3,,,BR,male,,,,\n").utf8),
                         mode: .upsert, actor: fixture.admin)
                 }
-                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                let waited = try connection.waitUntilAnotherBackendWaitsForUs()
                 try connection.execute("COMMIT")
                 return (importing, waited)
             }

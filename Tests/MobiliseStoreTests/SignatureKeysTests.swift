@@ -24,18 +24,6 @@ import Testing
             "SELECT id FROM employees WHERE organisation_id = \(organisation) AND external_id = \(externalID)").scalar(UUID.self))
     }
 
-    /// Waits (up to 10 s) until another backend waits for a lock this connection holds.
-    private static func waitUntilSomeoneWaitsForUs(_ connection: PostgresConnection) throws -> Bool {
-        for _ in 0..<500 {
-            let waiting = try connection.query("""
-                SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))
-                """).scalar(Int.self) ?? 0
-            if waiting > 0 { return true }
-            usleep(20_000)  // on the connection's own thread, not the cooperative pool
-        }
-        return false
-    }
-
     @Test func aSignatureOrJournalRowWithAMissingParentIsRefused() async throws {
         try await TestDatabase.withStore { store in
             let fixture = try await Fixture.make(store, privacyK: 1)
@@ -139,7 +127,7 @@ import Testing
                     VALUES (\(org), \(campaign.id), \(employee), 'FR', 'web', now())
                     """)
                 let deletion = Task { try await pool.execute("DELETE FROM campaigns WHERE organisation_id = \(org) AND id = \(campaign.id)") }
-                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                let waited = try connection.waitUntilAnotherBackendWaitsForUs()
                 try connection.execute("COMMIT")
                 return (deletion, waited)
             }
@@ -154,7 +142,7 @@ import Testing
                 try connection.execute("BEGIN")
                 try connection.execute("DELETE FROM campaigns WHERE organisation_id = \(org) AND id = \(second.id)")
                 let signing = Task { try await fixture.sign("fr-1", second) }
-                let waited = try Self.waitUntilSomeoneWaitsForUs(connection)
+                let waited = try connection.waitUntilAnotherBackendWaitsForUs()
                 try connection.execute("COMMIT")
                 return (signing, waited)
             }
