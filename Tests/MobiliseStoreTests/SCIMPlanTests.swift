@@ -51,14 +51,7 @@ import Testing
                     let (name, parameters, generic) = try row.decode((String, Int, Int).self)
                     let statement = try row.decode(String.self, column: "statement")
                     guard generic > 0 else { throw PlanProblem(description: "never used its generic plan: \(statement)") }
-                    // The cached generic plan, as it will run whatever the tables hold later.
-                    let plan = try connection.transaction { connection in
-                        try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                        let arguments = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
-                        return try connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(name)(\(arguments))"))
-                            .column(String.self).joined(separator: "\n")
-                    }
-                    return (statement, plan)
+                    return (statement, try connection.genericPlan(ofPrepared: name, parameters: parameters))
                 }
             }
             // The creation, the replacement's statement, and the read that locks the employee first.
@@ -117,12 +110,7 @@ import Testing
                 return try prepared.rows.map { row in
                     let (name, parameters) = try row.decode((String, Int).self)
                     // The cached generic plan, as it will run however many employees there are later.
-                    return try connection.transaction { connection in
-                        try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                        let arguments = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
-                        return try connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(name)(\(arguments))"))
-                            .column(String.self).joined(separator: "\n")
-                    }
+                    return try connection.genericPlan(ofPrepared: name, parameters: parameters)
                 }
             }
             // One prepared statement per kind of look-up.

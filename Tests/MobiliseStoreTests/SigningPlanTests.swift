@@ -36,13 +36,7 @@ import Testing
                 guard prepared.count == 1 else { throw SigningFailed(description: "\(prepared.count) batch statements prepared") }
                 let (name, parameters, genericPlans) = try prepared[0].decode((String, Int, Int).self)
                 // The cached generic plan, as it will run whatever the tables hold later.
-                let plan = try connection.transaction { connection in
-                    try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                    let arguments = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
-                    return try connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(name)(\(arguments))"))
-                        .column(String.self).joined(separator: "\n")
-                }
-                return (genericPlans, plan)
+                return (genericPlans, try connection.genericPlan(ofPrepared: name, parameters: parameters))
             }
             #expect(genericPlans > 0, "the batch statement never used its generic plan")
             #expect(!plan.contains("Seq Scan on signatures"), "\(plan)")

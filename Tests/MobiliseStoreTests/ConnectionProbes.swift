@@ -16,3 +16,16 @@ extension PostgresConnection {
         return false
     }
 }
+
+extension PostgresConnection {
+    /// The cached generic plan of the prepared statement `name` (taking `parameters` values), as
+    /// EXPLAIN prints it: the plan it will run whatever the tables hold later.
+    func genericPlan(ofPrepared name: String, parameters: Int) throws -> String {
+        try transaction { connection in
+            try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            let arguments = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
+            return try connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(name)(\(arguments))"))
+                .column(String.self).joined(separator: "\n")
+        }
+    }
+}
