@@ -39,10 +39,11 @@ extension PostgresConnection {
         }
         var interruption = Interruption()
         do {
+            // Buffered, then flushed once (libpq sends early only past its buffer's threshold): the
+            // server reads the whole pipeline at one wake-up instead of one per statement.
             for query in queries {
                 try send(query)
                 if mode == .independent { try sync() }
-                try flush(deadline: deadline, query: query)
             }
             if mode == .transaction { try sync() }
             try flush(deadline: deadline, query: nil)
