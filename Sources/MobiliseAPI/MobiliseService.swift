@@ -94,7 +94,7 @@ public enum MobiliseService {
             services.append(EmailSender(store: store, configuration: configuration.email, logger: logger))
         }
         var app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
+            router: router, server: .http1OnConnectionLoops(), configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"),
             services: services, logger: logger)
         let sealing = configuration
         app.beforeServerStarts {

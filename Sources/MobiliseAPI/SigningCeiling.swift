@@ -56,7 +56,7 @@ package enum SigningCeiling {
     {
         let verifier = try await TokenVerifier(configuration: configuration)
         return Application(
-            router: router(configuration: configuration, verifier: verifier),
+            router: router(configuration: configuration, verifier: verifier), server: .http1OnConnectionLoops(),
             configuration: .init(address: .hostname(host, port: port), serverName: "mobilise"), logger: logger)
     }
 }

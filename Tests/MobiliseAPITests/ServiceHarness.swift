@@ -70,7 +70,9 @@ struct ServiceHarness: Sendable {
             let router = MobiliseService.router(
                 store: store, configuration: configuration, verifier: try await TokenVerifier(configuration: configuration),
                 migrator: try MobiliseSchema.migrator(logger: logger))
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            // Served as `MobiliseService.application` serves it: each connection on its event loop.
+            let app = Application(
+                router: router, server: .http1OnConnectionLoops(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             let issuer = try await TokenIssuer(secret: secret)
             try await app.test(.live) { client in
                 try await body(ServiceHarness(store: store, acme: acme, globex: globex, client: client, issuer: issuer))
