@@ -407,6 +407,121 @@ extension GroupCommitTests {
     }
 }
 
+/// Writers, one batch at a time: the next batch runs while the previous one commits.
+extension GroupCommitTests {
+    /// Backends of the test's database waiting on a lock (of the kind `event`, `pg_stat_activity.wait_event`, when given).
+    func backendsWaiting(_ store: MobiliseStore, on event: String? = nil) async throws -> Int {
+        try await store.pool.query("""
+            SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND (\(event)::text IS NULL OR wait_event = \(event))
+            """).scalar(Int.self) ?? 0
+    }
+
+    /// One writer at a time takes and executes a batch: what queues while a batch's statement runs
+    /// (here it waits on the campaign's row) stays queued, and the next writer takes it as one batch
+    /// once that statement has run, instead of the writers splitting it as it arrives.
+    @Test func whatQueuesWhileABatchRunsIsTakenAsOneBatchAfterIt() async throws {
+        try await TestDatabase.withDatabase { pool in
+            let store = MobiliseStore(pool: pool, groupCommit: GroupCommit(writers: 2), logger: Logger(label: "test-store"))
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(21, in: "FR")
+            let campaign = try await fixture.campaign()
+            let before = store.groupCommitStatistics
+            let lock = try await CampaignRowLock(pool: pool, campaign: campaign.id)
+            let first = Task { try await fixture.sign(people[0], campaign) }
+            let rest = Task {
+                try await withThrowingTaskGroup(of: SigningResult.self) { group in
+                    try await waitUntil("the first batch waits on the campaign's row") {
+                        try await store.groupCommitStatistics.writing == 1 && backendsWaiting(store) == 1
+                    }
+                    for person in people.dropFirst() { group.addTask { try await fixture.sign(person, campaign) } }
+                    return try await group.reduce(into: 0) { count, result in if result.created { count += 1 } }
+                }
+            }
+            do {
+                try await waitUntil("the other 20 signings are queued behind the first batch") {
+                    store.groupCommitStatistics.submitted - before.submitted == 21 && store.groupCommitStatistics.queued == 20
+                }
+                #expect(store.groupCommitStatistics.writing == 1, "a second writer took a batch while the first one's statement ran")
+            } catch {
+                try await lock.release(.commit)
+                throw error
+            }
+            try await lock.release(.commit)
+            #expect(try await first.value.created)
+            #expect(try await rest.value == 20)
+            #expect(store.groupCommitStatistics.batches - before.batches == 2)
+            #expect(try await pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 21)
+            #expect(try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug).isEmpty)
+        }
+    }
+
+    /// With two writers a batch's commit does not hold up the next batch: while the first batch's
+    /// commit waits (a deferred trigger waits for an advisory lock the test holds), a signing of
+    /// another campaign is written on another connection and answered; the first signing is
+    /// answered only after its own commit.
+    @Test func theNextBatchIsWrittenWhileTheFirstOneCommits() async throws {
+        try await TestDatabase.withDatabase { pool in
+            let store = MobiliseStore(pool: pool, groupCommit: GroupCommit(writers: 2), logger: Logger(label: "test-store"))
+            let fixture = try await Fixture.make(store)
+            let people = try await fixture.hire(2, in: "FR")
+            let held = try await fixture.campaign(slug: "held")
+            let other = try await fixture.campaign(slug: "other")
+            try await store.pool.execute("CREATE TABLE held_campaigns (id uuid PRIMARY KEY)")
+            try await store.pool.execute("INSERT INTO held_campaigns VALUES (\(held.id))")
+            try await store.pool.execute("""
+                CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM held_campaigns WHERE id = NEW.campaign_id) THEN PERFORM pg_advisory_xact_lock(4242); END IF;
+                    RETURN NULL;
+                END $$
+                """)
+            try await store.pool.execute("""
+                CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON signatures DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION hold_commit()
+                """)
+            // The advisory lock, held on a connection of its own until `release` is set.
+            let locked = Atomic<Bool>(false), release = Atomic<Bool>(false)
+            let holder = Task {
+                try await store.pool.withConnection { connection in
+                    try connection.execute("SELECT pg_advisory_lock(4242)")
+                    locked.store(true, ordering: .sequentiallyConsistent)
+                    // On the connection's own thread: waiting here blocks no Swift task.
+                    while !release.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+                    try connection.execute("SELECT pg_advisory_unlock(4242)")
+                }
+            }
+            try await waitUntil { locked.load(ordering: .sequentiallyConsistent) }
+            let firstAnswered = Atomic<Bool>(false), secondAnswered = Atomic<Bool>(false)
+            let first = Task {
+                defer { firstAnswered.store(true, ordering: .sequentiallyConsistent) }
+                return try await fixture.sign(people[0], held)
+            }
+            let second: Task<SigningResult, any Error>
+            do {
+                try await waitUntil("the first batch's commit waits for the advisory lock") { try await backendsWaiting(store, on: "advisory") == 1 }
+                second = Task {
+                    defer { secondAnswered.store(true, ordering: .sequentiallyConsistent) }
+                    return try await fixture.sign(people[1], other)
+                }
+                try await waitUntil("the second signing is answered while the first batch commits") {
+                    secondAnswered.load(ordering: .sequentiallyConsistent)
+                }
+                #expect(!firstAnswered.load(ordering: .sequentiallyConsistent), "the first signing was answered before its commit")
+                #expect(try await store.pool.query("SELECT count(*) FROM signatures WHERE campaign_id = \(held.id)").scalar(Int.self) == 0)
+            } catch {
+                release.store(true, ordering: .sequentiallyConsistent)
+                throw error
+            }
+            release.store(true, ordering: .sequentiallyConsistent)
+            try await holder.value
+            #expect(try await second.value.created)
+            #expect(try await first.value.created)
+            #expect(try await store.pool.query("SELECT count(*) FROM signatures").scalar(Int.self) == 2)
+        }
+    }
+}
+
 func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
