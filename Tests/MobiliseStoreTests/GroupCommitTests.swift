@@ -432,7 +432,8 @@ extension GroupCommitTests {
             let rest = Task {
                 try await withThrowingTaskGroup(of: SigningResult.self) { group in
                     try await waitUntil("the first batch waits on the campaign's row") {
-                        try await store.groupCommitStatistics.writing == 1 && backendsWaiting(store) == 1
+                        guard store.groupCommitStatistics.writing == 1 else { return false }
+                        return try await backendsWaiting(store) == 1
                     }
                     for person in people.dropFirst() { group.addTask { try await fixture.sign(person, campaign) } }
                     return try await group.reduce(into: 0) { count, result in if result.created { count += 1 } }
@@ -480,40 +481,44 @@ extension GroupCommitTests {
                 CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON signatures DEFERRABLE INITIALLY DEFERRED
                     FOR EACH ROW EXECUTE FUNCTION hold_commit()
                 """)
+            final class Flags: Sendable {
+                let locked = Atomic<Bool>(false), release = Atomic<Bool>(false)
+                let firstAnswered = Atomic<Bool>(false), secondAnswered = Atomic<Bool>(false)
+            }
+            let flags = Flags()
             // The advisory lock, held on a connection of its own until `release` is set.
-            let locked = Atomic<Bool>(false), release = Atomic<Bool>(false)
             let holder = Task {
                 try await store.pool.withConnection { connection in
                     try connection.execute("SELECT pg_advisory_lock(4242)")
-                    locked.store(true, ordering: .sequentiallyConsistent)
+                    flags.locked.store(true, ordering: .sequentiallyConsistent)
                     // On the connection's own thread: waiting here blocks no Swift task.
-                    while !release.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+                    while !flags.release.load(ordering: .sequentiallyConsistent) { usleep(1000) }
                     try connection.execute("SELECT pg_advisory_unlock(4242)")
                 }
             }
-            try await waitUntil { locked.load(ordering: .sequentiallyConsistent) }
-            let firstAnswered = Atomic<Bool>(false), secondAnswered = Atomic<Bool>(false)
+            try await waitUntil { flags.locked.load(ordering: .sequentiallyConsistent) }
             let first = Task {
-                defer { firstAnswered.store(true, ordering: .sequentiallyConsistent) }
+                defer { flags.firstAnswered.store(true, ordering: .sequentiallyConsistent) }
                 return try await fixture.sign(people[0], held)
             }
             let second: Task<SigningResult, any Error>
             do {
                 try await waitUntil("the first batch's commit waits for the advisory lock") { try await backendsWaiting(store, on: "advisory") == 1 }
                 second = Task {
-                    defer { secondAnswered.store(true, ordering: .sequentiallyConsistent) }
+                    defer { flags.secondAnswered.store(true, ordering: .sequentiallyConsistent) }
                     return try await fixture.sign(people[1], other)
                 }
                 try await waitUntil("the second signing is answered while the first batch commits") {
-                    secondAnswered.load(ordering: .sequentiallyConsistent)
+                    flags.secondAnswered.load(ordering: .sequentiallyConsistent)
                 }
-                #expect(!firstAnswered.load(ordering: .sequentiallyConsistent), "the first signing was answered before its commit")
+                let firstAnswered = flags.firstAnswered.load(ordering: .sequentiallyConsistent)
+                #expect(!firstAnswered, "the first signing was answered before its commit")
                 #expect(try await store.pool.query("SELECT count(*) FROM signatures WHERE campaign_id = \(held.id)").scalar(Int.self) == 0)
             } catch {
-                release.store(true, ordering: .sequentiallyConsistent)
+                flags.release.store(true, ordering: .sequentiallyConsistent)
                 throw error
             }
-            release.store(true, ordering: .sequentiallyConsistent)
+            flags.release.store(true, ordering: .sequentiallyConsistent)
             try await holder.value
             #expect(try await second.value.created)
             #expect(try await first.value.created)
