@@ -44,7 +44,7 @@ public struct BulkSigningReport: Sendable, Equatable {
 extension MobiliseStore {
     /// Signs for many employees at once (a paper drive typed in, the demo organisation), writing
     /// `batchSize` signings per transaction the way concurrent signers are written
-    /// (``signBatch(_:connection:campaigns:executed:)``).
+    /// (``signBatch(_:connection:campaigns:)``).
     ///
     /// Each signing follows exactly the rules and counting of
     /// ``sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``, so the counts stay exact

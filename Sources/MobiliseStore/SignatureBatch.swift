@@ -1,7 +1,6 @@
 import Foundation
 import MobiliseDomain
 import Postgres
-import Synchronization
 
 /// One signing as the batch writer takes it.
 struct SigningRequest: Sendable {
@@ -31,39 +30,32 @@ extension MobiliseStore {
     /// other (each its own transaction): every statement of a batch then filters each table by one
     /// `organisation_id`, so that on Citus (sharded by organisation, `deploy/citus/`) it goes to the
     /// one worker that holds that organisation's shards instead of failing to plan.
-    ///
-    /// `executed` is called (at least once, maybe more) when the batch's statement has run and its
-    /// transaction commits: another writer may then start the next batch on another connection.
-    static func signBatch(
-        _ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache, executed: (() -> Void)? = nil
-    ) -> [Result<SigningResult, any Error>] {
+    static func signBatch(_ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache) -> [Result<SigningResult, any Error>] {
         var positions: [UUID: [Int]] = [:]
         var organisations: [UUID] = []
         for (index, request) in requests.enumerated() {
             if positions[request.organisationID] == nil { organisations.append(request.organisationID) }
             positions[request.organisationID, default: []].append(index)
         }
-        guard organisations.count > 1 else {
-            return signOrganisationBatch(requests, connection: connection, campaigns: campaigns, executed: executed)
-        }
+        guard organisations.count > 1 else { return signOrganisationBatch(requests, connection: connection, campaigns: campaigns) }
         var results = [Result<SigningResult, any Error>?](repeating: nil, count: requests.count)
         for organisation in organisations {
             let indices = positions[organisation] ?? []
-            let answers = signOrganisationBatch(indices.map { requests[$0] }, connection: connection, campaigns: campaigns, executed: executed)
+            let answers = signOrganisationBatch(indices.map { requests[$0] }, connection: connection, campaigns: campaigns)
             for (index, answer) in zip(indices, answers) { results[index] = answer }
         }
         return results.compactMap { $0 }
     }
 
-    /// ``signBatch(_:connection:campaigns:executed:)`` for requests of one organisation.
+    /// ``signBatch(_:connection:campaigns:)`` for requests of one organisation.
     private static func signOrganisationBatch(
-        _ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache, executed: (() -> Void)?
+        _ requests: [SigningRequest], connection: PostgresConnection, campaigns: CampaignCache
     ) -> [Result<SigningResult, any Error>] {
         var outcomes: [SignatureBatch.Outcome]
         var attempt = 1
         while true {
             do {
-                outcomes = try SignatureBatch(requests: requests, campaigns: campaigns).run(connection, executed: executed)
+                outcomes = try SignatureBatch(requests: requests, campaigns: campaigns).run(connection)
                 break
             } catch let error as PostgresError where error.isTransient && attempt < 3 {
                 attempt += 1
@@ -108,7 +100,7 @@ extension PostgresError {
     }
 }
 
-/// The work of one batch on one connection (see ``MobiliseStore/signBatch(_:connection:campaigns:executed:)``).
+/// The work of one batch on one connection (see ``MobiliseStore/signBatch(_:connection:campaigns:)``).
 struct SignatureBatch: Sendable {
     enum Outcome: Sendable {
         case signed(SigningResult)
@@ -151,7 +143,7 @@ struct SignatureBatch: Sendable {
         }
     }
 
-    func run(_ connection: PostgresConnection, executed: (() -> Void)? = nil) throws -> [Outcome] {
+    func run(_ connection: PostgresConnection) throws -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: requests.count)
 
         var campaignsByKey: [CampaignKey: Result<Campaign, MobiliseError>] = [:]
@@ -193,7 +185,7 @@ struct SignatureBatch: Sendable {
         }
 
         if !rows.isEmpty {
-            for (position, outcome) in try write(connection, rows, executed: executed).enumerated() {
+            for (position, outcome) in try write(connection, rows).enumerated() {
                 outcomes[rows[position].index] = outcome
             }
         }
@@ -223,11 +215,11 @@ struct SignatureBatch: Sendable {
     /// transaction and one round trip: the signatures, their journal, the daily and total counts (one
     /// row per country and batch), and a notification per campaign. The statement itself checks what
     /// needs the employee (found, active, in the audience) and that the campaign is still open.
-    private func write(_ connection: PostgresConnection, _ rows: [Row], executed: (() -> Void)?) throws -> [Outcome] {
-        // One organisation per batch (``MobiliseStore/signBatch(_:connection:campaigns:executed:)``): every
+    private func write(_ connection: PostgresConnection, _ rows: [Row]) throws -> [Outcome] {
+        // One organisation per batch (``MobiliseStore/signBatch(_:connection:campaigns:)``): every
         // table below is filtered by it, so that Citus routes each part to that organisation's worker.
         guard let organisationID = rows.first?.request.organisationID else { return [] }
-        let slot = Self.nextSlot()
+        let slot = Int.random(in: 0..<16)
         let campaignIDs = Array(Set(rows.map(\.campaign.id)))
         let requests = rows.map(\.request)
         // The statement's one source is SignBatchStatement (deploy/citus/distribute.sql's function is made from it).
@@ -252,7 +244,7 @@ struct SignatureBatch: Sendable {
                 """
             statements = [MobiliseStore.indexPlans, call.prepared(), notify.prepared()]
         }
-        let results = try connection.pipeline(statements, mode: .transaction, executed: executed)
+        let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
         var before = [WrittenRow?](repeating: nil, count: rows.count)
         var written: [MobiliseStore.SignatureKey: WrittenRow] = [:]
@@ -289,12 +281,6 @@ struct SignatureBatch: Sendable {
             return signature.withdrawnAt == nil ? .signed(SigningResult(signature: signature, created: false)) : .alone
         }
     }
-
-    /// Which of the counters' 16 slots a batch adds to: the next one, from a random start per process.
-    /// Two batches of this process in flight at once (``GroupCommit/writers``) then add to different
-    /// rows, so the second does not wait for the first one's commit to update a count row.
-    private static func nextSlot() -> Int { batchSlots.add(1, ordering: .relaxed).newValue & 15 }
-    private static let batchSlots = Atomic<Int>(Int.random(in: 0..<16))
 
     /// Whether batches call `mobilise_sign_batch` (a Citus coordinator prepared by
     /// `deploy/citus/distribute.sql`) rather than send their statement: asked once per store.

@@ -4,19 +4,12 @@ import Postgres
 import Synchronization
 
 /// Group commit for signing: concurrent ``MobiliseStore/sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``
-/// calls queue here, and up to ``GroupCommit/writers`` writers, each on its own connection, take
-/// everything waiting (up to ``GroupCommit/maxBatch``) and write it as one batch
-/// (``MobiliseStore/signBatch(_:connection:campaigns:executed:)``).
+/// calls queue here, and up to ``GroupCommit/writers`` writers each take everything waiting (up to
+/// ``GroupCommit/maxBatch``) and write it as one batch (``MobiliseStore/signBatch(_:connection:campaigns:)``).
 ///
-/// One writer at a time takes and executes a batch; with more than one writer, when a batch's
-/// statement has run and its transaction commits (the disk's flush), the next writer may take what
-/// queued meanwhile and execute it on its own connection. So the database works on the next batch
-/// while the previous one's commit is flushed, and the batches stay larger than if each writer took
-/// what came (a writer never takes a batch while another one's statement runs).
-///
-/// No request waits for a batch to fill: a writer takes what is queued the moment it may, so a
+/// No request waits for a batch to fill: a writer takes what is queued the moment it is free, so a
 /// lone signer is written at once, and under load the batches grow by themselves while the previous
-/// ones run. Every caller is answered after its batch's commit, with its own result.
+/// ones commit. Every caller is answered after its batch's commit, with its own result.
 ///
 /// A call waits in the queue at most the pool's `acquireTimeout`, as it would for a connection: when
 /// the writers are stuck (a lock, a slow disk), the calls behind them fail with the pool's
@@ -40,8 +33,6 @@ final class SigningQueue: Sendable {
     private let pool: PostgresPool
     let campaigns = CampaignCache()
     private let state = Mutex(State())
-    /// Held by the writer that takes and executes a batch, until its statement has run.
-    private let turn = WriterTurn()
 
     init(pool: PostgresPool, settings: GroupCommit) {
         self.pool = pool
@@ -107,24 +98,11 @@ final class SigningQueue: Sendable {
     /// connection broke or another caller of the pool waits for a connection (true: the writer
     /// goes on with a connection acquired anew).
     private func writeBatches(_ connection: PostgresConnection) -> Bool {
-        while true {
-            // On the connection's own thread: waiting for the turn blocks no Swift task.
-            turn.take()
-            guard let batch = takeBatch() else {
-                turn.pass()
-                return false
-            }
-            var passed = false
-            let pass = { [turn] in
-                if !passed { passed = true; turn.pass() }
-            }
-            // With one writer nobody waits for the turn: no need to hear when the statement has run.
-            let results = MobiliseStore.signBatch(
-                batch.map(\.request), connection: connection, campaigns: campaigns, executed: settings.writers > 1 ? pass : nil)
-            pass()
-            finish(batch, with: results)
+        while let batch = takeBatch() {
+            finish(batch, with: MobiliseStore.signBatch(batch.map(\.request), connection: connection, campaigns: campaigns))
             if connection.isBroken || pool.statistics.waiting > 0 { return true }
         }
+        return false
     }
 
     /// The next batch, or nil when nothing is waiting: then this writer ends (it no longer counts).
@@ -156,30 +134,6 @@ final class SigningQueue: Sendable {
     }
 }
 
-/// The right to take and execute a signing batch, one writer at a time: a writer waits for it on
-/// its connection's own thread (never on Swift's pool), and passes it on once its batch's statement
-/// has run. `@unchecked Sendable`: `taken` is only touched with `condition` locked.
-private final class WriterTurn: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var taken = false
-
-    /// Waits until no other writer holds the turn, then holds it.
-    func take() {
-        condition.lock()
-        while taken { condition.wait() }
-        taken = true
-        condition.unlock()
-    }
-
-    /// Lets the next writer take the turn.
-    func pass() {
-        condition.lock()
-        taken = false
-        condition.signal()
-        condition.unlock()
-    }
-}
-
 /// What group commit has done since the store was made.
 public struct GroupCommitStatistics: Sendable, Equatable {
     /// Signing calls received.
@@ -196,11 +150,10 @@ public struct GroupCommitStatistics: Sendable, Equatable {
 public struct GroupCommit: Sendable {
     /// The most signatures written in one transaction. Default 256.
     public var maxBatch: Int
-    /// Writers, each on its own connection: one takes and executes a batch while the others'
-    /// batches commit (see ``SigningQueue``). Default 1: each batch waits for the one before it to
-    /// commit. With 2 the next batch runs while the previous one's commit is flushed, in batches about
-    /// a fifth smaller that cost PostgreSQL more CPU per signature; on the 2-core benchmark machine,
-    /// loaded, that was not a measured gain yet (BENCHMARKS.md section 6).
+    /// Batches written at the same time, each on its own connection. Default 1: one writer makes
+    /// fewer, larger batches, and on the 2-core benchmark machine that cost about a fifth less CPU
+    /// per signature than two writers for the same rate, with a lower p99 (see BENCHMARKS.md); more
+    /// writers can pay off where commits are slow and cores many.
     public var writers: Int
 
     public init(maxBatch: Int = 256, writers: Int = 1) {

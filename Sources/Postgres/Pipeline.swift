@@ -26,14 +26,9 @@ extension PostgresConnection {
     /// `.independent` mode the statements after it still run and commit (each is its own
     /// transaction), and the call then throws. Use `.transaction` when the batch must be all or nothing.
     ///
-    /// `executed`, when given, is called on this thread once every statement's results are read, before
-    /// the last sync's answer: in `.transaction` mode, while the server commits (it is asked to send the
-    /// results before it commits). Nothing it starts may rely on that commit; the call still returns
-    /// only after it.
-    ///
     /// See <https://www.postgresql.org/docs/current/libpq-pipeline-mode.html>.
     public func pipeline(
-        _ queries: [PostgresQuery], mode: PipelineMode = .independent, timeout: Duration? = nil, executed: (() -> Void)? = nil
+        _ queries: [PostgresQuery], mode: PipelineMode = .independent, timeout: Duration? = nil
     ) throws -> [Result<PostgresResult, PostgresError>] {
         try checkUsable()
         if queries.isEmpty { return [] }
@@ -49,9 +44,6 @@ extension PostgresConnection {
                 if mode == .independent { try sync() }
                 try flush(deadline: deadline, query: query)
             }
-            // The server buffers its answers until a sync: a flush request makes it send the results
-            // before it commits, so that `executed` is called while the commit runs.
-            if executed != nil, PQsendFlushRequest(handle) != 1 { throw connectionError(query: nil) }
             if mode == .transaction { try sync() }
             try flush(deadline: deadline, query: nil)
 
@@ -61,7 +53,6 @@ extension PostgresConnection {
                 results.append(try readPipelineResult(query: query, deadline: deadline, interruption: &interruption))
                 if mode == .independent { try readSync(deadline: deadline, interruption: &interruption) }
             }
-            executed?()
             if mode == .transaction { try readSync(deadline: deadline, interruption: &interruption) }
             if PQexitPipelineMode(handle) != 1 { markBroken() }
             if interruption.happened { try interruption.throwIfInterrupted(query: queries[0]) }

@@ -61,10 +61,6 @@ struct ServeCommand: AsyncParsableCommand {
         let host = host ?? Environment.value("MOBILISE_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("MOBILISE_PORT").flatMap(Int.init) ?? 8080
         let poolSize = poolSize ?? Environment.value("MOBILISE_DB_POOL").flatMap(Int.init) ?? 16
-        let signingWriters = Environment.value("MOBILISE_SIGNING_WRITERS").flatMap(Int.init) ?? GroupCommit().writers
-        guard (1...poolSize).contains(signingWriters) else {
-            throw ValidationError("MOBILISE_SIGNING_WRITERS is between 1 and the pool's size (\(poolSize))")
-        }
         let limits = try ServiceLimits.fromEnvironment()
         if let interval = Environment.value("MOBILISE_LEADER_PUBLISH_INTERVAL"), Publication.parseInterval(interval) == nil {
             throw ValidationError("MOBILISE_LEADER_PUBLISH_INTERVAL is a positive duration such as 15m, 2s or 500ms, not '\(interval)'")
@@ -99,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             readReplicas = PostgresReadReplicas(primary: pool, replicas: replicaPools, logger: logger)
             logger.info("read replicas configured", metadata: ["db.replicas": "\(replicaPools.count)"])
         }
-        let store = MobiliseStore(pool: pool, readReplicas: readReplicas, groupCommit: GroupCommit(writers: signingWriters), logger: logger)
+        let store = MobiliseStore(pool: pool, readReplicas: readReplicas, logger: logger)
         let migrator = try MobiliseSchema.migrator(logger: logger)
         if demo {
             try await migrator.migrate(pool)
