@@ -61,12 +61,20 @@ public struct ProcessOutput: Sendable {
 public enum ProcessRunner {
     /// Runs `command` to completion without blocking a thread of the cooperative pool; its
     /// output goes through temporary files, so a chatty program never blocks on a full pipe.
+    ///
+    /// Cancelling the calling task ends the child (``ChildProcess/terminate(grace:)``: SIGTERM, then
+    /// SIGKILL if it is still running after the grace), and the output is then what it wrote so far,
+    /// with the signal's status: a cancelled caller (a test past its time limit) never leaves its
+    /// command running, nor waits for it to finish on its own.
     public static func run(_ command: Command) async throws -> ProcessOutput {
         let capture = try OutputCapture()
         defer { capture.discard() }
-        let pid = try spawn(command, input: nil, stdout: capture.stdoutPath, stderr: capture.stderrPath, newProcessGroup: false)
-        let status = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: waitForExit(pid)) }.start()
+        let child = ChildProcess(
+            pid: try spawn(command, input: nil, stdout: capture.stdoutPath, stderr: capture.stderrPath, newProcessGroup: false))
+        let status = await withTaskCancellationHandler {
+            await child.waitForExit()
+        } onCancel: {
+            child.terminate()
         }
         return capture.output(status: status)
     }
@@ -261,6 +269,17 @@ public final class ChildProcess: Sendable {
         state.withLock { state in
             if state.status == nil { kill(pid, signal) }
         }
+    }
+
+    /// Asks the child to end (SIGTERM) and, if it still runs after `grace`, ends it (SIGKILL). Returns
+    /// at once; the grace is waited out on a thread of its own.
+    public func terminate(grace: Duration = .seconds(5)) {
+        signal(SIGTERM)
+        Thread { [self] in
+            let deadline = ContinuousClock.now + grace
+            while isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+            signal(SIGKILL)
+        }.start()
     }
 
     /// Waits, off the cooperative pool, for the child to end; its exit status as ``exitStatus``.

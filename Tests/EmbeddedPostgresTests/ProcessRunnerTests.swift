@@ -70,4 +70,34 @@ struct ProcessRunnerTests {
         sleeper.signal(SIGKILL)  // reaped: nothing is sent
         #expect(kill(sleeper.pid, 0) != 0, "the child was reaped, not left a zombie")
     }
+
+    @Test("cancelling the caller of run ends its command, and run returns the signal's status", .timeLimit(.minutes(1)))
+    func cancellingRunEndsTheCommand() async throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let started = folder + "/started"
+        // The command says it has started, then would run for ten minutes.
+        let run = Task {
+            try await ProcessRunner.run(Command("/bin/sh", ["-c", "echo $$ > \(shellQuote(started)); exec sleep 600"]))
+        }
+        while !FileManager.default.fileExists(atPath: started) { try await Task.sleep(for: .milliseconds(10)) }
+        run.cancel()
+        let output = try await run.value
+        #expect(output.status == 128 + SIGTERM, "\(output.text)")
+        let text = try String(contentsOfFile: started, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(pid_t(text))
+        #expect(kill(pid, 0) != 0, "the command no longer runs")
+    }
+
+    @Test("terminate ends a child that ignores SIGTERM once the grace is over")
+    func terminateEscalates() async throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ready = folder + "/ready"
+        let stubborn = try ProcessRunner.start(
+            Command("/bin/sh", ["-c", "trap '' TERM; touch \(shellQuote(ready)); while :; do sleep 1; done"]), output: "/dev/null")
+        while !FileManager.default.fileExists(atPath: ready) { try await Task.sleep(for: .milliseconds(10)) }
+        stubborn.terminate(grace: .milliseconds(200))
+        #expect(await stubborn.waitForExit() == 128 + SIGKILL)
+    }
 }
