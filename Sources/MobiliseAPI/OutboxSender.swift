@@ -56,9 +56,11 @@ public struct OutboxConfiguration: Sendable {
 }
 
 /// How the outbox sender yields while the instance is busy answering requests: at most
-/// ``batchSize`` messages at once, and at most ``rate`` messages a second (each batch is followed by
-/// a pause, so that batches start at least ``pause`` apart). Bounded: while busy it still sends
-/// ``rate`` messages a second (when they are due and their endpoints answer in time).
+/// ``batchSize`` messages claimed at once, and at most ``rate`` messages a second (each batch is
+/// followed by a pause, so that batches start at least ``pause`` apart), the messages of a batch
+/// started ``spacing`` apart rather than all at once (evenly, not in bursts of ``batchSize`` requests
+/// beside the signing; one claim and one record still serve the whole batch). Bounded: while busy it
+/// still sends ``rate`` messages a second (when they are due and their endpoints answer in time).
 ///
 /// The default rate is set by what a delivery costs the signing it runs beside (BENCHMARKS.md
 /// section 9): CPU per delivery measured by `bench/outbox_during_signing`, about 2 ms of the
@@ -79,6 +81,11 @@ public struct OutboxYield: Sendable, Equatable {
     /// The least time from the start of one batch to the start of the next: ``batchSize`` / ``rate``.
     public var pause: Duration {
         .microseconds(Int64((Double(batchSize) / rate * 1_000_000).rounded()))
+    }
+
+    /// The time between the starts of two messages of a batch: 1 / ``rate``.
+    public var spacing: Duration {
+        .microseconds(Int64((1 / rate * 1_000_000).rounded()))
     }
 
     /// How long to wait after a batch that took `elapsed`, so that batches start ``pause`` apart.
@@ -102,8 +109,8 @@ public struct OutboxYield: Sendable, Equatable {
 /// - its HTTP clients are kept, one per host and checked address (``PinnedHTTPClients``), so
 ///   deliveries to the same endpoints reuse connections;
 /// - it yields to signing (``OutboxConfiguration/yield``): while the instance signs, or callers wait
-///   for a database connection, it claims smaller batches and pauses between them, bounded so that
-///   deliveries go on (``OutboxYield/rate`` messages a second).
+///   for a database connection, it claims smaller batches, starts their messages evenly spaced and
+///   pauses between batches, bounded so that deliveries go on (``OutboxYield/rate`` messages a second).
 public struct OutboxSender: Service {
     let store: MobiliseStore
     let configuration: OutboxConfiguration
@@ -136,7 +143,7 @@ public struct OutboxSender: Service {
                 while !Task.isShuttingDownGracefully {
                     let pace = nextBatch()
                     let started = ContinuousClock.now
-                    guard try await deliverDue(limit: pace.limit) == pace.limit else { break }
+                    guard try await deliverDue(limit: pace.limit, spacing: pace.yield?.spacing) == pace.limit else { break }
                     if let yield = pace.yield {
                         let rest = yield.rest(after: ContinuousClock.now - started)
                         if rest > .zero { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: rest) } }
@@ -188,13 +195,20 @@ public struct OutboxSender: Service {
 
     /// Claims one batch of due messages (``OutboxConfiguration/batchSize``, or `limit`), delivers them
     /// concurrently and records their outcomes together; returns how many it claimed.
+    ///
+    /// - Parameter spacing: the batch's `n`th message starts `n × spacing` after the first (nil: all
+    ///   at once). The offsets are small beside the lease (a batch of 5 at 25 a second: 160 ms
+    ///   against 35 s), and the attempts still overlap, so a slow endpoint delays the batch by its
+    ///   own timeout at most, as without spacing.
     @discardableResult
-    public func deliverDue(limit: Int? = nil) async throws -> Int {
+    public func deliverDue(limit: Int? = nil, spacing: Duration? = nil) async throws -> Int {
         let claimed = try await store.claimDueMessages(limit: limit ?? configuration.batchSize, lease: configuration.lease)
         guard !claimed.isEmpty else { return 0 }
         let records = await withTaskGroup(of: DeliveryRecord.self, returning: [DeliveryRecord].self) { group in
-            for message in claimed {
+            for (index, message) in claimed.enumerated() {
                 group.addTask {
+                    // Cancelled (the service stopping): sent now rather than left to its lease.
+                    if let spacing, index > 0 { try? await Task.sleep(for: spacing * index) }
                     let start = ContinuousClock.now
                     let outcome = await attempt(message)
                     return DeliveryRecord(message: message, outcome: outcome, duration: ContinuousClock.now - start)
