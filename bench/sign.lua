@@ -3,7 +3,10 @@
 -- BENCH_OFFSET (first token to use), BENCH_RESULT (JSON summary written by done()), and optionally
 -- BENCH_STATUS_FILE (the answers other than 201 and 200, one "status count" line per thread and status).
 -- Thread t of n takes tokens offset+t, offset+t+n, ...; when a thread runs out it stops
--- (so no employee is asked twice and the run ends when every token is used or time is up).
+-- (so no employee is asked twice and the run ends when every token is used or time is up), unless
+-- BENCH_WRAP=1: then it starts its tokens again. Only for the no-database ceiling, which keeps no
+-- signatures (each employee is asked at most a few times a run, within the rate limit): stopped early,
+-- its rate would be capped at the tokens over the run's duration (wrk divides by the whole duration).
 local threads = {}
 local counter = 0
 
@@ -27,9 +30,11 @@ function init(args)
   created, existing, other, sent = 0, 0, 0, 0
   statuses = {}
   target = os.getenv("BENCH_PATH")
+  wrap = os.getenv("BENCH_WRAP") == "1"
 end
 
 function request()
+  if wrap and next_token > #tokens then next_token = 1 end
   if next_token > #tokens then
     wrk.thread:stop()
     -- wrk still needs a request string; this one is never sent once the thread stops.
