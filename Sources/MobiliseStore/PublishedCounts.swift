@@ -50,16 +50,15 @@ extension MobiliseStore {
         // the same groups at once take them in the same order.
         let rows = ledger.decided.sorted { $0.key.lexicographicallyPrecedes($1.key) }
         guard !rows.isEmpty else { return }
-        // bytea has no array parameter here (an array binds as text): the keys go as hex.
-        let keys = rows.map { Self.hex($0.key) }, instants = rows.map(\.value.instant)
+        let keys = rows.map(\.key), instants = rows.map(\.value.instant)
         let steps = rows.map(\.value.step), values = rows.map(\.value.value)
         if ledger.recordsEveryDecision {
             // One statement, so no transaction: the DELETE sees the rows as they were before the INSERT,
             // and removes only rows older than the instant it stores.
             let store: PostgresQuery = """
                 WITH decided AS (
-                    SELECT decode(d.key, 'hex') AS group_key, d.published_at, d.step, d.value, d.n
-                    FROM unnest(\(keys)::text[], \(instants)::timestamptz[], \(steps)::int8[], \(values)::int8[])
+                    SELECT d.key AS group_key, d.published_at, d.step, d.value, d.n
+                    FROM unnest(\(keys)::bytea[], \(instants)::timestamptz[], \(steps)::int8[], \(values)::int8[])
                          WITH ORDINALITY AS d (key, published_at, step, value, n)
                 ), older AS (
                     DELETE FROM published_counts p USING decided
@@ -74,25 +73,13 @@ extension MobiliseStore {
         } else {
             let store: PostgresQuery = """
                 INSERT INTO published_counts (organisation_id, campaign_id, group_key, published_at, step, value)
-                SELECT \(organisationID), \(campaignID), decode(d.key, 'hex'), d.published_at, d.step, d.value
-                FROM unnest(\(keys)::text[], \(instants)::timestamptz[], \(steps)::int8[], \(values)::int8[])
+                SELECT \(organisationID), \(campaignID), d.key, d.published_at, d.step, d.value
+                FROM unnest(\(keys)::bytea[], \(instants)::timestamptz[], \(steps)::int8[], \(values)::int8[])
                      WITH ORDINALITY AS d (key, published_at, step, value, n)
                 ORDER BY d.n
                 ON CONFLICT (organisation_id, campaign_id, group_key, published_at) DO NOTHING
                 """
             _ = try await pool.execute(store.prepared())
         }
-    }
-
-    /// Lower-case hex of `data`, for `decode(…, 'hex')`.
-    static func hex(_ data: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(data.count * 2)
-        for byte in data {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }

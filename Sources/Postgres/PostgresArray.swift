@@ -4,6 +4,13 @@ import Foundation
 public protocol PostgresArrayElement: PostgresCodable {
     /// The array type (`text[]` for `String`).
     static var postgresArrayType: PostgresType { get }
+    /// The element in an array literal's text (before quoting), nil for NULL: by default what the
+    /// value binds as, which is its text form for every type sent as text.
+    var postgresArrayElementText: [UInt8]? { get }
+}
+
+extension PostgresArrayElement {
+    public var postgresArrayElementText: [UInt8]? { postgresBind.bytes }
 }
 
 extension String: PostgresArrayElement { public static var postgresArrayType: PostgresType { .textArray } }
@@ -19,6 +26,7 @@ extension Date: PostgresArrayElement { public static var postgresArrayType: Post
 /// Arrays with NULL elements: `[String?]` binds as `text[]`, nil as `NULL`.
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
     public static var postgresArrayType: PostgresType { Wrapped.postgresArrayType }
+    public var postgresArrayElementText: [UInt8]? { self?.postgresArrayElementText }
 }
 
 /// One-dimensional arrays, in PostgreSQL's text format: `{"a","b",NULL}`.
@@ -30,7 +38,7 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
         var text: [UInt8] = [UInt8(ascii: "{")]
         for (index, element) in enumerated() {
             if index > 0 { text.append(UInt8(ascii: ",")) }
-            guard let bytes = element.postgresBind.bytes else {
+            guard let bytes = element.postgresArrayElementText else {
                 text += Array<UInt8>("NULL".utf8)
                 continue
             }
@@ -72,6 +80,7 @@ enum PostgresArrayText {
         case .boolArray: .bool
         case .float8Array: .float8
         case .uuidArray: .uuid
+        case .byteaArray: .bytea
         case .timestamptzArray: .timestamptz
         default: nil
         }

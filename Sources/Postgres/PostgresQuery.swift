@@ -20,6 +20,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let float8 = PostgresType(rawValue: 701)
     public static let unknown = PostgresType(rawValue: 705)
     public static let boolArray = PostgresType(rawValue: 1000)
+    public static let byteaArray = PostgresType(rawValue: 1001)
     public static let int2Array = PostgresType(rawValue: 1005)
     public static let int4Array = PostgresType(rawValue: 1007)
     public static let textArray = PostgresType(rawValue: 1009)

@@ -121,6 +121,21 @@ extension Date: PostgresCodable {
     }
 }
 
+/// `[Data]` binds as `bytea[]`: each element in bytea's hex text form (`\x…`), since an array is
+/// sent as text while a lone `Data` is sent in binary.
+extension Data: PostgresArrayElement {
+    public static var postgresArrayType: PostgresType { .byteaArray }
+    public var postgresArrayElementText: [UInt8]? {
+        var text: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
+        text.reserveCapacity(2 + count * 2)
+        for byte in self {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return text
+    }
+}
+
 extension Data: PostgresCodable {
     public static var postgresType: PostgresType { .bytea }
     /// Sent in binary format, so zero bytes and any length go through untouched.
@@ -160,8 +175,6 @@ enum AcceptedTypes {
 /// UUIDs in PostgreSQL's text form (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`), converted by hand:
 /// Foundation's `UUID(uuidString:)` and `uuidString` go through `sscanf` and `snprintf`.
 enum UUIDText {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     /// The 36 lowercase bytes.
     static func format(_ uuid: UUID) -> [UInt8] {
         withUnsafeBytes(of: uuid.uuid) { raw in
@@ -169,8 +182,8 @@ enum UUIDText {
             text.reserveCapacity(36)
             for (index, byte) in raw.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-                text.append(digits[Int(byte >> 4)])
-                text.append(digits[Int(byte & 0x0F)])
+                text.append(hexDigits[Int(byte >> 4)])
+                text.append(hexDigits[Int(byte & 0x0F)])
             }
             return text
         }
@@ -196,6 +209,9 @@ enum UUIDText {
         return parsed ? UUID(uuid: bytes) : nil
     }
 }
+
+/// Lowercase hexadecimal digits, by value.
+private let hexDigits = Array("0123456789abcdef".utf8)
 
 private func hexValue(_ byte: UInt8) -> UInt8? {
     switch byte {

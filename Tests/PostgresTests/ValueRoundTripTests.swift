@@ -126,6 +126,9 @@ struct Settings: Codable, Sendable, Equatable {
             #expect(try await roundTrip(instants, as: "timestamptz[]", on: pool) == instants)
             let ids: [UUID?] = [nil, UUID()]
             #expect(try await roundTrip(ids, as: "uuid[]", on: pool) == ids)
+            // Zero bytes, a backslash and a quote: sent in bytea's hex form inside the array's text.
+            let blobs: [Data?] = [Data([0, 92, 34, 255]), Data(), nil]
+            #expect(try await roundTrip(blobs, as: "bytea[]", on: pool) == blobs)
             let countries = ["IN", "BR"]
             let matched = try await pool.query("SELECT count(*) FROM unnest(ARRAY['IN','FR','BR']) c WHERE c = ANY(\(countries))")
             #expect(try matched.scalar(Int.self) == 2)
