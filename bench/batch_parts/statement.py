@@ -1,0 +1,43 @@
+"""bench/batch_parts: measurement-only rewrites of the batch statement (one line on stdin, as bench/pg_batch_cost
+prepares it), by variant: `python3 statement.py VARIANT < prepare.sql`."""
+import sys
+
+
+def cut(text, start, end):
+    """Removes text from `start` up to (not including) `end`; both must occur once."""
+    a = text.index(start)
+    b = text.index(end, a)
+    assert text.count(start) == 1, start
+    return text[:a] + text[b:]
+
+
+variant = sys.argv[1]
+s = sys.stdin.read().rstrip("\n")
+if variant == "no-daily":        # without the signature_daily upsert
+    s = cut(s, "), daily AS (", "), totals AS (")
+elif variant == "no-totals":     # without the signature_totals upsert
+    s = cut(s, "), totals AS (", ") SELECT i.ord")
+elif variant == "no-journal":    # without the signature_events row
+    s = cut(s, "), journal AS (", "), daily AS (")
+elif variant == "one-result-set":  # the answer without its second row set (the signatures as written)
+    s = s[:s.index(" UNION ALL SELECT 0,")]
+elif variant == "result-as-text":  # the answer's rows turned into text, as the service receives them
+    head, tail = s.split(") SELECT i.ord", 1)
+    s = head + ") SELECT count(r.*::text) FROM (SELECT i.ord" + tail + ") r"
+elif variant == "daily-fixed-day":  # the daily counts' day without the organisation's time zone (one day for all)
+    old = "(ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch JOIN organisations org ON org.id = $1 "
+    assert old in s
+    s = s.replace(old, "current_date, $9, count(*) FROM changed ch ")
+elif variant == "counts-one-row":  # one daily and one total row per batch (every signature counted in one country): the per-row part
+    for old, new in [
+        ("SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch "
+         "JOIN organisations org ON org.id = $1 GROUP BY 2, 3, 4 ORDER BY 2, 3, 4",
+         "SELECT $1, ch.campaign_id, 'FR'::text, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch "
+         "JOIN organisations org ON org.id = $1 GROUP BY 2, 4 ORDER BY 2, 4"),
+        ("SELECT $1, campaign_id, country, $9, count(*) FROM changed GROUP BY 2, 3 ORDER BY 2, 3",
+         "SELECT $1, campaign_id, 'FR'::text, $9, count(*) FROM changed GROUP BY 2 ORDER BY 2")]:
+        assert old in s, old
+        s = s.replace(old, new)
+else:
+    sys.exit(f"unknown variant {variant}")
+print(s)
