@@ -106,9 +106,10 @@ def search_section(path):
 def outbox_section(path):
     """Section 9, from the results bench/outbox_during_signing keeps in bench/outbox-during-signing.md (bench/run does not run it)."""
     lines = ["## 9. Signing while the outbox delivers (issue 23)", "",
-             "`bench/outbox_during_signing` signs fresh campaigns at 64 connections for 10 s, alternately with the outbox idle "
-             "(its endpoints disabled) and delivering flat out to a local receiver (a webhook, a Teams and a Slack endpoint; "
-             "50 milestone thresholds found every second, plus 20,000 events per endpoint due at once), in one run on one "
+             "`bench/outbox_during_signing` signs fresh campaigns at 64 connections in short windows (5 s), alternately with "
+             "the outbox idle (its endpoints disabled) and delivering at its pace to a local receiver (a webhook, a Teams and a "
+             "Slack endpoint; 50 milestone thresholds found every second, plus 500 events per endpoint due before each window), "
+             "in mirrored pairs on one "
              "cluster. Target (issue 23): with the outbox delivering, signing throughput and p99 within 5% of signing alone.", ""]
     if not os.path.exists(path):
         return lines + ["**Not measured yet**: run `bench/outbox_during_signing`."]
