@@ -231,7 +231,7 @@ struct SignatureBatch: Sendable {
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
-        var statements = [MobiliseStore.indexPlans, write.prepared(), notify.prepared()]
+        var statements = [MobiliseStore.batchPlans, write.prepared(), notify.prepared()]
         if try signsThroughFunction(connection) {
             // On Citus, the same statement on the organisation's shards, in a function that the
             // coordinator sends whole to the worker holding them (deploy/citus/distribute.sql): one
@@ -242,7 +242,7 @@ struct SignatureBatch: Sendable {
                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }), \(slot))
                 """
-            statements = [MobiliseStore.indexPlans, call.prepared(), notify.prepared()]
+            statements = [MobiliseStore.batchPlans, call.prepared(), notify.prepared()]
         }
         let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }

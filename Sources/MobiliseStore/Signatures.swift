@@ -207,13 +207,32 @@ extension MobiliseStore {
     /// On Citus, `deploy/citus/distribute.sql` sets `mobilise.plan_cache_mode` to
     /// `force_custom_plan` for the database: Citus plans a statement on distributed tables (or sends a
     /// function call to a worker) only with its parameters' values, which a generic plan lacks.
-    static let indexPlans = PostgresQuery(
-        unsafeSQL: """
-            SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
-            set_config('enable_mergejoin', 'off', true), \
-            set_config('plan_cache_mode', coalesce(nullif(current_setting('mobilise.plan_cache_mode', true), ''), 'force_generic_plan'), true)
-            """
-    ).prepared()
+    static let indexPlans = PostgresQuery(unsafeSQL: plannerSettings(planCacheMode: "'force_generic_plan'")).prepared()
+
+    /// ``indexPlans`` for the signing batch (``SignatureBatch``), except that its statement is planned
+    /// anew at each batch (custom plans) while `signatures` is under 512 kB (a few thousand rows), and
+    /// keeps its generic plan only once the table is larger. On a table of a few pages the planner
+    /// cannot tell the batch's look-up of "the signature as it was" (the unique index on organisation,
+    /// campaign and employee) from a scan of the primary key on the organisation alone: made with
+    /// `signatures` analysed empty and holding 160 rows (a launch's first seconds), the generic plan
+    /// took the primary key, and every signer then read every signature of the organisation, until
+    /// an ANALYZE of `signatures` replanned it (2.5 million instructions per signature instead of
+    /// ~430,000 in `bench/pg_batch_cost` with batches of 8; BENCHMARKS.md section 6). Above a few
+    /// hundred pages the unique index is the cheaper plan by far, whatever the statistics say.
+    static let batchPlans = PostgresQuery(unsafeSQL: plannerSettings(planCacheMode: """
+        CASE WHEN pg_relation_size('signatures') < 524288 THEN 'force_custom_plan' ELSE 'force_generic_plan' END
+        """)).prepared()
+
+    /// The planner settings of ``indexPlans`` with `planCacheMode` (an SQL expression) unless the
+    /// database sets `mobilise.plan_cache_mode` (Citus).
+    private static func plannerSettings(planCacheMode: String) -> String {
+        """
+        SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
+        set_config('enable_mergejoin', 'off', true), \
+        set_config('plan_cache_mode', coalesce(nullif(current_setting('mobilise.plan_cache_mode', true), ''), \
+        \(planCacheMode)), true)
+        """
+    }
 
     /// A signatures row as the database returns it.
     struct SignatureRow: Decodable {

@@ -38,6 +38,25 @@ elif variant == "counts-one-row":  # one daily and one total row per batch (ever
          "SELECT $1, campaign_id, 'FR'::text, $9, count(*) FROM changed GROUP BY 2 ORDER BY 2")]:
         assert old in s, old
         s = s.replace(old, new)
+elif variant == "no-was-lookup":  # without looking up each signer's signature as it was (the answer's was_ columns NULL)
+    old = "AND s0.employee_id = e.id OFFSET 0) s ON true"
+    assert s.count(old) == 1
+    s = s.replace(old, "AND s0.employee_id = e.id AND false OFFSET 0) s ON true")
+elif variant == "was-after-insert":  # the signature as it was looked up in the answer, only for signers the statement did not write
+    lookup = ("LEFT JOIN LATERAL (SELECT * FROM signatures s0 WHERE s0.organisation_id = $1 AND s0.campaign_id = i.campaign_id "
+              "AND s0.employee_id = e.id OFFSET 0) s ON true")
+    columns = ("s.id AS was_id, s.campaign_id AS was_campaign_id, s.country AS was_country, s.site AS was_site, s.org_unit AS was_org_unit, "
+               "s.channel AS was_channel, s.event_id AS was_event_id, s.signed_at AS was_signed_at, s.withdrawn_at AS was_withdrawn_at ")
+    answer = ("i.was_id, i.was_campaign_id, i.was_country, i.was_site, i.was_org_unit, i.was_channel, i.was_event_id, i.was_signed_at, "
+              "i.was_withdrawn_at FROM signer i UNION ALL")
+    for old in (lookup, columns, answer):
+        assert s.count(old) == 1, old
+    s = s.replace(" " + lookup, "")
+    s = s.replace(", " + columns, " ")
+    s = s.replace(answer, "s.id, s.campaign_id, s.country, s.site, s.org_unit, s.channel, s.event_id, s.signed_at, s.withdrawn_at "
+                  "FROM signer i LEFT JOIN LATERAL (SELECT * FROM signatures s0 WHERE (i.campaign_id, i.employee_id) NOT IN "
+                  "(SELECT campaign_id, employee_id FROM changed) AND s0.organisation_id = $1 AND s0.campaign_id = i.campaign_id "
+                  "AND s0.employee_id = i.employee_id OFFSET 0) s ON true UNION ALL")
 else:
     sys.exit(f"unknown variant {variant}")
 print(s)

@@ -1,0 +1,2 @@
+-- bench/batch_parts variant: the schema as migrated; the statement changed by statement.py.
+\ir ../restore.sql
