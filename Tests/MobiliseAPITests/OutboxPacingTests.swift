@@ -84,17 +84,17 @@ import Testing
         }
     }
 
-    /// While busy, at most the yield's rate: batches of 5 start 200 ms apart at the default 25 a
+    /// While busy, at most the yield's rate: batches of 5 start a second apart at the default 5 a
     /// second, the batch's own time included (a slow batch is not followed by a full pause, so a
-    /// slow receiver does not lower the rate further), and within a batch the messages start 40 ms
+    /// slow receiver does not lower the rate further), and within a batch the messages start 200 ms
     /// apart (evenly, not 5 requests at once); `MOBILISE_OUTBOX_YIELD=<rate>` sets it.
     @Test func whileBusyTheSenderKeepsToItsRate() throws {
         let yield = try #require(OutboxConfiguration.fromEnvironment([:]).yield)
-        #expect(yield.rate == 25 && yield.batchSize == 5)
-        #expect(yield.pause == .milliseconds(200))
-        #expect(yield.spacing == .milliseconds(40) && yield.spacing * yield.batchSize == yield.pause)
-        #expect(yield.rest(after: .milliseconds(30)) == .milliseconds(170))
-        #expect(yield.rest(after: .milliseconds(250)) == .zero)
+        #expect(yield.rate == 5 && yield.batchSize == 5)
+        #expect(yield.pause == .seconds(1))
+        #expect(yield.spacing == .milliseconds(200) && yield.spacing * yield.batchSize == yield.pause)
+        #expect(yield.rest(after: .milliseconds(30)) == .milliseconds(970))
+        #expect(yield.rest(after: .milliseconds(1_250)) == .zero)
         let ten = try #require(OutboxConfiguration.fromEnvironment(["MOBILISE_OUTBOX_YIELD": "10"]).yield)
         #expect(ten.rate == 10 && ten.pause == .milliseconds(500) && ten.spacing == .milliseconds(100))
         let fast = try #require(OutboxConfiguration.fromEnvironment(["MOBILISE_OUTBOX_YIELD": "1000"]).yield)
@@ -103,7 +103,7 @@ import Testing
         for nonsense in ["-3", "fast", "nan", "inf"] {
             #expect(OutboxConfiguration.fromEnvironment(["MOBILISE_OUTBOX_YIELD": nonsense]).yield == OutboxYield(), "\(nonsense)")
         }
-        #expect(OutboxYield(rate: 0).rate == 25)
+        #expect(OutboxYield(rate: 0).rate == 5)
     }
 
     /// The default signal: signatures submitted since it was last asked (or queued, or being written).
