@@ -231,7 +231,10 @@ struct SignatureBatch: Sendable {
         let notify: PostgresQuery = """
             SELECT pg_notify(\(MobiliseStore.signatureChannel), id::text) FROM unnest(\(campaignIDs)) AS id
             """
-        var statements = [MobiliseStore.batchPlans, write.prepared(), notify.prepared()]
+        // The size check of batchPlans only until it has chosen the generic plan once (a table does not shrink back).
+        let sizeChecked = !campaigns.signaturesPastCustomPlans.load(ordering: .relaxed)
+        let settings = sizeChecked ? MobiliseStore.batchPlans : MobiliseStore.indexPlans
+        var statements = [settings, write.prepared(), notify.prepared()]
         if try signsThroughFunction(connection) {
             // On Citus, the same statement on the organisation's shards, in a function that the
             // coordinator sends whole to the worker holding them (deploy/citus/distribute.sql): one
@@ -242,10 +245,13 @@ struct SignatureBatch: Sendable {
                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }), \(slot))
                 """
-            statements = [MobiliseStore.batchPlans, call.prepared(), notify.prepared()]
+            statements = [settings, call.prepared(), notify.prepared()]
         }
         let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
+        if sizeChecked, try results[0].get().rows.first?.decode(String.self, at: 3) == "force_generic_plan" {
+            campaigns.signaturesPastCustomPlans.store(true, ordering: .relaxed)
+        }
         var before = [WrittenRow?](repeating: nil, count: rows.count)
         var written: [MobiliseStore.SignatureKey: WrittenRow] = [:]
         for answer in try results[1].get().rows.map(WrittenRow.init(row:)) {

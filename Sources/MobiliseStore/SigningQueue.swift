@@ -176,6 +176,10 @@ final class CampaignCache: Sendable {
     /// Whether the database is a Citus coordinator on which signing batches call
     /// `mobilise_sign_batch` (created by `deploy/citus/distribute.sql`); nil until the first batch asks.
     let signsThroughFunction = Mutex<Bool?>(nil)
+    /// Whether a batch's planner settings (``MobiliseStore/batchPlans``) chose the generic plan: then
+    /// `signatures` is past the size below which the batch is planned anew, and later batches send
+    /// ``MobiliseStore/indexPlans`` without looking at the table's size again.
+    let signaturesPastCustomPlans = Atomic<Bool>(false)
     private static let lifetime = Duration.seconds(60)
     private static let capacity = 1024
 

@@ -3,6 +3,7 @@ import MobiliseDomain
 @testable import MobiliseStore
 import MobiliseTesting
 import Postgres
+import Synchronization
 import Testing
 
 /// The signing path's statements are prepared once per connection and keep one generic plan. Made
@@ -23,21 +24,25 @@ import Testing
             let people = try await fixture.hire(36, in: "FR")
             let campaign = try await fixture.campaign()
             // Expectations are checked here, not on the connection's thread (where no test is current).
+            let campaigns = CampaignCache()
             let (small, size, large, plan) = try await store.pool.withConnection { connection -> ([Int], Int, Int, String) in
                 try connection.execute("ANALYZE signatures")
                 try Self.addSignatures(connection, organisation, campaign, prefix: "early", count: 160)
-                try Self.signAlone(connection, fixture, campaign, people[0..<12])
+                try Self.signAlone(connection, fixture, campaign, people[0..<12], campaigns)
                 let whenTiny = try Self.preparedBatch(connection).genericPlans
-                try Self.signAlone(connection, fixture, campaign, people[12..<24])
+                try Self.signAlone(connection, fixture, campaign, people[12..<24], campaigns)
                 let stillSmall = try Self.preparedBatch(connection).genericPlans
                 try Self.addSignatures(connection, organisation, campaign, prefix: "later", count: 5_000)
                 let size = try connection.query("SELECT pg_relation_size('signatures')").scalar(Int.self) ?? 0
-                try Self.signAlone(connection, fixture, campaign, people[24..<36])
+                try Self.signAlone(connection, fixture, campaign, people[24..<36], campaigns)
                 let (name, parameters, genericPlans) = try Self.preparedBatch(connection)
                 // The cached generic plan, as it will run whatever the tables hold later.
                 return ([whenTiny, stillSmall], size, genericPlans, try connection.genericPlan(ofPrepared: name, parameters: parameters))
             }
             #expect(small == [0, 0], "a generic plan was made while signatures was small")
+            // Once the size check has chosen the generic plan, later batches no longer make it.
+            let pastCustomPlans = campaigns.signaturesPastCustomPlans.load(ordering: .relaxed)
+            #expect(pastCustomPlans)
             #expect(size >= 524_288, "signatures grew to \(size) bytes only")
             #expect(large > 0, "the batch statement never used its generic plan")
             #expect(!plan.contains("Seq Scan on signatures"), "\(plan)")
@@ -59,8 +64,7 @@ import Testing
 
     /// Signs each of `people` in a batch of one on `connection`.
     private static func signAlone(_ connection: PostgresConnection, _ fixture: Fixture, _ campaign: Campaign,
-                                  _ people: ArraySlice<String>) throws {
-        let campaigns = CampaignCache()
+                                  _ people: ArraySlice<String>, _ campaigns: CampaignCache) throws {
         for person in people {
             let request = SigningRequest(organisationID: fixture.organisation.id, campaign: campaign.slug, employee: person,
                                          channel: .web, eventID: nil, at: nil, hideDrafts: false)
