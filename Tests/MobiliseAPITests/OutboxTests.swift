@@ -12,10 +12,12 @@ import Testing
 /// by that receiver, retries with backoff into a final state, timeouts, replay, and the
 /// outbound-URL policy (SSRF).
 @Suite(.serialized) struct OutboxTests {
-    /// Loopback receivers need the private-address and http exceptions; retries are fast here.
+    /// Loopback receivers need the private-address and http exceptions; retries are fast here. An
+    /// attempt's timeout of 5 s: with 1 s, a loopback answer delayed past it by a loaded test run
+    /// (the whole suite on 2 cores) made a second attempt, which tests of one attempt then saw.
     static let environment = [
         "MOBILISE_OUTBOUND_ALLOW_PRIVATE": "1", "MOBILISE_OUTBOUND_ALLOW_HTTP": "1", "MOBILISE_OUTBOX_RETRY_BASE": "20ms",
-        "MOBILISE_OUTBOX_RETRY_CAP": "100ms", "MOBILISE_OUTBOX_MAX_ATTEMPTS": "3", "MOBILISE_OUTBOX_TIMEOUT": "1s",
+        "MOBILISE_OUTBOX_RETRY_CAP": "100ms", "MOBILISE_OUTBOX_MAX_ATTEMPTS": "3", "MOBILISE_OUTBOX_TIMEOUT": "5s",
     ]
 
     /// Runs the sender's passes until `condition` holds (the sender a service runs, driven by the test).
