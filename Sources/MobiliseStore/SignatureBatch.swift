@@ -249,7 +249,7 @@ struct SignatureBatch: Sendable {
         }
         let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
-        if sizeChecked, try results[0].get().rows.first?.decode(String.self, at: 3) == "force_generic_plan" {
+        if sizeChecked, try results[0].get().rows.first?.decode(String.self, column: "plan_cache_mode") == "force_generic_plan" {
             campaigns.signaturesPastCustomPlans.store(true, ordering: .relaxed)
         }
         var before = [WrittenRow?](repeating: nil, count: rows.count)

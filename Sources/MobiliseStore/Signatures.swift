@@ -230,7 +230,7 @@ extension MobiliseStore {
         SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
         set_config('enable_mergejoin', 'off', true), \
         set_config('plan_cache_mode', coalesce(nullif(current_setting('mobilise.plan_cache_mode', true), ''), \
-        \(planCacheMode)), true)
+        \(planCacheMode)), true) AS plan_cache_mode
         """
     }
 
