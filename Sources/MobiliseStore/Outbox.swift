@@ -370,7 +370,7 @@ extension MobiliseStore {
                            CASE WHEN NOT EXISTS (
                                SELECT 1 FROM signature_events e
                                WHERE e.organisation_id = c.organisation_id AND e.campaign_id = c.id AND e.at > now() - interval '5 seconds')
-                           THEN (SELECT count(*) || ':' || coalesce(sum(t.xmin::text::bigint), 0) FROM signature_totals t
+                           THEN (SELECT count(*) || ':' || coalesce(sum(t.xmin::text::bigint), 0) FROM signature_total_counts t
                                  WHERE t.organisation_id = c.organisation_id AND t.campaign_id = c.id) END AS counts
                     FROM campaigns c
                     JOIN organisations o ON o.id = c.organisation_id

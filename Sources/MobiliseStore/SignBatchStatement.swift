@@ -30,7 +30,7 @@ struct SignBatchStatement {
     var signatures = "signatures"
     var signatureEvents = "signature_events"
     var signatureDaily = "signature_daily"
-    var signatureTotals = "signature_totals"
+    var signatureTotals = "signature_total_counts"
     /// The reference table, named by its local shard on a Citus worker: by its distributed name the
     /// worker plans the join as a distributed query, one more transaction to the other nodes per batch.
     var organisations = "organisations"
@@ -89,11 +89,19 @@ struct SignBatchStatement {
             FROM changed ch JOIN \(unsafeSQL: organisations) org ON org.id = \(organisation)
             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
             ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+        ), totals_change AS (
+            -- Each campaign's change to its totals, as mobilise_counts_add takes it: [positions, amounts].
+            SELECT campaign_id, ARRAY[array_agg(place), array_agg(n)] AS change
+            FROM (SELECT campaign_id, mobilise_country_position(country) AS place, count(*)::integer AS n FROM changed
+                  GROUP BY 1, 2 ORDER BY 1, 2) c
+            GROUP BY campaign_id
         ), totals AS (
-            INSERT INTO \(unsafeSQL: signatureTotals) AS signature_totals (organisation_id, campaign_id, country, slot, current)
-            SELECT \(organisation), campaign_id, country, \(slot), count(*) FROM changed
-            GROUP BY 2, 3 ORDER BY 2, 3
-            ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
+            -- One row per campaign (sql/0035): every country's total in one array.
+            INSERT INTO \(unsafeSQL: signatureTotals) AS t (organisation_id, campaign_id, slot, counts)
+            SELECT \(organisation), campaign_id, \(slot), mobilise_counts_add(NULL, change) FROM totals_change
+            ORDER BY 2
+            ON CONFLICT (organisation_id, campaign_id, slot) DO UPDATE
+                SET counts = mobilise_counts_add(t.counts, (SELECT c.change FROM totals_change c WHERE c.campaign_id = EXCLUDED.campaign_id))
         )
         -- One row per request (the signature as it was before this statement, if any), then one per
         -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
@@ -157,7 +165,7 @@ struct SignBatchStatement {
                     CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
                     CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
                     CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
-                    CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
+                    CASE WHEN here THEN mobilise_shard('signature_total_counts', org) ELSE 'signature_total_counts' END,
                     CASE WHEN here THEN 'id, ' ELSE '' END,
                     CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
                     CASE WHEN here THEN mobilise_shard('organisations', org) ELSE 'organisations' END)

@@ -137,9 +137,10 @@ extension MobiliseStore {
                 FROM organisations WHERE id = \(organisationID)
                 ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
             )
-            INSERT INTO signature_totals (organisation_id, campaign_id, country, slot, current)
-            VALUES (\(organisationID), \(campaignID), \(country), \(slot), \(delta))
-            ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
+            INSERT INTO signature_total_counts AS t (organisation_id, campaign_id, slot, counts)
+            VALUES (\(organisationID), \(campaignID), \(slot), mobilise_counts_add(NULL, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[\(delta)::integer]]))
+            ON CONFLICT (organisation_id, campaign_id, slot) DO UPDATE
+                SET counts = mobilise_counts_add(t.counts, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[\(delta)::integer]])
             """)
         try connection.execute("SELECT pg_notify(\(signatureChannel), \(campaignID.uuidString.lowercased()))")
     }

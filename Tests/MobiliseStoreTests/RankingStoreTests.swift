@@ -83,7 +83,10 @@ import Testing
             let people = try await fixture.hire(3, in: "IN")
             let campaign = try await fixture.campaign()
             for person in people { _ = try await fixture.sign(person, campaign) }
-            try await store.pool.execute("UPDATE signature_totals SET current = current + 1 WHERE ctid = (SELECT ctid FROM signature_totals LIMIT 1)")
+            try await store.pool.execute("""
+                UPDATE signature_total_counts SET counts = mobilise_counts_add(counts, ARRAY[ARRAY[mobilise_country_position('IN')], ARRAY[1]])
+                WHERE ctid = (SELECT ctid FROM signature_total_counts LIMIT 1)
+                """)
             let problems = try await store.verifyCounts(organisationID: fixture.organisation.id, campaign: campaign.slug)
             #expect(problems.map { "\($0.table) \($0.country) \($0.counted) \($0.actual)" } == ["signature_totals IN 4 3"])
         }

@@ -19,12 +19,11 @@ DO $$ BEGIN
   END IF;
 END $$;
 ALTER TABLE signature_daily RESET (fillfactor);
-ALTER TABLE signature_totals RESET (fillfactor);
+ALTER TABLE signature_total_counts RESET (fillfactor);
 DO $$ BEGIN
   IF (SELECT collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
       WHERE attrelid = 'signature_daily'::regclass AND attname = 'country') <> 'default' THEN
     ALTER TABLE signature_daily ALTER COLUMN country TYPE text COLLATE "default";
-    ALTER TABLE signature_totals ALTER COLUMN country TYPE text COLLATE "default";
   END IF;
 END $$;
 DO $$ BEGIN

@@ -80,7 +80,7 @@ SELECT create_distributed_table('events',                 'organisation_id', col
 SELECT create_distributed_table('event_rsvps',            'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signatures',             'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_events',       'organisation_id', colocate_with => 'employees');
-SELECT create_distributed_table('signature_totals',       'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('signature_total_counts', 'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_daily',        'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('campaign_headcount',     'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('posts',                  'organisation_id', colocate_with => 'employees');
@@ -325,11 +325,19 @@ BEGIN
             FROM changed ch JOIN %9$s org ON org.id = $1
             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
             ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+        ), totals_change AS (
+            -- Each campaign's change to its totals, as mobilise_counts_add takes it: [positions, amounts].
+            SELECT campaign_id, ARRAY[array_agg(place), array_agg(n)] AS change
+            FROM (SELECT campaign_id, mobilise_country_position(country) AS place, count(*)::integer AS n FROM changed
+                  GROUP BY 1, 2 ORDER BY 1, 2) c
+            GROUP BY campaign_id
         ), totals AS (
-            INSERT INTO %6$s AS signature_totals (organisation_id, campaign_id, country, slot, current)
-            SELECT $1, campaign_id, country, $9, count(*) FROM changed
-            GROUP BY 2, 3 ORDER BY 2, 3
-            ON CONFLICT (organisation_id, campaign_id, country, slot) DO UPDATE SET current = signature_totals.current + EXCLUDED.current
+            -- One row per campaign (sql/0035): every country's total in one array.
+            INSERT INTO %6$s AS t (organisation_id, campaign_id, slot, counts)
+            SELECT $1, campaign_id, $9, mobilise_counts_add(NULL, change) FROM totals_change
+            ORDER BY 2
+            ON CONFLICT (organisation_id, campaign_id, slot) DO UPDATE
+                SET counts = mobilise_counts_add(t.counts, (SELECT c.change FROM totals_change c WHERE c.campaign_id = EXCLUDED.campaign_id))
         )
         -- One row per request (the signature as it was before this statement, if any), then one per
         -- signature this statement wrote: matched in Swift by employee, not by a join of the two CTEs
@@ -344,7 +352,7 @@ BEGIN
         CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
         CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
         CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
-        CASE WHEN here THEN mobilise_shard('signature_totals', org) ELSE 'signature_totals' END,
+        CASE WHEN here THEN mobilise_shard('signature_total_counts', org) ELSE 'signature_total_counts' END,
         CASE WHEN here THEN 'id, ' ELSE '' END,
         CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
         CASE WHEN here THEN mobilise_shard('organisations', org) ELSE 'organisations' END)

@@ -3,7 +3,7 @@
 //
 //   PEER_MODE=insert   the INSERT alone (ON CONFLICT DO NOTHING)
 //   PEER_MODE=counter  the INSERT and, in the same transaction, +1 on the country's counter row
-//                      (`signature_totals` slot 0: one hot row per country and campaign)
+//                      (`signature_total_counts` slot 0, sql/0035: one hot row per campaign, every country in it)
 //
 // Configuration (environment): MOBILISE_JWT_SECRET (HS256 secret, required), PEER_HOST (127.0.0.1),
 // PEER_PORT (8081), PEER_POOL (database connections at most, 16 like Mobilise's default),
@@ -81,10 +81,10 @@ struct SigningController: Sendable {
                 let row = try await connection.query(insert, logger: logger).collect().first?.decode((UUID, UUID, UUID, String).self)
                 if let (organisation, campaign, _, country) = row {
                     try await connection.query("""
-                        INSERT INTO signature_totals (organisation_id, campaign_id, country, slot, current)
-                        VALUES (\(organisation), \(campaign), \(country), 0, 1)
-                        ON CONFLICT (organisation_id, campaign_id, country, slot)
-                        DO UPDATE SET current = signature_totals.current + 1
+                        INSERT INTO signature_total_counts AS t (organisation_id, campaign_id, slot, counts)
+                        VALUES (\(organisation), \(campaign), 0, mobilise_counts_add(NULL, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[1]]))
+                        ON CONFLICT (organisation_id, campaign_id, slot)
+                        DO UPDATE SET counts = mobilise_counts_add(t.counts, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[1]])
                         """, logger: logger)
                 }
                 return row
