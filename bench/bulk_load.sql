@@ -59,14 +59,17 @@ FROM (SELECT s.organisation_id, s.campaign_id, s.country, abs(hashtext(s.id::tex
       GROUP BY 1, 2, 3, 4) c
 GROUP BY 1, 2, 3;
 
-INSERT INTO signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-SELECT s.organisation_id, s.campaign_id, s.country, (s.signed_at AT TIME ZONE :'tz')::date, abs(hashtext(s.id::text)) % 16, count(*)
-FROM signatures s JOIN loaded l ON l.id = s.campaign_id
-WHERE s.organisation_id = :'org_id'
-GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO signature_daily_counts (organisation_id, campaign_id, day, slot, counts)
+SELECT organisation_id, campaign_id, day, slot, mobilise_counts_add(NULL, ARRAY[array_agg(mobilise_country_position(country)), array_agg(n)])
+FROM (SELECT s.organisation_id, s.campaign_id, s.country, (s.signed_at AT TIME ZONE :'tz')::date AS day,
+             abs(hashtext(s.id::text)) % 16 AS slot, count(*)::integer AS n
+      FROM signatures s JOIN loaded l ON l.id = s.campaign_id
+      WHERE s.organisation_id = :'org_id'
+      GROUP BY 1, 2, 3, 4, 5) c
+GROUP BY 1, 2, 3, 4;
 
 -- What autovacuum would have done by the time such a campaign is five months old.
-VACUUM ANALYZE signature_total_counts, signature_daily, campaign_headcount;
+VACUUM ANALYZE signature_total_counts, signature_daily_counts, campaign_headcount;
 ANALYZE employees; ANALYZE signatures; ANALYZE signature_events;
 SELECT l.slug, count(*) AS signature_rows FROM signatures s JOIN loaded l ON l.id = s.campaign_id GROUP BY 1 ORDER BY 1;
 SELECT l.slug, count(*) AS daily_rows FROM signature_daily d JOIN loaded l ON l.id = d.campaign_id GROUP BY 1 ORDER BY 1;

@@ -2,9 +2,9 @@ import Foundation
 import Postgres
 
 extension MobiliseStore {
-    /// Folds, for every campaign, the 16 slots of each day of `signature_daily` older than
+    /// Folds, for every campaign, the 16 slots of each day of the daily counts older than
     /// `olderThanDays` days (in the organisation's time zone) into one row, and returns how many
-    /// rows were folded away.
+    /// (day, slot) rows were folded away.
     ///
     /// Slots exist so that concurrent signers of one country do not queue on one counter row; once
     /// a day is over, nobody writes on it any more, and its 16 rows only make ranking reads longer

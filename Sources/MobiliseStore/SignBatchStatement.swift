@@ -29,7 +29,7 @@ struct SignBatchStatement {
     var employees = "employees"
     var signatures = "signatures"
     var signatureEvents = "signature_events"
-    var signatureDaily = "signature_daily"
+    var signatureDaily = "signature_daily_counts"
     var signatureTotals = "signature_total_counts"
     /// The reference table, named by its local shard on a Citus worker: by its distributed name the
     /// worker plans the join as a distributed query, one more transaction to the other nodes per batch.
@@ -83,14 +83,25 @@ struct SignBatchStatement {
         ), journal AS (
             INSERT INTO \(unsafeSQL: signatureEvents) (\(unsafeSQL: journalIDColumn)organisation_id, campaign_id, signature_id, at, delta, country)
             SELECT \(unsafeSQL: journalIDValue)\(organisation), campaign_id, id, signed_at, 1, country FROM changed
+        ), daily_change AS (
+            -- Each campaign's change on each day (in the organisation's time zone), as mobilise_counts_add
+            -- takes it: [positions, amounts].
+            SELECT campaign_id, day, ARRAY[array_agg(place), array_agg(n)] AS change
+            FROM (SELECT ch.campaign_id, (ch.signed_at AT TIME ZONE org.time_zone)::date AS day,
+                         mobilise_country_position(ch.country) AS place, count(*)::integer AS n
+                  FROM changed ch, (SELECT time_zone FROM \(unsafeSQL: organisations) WHERE id = \(organisation)) org
+                  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) c
+            GROUP BY campaign_id, day
         ), daily AS (
-            INSERT INTO \(unsafeSQL: signatureDaily) AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-            SELECT \(organisation), ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, \(slot), count(*)
-            FROM changed ch JOIN \(unsafeSQL: organisations) org ON org.id = \(organisation)
-            GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
-            ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+            -- One row per campaign and day (sql/0036): every country's change in one array.
+            INSERT INTO \(unsafeSQL: signatureDaily) AS d (organisation_id, campaign_id, day, slot, counts)
+            SELECT \(organisation), campaign_id, day, \(slot), mobilise_counts_add(NULL, change) FROM daily_change
+            ORDER BY 2, 3
+            ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE
+                SET counts = mobilise_counts_add(d.counts, (SELECT c.change FROM daily_change c
+                                                            WHERE c.campaign_id = EXCLUDED.campaign_id AND c.day = EXCLUDED.day))
         ), totals_change AS (
-            -- Each campaign's change to its totals, as mobilise_counts_add takes it: [positions, amounts].
+            -- Each campaign's change to its totals.
             SELECT campaign_id, ARRAY[array_agg(place), array_agg(n)] AS change
             FROM (SELECT campaign_id, mobilise_country_position(country) AS place, count(*)::integer AS n FROM changed
                   GROUP BY 1, 2 ORDER BY 1, 2) c
@@ -164,7 +175,7 @@ struct SignBatchStatement {
                     CASE WHEN here THEN mobilise_shard('employees', org) ELSE 'employees' END,
                     CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
                     CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
-                    CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
+                    CASE WHEN here THEN mobilise_shard('signature_daily_counts', org) ELSE 'signature_daily_counts' END,
                     CASE WHEN here THEN mobilise_shard('signature_total_counts', org) ELSE 'signature_total_counts' END,
                     CASE WHEN here THEN 'id, ' ELSE '' END,
                     CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,

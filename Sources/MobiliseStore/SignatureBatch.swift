@@ -18,7 +18,7 @@ struct SigningRequest: Sendable {
 extension MobiliseStore {
     /// Signs many requests together on `connection` (its own thread: this blocks), in one pipelined
     /// transaction that looks up their employees, inserts every signature, journals them, and adds to
-    /// each country's daily count and each campaign's totals once per batch. Returns one result per request, in
+    /// each campaign's daily and total counts once per batch. Returns one result per request, in
     /// order; nothing is answered before the batch commits.
     ///
     /// The same rules as ``sign(organisationID:campaign:employee:channel:eventID:at:)``: a refusal
@@ -212,8 +212,8 @@ struct SignatureBatch: Sendable {
     }
 
     /// Looks up every row's employee and writes the rows that may be signed, in one pipelined
-    /// transaction and one round trip: the signatures, their journal, the daily counts (one row per
-    /// country and batch) and totals (one row per campaign and batch), and a notification per campaign. The statement itself checks what
+    /// transaction and one round trip: the signatures, their journal, the daily and total counts (one
+    /// row each per campaign and batch, every country in it), and a notification per campaign. The statement itself checks what
     /// needs the employee (found, active, in the audience) and that the campaign is still open.
     private func write(_ connection: PostgresConnection, _ rows: [Row]) throws -> [Outcome] {
         // One organisation per batch (``MobiliseStore/signBatch(_:connection:campaigns:)``): every

@@ -131,16 +131,17 @@ extension MobiliseStore {
             WITH event AS (
                 INSERT INTO signature_events (organisation_id, campaign_id, signature_id, at, delta, country)
                 VALUES (\(organisationID), \(campaignID), \(signatureID), \(at), \(delta), \(country))
+            ), change AS (
+                SELECT ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[\(delta)::integer]] AS change
             ), daily AS (
-                INSERT INTO signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-                SELECT \(organisationID), \(campaignID), \(country), (\(at) AT TIME ZONE time_zone)::date, \(slot), \(delta)
-                FROM organisations WHERE id = \(organisationID)
-                ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+                INSERT INTO signature_daily_counts AS d (organisation_id, campaign_id, day, slot, counts)
+                SELECT \(organisationID), \(campaignID), (\(at) AT TIME ZONE time_zone)::date, \(slot), mobilise_counts_add(NULL, change)
+                FROM organisations, change WHERE id = \(organisationID)
+                ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE SET counts = mobilise_counts_add(d.counts, (SELECT change FROM change))
             )
             INSERT INTO signature_total_counts AS t (organisation_id, campaign_id, slot, counts)
-            VALUES (\(organisationID), \(campaignID), \(slot), mobilise_counts_add(NULL, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[\(delta)::integer]]))
-            ON CONFLICT (organisation_id, campaign_id, slot) DO UPDATE
-                SET counts = mobilise_counts_add(t.counts, ARRAY[ARRAY[mobilise_country_position(\(country))], ARRAY[\(delta)::integer]])
+            SELECT \(organisationID), \(campaignID), \(slot), mobilise_counts_add(NULL, change) FROM change
+            ON CONFLICT (organisation_id, campaign_id, slot) DO UPDATE SET counts = mobilise_counts_add(t.counts, (SELECT change FROM change))
             """)
         try connection.execute("SELECT pg_notify(\(signatureChannel), \(campaignID.uuidString.lowercased()))")
     }

@@ -6,8 +6,8 @@ import Postgres
 import Testing
 
 /// On Citus the hourly count compaction runs `deploy/citus/distribute.sql`'s own
-/// `mobilise_compact_signature_daily` (sql/0008's, a SQL function, cannot be planned there: issue 24).
-/// This runs that text on one PostgreSQL in place of sql/0008's and checks that it folds as the
+/// `mobilise_compact_signature_daily` (sql/0036's, a SQL function, cannot be planned there: issue 24).
+/// This runs that text on one PostgreSQL in place of sql/0036's and checks that it folds as the
 /// migration's does: on the organisation's shard (`mobilise_shard` stubbed to name the table itself,
 /// as a worker names its local shard) and through the coordinator (no shard beside it: a call Citus
 /// did not send on).
@@ -32,7 +32,7 @@ import Testing
             for (index, person) in people.enumerated() {
                 _ = try await fixture.sign(person, campaign, at: now - Double(index % 6) * 86_400 - Double(index) * 60)
             }
-            // Each signing lands on one of 16 slots at random: every past (country, day) has several rows.
+            // Each signing lands on one of 16 slots at random: every past day has several (day, slot) rows.
             try await store.pool.withConnection { connection in
                 let shard = onTheShard ? "tbl::text" : "'no_such_shard'"
                 try connection.execute(PostgresQuery(unsafeSQL: """
@@ -43,7 +43,7 @@ import Testing
             let language = try await store.pool.query("""
                 SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'mobilise_compact_signature_daily'
                 """).scalar(String.self)
-            #expect(language == "plpgsql", "distribute.sql's version replaced sql/0008's")
+            #expect(language == "plpgsql", "distribute.sql's version replaced sql/0036's")
 
             func sums() async throws -> [String] {
                 try await store.pool.query("""
@@ -53,7 +53,7 @@ import Testing
             }
             let pastSlots = {
                 try await store.pool.query("""
-                    SELECT count(*) FROM signature_daily d JOIN organisations o ON o.id = d.organisation_id
+                    SELECT count(*) FROM signature_daily_counts d JOIN organisations o ON o.id = d.organisation_id
                     WHERE d.organisation_id = \(org) AND d.campaign_id = \(campaign.id) AND d.slot <> 0
                       AND d.day < (now() AT TIME ZONE o.time_zone)::date
                     """).scalar(Int.self) ?? -1

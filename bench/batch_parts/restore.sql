@@ -18,14 +18,8 @@ DO $$ BEGIN
     ALTER TABLE signature_events ADD CONSTRAINT signature_events_pkey PRIMARY KEY (organisation_id, id);
   END IF;
 END $$;
-ALTER TABLE signature_daily RESET (fillfactor);
+ALTER TABLE signature_daily_counts RESET (fillfactor);
 ALTER TABLE signature_total_counts RESET (fillfactor);
-DO $$ BEGIN
-  IF (SELECT collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
-      WHERE attrelid = 'signature_daily'::regclass AND attname = 'country') <> 'default' THEN
-    ALTER TABLE signature_daily ALTER COLUMN country TYPE text COLLATE "default";
-  END IF;
-END $$;
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'signatures_organisation_id_event_id_fkey') THEN
     ALTER TABLE signatures ADD CONSTRAINT signatures_organisation_id_event_id_fkey FOREIGN KEY (organisation_id, event_id)

@@ -13,28 +13,17 @@ def cut(text, start, end):
 
 variant = sys.argv[1]
 s = sys.stdin.read().rstrip("\n")
-if variant == "no-daily":        # without the signature_daily upsert
-    s = cut(s, "), daily AS (", "), totals_change AS (")
+if variant == "no-daily":        # without the daily counts' upsert (one row per campaign and day since sql/0036)
+    s = cut(s, "), daily_change AS (", "), totals_change AS (")
 elif variant == "no-totals":     # without the totals' upsert (one row per campaign since sql/0035)
     s = cut(s, "), totals_change AS (", ") SELECT i.ord")
 elif variant == "no-journal":    # without the signature_events row
-    s = cut(s, "), journal AS (", "), daily AS (")
+    s = cut(s, "), journal AS (", "), daily_change AS (")
 elif variant == "one-result-set":  # the answer without its second row set (the signatures as written)
     s = s[:s.index(" UNION ALL SELECT 0,")]
 elif variant == "result-as-text":  # the answer's rows turned into text, as the service receives them
     head, tail = s.split(") SELECT i.ord", 1)
     s = head + ") SELECT count(r.*::text) FROM (SELECT i.ord" + tail + ") r"
-elif variant == "daily-fixed-day":  # the daily counts' day without the organisation's time zone (one day for all)
-    old = "(ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch JOIN organisations org ON org.id = $1 "
-    assert old in s
-    s = s.replace(old, "current_date, $9, count(*) FROM changed ch ")
-elif variant == "counts-one-row":  # one daily row per batch (every signature counted in one country): the per-row part
-    # (The totals are one row per campaign and batch since sql/0035.)
-    old = ("SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch "
-           "JOIN organisations org ON org.id = $1 GROUP BY 2, 3, 4 ORDER BY 2, 3, 4")
-    assert old in s, old
-    s = s.replace(old, "SELECT $1, ch.campaign_id, 'FR'::text, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*) FROM changed ch "
-                  "JOIN organisations org ON org.id = $1 GROUP BY 2, 4 ORDER BY 2, 4")
 elif variant == "no-was-lookup":  # without looking up each signer's signature as it was (the answer's was_ columns NULL)
     old = "AND s0.employee_id = e.id OFFSET 0) s ON true"
     assert s.count(old) == 1
@@ -54,19 +43,6 @@ elif variant == "was-after-insert":  # the signature as it was looked up in the 
                   "FROM signer i LEFT JOIN LATERAL (SELECT * FROM signatures s0 WHERE (i.campaign_id, i.employee_id) NOT IN "
                   "(SELECT campaign_id, employee_id FROM changed) AND s0.organisation_id = $1 AND s0.campaign_id = i.campaign_id "
                   "AND s0.employee_id = i.employee_id OFFSET 0) s ON true UNION ALL")
-elif variant == "counts-daily-array":  # the daily counts as the totals are (sql/0035): one row per (campaign, day, slot), an array
-    a = s.index("), daily AS (")
-    b = s.index("), totals_change AS (")
-    s = s[:a] + (
-        "), daily_change AS (SELECT campaign_id, day, ARRAY[array_agg(place), array_agg(n)] AS change FROM "
-        "(SELECT ch.campaign_id, (ch.signed_at AT TIME ZONE (SELECT time_zone FROM organisations WHERE id = $1))::date AS day, "
-        "mobilise_country_position(ch.country) AS place, count(*)::integer AS n FROM changed ch GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) c "
-        "GROUP BY 1, 2"
-        "), daily AS (INSERT INTO signature_daily_b AS d (organisation_id, campaign_id, day, slot, counts) "
-        "SELECT $1, campaign_id, day, $9, mobilise_counts_add(NULL, change) FROM daily_change ORDER BY 2, 3 "
-        "ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE SET counts = mobilise_counts_add(d.counts, "
-        "(SELECT c.change FROM daily_change c WHERE c.campaign_id = EXCLUDED.campaign_id AND c.day = EXCLUDED.day))"
-    ) + s[b:]
 else:
     sys.exit(f"unknown variant {variant}")
 print(s)

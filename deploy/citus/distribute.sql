@@ -81,7 +81,7 @@ SELECT create_distributed_table('event_rsvps',            'organisation_id', col
 SELECT create_distributed_table('signatures',             'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_events',       'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('signature_total_counts', 'organisation_id', colocate_with => 'employees');
-SELECT create_distributed_table('signature_daily',        'organisation_id', colocate_with => 'employees');
+SELECT create_distributed_table('signature_daily_counts', 'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('campaign_headcount',     'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('posts',                  'organisation_id', colocate_with => 'employees');
 SELECT create_distributed_table('post_reports',           'organisation_id', colocate_with => 'employees');
@@ -319,14 +319,25 @@ BEGIN
         ), journal AS (
             INSERT INTO %4$s (%7$sorganisation_id, campaign_id, signature_id, at, delta, country)
             SELECT %8$s$1, campaign_id, id, signed_at, 1, country FROM changed
+        ), daily_change AS (
+            -- Each campaign's change on each day (in the organisation's time zone), as mobilise_counts_add
+            -- takes it: [positions, amounts].
+            SELECT campaign_id, day, ARRAY[array_agg(place), array_agg(n)] AS change
+            FROM (SELECT ch.campaign_id, (ch.signed_at AT TIME ZONE org.time_zone)::date AS day,
+                         mobilise_country_position(ch.country) AS place, count(*)::integer AS n
+                  FROM changed ch, (SELECT time_zone FROM %9$s WHERE id = $1) org
+                  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) c
+            GROUP BY campaign_id, day
         ), daily AS (
-            INSERT INTO %5$s AS signature_daily (organisation_id, campaign_id, country, day, slot, delta)
-            SELECT $1, ch.campaign_id, ch.country, (ch.signed_at AT TIME ZONE org.time_zone)::date, $9, count(*)
-            FROM changed ch JOIN %9$s org ON org.id = $1
-            GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
-            ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = signature_daily.delta + EXCLUDED.delta
+            -- One row per campaign and day (sql/0036): every country's change in one array.
+            INSERT INTO %5$s AS d (organisation_id, campaign_id, day, slot, counts)
+            SELECT $1, campaign_id, day, $9, mobilise_counts_add(NULL, change) FROM daily_change
+            ORDER BY 2, 3
+            ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE
+                SET counts = mobilise_counts_add(d.counts, (SELECT c.change FROM daily_change c
+                                                            WHERE c.campaign_id = EXCLUDED.campaign_id AND c.day = EXCLUDED.day))
         ), totals_change AS (
-            -- Each campaign's change to its totals, as mobilise_counts_add takes it: [positions, amounts].
+            -- Each campaign's change to its totals.
             SELECT campaign_id, ARRAY[array_agg(place), array_agg(n)] AS change
             FROM (SELECT campaign_id, mobilise_country_position(country) AS place, count(*)::integer AS n FROM changed
                   GROUP BY 1, 2 ORDER BY 1, 2) c
@@ -351,7 +362,7 @@ BEGIN
         CASE WHEN here THEN mobilise_shard('employees', org) ELSE 'employees' END,
         CASE WHEN here THEN mobilise_shard('signatures', org) ELSE 'signatures' END,
         CASE WHEN here THEN mobilise_shard('signature_events', org) ELSE 'signature_events' END,
-        CASE WHEN here THEN mobilise_shard('signature_daily', org) ELSE 'signature_daily' END,
+        CASE WHEN here THEN mobilise_shard('signature_daily_counts', org) ELSE 'signature_daily_counts' END,
         CASE WHEN here THEN mobilise_shard('signature_total_counts', org) ELSE 'signature_total_counts' END,
         CASE WHEN here THEN 'id, ' ELSE '' END,
         CASE WHEN here THEN format('nextval(%L), ', pg_get_serial_sequence('public.signature_events', 'id')) ELSE '' END,
@@ -363,60 +374,59 @@ $fn$;
 SELECT create_distributed_function('mobilise_sign_batch(uuid, uuid[], uuid[], text[], text[], uuid[], timestamptz[], boolean[], bigint)',
                                    'org', colocate_with => 'employees', force_delegation => true);
 
--- Count compaction (sql/0008's mobilise_compact_signature_daily, run hourly by the service): as written
+-- Count compaction (sql/0036's mobilise_compact_signature_daily, run hourly by the service): as written
 -- for one PostgreSQL (a LANGUAGE sql function whose data-modifying CTEs use its parameters), Citus
 -- cannot plan it ("could not create distributed plan … parameters in SQL functions"). On Citus it is
 -- this PL/pgSQL function, a distributed function like mobilise_sign_batch: the coordinator sends the
 -- call to the worker that holds the organisation, where it folds on the organisation's own shard of
--- signature_daily in the same one statement. Anywhere else (a call Citus did not send on), it locks
+-- signature_daily_counts in the same one statement. Anywhere else (a call Citus did not send on), it locks
 -- the rows it folds, adds them to slot 0 and deletes exactly those rows: the same result, through
 -- the coordinator.
 -- (Tests/MobiliseStoreTests/CitusCompactionTests.swift runs the text between the BEGIN and END lines on one
--- PostgreSQL, both ways, against sql/0008's results.)
+-- PostgreSQL, both ways, against sql/0036's results.)
 -- BEGIN mobilise_compact_signature_daily
 CREATE OR REPLACE FUNCTION mobilise_compact_signature_daily(org uuid, campaign uuid, before date) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
-    here text := mobilise_shard('signature_daily', org);
+    here text := mobilise_shard('signature_daily_counts', org);
     folded bigint;
-    countries text[];
     days date[];
     slots integer[];
-    deltas bigint[];
 BEGIN
     IF to_regclass(here) IS NOT NULL THEN
         EXECUTE format($q$
             WITH moved AS (
                 DELETE FROM %1$s
                 WHERE organisation_id = $1 AND campaign_id = $2 AND day < $3 AND slot <> 0
-                RETURNING country, day, delta
+                RETURNING day, counts
             ), folded AS (
-                INSERT INTO %1$s AS d (organisation_id, campaign_id, country, day, slot, delta)
-                SELECT $1, $2, country, day, 0, sum(delta) FROM moved GROUP BY country, day
-                ORDER BY country, day
-                ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = d.delta + EXCLUDED.delta
+                INSERT INTO %1$s AS d (organisation_id, campaign_id, day, slot, counts)
+                SELECT $1, $2, day, 0, mobilise_counts_sum(counts) FROM moved GROUP BY day
+                ORDER BY day
+                ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE SET counts = mobilise_counts_merge(d.counts, EXCLUDED.counts)
                 RETURNING 1
             )
             SELECT count(*) FROM moved$q$, here)
         INTO folded USING org, campaign, before;
         RETURN folded;
     END IF;
-    SELECT array_agg(l.country), array_agg(l.day), array_agg(l.slot), array_agg(l.delta)
-    INTO countries, days, slots, deltas
-    FROM (SELECT country, day, slot, delta::bigint AS delta FROM signature_daily
+    SELECT array_agg(l.day), array_agg(l.slot)
+    INTO days, slots
+    FROM (SELECT day, slot FROM signature_daily_counts
           WHERE organisation_id = org AND campaign_id = campaign AND day < before AND slot <> 0
-          ORDER BY country, day, slot FOR UPDATE) l;
-    IF countries IS NULL THEN
+          ORDER BY day, slot FOR UPDATE) l;
+    IF days IS NULL THEN
         RETURN 0;
     END IF;
-    INSERT INTO signature_daily AS d (organisation_id, campaign_id, country, day, slot, delta)
-    SELECT org, campaign, g.country, g.day, 0, sum(g.delta) FROM unnest(countries, days, deltas) AS g (country, day, delta)
-    GROUP BY g.country, g.day ORDER BY g.country, g.day
-    ON CONFLICT (organisation_id, campaign_id, country, day, slot) DO UPDATE SET delta = d.delta + EXCLUDED.delta;
-    DELETE FROM signature_daily
+    INSERT INTO signature_daily_counts AS d (organisation_id, campaign_id, day, slot, counts)
+    SELECT org, campaign, r.day, 0, mobilise_counts_sum(r.counts) FROM signature_daily_counts r
+    WHERE r.organisation_id = org AND r.campaign_id = campaign AND (r.day, r.slot) IN (SELECT * FROM unnest(days, slots))
+    GROUP BY r.day ORDER BY r.day
+    ON CONFLICT (organisation_id, campaign_id, day, slot) DO UPDATE SET counts = mobilise_counts_merge(d.counts, EXCLUDED.counts);
+    DELETE FROM signature_daily_counts
     WHERE organisation_id = org AND campaign_id = campaign
-      AND (country, day, slot) IN (SELECT * FROM unnest(countries, days, slots));
-    RETURN cardinality(countries);
+      AND (day, slot) IN (SELECT * FROM unnest(days, slots));
+    RETURN cardinality(days);
 END
 $fn$;
 -- END mobilise_compact_signature_daily

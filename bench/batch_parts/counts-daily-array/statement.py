@@ -1,3 +1,0 @@
-import os, runpy, sys
-sys.argv = ["statement.py", "counts-daily-array"]
-runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "statement.py"), run_name="__main__")
