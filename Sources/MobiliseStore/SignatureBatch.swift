@@ -234,7 +234,9 @@ struct SignatureBatch: Sendable {
         // The size check of batchPlans only until it has chosen the generic plan once (a table does not shrink back).
         let sizeChecked = !campaigns.signaturesPastCustomPlans.load(ordering: .relaxed)
         let settings = sizeChecked ? MobiliseStore.batchPlans : MobiliseStore.indexPlans
-        var statements = [settings, write.prepared(), notify.prepared()]
+        // The answer in binary format: PostgreSQL skips its output functions (uuids, timestamptz) and
+        // the rows are read without parsing text (BENCHMARKS.md section 6, seventh pass).
+        var statements = [settings, write.prepared().binaryResults(), notify.prepared()]
         if try signsThroughFunction(connection) {
             // On Citus, the same statement on the organisation's shards, in a function that the
             // coordinator sends whole to the worker holding them (deploy/citus/distribute.sql): one
@@ -245,7 +247,7 @@ struct SignatureBatch: Sendable {
                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }), \(slot))
                 """
-            statements = [settings, call.prepared(), notify.prepared()]
+            statements = [settings, call.prepared().binaryResults(), notify.prepared()]
         }
         let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
