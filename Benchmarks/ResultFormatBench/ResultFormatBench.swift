@@ -6,14 +6,13 @@
 //
 //   swift build -c release --product result-format-bench
 //   .build/release/result-format-bench CONNECTION_STRING [ROUNDS]
-//   .build/release/result-format-bench CONNECTION_STRING decode text|binary N
+//   .build/release/result-format-bench CONNECTION_STRING decode|select text|binary N
 //
 // The first form alternates the formats for ROUNDS rounds (default 5), each 20,000 executions on one
 // connection, and prints per row: the server backend's CPU (/proc/PID/stat: the server must run on this
 // machine), the client thread's CPU (receiving and decoding), and decoding alone (ns, best of 5 runs of
-// 200 passes over one result). The second fetches once and decodes the rows N times, for instruction
-// counts: run it under `valgrind --tool=cachegrind --cache-sim=no` with N = 0 and N = 1000; the
-// difference over 64,000 is the instructions per row.
+// 200 passes over one result). The second fetches once and decodes the rows N times (`decode`), or
+// executes and decodes N times (`select`), in one format: for a profile (`perf record`) of either side.
 import Foundation
 import Logging
 import Postgres
@@ -40,13 +39,19 @@ struct ResultFormatBench {
         """
     static let select: PostgresQuery = PostgresQuery(unsafeSQL: "SELECT * FROM answer").prepared()
 
-    /// One row as SignatureBatch reads it; returns something of it so the work is not optimised away.
+    /// The rows as SignatureBatch reads them (one column at a time, by position); returns something of
+    /// them so the work is not optimised away.
     static func decode(_ result: PostgresResult) throws -> Int {
         var sum = 0
         for index in 0..<result.count {
-            let (ord, found, active, admitted, open, inWindow, created, employee, id, campaign, country, site, orgUnit, channel, event,
-                 signedAt, withdrawnAt) = try result[index].decode(
-                (Int, Bool, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, UUID?, String?, String?, String?, String?, UUID?, Date?, Date?).self)
+            let row = result[index]
+            let ord = try row.decode(Int.self, at: 0), found = try row.decode(Bool.self, at: 1), active = try row.decode(Bool.self, at: 2)
+            let admitted = try row.decode(Bool.self, at: 3), open = try row.decode(Bool.self, at: 4), inWindow = try row.decode(Bool.self, at: 5)
+            let created = try row.decode(Bool.self, at: 6), employee = try row.decode(UUID?.self, at: 7), id = try row.decode(UUID?.self, at: 8)
+            let campaign = try row.decode(UUID?.self, at: 9), country = try row.decode(String?.self, at: 10)
+            let site = try row.decode(String?.self, at: 11), orgUnit = try row.decode(String?.self, at: 12)
+            let channel = try row.decode(String?.self, at: 13), event = try row.decode(UUID?.self, at: 14)
+            let signedAt = try row.decode(Date?.self, at: 15), withdrawnAt = try row.decode(Date?.self, at: 16)
             sum &+= ord &+ (found && active && admitted && open && inWindow && created ? 1 : 0) &+ (employee?.hashValue ?? 0)
             sum &+= (id == campaign ? 1 : 0) &+ (country?.utf8.count ?? 0) &+ (site?.utf8.count ?? 0) &+ (orgUnit?.utf8.count ?? 0)
             sum &+= (channel?.utf8.count ?? 0) &+ (event == nil ? 0 : 1) &+ Int(signedAt?.timeIntervalSince1970 ?? 0) &+ (withdrawnAt == nil ? 0 : 1)
@@ -77,23 +82,24 @@ struct ResultFormatBench {
     static func main() async throws {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2 else {
-            print("usage: result-format-bench CONNECTION_STRING [ROUNDS] | CONNECTION_STRING decode text|binary N")
+            print("usage: result-format-bench CONNECTION_STRING [ROUNDS] | CONNECTION_STRING decode|select text|binary N")
             exit(64)
         }
         let pool = PostgresPool(
             configuration: .init(connection: try PostgresConfiguration(arguments[1]), maxConnections: 1),
             logger: Logger(label: "result-format-bench"))
-        if arguments.count == 5, arguments[2] == "decode" {
+        if arguments.count == 5, arguments[2] == "decode" || arguments[2] == "select" {
             let binary = arguments[3] == "binary"
             let passes = Int(arguments[4]) ?? 0
+            let executes = arguments[2] == "select"
             let sum = try await pool.withConnection { connection in
                 try connection.execute(PostgresQuery(unsafeSQL: setup))
                 let result = try connection.query(query(binary: binary))
                 var sum = 0
-                for _ in 0..<passes { sum &+= try decode(result) }
+                for _ in 0..<passes { sum &+= try decode(executes ? connection.query(query(binary: binary)) : result) }
                 return sum
             }
-            print("decoded \(passes) × \(rows) rows (\(binary ? "binary" : "text")), checksum \(sum)")
+            print("\(arguments[2]) \(passes) × \(rows) rows (\(binary ? "binary" : "text")), checksum \(sum)")
             await pool.close()
             return
         }

@@ -111,6 +111,20 @@ public struct PostgresRow: Sendable {
         try T(postgresCell: cell(at: column))
     }
 
+    /// The value of the column named `column`, nil for NULL. (The same as decoding `T?`, without
+    /// going through `Optional`'s generic conformance, whose metadata look-up at every cell cost as
+    /// much as reading a binary value.)
+    public func decode<T: PostgresDecodable>(_ type: T?.Type, column: String) throws -> T? {
+        let cell = try cell(column)
+        return cell.isNull ? nil : try T(postgresCell: cell)
+    }
+
+    /// The value at a column position, nil for NULL (as the `column:` form above).
+    public func decode<T: PostgresDecodable>(_ type: T?.Type, at column: Int) throws -> T? {
+        let cell = try cell(at: column)
+        return cell.isNull ? nil : try T(postgresCell: cell)
+    }
+
     /// The first columns, in order, as a tuple: `let (id, name) = try row.decode((UUID, String).self)`.
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
         var position = 0
@@ -162,25 +176,53 @@ public struct PostgresCell: Sendable {
     /// char, name, json); for any other type it is a decoding error, never the binary bytes taken as
     /// text (read those with ``sentBytes(accepting:as:userDefined:)``).
     public func bytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
-        let bytes = try sentBytes(accepting: types, as: swiftType, userDefined: userDefined)
-        if format == .binary, !AcceptedTypes.textInBinary.contains(type) { throw unreadableBinary(as: swiftType) }
-        return bytes
+        try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
+        return try textFormatBytes(as: swiftType)
     }
 
     /// The bytes as the server sent them, in the cell's `format`, after the same type check.
     public func sentBytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
-        if let types, !types.contains(type), !(userDefined && type.isUserDefined) {
-            throw mismatch(as: swiftType)
-        }
+        try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
+        return try nonNullBytes(as: swiftType)
+    }
+
+    /// The value as text, after the same type check and format check as ``bytes(accepting:as:userDefined:)``.
+    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    }
+
+    // The library's own decoders: the same, with their few types in an array (hashing a type for a
+    // Set's look-up cost more than reading a binary value: Benchmarks/ResultFormatBench).
+
+    func bytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        try check(types.contains(type), as: swiftType, userDefined: userDefined)
+        return try textFormatBytes(as: swiftType)
+    }
+
+    func sentBytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        try check(types.contains(type), as: swiftType, userDefined: userDefined)
+        return try nonNullBytes(as: swiftType)
+    }
+
+    func text<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    }
+
+    private func check<T>(_ accepted: Bool, as swiftType: T.Type, userDefined: Bool) throws {
+        if !accepted, !(userDefined && type.isUserDefined) { throw mismatch(as: swiftType) }
+    }
+
+    private func nonNullBytes<T>(as swiftType: T.Type) throws -> [UInt8] {
         guard let bytes else {
             throw PostgresError(kind: .decoding, message: "column '\(columnName)' is NULL but was decoded as non-optional \(swiftType)")
         }
         return bytes
     }
 
-    /// The value as text, after the same type check.
-    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
-        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    private func textFormatBytes<T>(as swiftType: T.Type) throws -> [UInt8] {
+        let bytes = try nonNullBytes(as: swiftType)
+        if format == .binary, !AcceptedTypes.textInBinary.contains(type) { throw unreadableBinary(as: swiftType) }
+        return bytes
     }
 
     /// The error for a column whose type cannot become `swiftType`.

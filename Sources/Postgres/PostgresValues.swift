@@ -207,19 +207,20 @@ extension Data: PostgresCodable {
     }
 }
 
-/// The column types each decoder reads, made once (not a new set for every cell).
+/// The column types each decoder reads, made once (not a new array for every cell); arrays, whose
+/// look-up of a few elements costs less than a Set's hashing.
 enum AcceptedTypes {
-    static let bool: Set<PostgresType> = [.bool]
-    static let text: Set<PostgresType> = [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb]
-    static let integer: Set<PostgresType> = [.int2, .int4, .int8, .oid]
-    static let double: Set<PostgresType> = [.float4, .float8, .numeric, .int2, .int4, .int8]
-    static let decimal: Set<PostgresType> = [.numeric, .int2, .int4, .int8]
-    static let uuid: Set<PostgresType> = [.uuid]
-    static let date: Set<PostgresType> = [.timestamptz, .timestamp, .date]
-    static let bytea: Set<PostgresType> = [.bytea]
-    static let json: Set<PostgresType> = [.json, .jsonb]
+    static let bool: [PostgresType] = [.bool]
+    static let text: [PostgresType] = [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb]
+    static let integer: [PostgresType] = [.int8, .int4, .int2, .oid]
+    static let double: [PostgresType] = [.float8, .float4, .numeric, .int2, .int4, .int8]
+    static let decimal: [PostgresType] = [.numeric, .int2, .int4, .int8]
+    static let uuid: [PostgresType] = [.uuid]
+    static let date: [PostgresType] = [.timestamptz, .timestamp, .date]
+    static let bytea: [PostgresType] = [.bytea]
+    static let json: [PostgresType] = [.json, .jsonb]
     /// The types whose binary format is their text's bytes.
-    static let textInBinary: Set<PostgresType> = [.text, .varchar, .bpchar, .name, .unknown, .json]
+    static let textInBinary: [PostgresType] = [.text, .varchar, .bpchar, .name, .unknown, .json]
 }
 
 /// Reading PostgreSQL's binary format (each type's `…send` function): integers and floats big-endian.
