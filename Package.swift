@@ -222,8 +222,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Benchmarks of the service's own parts (issue 25), built in release by bench/run:
-        // signing's no-database ceiling (the same HTTP stack, middleware and token checks), and the
-        // rate limiter alone.
+        // signing's no-database ceiling (the same HTTP stack, middleware and token checks), the
+        // rate limiter alone, and the batch's answer in text and binary format.
         .executableTarget(
             name: "signing-ceiling",
             dependencies: [
@@ -236,6 +236,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "rate-limiter-bench", dependencies: ["MobiliseAPI"], path: "Benchmarks/RateLimiterBench", swiftSettings: swiftSettings),
+        // Text against binary results of the signing batch's answer, on a server of this machine.
+        .executableTarget(
+            name: "result-format-bench",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ResultFormatBench",
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -234,7 +234,9 @@ struct SignatureBatch: Sendable {
         // The size check of batchPlans only until it has chosen the generic plan once (a table does not shrink back).
         let sizeChecked = !campaigns.signaturesPastCustomPlans.load(ordering: .relaxed)
         let settings = sizeChecked ? MobiliseStore.batchPlans : MobiliseStore.indexPlans
-        var statements = [settings, write.prepared(), notify.prepared()]
+        // The answer in binary format: PostgreSQL skips its output functions (uuids, timestamptz) and
+        // the rows are read without parsing text (BENCHMARKS.md section 6, seventh pass).
+        var statements = [settings, write.prepared().binaryResults(), notify.prepared()]
         if try signsThroughFunction(connection) {
             // On Citus, the same statement on the organisation's shards, in a function that the
             // coordinator sends whole to the worker holding them (deploy/citus/distribute.sql): one
@@ -245,7 +247,7 @@ struct SignatureBatch: Sendable {
                     \(requests.map { $0.channel.recorded(withEvent: $0.eventID != nil).rawValue }), \(requests.map(\.eventID)),
                     \(requests.map(\.at)), \(rows.map { $0.refusal == nil }), \(slot))
                 """
-            statements = [settings, call.prepared(), notify.prepared()]
+            statements = [settings, call.prepared().binaryResults(), notify.prepared()]
         }
         let results = try connection.pipeline(statements, mode: .transaction)
         for result in results { if case .failure(let error) = result, error.kind != .pipelineAborted { throw error } }
@@ -321,11 +323,27 @@ struct SignatureBatch: Sendable {
         var withdrawn_at: Date?
 
         /// Read by position: `ord, found, active, admitted, open, in_window, created, employee_id`, then
-        /// ``MobiliseStore/signatureColumns`` in their order.
+        /// ``MobiliseStore/signatureColumns`` in their order. One column at a time: decoding the row as
+        /// one tuple type made the runtime look that type's metadata up at every row, which cost about a
+        /// quarter of the decoding (Benchmarks/ResultFormatBench, BENCHMARKS.md section 6).
         init(row: PostgresRow) throws {
-            (ord, found, active, admitted, open, inWindow, created, employee_id, id, campaign_id, country, site, org_unit, channel, event_id,
-             signed_at, withdrawn_at) = try row.decode(
-                (Int, Bool, Bool, Bool, Bool, Bool, Bool, UUID?, UUID?, UUID?, String?, String?, String?, SignatureChannel?, UUID?, Date?, Date?).self)
+            ord = try row.decode(Int.self, at: 0)
+            found = try row.decode(Bool.self, at: 1)
+            active = try row.decode(Bool.self, at: 2)
+            admitted = try row.decode(Bool.self, at: 3)
+            open = try row.decode(Bool.self, at: 4)
+            inWindow = try row.decode(Bool.self, at: 5)
+            created = try row.decode(Bool.self, at: 6)
+            employee_id = try row.decode(UUID?.self, at: 7)
+            id = try row.decode(UUID?.self, at: 8)
+            campaign_id = try row.decode(UUID?.self, at: 9)
+            country = try row.decode(String?.self, at: 10)
+            site = try row.decode(String?.self, at: 11)
+            org_unit = try row.decode(String?.self, at: 12)
+            channel = try row.decode(SignatureChannel?.self, at: 13)
+            event_id = try row.decode(UUID?.self, at: 14)
+            signed_at = try row.decode(Date?.self, at: 15)
+            withdrawn_at = try row.decode(Date?.self, at: 16)
         }
     }
 }

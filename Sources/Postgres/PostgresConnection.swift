@@ -228,13 +228,15 @@ public final class PostgresConnection {
         (timeout ?? configuration.statementTimeout).map { ContinuousClock.now + $0 }
     }
 
-    /// Queues a statement with `PQsendQueryParams` (text results), or with `PQsendQueryPrepared`
-    /// when it was prepared on this connection (``prepareIfNeeded(_:deadline:)``).
+    /// Queues a statement with `PQsendQueryParams`, or with `PQsendQueryPrepared` when it was
+    /// prepared on this connection (``prepareIfNeeded(_:deadline:)``); its rows come in text format,
+    /// or binary when the query asks (``PostgresQuery/binaryResults()``).
     func send(_ query: PostgresQuery) throws {
         let name = query.isPrepared ? preparedStatements[PreparedKey(query)] : nil
+        let resultFormat: Int32 = query.resultsInBinary ? 1 : 0
         let sent = try withParameters(query.binds) { count, types, values, lengths, formats in
-            if let name { return PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0) }
-            return PQsendQueryParams(handle, query.sql, count, types, values, lengths, formats, 0)
+            if let name { return PQsendQueryPrepared(handle, name, count, values, lengths, formats, resultFormat) }
+            return PQsendQueryParams(handle, query.sql, count, types, values, lengths, formats, resultFormat)
         }
         guard sent == 1 else { throw connectionError(query: query.sql) }
     }

@@ -139,6 +139,22 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         return query
     }
 
+    /// Whether the server sends this query's rows in binary format (see ``binaryResults()``).
+    public private(set) var resultsInBinary = false
+
+    /// The same query, with its rows asked for in PostgreSQL's binary format instead of text: the
+    /// server skips its output functions (`timestamptz_out` is costly) and the decoders read fixed-size
+    /// values instead of parsing text. Every ``PostgresDecodable`` type of this library reads the binary
+    /// form of the column types it reads in text, except `numeric`, arrays and user-defined types
+    /// (enums, extensions), which fail with a decoding error: ask for those as text (the default), or
+    /// cast them to `text` in the statement. For hot statements whose columns are integers, booleans,
+    /// uuids, text and timestamps.
+    public func binaryResults() -> PostgresQuery {
+        var query = self
+        query.resultsInBinary = true
+        return query
+    }
+
     /// The SQL text, with `$1`, `$2`, … where the parameters go.
     public var sql: String {
         var text = ""

@@ -11,6 +11,8 @@ public final class PostgresResult: @unchecked Sendable {
     public let columns: [String]
     /// Column types, in order.
     public let columnTypes: [PostgresType]
+    /// Each column's format, in order: text unless the query asked for binary results.
+    public let columnFormats: [PostgresFormat]
     private let columnIndexes: [String: Int]
     /// Number of rows.
     public let count: Int
@@ -22,15 +24,18 @@ public final class PostgresResult: @unchecked Sendable {
         let columnCount = Int(PQnfields(handle))
         var columns: [String] = []
         var types: [PostgresType] = []
+        var formats: [PostgresFormat] = []
         var indexes: [String: Int] = [:]
         for column in 0..<columnCount {
             let name = PQfname(handle, Int32(column)).map { String(cString: $0) } ?? ""
             columns.append(name)
             types.append(PostgresType(rawValue: PQftype(handle, Int32(column))))
+            formats.append(PQfformat(handle, Int32(column)) == 1 ? .binary : .text)
             if indexes[name] == nil { indexes[name] = column }
         }
         self.columns = columns
         self.columnTypes = types
+        self.columnFormats = formats
         self.columnIndexes = indexes
         self.count = Int(PQntuples(handle))
         self.affectedRows = PQcmdTuples(handle).flatMap { Int(String(cString: $0)) } ?? 0
@@ -70,7 +75,8 @@ public final class PostgresResult: @unchecked Sendable {
                 Array(UnsafeBufferPointer(start: $0, count: length))
             }
         }
-        return PostgresCell(bytes: bytes, type: columnTypes[column], columnName: columns[column], columnIndex: column)
+        return PostgresCell(bytes: bytes, type: columnTypes[column], columnName: columns[column], columnIndex: column,
+                            format: columnFormats[column])
     }
 }
 
@@ -105,6 +111,20 @@ public struct PostgresRow: Sendable {
         try T(postgresCell: cell(at: column))
     }
 
+    /// The value of the column named `column`, nil for NULL. (The same as decoding `T?`, without
+    /// going through `Optional`'s generic conformance, whose metadata look-up at every cell cost as
+    /// much as reading a binary value.)
+    public func decode<T: PostgresDecodable>(_ type: T?.Type, column: String) throws -> T? {
+        let cell = try cell(column)
+        return cell.isNull ? nil : try T(postgresCell: cell)
+    }
+
+    /// The value at a column position, nil for NULL (as the `column:` form above).
+    public func decode<T: PostgresDecodable>(_ type: T?.Type, at column: Int) throws -> T? {
+        let cell = try cell(at: column)
+        return cell.isNull ? nil : try T(postgresCell: cell)
+    }
+
     /// The first columns, in order, as a tuple: `let (id, name) = try row.decode((UUID, String).self)`.
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
         var position = 0
@@ -125,42 +145,94 @@ public struct PostgresRow: Sendable {
     public var columns: [String] { result.columns }
 }
 
-/// One value of a row, as the server sent it (text format).
+/// How a result's values are written: PostgreSQL's text format, or its binary format (asked for with
+/// ``PostgresQuery/binaryResults()``).
+public enum PostgresFormat: Sendable, Hashable {
+    case text
+    case binary
+}
+
+/// One value of a row, as the server sent it.
 public struct PostgresCell: Sendable {
-    /// The bytes, nil for NULL.
+    /// The bytes, nil for NULL, in the cell's `format`.
     public let bytes: [UInt8]?
     public let type: PostgresType
     public let columnName: String
     public let columnIndex: Int
+    public let format: PostgresFormat
 
-    public init(bytes: [UInt8]?, type: PostgresType, columnName: String, columnIndex: Int) {
+    public init(bytes: [UInt8]?, type: PostgresType, columnName: String, columnIndex: Int, format: PostgresFormat = .text) {
         self.bytes = bytes
         self.type = type
         self.columnName = columnName
         self.columnIndex = columnIndex
+        self.format = format
     }
 
     public var isNull: Bool { bytes == nil }
 
-    /// The bytes, after checking the column's type is one of `accepting` (any type when nil).
+    /// The bytes in text format, after checking the column's type is one of `accepting` (any type
+    /// when nil). A binary cell is read only when its type's binary form is its text (text, varchar,
+    /// char, name, json); for any other type it is a decoding error, never the binary bytes taken as
+    /// text (read those with ``sentBytes(accepting:as:userDefined:)``).
     public func bytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
-        if let types, !types.contains(type), !(userDefined && type.isUserDefined) {
-            throw mismatch(as: swiftType)
-        }
+        try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
+        return try textFormatBytes(as: swiftType)
+    }
+
+    /// The bytes as the server sent them, in the cell's `format`, after the same type check.
+    public func sentBytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
+        return try nonNullBytes(as: swiftType)
+    }
+
+    /// The value as text, after the same type check and format check as ``bytes(accepting:as:userDefined:)``.
+    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    }
+
+    // The library's own decoders: the same, with their few types in an array (hashing a type for a
+    // Set's look-up cost more than reading a binary value: Benchmarks/ResultFormatBench).
+
+    func bytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        try check(types.contains(type), as: swiftType, userDefined: userDefined)
+        return try textFormatBytes(as: swiftType)
+    }
+
+    func sentBytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+        try check(types.contains(type), as: swiftType, userDefined: userDefined)
+        return try nonNullBytes(as: swiftType)
+    }
+
+    func text<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    }
+
+    private func check<T>(_ accepted: Bool, as swiftType: T.Type, userDefined: Bool) throws {
+        if !accepted, !(userDefined && type.isUserDefined) { throw mismatch(as: swiftType) }
+    }
+
+    private func nonNullBytes<T>(as swiftType: T.Type) throws -> [UInt8] {
         guard let bytes else {
             throw PostgresError(kind: .decoding, message: "column '\(columnName)' is NULL but was decoded as non-optional \(swiftType)")
         }
         return bytes
     }
 
-    /// The value as text, after the same type check.
-    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
-        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
+    private func textFormatBytes<T>(as swiftType: T.Type) throws -> [UInt8] {
+        let bytes = try nonNullBytes(as: swiftType)
+        if format == .binary, !AcceptedTypes.textInBinary.contains(type) { throw unreadableBinary(as: swiftType) }
+        return bytes
     }
 
     /// The error for a column whose type cannot become `swiftType`.
     public func mismatch<T>(as swiftType: T.Type) -> PostgresError {
         PostgresError(kind: .decoding, message: "column '\(columnName)' has type \(type), which cannot be decoded as \(swiftType)")
+    }
+
+    /// The error for a binary cell whose type's binary format `swiftType` cannot read.
+    public func unreadableBinary<T>(as swiftType: T.Type) -> PostgresError {
+        PostgresError(kind: .decoding, message: "column '\(columnName)' (\(type)) came in binary format, which \(swiftType) cannot read: ask for text results or cast the column to text")
     }
 
     /// The error for a value that does not parse as `swiftType` (the value itself is not included).

@@ -59,6 +59,35 @@ enum PostgresTimestamp {
         return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
     }
 
+    /// A timestamp or timestamptz in binary format (microseconds since 2000-01-01 00:00 UTC, the
+    /// largest and smallest values for ±infinity), read as ``parse(_:)`` reads its text: nil before
+    /// year 1 or after year 294,000.
+    static func date(microsecondsSince2000 micros: Int64) -> Date? {
+        if micros == .max { return .distantFuture }
+        if micros == .min { return .distantPast }
+        // PostgreSQL's latest timestamps (year 294,276) overflow 64 bits as microseconds since 1970.
+        let (since1970, overflow) = micros.addingReportingOverflow(epoch2000)
+        guard !overflow, since1970 >= earliestMicros, since1970 < endMicros else { return nil }
+        return Date(timeIntervalSince1970: Double(since1970) / 1_000_000)
+    }
+
+    /// A date in binary format (days since 2000-01-01, the largest and smallest values for ±infinity),
+    /// as midnight UTC.
+    static func date(daysSince2000 days: Int32) -> Date? {
+        if days == .max { return .distantFuture }
+        if days == .min { return .distantPast }
+        // Within the range above, so that the product fits 64 bits.
+        let days1970 = Int64(days) + epoch2000 / 86_400_000_000
+        guard days1970 >= earliestMicros / 86_400_000_000, days1970 < endMicros / 86_400_000_000 else { return nil }
+        return Date(timeIntervalSince1970: Double(days1970 * 86_400_000_000) / 1_000_000)
+    }
+
+    /// 2000-01-01 00:00 UTC (PostgreSQL's epoch) in microseconds since 1970.
+    private static let epoch2000 = Int64(days(fromCivil: 2000, 1, 1)) * 86_400_000_000
+    /// The range ``parse(_:)`` reads: from year 1 to the end of year 294,000, in microseconds since 1970.
+    private static let earliestMicros = Int64(days(fromCivil: 1, 1, 1)) * 86_400_000_000
+    private static let endMicros = Int64(days(fromCivil: 294_001, 1, 1)) * 86_400_000_000
+
     private static func pad(_ value: some BinaryInteger, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

@@ -29,6 +29,12 @@ extension Bool: PostgresCodable {
     public static var postgresType: PostgresType { .bool }
     public var postgresBind: PostgresBind { PostgresBind(type: .bool, text: self ? "t" : "f") }
     public init(postgresCell cell: PostgresCell) throws {
+        if cell.format == .binary {
+            let bytes = try cell.sentBytes(accepting: AcceptedTypes.bool, as: Bool.self)
+            guard bytes.count == 1, bytes[0] <= 1 else { throw cell.malformed(as: Bool.self) }
+            self = bytes[0] == 1
+            return
+        }
         let text = try cell.text(accepting: AcceptedTypes.bool, as: Bool.self)
         switch text {
         case "t", "true": self = true
@@ -41,8 +47,13 @@ extension Bool: PostgresCodable {
 extension String: PostgresCodable {
     public static var postgresType: PostgresType { .text }
     public var postgresBind: PostgresBind { PostgresBind(type: .text, text: self) }
-    /// Reads text, varchar, char, name, json and user-defined types (enums, citext) as text.
+    /// Reads text, varchar, char, name, json, jsonb and user-defined types (enums, citext) as text
+    /// (user-defined types only in text format: their binary form is theirs to define).
     public init(postgresCell cell: PostgresCell) throws {
+        if cell.format == .binary, cell.type == .jsonb {
+            self = String(decoding: try cell.jsonBytes(as: String.self), as: UTF8.self)
+            return
+        }
         self = try cell.text(accepting: AcceptedTypes.text, as: String.self,
                              userDefined: true)
     }
@@ -54,6 +65,11 @@ public protocol PostgresInteger: PostgresCodable, FixedWidthInteger, CustomStrin
 extension PostgresInteger {
     public var postgresBind: PostgresBind { textBind }
     public init(postgresCell cell: PostgresCell) throws {
+        if cell.format == .binary {
+            guard let value = Self(exactly: try BinaryValue.integer(cell, as: Self.self)) else { throw cell.malformed(as: Self.self) }
+            self = value
+            return
+        }
         let text = try cell.text(accepting: AcceptedTypes.integer, as: Self.self)
         guard let value = Self(text, radix: 10) else { throw cell.malformed(as: Self.self) }
         self = value
@@ -74,6 +90,10 @@ extension Double: PostgresCodable {
         return PostgresBind(type: .float8, text: text)
     }
     public init(postgresCell cell: PostgresCell) throws {
+        if cell.format == .binary {
+            self = try BinaryValue.double(cell)
+            return
+        }
         let text = try cell.text(accepting: AcceptedTypes.double, as: Double.self)
         switch text {
         case "NaN": self = .nan
@@ -89,7 +109,16 @@ extension Double: PostgresCodable {
 extension Decimal: PostgresCodable {
     public static var postgresType: PostgresType { .numeric }
     public var postgresBind: PostgresBind { PostgresBind(type: .numeric, text: isNaN ? "NaN" : description) }
+    /// Reads numeric and the integer types; in binary format the integer types only.
     public init(postgresCell cell: PostgresCell) throws {
+        if cell.format == .binary {
+            guard AcceptedTypes.integer.contains(cell.type) else {
+                _ = try cell.sentBytes(accepting: AcceptedTypes.decimal, as: Decimal.self)
+                throw cell.unreadableBinary(as: Decimal.self)
+            }
+            self = Decimal(try BinaryValue.integer(cell, as: Decimal.self))
+            return
+        }
         let text = try cell.text(accepting: AcceptedTypes.decimal, as: Decimal.self)
         if text == "NaN" { self = .nan; return }
         guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
@@ -103,7 +132,14 @@ extension UUID: PostgresCodable {
     public static var postgresType: PostgresType { .uuid }
     public var postgresBind: PostgresBind { PostgresBind(type: .uuid, bytes: UUIDText.format(self)) }
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: AcceptedTypes.uuid, as: UUID.self)
+        let bytes = try cell.sentBytes(accepting: AcceptedTypes.uuid, as: UUID.self)
+        if cell.format == .binary {
+            // The 16 bytes in order.
+            guard bytes.count == 16 else { throw cell.malformed(as: UUID.self) }
+            self = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            return
+        }
         guard let value = UUIDText.parse(bytes) else { throw cell.malformed(as: UUID.self) }
         self = value
     }
@@ -115,8 +151,16 @@ extension Date: PostgresCodable {
     public var postgresBind: PostgresBind { PostgresBind(type: .timestamptz, text: PostgresTimestamp.format(self)) }
     /// Reads timestamptz (any offset), timestamp (taken as UTC) and date (midnight UTC).
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: AcceptedTypes.date, as: Date.self)
-        guard let value = PostgresTimestamp.parse(bytes) else { throw cell.malformed(as: Date.self) }
+        let bytes = try cell.sentBytes(accepting: AcceptedTypes.date, as: Date.self)
+        let value: Date? =
+            switch (cell.format, cell.type, bytes.count) {
+            case (.text, _, _): PostgresTimestamp.parse(bytes)
+            case (.binary, .timestamptz, 8), (.binary, .timestamp, 8):
+                PostgresTimestamp.date(microsecondsSince2000: Int64(truncatingIfNeeded: BinaryValue.bigEndian(bytes)))
+            case (.binary, .date, 4): PostgresTimestamp.date(daysSince2000: Int32(truncatingIfNeeded: BinaryValue.bigEndian(bytes)))
+            default: nil
+            }
+        guard let value else { throw cell.malformed(as: Date.self) }
         self = value
     }
 }
@@ -141,7 +185,11 @@ extension Data: PostgresCodable {
     /// Sent in binary format, so zero bytes and any length go through untouched.
     public var postgresBind: PostgresBind { PostgresBind(type: .bytea, bytes: [UInt8](self), isBinary: true) }
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: AcceptedTypes.bytea, as: Data.self)
+        let bytes = try cell.sentBytes(accepting: AcceptedTypes.bytea, as: Data.self)
+        if cell.format == .binary {
+            self = Data(bytes)
+            return
+        }
         // Hex output format: \x followed by two hex digits per byte.
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"),
               bytes.count % 2 == 0
@@ -159,17 +207,57 @@ extension Data: PostgresCodable {
     }
 }
 
-/// The column types each decoder reads, made once (not a new set for every cell).
+/// The column types each decoder reads, made once (not a new array for every cell); arrays, whose
+/// look-up of a few elements costs less than a Set's hashing.
 enum AcceptedTypes {
-    static let bool: Set<PostgresType> = [.bool]
-    static let text: Set<PostgresType> = [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb]
-    static let integer: Set<PostgresType> = [.int2, .int4, .int8, .oid]
-    static let double: Set<PostgresType> = [.float4, .float8, .numeric, .int2, .int4, .int8]
-    static let decimal: Set<PostgresType> = [.numeric, .int2, .int4, .int8]
-    static let uuid: Set<PostgresType> = [.uuid]
-    static let date: Set<PostgresType> = [.timestamptz, .timestamp, .date]
-    static let bytea: Set<PostgresType> = [.bytea]
-    static let json: Set<PostgresType> = [.json, .jsonb]
+    static let bool: [PostgresType] = [.bool]
+    static let text: [PostgresType] = [.text, .varchar, .bpchar, .name, .unknown, .json, .jsonb]
+    static let integer: [PostgresType] = [.int8, .int4, .int2, .oid]
+    static let double: [PostgresType] = [.float8, .float4, .numeric, .int2, .int4, .int8]
+    static let decimal: [PostgresType] = [.numeric, .int2, .int4, .int8]
+    static let uuid: [PostgresType] = [.uuid]
+    static let date: [PostgresType] = [.timestamptz, .timestamp, .date]
+    static let bytea: [PostgresType] = [.bytea]
+    static let json: [PostgresType] = [.json, .jsonb]
+    /// The types whose binary format is their text's bytes.
+    static let textInBinary: [PostgresType] = [.text, .varchar, .bpchar, .name, .unknown, .json]
+}
+
+/// Reading PostgreSQL's binary format (each type's `…send` function): integers and floats big-endian.
+enum BinaryValue {
+    /// `bytes` as one big-endian number (at most 8 bytes).
+    static func bigEndian(_ bytes: [UInt8]) -> UInt64 {
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        return value
+    }
+
+    /// The value of an int2, int4, int8 or oid cell in binary format.
+    static func integer<T>(_ cell: PostgresCell, as swiftType: T.Type) throws -> Int64 {
+        let bytes = try cell.sentBytes(accepting: AcceptedTypes.integer, as: swiftType)
+        let value = bigEndian(bytes)
+        switch (cell.type, bytes.count) {
+        case (.int2, 2): return Int64(Int16(truncatingIfNeeded: value))
+        case (.int4, 4): return Int64(Int32(truncatingIfNeeded: value))
+        case (.int8, 8): return Int64(bitPattern: value)
+        case (.oid, 4): return Int64(value)
+        default: throw cell.malformed(as: swiftType)
+        }
+    }
+
+    /// The value of a float8, float4 or integer cell in binary format (numeric's is not read).
+    static func double(_ cell: PostgresCell) throws -> Double {
+        let bytes = try cell.sentBytes(accepting: AcceptedTypes.double, as: Double.self)
+        switch (cell.type, bytes.count) {
+        case (.float8, 8): return Double(bitPattern: bigEndian(bytes))
+        case (.float4, 4):
+            // As its shortest decimal, like the text the server writes for it (0.1, not 0.100000001490116).
+            let float = Float(bitPattern: UInt32(truncatingIfNeeded: bigEndian(bytes)))
+            return float.isFinite ? Double(float.description) ?? Double(float) : Double(float)
+        case (.numeric, _): throw cell.unreadableBinary(as: Double.self)
+        default: return Double(try integer(cell, as: Double.self))
+        }
+    }
 }
 
 /// UUIDs in PostgreSQL's text form (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`), converted by hand:
@@ -257,6 +345,17 @@ extension PostgresDecodable where Self: RawRepresentable, RawValue: PostgresDeco
 
 // MARK: - JSON
 
+extension PostgresCell {
+    /// The JSON text of a json or jsonb cell in either format (jsonb's binary form is a version
+    /// byte, 1, then the text).
+    func jsonBytes<T>(as swiftType: T.Type) throws -> [UInt8] {
+        let bytes = try sentBytes(accepting: AcceptedTypes.json, as: swiftType)
+        guard format == .binary, type == .jsonb else { return bytes }
+        guard bytes.first == 1 else { throw malformed(as: swiftType, reason: "unknown jsonb binary version") }
+        return Array(bytes.dropFirst())
+    }
+}
+
 /// A Codable value stored as JSONB (or read from json or jsonb).
 ///
 /// ```swift
@@ -283,7 +382,7 @@ public struct JSONB<Value: Codable & Sendable>: PostgresCodable {
     public var postgresBind: PostgresBind { PostgresBind(type: .jsonb, bytes: json) }
 
     public init(postgresCell cell: PostgresCell) throws {
-        let bytes = try cell.bytes(accepting: AcceptedTypes.json, as: JSONB<Value>.self)
+        let bytes = try cell.jsonBytes(as: JSONB<Value>.self)
         do {
             self.value = try JSONDecoder().decode(Value.self, from: Data(bytes))
         } catch {

@@ -54,7 +54,7 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             return value
         }
         // A Codable property that is not a column type is read from a json/jsonb column.
-        let bytes = try cell.bytes(accepting: AcceptedTypes.json, as: T.self)
+        let bytes = try cell.jsonBytes(as: T.self)
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch {
