@@ -235,7 +235,7 @@ struct SignatureBatch: Sendable {
         let sizeChecked = !campaigns.signaturesPastCustomPlans.load(ordering: .relaxed)
         let settings = sizeChecked ? MobiliseStore.batchPlans : MobiliseStore.indexPlans
         // The answer in binary format: PostgreSQL skips its output functions (uuids, timestamptz) and
-        // the rows are read without parsing text (BENCHMARKS.md section 6, seventh pass).
+        // the rows are read without parsing text (BENCHMARKS.md section 6, eighth pass).
         var statements = [settings, write.prepared().binaryResults(), notify.prepared()]
         if try signsThroughFunction(connection) {
             // On Citus, the same statement on the organisation's shards, in a function that the
