@@ -4,7 +4,7 @@
 -- A signing batch added to one total row per country it signed in (a dozen or more per batch at a
 -- launch), and each row's INSERT … ON CONFLICT DO UPDATE costs PostgreSQL about 58,000 instructions
 -- whatever it adds (the conflict check's index descent and heap fetch, the row lock, the update):
--- a batch now adds to one row per campaign. bench/batch_parts's `counts-array-totals` measured 5–6%
+-- a batch now adds to one row per campaign. A bench/batch_parts prototype (`counts-array-totals`) measured 5–6%
 -- fewer instructions per signature for the whole batch statement (BENCHMARKS.md section 6).
 --
 -- A country's place in `counts` is its alpha-2 code as a number (mobilise_country_position: AA = 1 …

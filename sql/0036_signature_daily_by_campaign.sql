@@ -1,6 +1,6 @@
 -- The daily net changes as one row per (campaign, day, slot) holding every country's change, as sql/0035
 -- made the totals (issue 25): a signing batch updated one daily row per country it signed in, and now
--- one per campaign and day. bench/batch_parts's `counts-daily-array` measured the two together at
+-- one per campaign and day. A bench/batch_parts prototype of both (`counts-array2`) measured
 -- 13–14% fewer PostgreSQL instructions per signature than the per-country rows (BENCHMARKS.md section 6).
 --
 -- `counts` is indexed as the totals' (mobilise_country_position). The view `signature_daily` keeps the
