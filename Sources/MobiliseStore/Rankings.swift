@@ -408,10 +408,11 @@ struct RankingContext {
         return try pastCountryFigures(connection)
     }
 
-    /// Now: one statement over the maintained counts, O(countries). Per country it reads the
-    /// headcount row, the 16 `signature_totals` slots, and the last 14 days of `signature_daily`
-    /// (16 slots for today and yesterday, one row per earlier day once compacted; see
-    /// ``MobiliseStore/compactDailyCounts(olderThanDays:)``).
+    /// Now: one statement over the maintained counts, O(countries). It reads each country's
+    /// headcount row, the campaign's 16 totals slots, and the last 14 days of its daily counts (16
+    /// slots for today and yesterday, one row per earlier day once compacted; see
+    /// ``MobiliseStore/compactDailyCounts(olderThanDays:)``), each row every country's count (sql/0035–0036,
+    /// through the views `signature_totals` and `signature_daily`).
     ///
     /// - Parameter lessChangesAfterAsOf: for a published instant a moment ago: the running totals
     ///   less the changes journalled after `asOf` (their events, O(changes since)). Every change
