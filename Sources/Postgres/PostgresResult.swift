@@ -175,36 +175,19 @@ public struct PostgresCell: Sendable {
     /// when nil). A binary cell is read only when its type's binary form is its text (text, varchar,
     /// char, name, json); for any other type it is a decoding error, never the binary bytes taken as
     /// text (read those with ``sentBytes(accepting:as:userDefined:)``).
-    public func bytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+    public func bytes<T>(accepting types: [PostgresType]?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
         try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
         return try textFormatBytes(as: swiftType)
     }
 
     /// The bytes as the server sent them, in the cell's `format`, after the same type check.
-    public func sentBytes<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
+    public func sentBytes<T>(accepting types: [PostgresType]?, as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
         try check(types?.contains(type) ?? true, as: swiftType, userDefined: userDefined)
         return try nonNullBytes(as: swiftType)
     }
 
     /// The value as text, after the same type check and format check as ``bytes(accepting:as:userDefined:)``.
-    public func text<T>(accepting types: Set<PostgresType>?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
-        String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
-    }
-
-    // The library's own decoders: the same, with their few types in an array (hashing a type for a
-    // Set's look-up cost more than reading a binary value: Benchmarks/ResultFormatBench).
-
-    func bytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
-        try check(types.contains(type), as: swiftType, userDefined: userDefined)
-        return try textFormatBytes(as: swiftType)
-    }
-
-    func sentBytes<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> [UInt8] {
-        try check(types.contains(type), as: swiftType, userDefined: userDefined)
-        return try nonNullBytes(as: swiftType)
-    }
-
-    func text<T>(accepting types: [PostgresType], as swiftType: T.Type, userDefined: Bool = false) throws -> String {
+    public func text<T>(accepting types: [PostgresType]?, as swiftType: T.Type, userDefined: Bool = false) throws -> String {
         String(decoding: try bytes(accepting: types, as: swiftType, userDefined: userDefined), as: UTF8.self)
     }
 
