@@ -37,14 +37,17 @@ struct OperationsRoutes {
         return true
     }
 
-    /// 200 when the database answers and every migration is applied, 503 otherwise. Checked at
-    /// most once a second (``ReadinessProbe``): the endpoint needs no token and is never shed.
+    /// 200 when the database answers and its schema is exactly this version's, 503 otherwise: with
+    /// migrations pending, or with migrations of a newer version (which an older instance may no
+    /// longer be able to write to, so a load balancer takes it out of rotation during an upgrade).
+    /// Checked at most once a second (``ReadinessProbe``): the endpoint needs no token and is never shed.
     @Sendable func ready(_ request: Request, context: MobiliseRequestContext) async throws -> Response {
         let (migrator, store) = (environment.migrator, environment.store)
         switch await environment.readiness.status({
             do {
-                let pending = try await store.pendingMigrationCount(migrator)
-                return pending == 0 ? .ready : .migrationsPending(pending)
+                let schema = try await store.schemaState(migrator)
+                if !schema.unknown.isEmpty { return .schemaNewer(schema.unknown) }
+                return schema.pending == 0 ? .ready : .migrationsPending(schema.pending)
             } catch {
                 return .databaseUnavailable
             }
@@ -54,6 +57,9 @@ struct OperationsRoutes {
         case .migrationsPending(let count):
             return textResponse("{\"status\":\"migrations_pending\",\"pending\":\(count)}\n", contentType: "application/json",
                                 status: .serviceUnavailable)
+        case .schemaNewer(let unknown):
+            let body = try JSONSerialization.data(withJSONObject: ["status": "schema_newer", "unknown": unknown], options: [.sortedKeys])
+            return textResponse(String(decoding: body, as: UTF8.self) + "\n", contentType: "application/json", status: .serviceUnavailable)
         case .databaseUnavailable:
             return textResponse("{\"status\":\"database_unavailable\"}\n", contentType: "application/json", status: .serviceUnavailable)
         }
@@ -65,7 +71,7 @@ struct OperationsRoutes {
 /// readiness requests costs at most one pooled connection, once per ``maxAge``.
 actor ReadinessProbe {
     enum Status: Sendable, Equatable {
-        case ready, migrationsPending(Int), databaseUnavailable
+        case ready, migrationsPending(Int), schemaNewer([String]), databaseUnavailable
     }
 
     let maxAge: Duration

@@ -74,8 +74,8 @@ extension MobiliseStore {
         await readReplicas?.checkNow()
     }
 
-    /// How many of `migrator`'s migrations the database has not applied.
-    public func pendingMigrationCount(_ migrator: Migrator) async throws -> Int {
-        try await migrator.status(pool).filter { $0.appliedAt == nil }.count
+    /// How the database's schema stands against `migrator`'s migrations (pending, and unknown to it).
+    public func schemaState(_ migrator: Migrator) async throws -> SchemaState {
+        try await migrator.schemaState(pool)
     }
 }

@@ -51,6 +51,20 @@ public struct MigrationReport: Sendable {
     public var alreadyApplied: Int
 }
 
+/// The database's schema against one program's migrations (``Migrator/schemaState(_:)``).
+public struct SchemaState: Sendable, Equatable {
+    /// Migrations this program has that the database lacks.
+    public var pending: Int
+    /// Migrations the database has that this program does not know (their names, in order): a newer
+    /// version migrated it, so this one may no longer be able to write what it expects to.
+    public var unknown: [String]
+
+    public init(pending: Int, unknown: [String]) {
+        self.pending = pending
+        self.unknown = unknown
+    }
+}
+
 /// Applies pending migrations in order, each in its own transaction, and records them in
 /// `schema_migrations` (version, name, checksum, time).
 ///
@@ -108,6 +122,24 @@ public struct Migrator: Sendable {
             }
             return report
         }
+    }
+
+    /// How the database's schema stands against this program's migrations, in one query: what is
+    /// pending, and what a newer version applied that this one does not know.
+    public func schemaState(_ pool: PostgresPool) async throws -> SchemaState {
+        let known = Set(migrations.map(\.version))
+        let applied = try await pool.withConnection { connection -> [(version: Int, name: String)] in
+            let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").scalar(Bool.self) ?? false
+            guard exists else { return [] }
+            return try connection.query("SELECT version, name FROM schema_migrations ORDER BY version").rows.map {
+                let (version, name) = try $0.decode((Int, String).self)
+                return (version, name)
+            }
+        }
+        let appliedVersions = Set(applied.map(\.version))
+        return SchemaState(
+            pending: migrations.filter { !appliedVersions.contains($0.version) }.count,
+            unknown: applied.filter { !known.contains($0.version) }.map(\.name))
     }
 
     /// Each known migration with the time it was applied (nil when pending).

@@ -19,7 +19,9 @@ extension DatabaseOptions {
         try await CommandFailure.reporting {
             try await withPool(logger: logger) { pool in
                 let migrator = try MobiliseSchema.migrator(logger: logger)
-                if try await migrator.status(pool).contains(where: { $0.appliedAt == nil }) {
+                let schema = try await migrator.schemaState(pool)
+                // A database a newer version migrated: migrate() refuses it, with the reason, as serve does.
+                if schema.pending > 0 || !schema.unknown.isEmpty {
                     let report = try await migrator.migrate(pool)
                     if !report.applied.isEmpty {
                         StandardError.print("applied \(report.applied.count) pending schema migrations to the database first")

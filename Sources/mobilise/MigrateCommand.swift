@@ -31,6 +31,9 @@ struct MigrateCommand: AsyncParsableCommand {
                 for entry in try await migrator.status(pool) {
                     print("\(entry.appliedAt.map { "applied \($0)" } ?? "pending"): \(entry.migration.name)")
                 }
+                for name in try await migrator.schemaState(pool).unknown {
+                    print("applied by a newer version of Mobilise, unknown to this one: \(name)")
+                }
                 return
             }
             let report = try await migrator.migrate(pool)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import MobiliseAPI
+import MobiliseTesting
 import Testing
 
 @Suite struct EmployeeEndpointTests {
@@ -263,6 +264,25 @@ import Testing
             #expect(!metrics.text.contains("mobilise_http_requests_total"), "\(metrics.text)")
             let document = try await service.call(.get, "/openapi.yaml")
             #expect(document.status == .ok && document.text.hasPrefix("openapi: 3.1"))
+        }
+    }
+
+    /// An instance of an older version on a database that a newer one migrated: not ready (so a load
+    /// balancer takes it out of rotation during an upgrade), and ready again once the schema is its own.
+    @Test func aSchemaMigratedByANewerVersionMakesTheInstanceUnready() async throws {
+        try await ServiceHarness.run { service in
+            #expect(try await service.call(.get, "/readyz").status == .ok)
+            _ = try await service.store.pool.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_from_a_newer_version', 'x')")
+            var answer: ServiceHarness.Reply?
+            try await waitUntil("/readyz answers 503") {
+                answer = try await service.call(.get, "/readyz")
+                return answer?.status == .serviceUnavailable
+            }
+            #expect(answer?.json["status"] as? String == "schema_newer")
+            #expect(answer?.json["unknown"] as? [String] == ["9999_from_a_newer_version"])
+            _ = try await service.store.pool.execute("DELETE FROM schema_migrations WHERE version = 9999")
+            try await waitUntil("/readyz answers 200 again") { try await service.call(.get, "/readyz").status == .ok }
         }
     }
 

@@ -23,6 +23,22 @@ import Testing
         #expect(status.standardOutput.contains("applied") && !status.standardOutput.contains("pending"))
     }
 
+    /// A database a newer version migrated: `migrate --status` names what this version does not
+    /// know, and commands refuse to work on it (as `serve` and `migrate` do), saying why.
+    @Test func aDatabaseMigratedByANewerVersionIsNamedAndRefused() async throws {
+        try await TestDatabase.withDatabase { pool in
+            let url = pool.configuration.connection.connectionString
+            _ = try await pool.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_from_a_newer_version', 'x')")
+            let status = try await CommandRunner.run(CommandRunner.mobilise, ["migrate", "--status", "--database-url", url])
+            #expect(status.status == 0, "\(status.standardError)")
+            #expect(status.standardOutput.contains("applied by a newer version of Mobilise, unknown to this one: 9999_from_a_newer_version"))
+            let list = try await CommandRunner.run(CommandRunner.mobilise, ["campaign", "list", "--org", "acme", "--database-url", url])
+            #expect(list.status == 1)
+            #expect(list.standardError.contains("9999_from_a_newer_version, which this program does not know"), "\(list.standardError)")
+        }
+    }
+
     @Test func aBadDatabaseURLFailsWithLibpqsMessage() async throws {
         let output = try await CommandRunner.run(CommandRunner.mobilise, ["migrate", "--database-url", "postgresql://[broken"])
         #expect(output.status != 0)
