@@ -19,6 +19,10 @@ elif variant == "no-totals":     # without the totals' upsert (one row per campa
     s = cut(s, "), totals_change AS (", ") SELECT i.ord")
 elif variant == "no-journal":    # without the signature_events row
     s = cut(s, "), journal AS (", "), daily_change AS (")
+elif variant == "floor-signature-journal":  # only the look-ups, the signature and its journal row (no counts)
+    s = cut(s, "), daily_change AS (", ") SELECT i.ord")
+elif variant == "floor-signature":  # only the look-ups and the signature (no journal, no counts)
+    s = cut(s, "), journal AS (", ") SELECT i.ord")
 elif variant == "one-result-set":  # the answer without its second row set (the signatures as written)
     s = s[:s.index(" UNION ALL SELECT 0,")]
 elif variant == "result-as-text":  # the answer's rows turned into text, as the service receives them
