@@ -102,7 +102,7 @@ public struct Migrator: Sendable {
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
                 """)
-            let applied = try Self.appliedVersions(connection)
+            let applied = try Self.appliedRecords(connection)
             try Self.verify(applied: applied, against: migrations)
             var report = MigrationReport(applied: [], alreadyApplied: applied.count)
             for migration in migrations where applied[migration.version] == nil {
@@ -124,50 +124,47 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// How the database's schema stands against this program's migrations, in one query: what is
-    /// pending, and what a newer version applied that this one does not know.
+    /// How the database's schema stands against this program's migrations: what is pending, and
+    /// what a newer version applied that this one does not know.
     public func schemaState(_ pool: PostgresPool) async throws -> SchemaState {
+        let applied = try await Self.appliedRecords(pool)
         let known = Set(migrations.map(\.version))
-        let applied = try await pool.withConnection { connection -> [(version: Int, name: String)] in
-            let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").scalar(Bool.self) ?? false
-            guard exists else { return [] }
-            return try connection.query("SELECT version, name FROM schema_migrations ORDER BY version").rows.map {
-                let (version, name) = try $0.decode((Int, String).self)
-                return (version, name)
-            }
-        }
-        let appliedVersions = Set(applied.map(\.version))
         return SchemaState(
-            pending: migrations.filter { !appliedVersions.contains($0.version) }.count,
-            unknown: applied.filter { !known.contains($0.version) }.map(\.name))
+            pending: migrations.filter { applied[$0.version] == nil }.count,
+            unknown: applied.keys.sorted().filter { !known.contains($0) }.compactMap { applied[$0]?.name })
     }
 
     /// Each known migration with the time it was applied (nil when pending).
     public func status(_ pool: PostgresPool) async throws -> [(migration: Migration, appliedAt: Date?)] {
-        let migrations = self.migrations
-        let appliedAt = try await pool.withConnection { connection -> [Int: Date] in
+        let applied = try await Self.appliedRecords(pool)
+        return migrations.map { ($0, applied[$0.version]?.appliedAt) }
+    }
+
+    /// A row of `schema_migrations`.
+    private struct AppliedRecord {
+        var name: String
+        var checksum: String
+        var appliedAt: Date
+    }
+
+    /// What `schema_migrations` records, by version (nothing before the first migration made it).
+    private static func appliedRecords(_ pool: PostgresPool) async throws -> [Int: AppliedRecord] {
+        try await pool.withConnection { connection in
             let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").scalar(Bool.self) ?? false
-            guard exists else { return [:] }
-            var times: [Int: Date] = [:]
-            for row in try connection.query("SELECT version, applied_at FROM schema_migrations").rows {
-                let (version, time) = try row.decode((Int, Date).self)
-                times[version] = time
-            }
-            return times
+            return exists ? try appliedRecords(connection) : [:]
         }
-        return migrations.map { ($0, appliedAt[$0.version]) }
     }
 
-    private static func appliedVersions(_ connection: PostgresConnection) throws -> [Int: (name: String, checksum: String)] {
-        var applied: [Int: (name: String, checksum: String)] = [:]
-        for row in try connection.query("SELECT version, name, checksum FROM schema_migrations").rows {
-            let (version, name, checksum) = try row.decode((Int, String, String).self)
-            applied[version] = (name, checksum)
+    private static func appliedRecords(_ connection: PostgresConnection) throws -> [Int: AppliedRecord] {
+        var records: [Int: AppliedRecord] = [:]
+        for row in try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations").rows {
+            let (version, name, checksum, time) = try row.decode((Int, String, String, Date).self)
+            records[version] = AppliedRecord(name: name, checksum: checksum, appliedAt: time)
         }
-        return applied
+        return records
     }
 
-    private static func verify(applied: [Int: (name: String, checksum: String)], against migrations: [Migration]) throws {
+    private static func verify(applied: [Int: AppliedRecord], against migrations: [Migration]) throws {
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, record) in applied.sorted(by: { $0.key < $1.key }) {
             guard let migration = known[version] else {
