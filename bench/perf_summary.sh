@@ -15,7 +15,7 @@ perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | gr
   while read -r percent thread; do
     tid=${thread%%:*}; comm=${thread#*:}; value=${percent%\%}
     if [[ -d /proc/$pid/task/$tid ]]; then role=service
-    elif [[ $comm == postgres* ]]; then role=postgres
+    elif [[ $comm == postgres ]]; then role=postgres  # not the service's connection threads, "postgres-N"
     elif [[ $comm == wrk* ]]; then role=wrk
     elif [[ $tid == 0 ]]; then role=idle
     else role=other; fi

@@ -27,6 +27,21 @@ import Testing
         }
     }
 
+    /// Each connection's thread carries the pool's label in the kernel (as `top -H` and `perf` show
+    /// threads), not the name of the thread that started it.
+    @Test func connectionThreadsAreNamedInTheKernel() async throws {
+        let url = try await TestDatabase.createDatabase()
+        let pool = PostgresPool(
+            configuration: .init(connection: try PostgresConfiguration(url), maxConnections: 1, label: "threadprobe"),
+            logger: Logger(label: "test"))
+        #expect(try await pool.query("SELECT 1").scalar(Int.self) == 1)
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { task in
+            try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        await pool.close()
+        #expect(names.contains { $0.hasPrefix("threadprobe-") }, "\(names.sorted())")
+    }
+
     @Test func waitingCallersAreServedInOrder() async throws {
         try await TestDatabase.withDatabase(maxConnections: 1) { pool in
             // The holder keeps the only connection until the test releases an advisory lock it waits on.
