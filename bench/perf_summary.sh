@@ -24,6 +24,11 @@ perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | gr
   echo "roles: service=${share[service]} postgres=${share[postgres]} wrk=${share[wrk]} idle=${share[idle]} other=${share[other]}"
 }
 echo
+echo "## The service (pid $pid): samples by thread (its connection threads are named after their pool: postgres-N)"
+perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | while read -r percent thread; do
+  [[ -d /proc/$pid/task/${thread%%:*} ]] && echo "    $percent  $thread"
+done | head -12
+echo
 echo "## The service (pid $pid): samples by shared object"
 perf report -i "$data" --no-children --pid "$pid" --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
 echo
