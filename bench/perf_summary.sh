@@ -9,25 +9,24 @@ echo "## CPU samples by process (whole machine)"
 perf report -i "$data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
 echo
 # The same by role: the service's threads (tids under /proc/PID/task, read while it runs), PostgreSQL,
-# wrk, idle, the rest. One line, read by report.py.
-perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | {
-  declare -A share=([service]=0 [postgres]=0 [wrk]=0 [idle]=0 [other]=0)
-  while read -r percent thread; do
-    tid=${thread%%:*}; comm=${thread#*:}; value=${percent%\%}
-    if [[ -d /proc/$pid/task/$tid ]]; then role=service
-    elif [[ $comm == postgres ]]; then role=postgres  # not the service's connection threads, "postgres-N"
-    elif [[ $comm == wrk* ]]; then role=wrk
-    elif [[ $tid == 0 ]]; then role=idle
-    else role=other; fi
-    share[$role]=$(python3 -c "print(round(${share[$role]} + $value, 2))")
-  done
-  echo "roles: service=${share[service]} postgres=${share[postgres]} wrk=${share[wrk]} idle=${share[idle]} other=${share[other]}"
-}
+# wrk, idle, the rest. One line, read by report.py. Then the service's threads, from the same report.
+threads=$(perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' || true)
+service_threads=""
+declare -A share=([service]=0 [postgres]=0 [wrk]=0 [idle]=0 [other]=0)
+while read -r percent thread; do
+  [[ -n $thread ]] || continue
+  tid=${thread%%:*}; comm=${thread#*:}; value=${percent%\%}
+  if [[ -d /proc/$pid/task/$tid ]]; then role=service; service_threads+="    $percent  $thread"$'\n'
+  elif [[ $comm == postgres ]]; then role=postgres  # not the service's connection threads, "postgres-N"
+  elif [[ $comm == wrk* ]]; then role=wrk
+  elif [[ $tid == 0 ]]; then role=idle
+  else role=other; fi
+  share[$role]=$(python3 -c "print(round(${share[$role]} + $value, 2))")
+done <<< "$threads"
+echo "roles: service=${share[service]} postgres=${share[postgres]} wrk=${share[wrk]} idle=${share[idle]} other=${share[other]}"
 echo
 echo "## The service (pid $pid): samples by thread (its connection threads are named after their pool: postgres-N)"
-perf report -i "$data" --no-children --sort pid --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | while read -r percent thread; do
-  [[ -d /proc/$pid/task/${thread%%:*} ]] && echo "    $percent  $thread"
-done | head -12
+printf '%s' "$service_threads" | head -12
 echo
 echo "## The service (pid $pid): samples by shared object"
 perf report -i "$data" --no-children --pid "$pid" --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
