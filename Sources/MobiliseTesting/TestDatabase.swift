@@ -19,14 +19,18 @@ import Postgres
 /// ```
 public enum TestDatabase {
     /// Runs `body` with a pool on a fresh database, dropped afterwards.
-    /// - Parameter migrated: clone the migrated template (true) or start from an empty database.
+    /// - Parameters:
+    ///   - migrated: clone the migrated template (true) or start from an empty database.
+    ///   - acquireTimeout: how long a caller waits for a connection (and a signing for its writer).
     public static func withDatabase<T: Sendable>(
-        migrated: Bool = true, maxConnections: Int = 8, _ body: (PostgresPool) async throws -> T
+        migrated: Bool = true, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(10),
+        _ body: (PostgresPool) async throws -> T
     ) async throws -> T {
         let cluster = try await TestCluster.shared.start()
         let name = try await cluster.createDatabase(migrated: migrated)
         let pool = PostgresPool(
-            configuration: .init(connection: try cluster.configuration(database: name), maxConnections: maxConnections),
+            configuration: .init(
+                connection: try cluster.configuration(database: name), maxConnections: maxConnections, acquireTimeout: acquireTimeout),
             logger: Logger(label: "test"))
         do {
             let result = try await body(pool)
