@@ -147,9 +147,9 @@ struct PosterDocument {
     ]
 
     var svg: String {
-        let pledgeLanguage = campaign.pledgeText[language] != nil ? language : campaign.defaultLanguage
-        let pledge = campaign.pledgeText[pledgeLanguage] ?? ""
-        let titleLanguage = campaign.title[language] != nil ? language : campaign.defaultLanguage
+        let (pledgeLanguage, pledge) = LanguageTag.text(campaign.pledgeText, in: language)
+            ?? LanguageTag.text(campaign.pledgeText, in: campaign.defaultLanguage) ?? (campaign.defaultLanguage, "")
+        let titleLanguage = LanguageTag.text(campaign.title, in: language)?.tag ?? campaign.defaultLanguage
         let cta = Self.callToAction[language] ?? Self.callToAction["en"] ?? ""
         let ctaLanguage = Self.callToAction[language] != nil ? language : "en"
         var out = """

@@ -99,9 +99,9 @@ public struct Campaign: Sendable, Equatable {
         self.successMinCountries = successMinCountries
     }
 
-    /// The title in `language`, else in the default language.
+    /// The title in `language` (compared without regard to case), else in the default language.
     public func title(in language: String?) -> String {
-        language.flatMap { title[$0] } ?? title[defaultLanguage] ?? ""
+        language.flatMap { LanguageTag.text(title, in: $0)?.text } ?? LanguageTag.text(title, in: defaultLanguage)?.text ?? ""
     }
 }
 
@@ -109,9 +109,10 @@ public struct Campaign: Sendable, Equatable {
 public struct CampaignDraft: Sendable, Equatable {
     public var slug: String
     public var hashtag: String
-    public var defaultLanguage: String
-    public var title: [String: String]
-    public var pledgeText: [String: String]
+    // Language tags are kept in their conventional case (pt-BR), whatever case they were typed in.
+    public var defaultLanguage: String { didSet { defaultLanguage = LanguageTag.canonical(defaultLanguage) } }
+    public var title: [String: String] { didSet { title = LanguageTag.canonicalKeys(title) } }
+    public var pledgeText: [String: String] { didSet { pledgeText = LanguageTag.canonicalKeys(pledgeText) } }
     public var startsAt: Date
     public var endsAt: Date
     public var audience: Audience
@@ -127,9 +128,9 @@ public struct CampaignDraft: Sendable, Equatable {
     ) {
         self.slug = slug
         self.hashtag = hashtag
-        self.defaultLanguage = defaultLanguage
-        self.title = title
-        self.pledgeText = pledgeText
+        self.defaultLanguage = LanguageTag.canonical(defaultLanguage)
+        self.title = LanguageTag.canonicalKeys(title)
+        self.pledgeText = LanguageTag.canonicalKeys(pledgeText)
         self.startsAt = startsAt
         self.endsAt = endsAt
         self.audience = audience

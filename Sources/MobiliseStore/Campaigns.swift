@@ -8,6 +8,7 @@ extension MobiliseStore {
         try draft.validate()
         do {
             return try await pool.withTransaction { connection in
+                try Self.checkAudienceCountries(connection, draft.audience.countries)
                 let id = try connection.query("""
                     INSERT INTO campaigns (organisation_id, slug, hashtag, default_language, title, pledge_text, starts_at, ends_at,
                         audience_genders, audience_countries, audience_org_units, goal_signatures, goal_participation, success_min_countries)
@@ -37,6 +38,7 @@ extension MobiliseStore {
                 guard current.status == .draft else {
                     throw MobiliseError(.conflict, code: .campaignNotDraft, "only a draft campaign can be changed; this one is \(current.status.rawValue)")
                 }
+                try Self.checkAudienceCountries(connection, draft.audience.countries)
                 try connection.execute("""
                     UPDATE campaigns SET slug = \(draft.slug), hashtag = \(draft.hashtag), default_language = \(draft.defaultLanguage),
                         title = \(try JSONB(draft.title)), pledge_text = \(try JSONB(draft.pledgeText)), starts_at = \(draft.startsAt),
@@ -176,6 +178,21 @@ extension MobiliseStore {
                 VALUES (\(organisationID), \(campaignID), \(country), \(signatures), \(participation))
                 """)
         }
+    }
+
+    /// Refuses an audience naming a country that is not in the country list, as goals and employees
+    /// are (their foreign keys): a mistyped code, UK for GB say, would otherwise admit no one, silently.
+    private static func checkAudienceCountries(_ connection: PostgresConnection, _ countries: [String]) throws {
+        guard !countries.isEmpty else { return }
+        let unknown = try connection.query("""
+            SELECT code FROM unnest(\(countries)) WITH ORDINALITY AS given(code, position)
+            WHERE NOT EXISTS (SELECT 1 FROM countries WHERE alpha2 = given.code)
+            ORDER BY position
+            """).rows.map { try $0.decode(String.self, at: 0) }
+        guard let first = unknown.first else { return }
+        let hint = CountryNames.alpha2(for: first).map { $0 != first ? " (did you mean \($0)?)" : "" } ?? ""
+        throw MobiliseError(.unprocessable, code: .unknownCountry,
+                            "'\(first)' in the audience is not an ISO 3166-1 alpha-2 country code\(hint)")
     }
 
     private static func campaignInputError(_ error: PostgresError, slug: String) -> any Error {

@@ -50,6 +50,22 @@ import Testing
                 try await fixture.campaign(slug: "other", goals: ["ZZ": .signatures(3)], launch: false)
             }
             #expect(unknownCountry?.code == .unknownCountry)
+            // An audience is checked against the same list: UK (for GB) would otherwise admit no one.
+            let unknownAudience = await #expect(throws: MobiliseError.self) {
+                try await fixture.campaign(slug: "other", audience: Audience(countries: ["FR", "UK"]), launch: false)
+            }
+            #expect(unknownAudience?.code == .unknownCountry && unknownAudience?.message.contains("'UK'") == true
+                    && unknownAudience?.message.contains("did you mean GB?") == true, "\(String(describing: unknownAudience))")
+            let draft = try await fixture.campaign(slug: "other", audience: Audience(countries: ["FR", "GB"]), launch: false)
+            var changes = CampaignDraft(slug: draft.slug, hashtag: draft.hashtag, title: draft.title, pledgeText: draft.pledgeText,
+                                        startsAt: draft.startsAt, endsAt: draft.endsAt, audience: Audience(countries: ["ZZ"]))
+            let unknownOnUpdate = await #expect(throws: MobiliseError.self) {
+                try await store.updateCampaign(organisationID: fixture.organisation.id, reference: "other", changes, actor: fixture.admin)
+            }
+            #expect(unknownOnUpdate?.code == .unknownCountry)
+            changes.audience = Audience(countries: ["GB"])
+            let updated = try await store.updateCampaign(organisationID: fixture.organisation.id, reference: "other", changes, actor: fixture.admin)
+            #expect(updated.audience.countries == ["GB"])
             let missing = await #expect(throws: MobiliseError.self) {
                 try await store.campaign(organisationID: fixture.organisation.id, reference: "nope")
             }

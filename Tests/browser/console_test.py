@@ -55,6 +55,7 @@ RSVP = os.environ["MOBILISE_RSVP_TOKEN"]
 HR2 = os.environ["MOBILISE_HR2_TOKEN"]
 OUTPUT = os.environ.get("MOBILISE_OUTPUT", ".ci/output")
 SLUG = "together-2026"
+TITLE_EN = "Together at Wayne: every site, every team and every country signs"
 
 passed, failed = [], []
 console_errors = []
@@ -197,7 +198,9 @@ def screenshots(driver, name):
     """Desktop and phone width, then back to desktop."""
     for label, (width, height, mobile) in {"desktop": (1280, 900, False), "phone": (390, 844, True)}.items():
         viewport(driver, width, height, mobile)
-        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        # Against the screen's width, not window.innerWidth: a mobile browser widens its layout
+        # viewport to fit content that overflows, and innerWidth with it.
+        overflow = driver.execute_script("return document.documentElement.scrollWidth") - width
         if mobile:
             check("%s fits a phone's width (nothing wider than the screen)" % name, overflow <= 1, overflow)
         path = os.path.join(OUTPUT, "console-%s-%s.png" % (name, label))
@@ -459,15 +462,31 @@ def main():
 
         # ---- The campaign wizard: two languages, a per-country goal, the preview, then launch.
         go(driver, "campaigns/new")
-        type_into(driver, "campaign-title-en", "Together at Wayne")
+        shown = {name: driver.find_element(By.ID, name).is_displayed() for name in ("wizard-back", "wizard-next", "wizard-create")}
+        check("the wizard's first step offers Next only (no Back, no Create)", shown == {"wizard-back": False, "wizard-next": True, "wizard-create": False}, shown)
+        # A long title: its campaign menus must still fit a phone (the moderation screen's, below).
+        type_into(driver, "campaign-title-en", TITLE_EN)
         type_into(driver, "campaign-pledge-en", "I stand for equality at work")
         type_into(driver, "campaign-title-fr", "Ensemble chez Wayne")
         type_into(driver, "campaign-pledge-fr", "Je m'engage pour l'égalité au travail")
+        # A language typed in lower case keeps its conventional tag, the one the employee page asks for.
+        type_into(driver, "campaign-new-language", "pt-br")
+        click(driver, "#campaign-add-language")
+        check("a language typed as pt-br is added as pt-BR", bool(driver.find_elements(By.ID, "campaign-title-pt-BR")),
+              [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "#campaign-languages input")])
+        type_into(driver, "campaign-title-pt-BR", "Juntos na Wayne")
+        type_into(driver, "campaign-pledge-pt-BR", "Eu defendo a igualdade no trabalho")
         axe_check(driver, "the campaign wizard")
         click(driver, "#wizard-next")
         type_into(driver, "campaign-slug", SLUG)
         type_into(driver, "campaign-hashtag", "#Together")
         today = datetime.date.today()
+        set_value(driver, "campaign-starts", (today + datetime.timedelta(days=10)).isoformat())
+        set_value(driver, "campaign-ends", (today + datetime.timedelta(days=5)).isoformat())
+        click(driver, "#wizard-next")
+        step = driver.find_element(By.ID, "wizard-step").text
+        refusal = driver.find_element(By.ID, "campaign-ends").get_attribute("validationMessage")
+        check("an end before the start is refused on the dates' step", "2" in step and "after the start" in refusal, (step, refusal))
         set_value(driver, "campaign-starts", (today - datetime.timedelta(days=1)).isoformat())
         set_value(driver, "campaign-ends", (today + datetime.timedelta(days=90)).isoformat())
         click(driver, "#wizard-next")
@@ -476,13 +495,13 @@ def main():
         type_into(driver, "goal-value-1", "2")
         click(driver, "#wizard-next")
         preview = driver.find_element(By.ID, "campaign-preview").text
-        check("the preview shows both languages", "Together at Wayne" in preview and "Ensemble chez Wayne" in preview and "Je m'engage" in preview, preview)
+        check("the preview shows both languages", TITLE_EN in preview and "Ensemble chez Wayne" in preview and "Je m'engage" in preview, preview)
         axe_check(driver, "the campaign preview")
         screenshots(driver, "campaign-preview")
         click(driver, "#wizard-create")
         screen_ready(driver, "campaigns")
         status, campaign = api("GET", "/v1/campaigns/" + SLUG)
-        check("the campaign exists in two languages with the goal", status == 200 and campaign["title"] == {"en": "Together at Wayne", "fr": "Ensemble chez Wayne"}
+        check("the campaign exists in two languages with the goal", status == 200 and campaign["title"] == {"en": TITLE_EN, "fr": "Ensemble chez Wayne", "pt-BR": "Juntos na Wayne"}
               and campaign["country_goals"] == {"IN": {"signatures": 2}} and campaign["status"] == "draft", campaign)
         click(driver, "tr[data-campaign='%s'] button[data-move='launch']" % SLUG)
         launch = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#campaign-actions .confirm button.danger"), "launching asks first")
@@ -564,14 +583,16 @@ def main():
         set_value(driver, "poster-language", "fr")
         href = driver.find_element(By.ID, "poster-download").get_attribute("href")
         check("the poster link names the campaign, the site and the language", "/v1/campaigns/%s/poster?" % SLUG in href
-              and "site=Pune+canteen" in href and "language=fr" in href, href)
+              and "site=Pune%20canteen" in href and "language=fr" in href, href)
         fetched = driver.execute_async_script("""
             const done = arguments[arguments.length - 1];
             Promise.all([arguments[0], arguments[1]].map((url) => fetch(url, {credentials: 'same-origin'})
-              .then((r) => r.text().then((text) => [r.status, r.headers.get('content-type'), text.slice(0, 400)]))))
+              .then((r) => r.text().then((text) => [r.status, r.headers.get('content-type'), text]))))
               .then(done, (error) => done(String(error)));""", href, driver.find_element(By.ID, "qr-download").get_attribute("href"))
         check("the poster and the QR code download as SVG with the session", isinstance(fetched, list)
-              and all(status == 200 and "image/svg+xml" in kind and "<svg" in text for status, kind, text in fetched), fetched)
+              and all(status == 200 and "image/svg+xml" in kind and "<svg" in text for status, kind, text in fetched), str(fetched)[:800])
+        check("the poster prints the site as typed (a space, not a plus)", isinstance(fetched, list)
+              and "Pune canteen" in fetched[0][2] and "Pune+canteen" not in fetched[0][2], str(fetched)[:800])
         type_into(driver, "paper-reference", "Pune canteen 1")
         type_into(driver, "paper-ids", "in-1\nin-2")
         type_into(driver, "paper-unidentified", "2")

@@ -142,12 +142,20 @@
     });
   }
 
+  // The catalogue's sentence for an API error's code. A refusal it has no sentence for points to
+  // the API's own sentence, shown below it, rather than saying "try again": the same request would
+  // be refused again. Only a failure of the service itself (5xx) gets the generic sentence.
+  function sentenceFor(code, status) {
+    if (I.has('error.' + code)) return I.t('error.' + code);
+    return status >= 400 && status < 500 ? t('error.refused') : I.t('error.generic');
+  }
+
   // The page's own sentence for the error's code (the API's messages stay English), what to do
   // about it, and the API's sentence as it came, marked as English, for the details it names.
   function showError(error) {
     const code = error.code || '';
     let sentence = error.message || String(error);
-    if (error.fromAPI) sentence = I.has('error.' + code) ? I.t('error.' + code) : I.t('error.generic');
+    if (error.fromAPI) sentence = sentenceFor(code, error.status);
     document.getElementById('error-message').textContent = sentence;
     const said = document.getElementById('error-api');
     said.replaceChildren();
@@ -348,7 +356,7 @@
   // Workforce: the HR file (dry run first, then the import, the full-sync guard), search, erasure.
   screens.workforce = async function () {
     const nav = navigation;  // the navigation this drawing belongs to (see route)
-    const fileInput = h('input', { type: 'file', accept: '.csv,text/csv', id: 'workforce-file' });
+    const fileInput = h('input', { type: 'file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', id: 'workforce-file' });
     const mode = h('select', { id: 'import-mode' }, h('option', { value: 'upsert' }, t('mode.upsert')), h('option', { value: 'full_sync' }, t('mode.full_sync')));
     const chosen = h('p', { class: 'muted', id: 'chosen-file' }, t('workforce.noFile'));
     const progress = h('progress', { max: 1, value: 0, 'aria-label': t('workforce.progress'), hidden: true });
@@ -431,7 +439,8 @@
     // Why the import ended without a report: failed (nothing written), or held by the full-sync guard.
     function showFailure(failure, focus) {
       const code = failure.error.code;
-      const sentence = I.has('error.' + code) ? I.t('error.' + code) : I.t('error.generic');
+      // A job's failure has no status: only the service's own failures are 5xx-like.
+      const sentence = sentenceFor(code, code === 'internal_error' || code.startsWith('database') ? 500 : 422);
       const said = failure.error.message && failure.error.message !== sentence
         ? h('p', { class: 'muted' }, ...(() => { const [before, after] = t('error.apiSaid', { message: '\u0001' }).split('\u0001');
           return [before, h('span', { lang: 'en' }, failure.error.message), after || '']; })()) : null;
@@ -610,9 +619,18 @@
     drawLanguages();
     steps.push(h('fieldset', { 'data-step': 'texts' }, h('legend', {}, t('wizard.step.texts')), languagesBox,
       h('div', { class: 'row' }, field('wizard.addLanguage', newLanguage, 'wizard.addLanguageHint'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => {
-          const tag = newLanguage.value.trim().toLowerCase();
-          if (tag && !state.languages.includes(tag)) { keepTexts(); state.languages.push(tag); drawLanguages(); restoreTexts(); }
+        h('button', { type: 'button', class: 'secondary', id: 'campaign-add-language', onclick: () => {
+          // The tag in its conventional case (pt-BR, zh-Hans), as the service stores it.
+          let tag = '';
+          try { tag = newLanguage.value.trim() ? Intl.getCanonicalLocales(newLanguage.value.trim())[0] : ''; } catch (e) {
+            newLanguage.setCustomValidity(t('wizard.languageInvalid'));
+            newLanguage.reportValidity();
+            return;
+          }
+          newLanguage.setCustomValidity('');
+          if (tag && !state.languages.some((known) => known.toLowerCase() === tag.toLowerCase())) {
+            keepTexts(); state.languages.push(tag); drawLanguages(); restoreTexts();
+          }
           newLanguage.value = '';
         } }, t('wizard.add')))));
 
@@ -704,7 +722,8 @@
     const create = h('button', { type: 'submit', id: 'wizard-create' }, t('wizard.create'));
     const stepStatus = h('p', { class: 'muted', id: 'wizard-step' });
     function show(index) {
-      current = index;
+      current = Math.max(0, Math.min(index, steps.length - 1));
+      index = current;
       steps.forEach((step, position) => { step.hidden = position !== index; });
       back.hidden = index === 0;
       next.hidden = index === steps.length - 1;
@@ -717,6 +736,9 @@
     back.addEventListener('click', () => show(current - 1));
     next.addEventListener('click', forward);
     function forward() {
+      // The end after the start, said on the step that has the dates rather than at the end.
+      const ends = inputs.ends;
+      if (ends) ends.setCustomValidity(inputs.starts.value && ends.value && ends.value <= inputs.starts.value ? I.t('error.invalid_dates') : '');
       const invalid = Array.from(steps[current].querySelectorAll('input, textarea, select')).find((input) => !input.checkValidity());
       if (invalid) { invalid.reportValidity(); return; }
       show(current + 1);
@@ -877,11 +899,13 @@
     const posterLink = h('a', { class: 'button', id: 'poster-download', download: 'poster-' + campaign.slug + '.svg' }, t('paper.downloadPoster'));
     const qrLink = h('a', { class: 'button secondary', id: 'qr-download', download: 'qr-' + campaign.slug + '.svg' }, t('paper.downloadQR'));
     function links() {
-      const query = new URLSearchParams();
-      if (site.value.trim()) query.set('site', site.value.trim());
-      if (posterEvent.value) query.set('event', posterEvent.value);
-      query.set('language', language.value);
-      posterLink.setAttribute('href', base + '/poster?' + query.toString());
+      // Encoded as a path's query (a space as %20), not as a form (URLSearchParams writes a space as
+      // '+', which the API reads as a plus: "Lyon+canteen" on the poster).
+      const query = [];
+      if (site.value.trim()) query.push('site=' + encodeURIComponent(site.value.trim()));
+      if (posterEvent.value) query.push('event=' + encodeURIComponent(posterEvent.value));
+      query.push('language=' + encodeURIComponent(language.value));
+      posterLink.setAttribute('href', base + '/poster?' + query.join('&'));
       qrLink.setAttribute('href', base + '/qr' + (posterEvent.value ? '?event=' + encodeURIComponent(posterEvent.value) : ''));
     }
     for (const control of [site, posterEvent, language]) { control.addEventListener('input', links); control.addEventListener('change', links); }

@@ -111,10 +111,21 @@
 
   // Of a per-language text ({"en": …, "fr": …}), the one for the page's language, else the
   // campaign's default language: with its own tag, for the lang attribute of what shows it.
+  // Tags compare without regard to case (pt-BR, pt-br): texts saved before the service made their
+  // keys canonical may be in any case.
+  function keyFor(texts, tag) {
+    if (!texts || !tag) return undefined;
+    if (texts[tag]) return tag;
+    const wanted = tag.toLowerCase();
+    return Object.keys(texts).find((key) => key.toLowerCase() === wanted && texts[key]);
+  }
   function pick(texts, defaultLanguage) {
-    const candidates = [state.language, state.language.split('-')[0]];
-    for (const tag of candidates) if (texts && texts[tag]) return { text: texts[tag], lang: tag };
-    return { text: (texts && texts[defaultLanguage]) || '', lang: defaultLanguage };
+    for (const tag of [state.language, state.language.split('-')[0]]) {
+      const key = keyFor(texts, tag);
+      if (key) return { text: texts[key], lang: key };
+    }
+    const key = keyFor(texts, defaultLanguage);
+    return { text: key ? texts[key] : '', lang: key || defaultLanguage };
   }
 
   window.MobiliseI18n = { LANGUAGES, choose, load, t, has, error, number, percent, dateTime, date, apply, fillSwitcher, pick,
