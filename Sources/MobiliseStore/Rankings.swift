@@ -123,7 +123,8 @@ extension MobiliseStore {
                 connection, organisationID: organisationID, campaign: reference, asOf: asOf,
                 publication: viewer == .leader ? publication : nil)
             let points = try context.weekly(connection).filter { $0.key == country }
-            try context.publishWeeks(connection, points.map(\.week))
+            let weeks = try context.everyWeek(connection, changed: points.map(\.week))
+            try context.publishWeeks(connection, weeks)
             let figures = try context.countryFigures(connection)
             let ranking = Ranking.rank(figures, metric: .signatures, viewer: viewer, privacyK: context.privacyK,
                                        campaignEndsAt: context.campaign.endsAt, asOf: context.asOf,
@@ -138,10 +139,16 @@ extension MobiliseStore {
                 try context.cells(connection, country: country), viewer: viewer, privacyK: context.privacyK,
                 campaignEndsAt: context.campaign.endsAt, asOf: context.asOf, country: country, rounding: context.rounding)
             let eligible = figures.first { $0.key == country }?.eligible ?? 0
-            let weekly = points.map { point in
-                WeeklyPoint(week: point.week, signatures: context.rounding?.published(
-                    point.cumulative, group: Ranking.countryGroupName(country), groupSize: eligible,
-                    at: context.weekEnd(point.week)) ?? point.cumulative)
+            var cumulative = 0
+            var changes = points[...]
+            let weekly = weeks.map { week in
+                while let point = changes.first, point.week <= week {
+                    cumulative = point.cumulative
+                    changes = changes.dropFirst()
+                }
+                return WeeklyPoint(week: week, signatures: context.rounding?.published(
+                    cumulative, group: Ranking.countryGroupName(country), groupSize: eligible,
+                    at: context.weekEnd(week)) ?? cumulative)
             }
             return (CountryBreakdown(
                 asOf: context.asOf, approximate: context.rounding != nil, country: row, bySite: bySite, byOrgUnit: byOrgUnit,
@@ -182,7 +189,7 @@ extension MobiliseStore {
             }
             let shown = Set(ranking.rows.map(\.key))
             let points = try context.weekly(connection)
-            let weeks = Array(Set(points.map(\.week))).sorted()
+            let weeks = try context.everyWeek(connection, changed: points.map(\.week))
             try context.publishWeeks(connection, weeks)
             let ends = weeks.map(context.weekEnd)
             let index = Dictionary(uniqueKeysWithValues: weeks.enumerated().map { ($1, $0) })
@@ -383,6 +390,25 @@ struct RankingContext {
                 connection, organisationID: organisationID, campaignID: campaign.id, current: currentInstant,
                 instants: [instants.asOf, instants.lastWeekStart, instants.previousWeekStart] + weeks.map(weekEnd)),
             instants: instants)
+    }
+
+    /// Every ISO week (as ``weekly(_:)`` names them) from the campaign's start to `asOf`, whether or
+    /// not anything changed in it: which weeks had a change would tell a leader when someone in a
+    /// country signed or withdrew, even while the rounded figures stood still. Weeks of `changed`
+    /// before the start are included; after the campaign's end the weeks stop there, unless
+    /// something changed since (a withdrawal), and then they run to `asOf` too.
+    func everyWeek(_ connection: PostgresConnection, changed: [Date]) throws -> [Date] {
+        guard let row = try connection.query("""
+            SELECT date_trunc('week', (\(campaign.startsAt)::timestamptz AT TIME ZONE \(timeZone))::date)::date::timestamp AT TIME ZONE 'UTC',
+                   date_trunc('week', (\(min(asOf, campaign.endsAt))::timestamptz AT TIME ZONE \(timeZone))::date)::date::timestamp AT TIME ZONE 'UTC',
+                   date_trunc('week', (\(asOf)::timestamptz AT TIME ZONE \(timeZone))::date)::date::timestamp AT TIME ZONE 'UTC'
+            """).rows.first else { return [] }
+        let (start, end, now) = try row.decode((Date, Date, Date).self)
+        let first = min(start, changed.min() ?? start)
+        let last = (changed.max() ?? end) > end ? now : end
+        // Weeks are UTC midnights (see weekly(_:)): a week is exactly seven days later.
+        return Array(stride(from: first.timeIntervalSince1970, through: last.timeIntervalSince1970, by: 7 * 86_400)
+            .map { Date(timeIntervalSince1970: $0) })
     }
 
     /// The instant a weekly value is of: the end of its ISO week (the next Monday's midnight in the

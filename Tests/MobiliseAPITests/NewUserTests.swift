@@ -172,7 +172,8 @@ import Testing
             }
             let leader = try await service.token("g-boss", [.leader], organisation: "globex")
             #expect(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: leader), "leader") == 0)
-            #expect(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: hr), "hr") == 1)
+            // Every week from the start (yesterday) to now: one, or two when today is a Monday.
+            #expect((1...2).contains(expectConsistent(try await service.call(.get, "/v1/campaigns/pledge/timeline", token: hr), "hr")))
         }
     }
 
