@@ -21,7 +21,7 @@ struct CampaignRoutes {
         v1.delete("campaigns/:id/signature", use: withdraw)
     }
 
-    /// HR and leaders: every campaign. Employees: active campaigns open to them, with `signed`.
+    /// HR and leaders: every campaign. Employees: active campaigns open to them, with `signed` (and `withdrawn_at`).
     /// Newest first, a page at a time (`cursor`, `limit`).
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> CampaignList {
         let caller = context.identity
@@ -35,7 +35,8 @@ struct CampaignRoutes {
                 // `signed` also for a leader who is an employee too.
                 let signature = caller.has(.employee)
                     ? try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject) : nil
-                campaigns.append(CampaignResponse(campaign, signed: caller.has(.employee) ? (signature?.isCurrent ?? false) : nil))
+                campaigns.append(CampaignResponse(campaign, signed: caller.has(.employee) ? (signature?.isCurrent ?? false) : nil,
+                                                   withdrawnAt: signature?.withdrawnAt))
             }
             return CampaignList(campaigns: campaigns, nextCursor: page.nextCursor)
         }
@@ -44,7 +45,7 @@ struct CampaignRoutes {
         var campaigns: [CampaignResponse] = []
         for campaign in page.campaigns {
             let signature = try await store.signature(organisationID: organisation, campaign: campaign.id.uuidString, employee: caller.subject)
-            campaigns.append(CampaignResponse(campaign, signed: signature?.isCurrent ?? false))
+            campaigns.append(CampaignResponse(campaign, signed: signature?.isCurrent ?? false, withdrawnAt: signature?.withdrawnAt))
         }
         return CampaignList(campaigns: campaigns, nextCursor: page.nextCursor)
     }
@@ -55,7 +56,7 @@ struct CampaignRoutes {
         let campaign = try await environment.readableCampaign(caller, reference: try context.campaignReference())
         guard caller.has(.employee) else { return CampaignResponse(campaign) }
         let signature = try await store.signature(organisationID: caller.organisation.id, campaign: campaign.id.uuidString, employee: caller.subject)
-        return CampaignResponse(campaign, signed: signature?.isCurrent ?? false)
+        return CampaignResponse(campaign, signed: signature?.isCurrent ?? false, withdrawnAt: signature?.withdrawnAt)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -24,8 +24,10 @@ struct CampaignResponse: ResponseEncodable {
     var successMinCountries: Int?
     /// For employees: whether they have a current signature.
     var signed: Bool?
+    /// For employees whose signature is withdrawn: when (they may sign again).
+    var withdrawnAt: Date?
 
-    init(_ campaign: Campaign, signed: Bool? = nil) {
+    init(_ campaign: Campaign, signed: Bool? = nil, withdrawnAt: Date? = nil) {
         id = campaign.id
         slug = campaign.slug
         hashtag = campaign.hashtag
@@ -41,6 +43,7 @@ struct CampaignResponse: ResponseEncodable {
         countryGoals = campaign.countryGoals.mapValues(CountryGoalBody.init)
         successMinCountries = campaign.successMinCountries
         self.signed = signed
+        self.withdrawnAt = withdrawnAt
     }
 }
 

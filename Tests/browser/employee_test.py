@@ -243,6 +243,19 @@ def employee_flow(driver, downloads, code, subject, language, picture):
     expected = t(driver, "pledge.withdrawnAt", {"when": driver.execute_script("return window.MobiliseI18n.dateTime(arguments[0])",
                                                                               withdrawn.get("withdrawn_at") or "")})
     check("withdrawing says so, and when" + label, text(driver, "signature-state") == expected, (text(driver, "signature-state"), expected))
+    driver.refresh()
+    ready(driver)
+    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "sign").is_displayed())
+    check("after a reload the page still says when I withdrew" + label, text(driver, "signature-state") == expected,
+          (text(driver, "signature-state"), expected))
+    # A signing that fails (the network refuses it) says so where I am, not below the page's end.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/signature"]})
+    driver.find_element(By.ID, "sign").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "message").is_displayed())
+    box = driver.execute_script("const r = document.getElementById('message').getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight]")
+    check("a failed signing's message is on the screen" + label, box[0] >= 0 and box[1] <= box[2], box)
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
     # Sign again.
     driver.find_element(By.ID, "sign").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "withdraw").is_displayed())

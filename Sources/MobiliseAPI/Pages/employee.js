@@ -406,7 +406,8 @@
     state.campaign = state.campaigns.find((c) => c.slug === slug) || state.campaigns[0];
     const path = '/v1/campaigns/' + encodeURIComponent(state.campaign.slug);
     state.signature = null;
-    if (state.campaign.signed) {
+    // Also a withdrawn one: the page says when it was withdrawn, after a reload too.
+    if (state.campaign.signed || state.campaign.withdrawn_at) {
       try { state.signature = (await api('GET', path + '/signature')).body; } catch (e) { if (e.code !== 'signature_not_found') throw e; }
     }
     await Promise.all([loadCount(), loadFeed(false), reloadEvents()]);
