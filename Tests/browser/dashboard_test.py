@@ -37,6 +37,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["MOBILISE_URL"].rstrip("/")
@@ -310,6 +311,17 @@ def main():
         note = driver.find_element(By.ID, "figures-note")
         check("the page says a leader's figures are approximate, and why",
               note.is_displayed() and "rounded" in note.text and "colleague" in note.text, note.text)
+
+        # Keyboard: each country of the map is a tab stop; the link before the map passes them all.
+        driver.execute_script("document.getElementById('metric-select').focus()")
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        skip = driver.switch_to.active_element
+        check("Tab after the metric menu reaches the link that skips the map", skip.get_attribute("id") == "skip-map"
+              and skip.is_displayed(), skip.get_attribute("outerHTML")[:200])
+        skip.send_keys(Keys.ENTER)
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        landed = driver.switch_to.active_element.get_attribute("id")
+        check("after skipping the map, the next Tab reaches the ranking's CSV download", landed == "download-csv", landed)
 
         # Live: after a signature, the counter shows the next published figure without a reload
         # (for a leader it moves at published instants only, and by a rounded step if at all).
