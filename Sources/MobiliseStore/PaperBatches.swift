@@ -47,6 +47,16 @@ extension MobiliseStore {
                 throw MobiliseError(.unprocessable, code: .campaignNotActive,
                                     "this campaign is \(campaign.status.rawValue): paper signatures are entered while it is active")
             }
+            // Said now rather than at confirmation, where every signer of the sheet would be refused for it.
+            let signedAt = draft.signedAt ?? Date()
+            if signedAt < campaign.startsAt {
+                throw MobiliseError(.unprocessable, code: .campaignNotStarted,
+                                    "this campaign opens for signing at \(campaign.startsAt): a sheet signed before then cannot be counted")
+            }
+            if signedAt >= campaign.endsAt {
+                throw MobiliseError(.unprocessable, code: .campaignEnded,
+                                    "this campaign closed for signing at \(campaign.endsAt): a sheet signed after then cannot be counted")
+            }
             if let eventID = draft.eventID {
                 let event = try connection.query("""
                     SELECT campaign_id, host_external_id FROM events WHERE organisation_id = \(organisationID) AND id = \(eventID)
@@ -195,8 +205,9 @@ extension MobiliseStore {
         let content = entry.content
         var signed = 0, already = 0, unknown = 0
         var refused: [String] = []
-        for externalID in content.externalIDs {
+        for typed in content.externalIDs {
             do {
+                let externalID = try employeeID(connection, organisationID: organisationID, typed: typed)
                 let result = try sign(connection, organisationID: organisationID, campaign: campaign.id.uuidString, employee: externalID,
                                       channel: content.channel, eventID: content.eventID, at: content.signedAt)
                 if result.created { signed += 1 } else { already += 1 }
@@ -204,7 +215,7 @@ extension MobiliseStore {
                 unknown += 1
             } catch is MobiliseError {
                 // The rules refused before writing anything (inactive, outside the audience, outside the dates).
-                refused.append(externalID)
+                refused.append(typed)
             }
         }
         let anonymous = unknown + content.unidentified
@@ -218,6 +229,19 @@ extension MobiliseStore {
                   details: ["campaign_id": campaign.id.uuidString, "reference": batch.reference, "how": how, "entry_id": entry.id.uuidString,
                             "signed": String(signed), "already_signed": String(already), "refused": String(refused.count),
                             "anonymous": String(anonymous)])
+    }
+
+    /// The HR id an id typed from a sheet names: itself when an employee has it, else the same id in
+    /// upper or lower case when an employee has that (handwriting typed as `se000003` for
+    /// `SE000003`), else itself (then unknown). Each look-up uses the employees' key.
+    static func employeeID(_ connection: PostgresConnection, organisationID: UUID, typed: String) throws -> String {
+        let candidates = [typed, typed.uppercased(), typed.lowercased()]
+        for (position, candidate) in candidates.enumerated() where !candidates[..<position].contains(candidate) {
+            if try connection.query("""
+                SELECT 1 FROM employees WHERE organisation_id = \(organisationID) AND external_id = \(candidate)
+                """).count == 1 { return candidate }
+        }
+        return typed
     }
 
     /// A batch and its entries (in order of entry), nil when there is none; `lock` takes its row lock.

@@ -85,6 +85,32 @@ import Testing
         }
     }
 
+    /// An HR id typed from a sheet in another case still names its employee (handwriting typed as
+    /// `IN-3` for `in-3`) instead of going to the anonymous tally, and a sheet dated before the
+    /// campaign opens is refused when it is entered, not confirmed with every signer refused.
+    @Test func anIDTypedInAnotherCaseSignsItsEmployeeAndASheetBeforeTheStartIsRefused() async throws {
+        try await ServiceHarness.run { service in
+            let slug = try await service.launchedCampaign()
+            let first = try await service.token("hr-1", [.hrAdmin])
+            let second = try await service.token("lead-1", [.hrAdmin])
+            let path = "/v1/campaigns/\(slug)/paper-batches"
+            for token in [first, second] {
+                let entered = try await service.call(.post, path, token: token, json: Self.entry("Lyon canteen 2", ["IN-3", "In-4", "visitor-9"]))
+                #expect(entered.status == .created, "\(entered.text)")
+            }
+            let batches = try await service.call(.get, path, token: first)
+            let outcome = (batches.json["batches"] as? [JSON])?.first?["outcome"] as? JSON
+            #expect(outcome?["signed"] as? Int == 2 && outcome?["anonymous"] as? Int == 1, "\(batches.text)")
+            for employee in ["in-3", "in-4"] {
+                let signature = try await service.store.signature(organisationID: service.acme.id, campaign: slug, employee: employee)
+                #expect(signature?.channel == .paper && signature?.isCurrent == true, "\(employee)")
+            }
+
+            let early = try await service.call(.post, path, token: first, json: #"{"reference": "Old sheet", "external_ids": ["in-5"], "unidentified": 0, "signed_at": "2000-01-03T09:00:00Z"}"#)
+            #expect(early.status == .unprocessableContent && early.errorCode == "campaign_not_started", "\(early.text)")
+        }
+    }
+
     @Test func theSamePersonCannotEnterTwiceAndDisagreementsWaitForAThirdLook() async throws {
         try await ServiceHarness.run { service in
             let slug = try await service.launchedCampaign()

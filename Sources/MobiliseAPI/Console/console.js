@@ -956,9 +956,12 @@
         })) }, t('paper.decide', { who: entryRow.entered_by }))) : [];
       const outcome = batch.outcome ? h('p', { class: 'muted' }, t('paper.outcome', { signed: number(batch.outcome.signed), already: number(batch.outcome.already_signed),
         refused: number(batch.outcome.refused.length), anonymous: number(batch.outcome.anonymous) })) : null;
+      // Who was refused, so that HR can follow up (the count alone named no one).
+      const refusedIDs = batch.outcome && batch.outcome.refused.length
+        ? h('p', { class: 'muted', 'data-refused': batch.reference }, t('paper.refusedIDs', { ids: batch.outcome.refused.join(', ') })) : null;
       return h('tr', { 'data-batch': batch.reference, 'data-status': batch.status }, cell(batch.reference), cell(statusNames[batch.status] || batch.status),
         h('td', {}, h('ul', { class: 'plain' }, batch.entries.map((entryRow) => h('li', {}, who(entryRow))))),
-        h('td', {}, differences.length ? differences : (batch.entries.length < 2 ? t('paper.waitingSecond') : t('paper.noDifference')), outcome),
+        h('td', {}, differences.length ? differences : (batch.entries.length < 2 ? t('paper.waitingSecond') : t('paper.noDifference')), outcome, refusedIDs),
         h('td', { class: 'buttons' }, decide));
     });
 
