@@ -542,11 +542,15 @@ def main():
         check("the approved story is in the feed", [p["id"] for p in feed["posts"]] == [post["id"]], feed)
 
         # ---- Events: created in the console, an RSVP through the API, the check-in at the door on a phone.
+        # An HR admin in India: the times typed are India's, and the list shows them so, zone named.
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Kolkata"})
         go(driver, "events")
+        check("the event form names the time zone its times are in", any(name in driver.find_element(By.ID, "events-zone").text for name in ("Asia/Kolkata", "Asia/Calcutta")),
+              driver.find_element(By.ID, "events-zone").text)
         type_into(driver, "event-title", "Pune launch breakfast")
         type_into(driver, "event-country", "IN")
         type_into(driver, "event-city", "Pune")
-        start = datetime.datetime.now() + datetime.timedelta(hours=1)
+        start = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30))) + datetime.timedelta(hours=1)
         set_value(driver, "event-starts", start.strftime("%Y-%m-%dT%H:%M"))
         set_value(driver, "event-ends", (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
         type_into(driver, "event-capacity", "10")
@@ -554,6 +558,10 @@ def main():
         click(driver, "form[aria-labelledby=new-event-heading] button[type=submit]")
         wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-event]"), "the event is listed")
         event_id = driver.find_element(By.CSS_SELECTOR, "tr[data-event]").get_attribute("data-event")
+        listed = driver.find_element(By.CSS_SELECTOR, "tr[data-event]").text
+        typed = start.strftime("%I:%M").lstrip("0")
+        check("the event is listed at the time typed, in the admin's zone", typed in listed and ("GMT+5:30" in listed or "IST" in listed), (typed, listed))
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
         status, rsvp = api("PUT", "/v1/events/%s/rsvp" % event_id, token=RSVP)
         check("an employee RSVPs through the API", status == 200 and rsvp["status"] == "going", rsvp)
         go(driver, "events")

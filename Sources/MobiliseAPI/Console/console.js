@@ -29,6 +29,10 @@
   const percent = (value) => (value === null || value === undefined ? '–' : formats.percent.format(value));
   const when = (text) => (text ? formats.date.format(new Date(text)) : '–');
   const day = (text) => (text ? formats.day.format(new Date(text)) : '–');
+  // An event's times in the browser's time zone, named, as its form takes them (datetime-local).
+  // Made at each call: the zone is the browser's at that moment.
+  const localWhen = (text) => (text ? new Intl.DateTimeFormat(I.language, { year: 'numeric', month: 'short', day: 'numeric',
+    hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(text)) : '–');
 
   // ---- DOM helpers -------------------------------------------------------------------------
 
@@ -811,7 +815,7 @@
     const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/events?upcoming=false&limit=200');
     const rows = page.events.map((event) => h('tr', { 'data-event': event.id },
-      cell(event.title), cell(t('kind.' + event.kind)), cell(event.city ? event.city + ', ' + event.country : event.country), cell(when(event.starts_at)),
+      cell(event.title), cell(t('kind.' + event.kind)), cell(event.city ? event.city + ', ' + event.country : event.country), cell(localWhen(event.starts_at)),
       numberCell(event.capacity), numberCell(event.going, 'event-going-' + event.id), numberCell(event.waiting, 'event-waiting-' + event.id),
       numberCell(event.checked_in, 'event-checked-in-' + event.id),
       h('td', {}, h('a', { href: '#check-in/' + event.id, class: 'button small' }, t('events.checkIn')))));
@@ -833,6 +837,7 @@
       field('events.eventTitle', input('title', 'text', { required: true })), field('events.kind', kind),
       h('div', { class: 'row' }, field('common.country', input('country', 'text', { required: true, maxlength: 2, class: 'short' })), field('events.city', input('city'), 'events.cityHint')),
       h('div', { class: 'row' }, field('events.starts', input('starts', 'datetime-local', { required: true })), field('events.ends', input('ends', 'datetime-local', { required: true }))),
+      h('p', { class: 'hint', id: 'events-zone' }, t('events.localTime', { zone: Intl.DateTimeFormat().resolvedOptions().timeZone })),
       h('div', { class: 'row' }, field('events.capacity', input('capacity', 'number', { min: 1 }), 'events.capacityHint'), field('events.host', input('host', 'text', { required: true }), 'events.hostHint')),
       h('button', { type: 'submit' }, t('events.create')));
     draw(nav, 'events.title', campaignSelect(list, slug, (value) => guarded(() => screens.events(value))()),
