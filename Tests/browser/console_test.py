@@ -45,6 +45,7 @@ from selenium.common.exceptions import StaleElementReferenceException, TimeoutEx
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["MOBILISE_URL"].rstrip("/")
@@ -504,6 +505,13 @@ def main():
         check("the campaign exists in two languages with the goal", status == 200 and campaign["title"] == {"en": TITLE_EN, "fr": "Ensemble chez Wayne", "pt-BR": "Juntos na Wayne"}
               and campaign["country_goals"] == {"IN": {"signatures": 2}} and campaign["status"] == "draft", campaign)
         click(driver, "tr[data-campaign='%s'] button[data-move='launch']" % SLUG)
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#campaign-actions .confirm button.danger"), "launching asks first")
+        driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        back_on = driver.switch_to.active_element
+        check("Escape dismisses the question and the focus returns to the button that asked it",
+              not driver.find_elements(By.CSS_SELECTOR, "#campaign-actions .confirm") and back_on.get_attribute("data-move") == "launch",
+              back_on.get_attribute("outerHTML")[:160])
+        click(driver, "tr[data-campaign='%s'] button[data-move='launch']" % SLUG)
         launch = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#campaign-actions .confirm button.danger"), "launching asks first")
         if launch:
             launch[0].click()
@@ -732,7 +740,6 @@ def main():
         # ---- Keyboard only: the navigation is reachable and usable with Tab and Enter.
         driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
         from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.keys import Keys
         reached = None
         for _ in range(12):
             ActionChains(driver).send_keys(Keys.TAB).perform()

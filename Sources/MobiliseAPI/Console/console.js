@@ -195,10 +195,17 @@
 
   // A confirmation in the page (not window.confirm: it says exactly what will happen, and works by keyboard).
   function confirmStep(container, textKey, values, confirmKey, onConfirm) {
+    // Cancelled by its button or by Escape, the question goes and the focus returns to what asked it.
+    const opener = document.activeElement;
+    const cancel = () => {
+      container.replaceChildren();
+      if (opener && opener.isConnected && opener !== document.body) opener.focus();
+    };
     container.replaceChildren();
     const yes = h('button', { type: 'button', class: 'danger', onclick: guarded(async () => { container.replaceChildren(); await onConfirm(); }) }, t(confirmKey, values));
-    const no = h('button', { type: 'button', class: 'secondary', onclick: () => container.replaceChildren() }, t('common.cancel'));
-    container.append(h('div', { class: 'confirm', role: 'group', 'aria-label': t('common.confirmation') },
+    const no = h('button', { type: 'button', class: 'secondary', onclick: cancel }, t('common.cancel'));
+    container.append(h('div', { class: 'confirm', role: 'group', 'aria-label': t('common.confirmation'),
+      onkeydown: (event) => { if (event.key === 'Escape') { event.preventDefault(); cancel(); } } },
       h('p', {}, t(textKey, values)), h('div', { class: 'buttons' }, yes, no)));
     no.focus();
   }
