@@ -306,6 +306,12 @@ def main():
         by_signatures = api("GET", "/v1/campaigns/%s/rankings?metric=signatures" % CAMPAIGN, LEADER)
         check("sorting by signatures shows the API's ranking by signatures",
               [code for code, _ in table_rows(driver) if code != "other"] == [r["country"] for r in by_signatures["rows"]])
+        marks = {th.find_element(By.TAG_NAME, "button").get_attribute("data-sort"): th.get_attribute("aria-sort")
+                 for th in driver.find_elements(By.CSS_SELECTOR, "#ranking-head th")}
+        check("the signatures column, not the rank, is marked sorted", marks.get("signatures") == "descending"
+              and [key for key, mark in marks.items() if mark != "none"] == ["signatures"], marks)
+        check("after sorting, the focus is back on the column's button",
+              driver.switch_to.active_element.get_attribute("data-sort") == "signatures", driver.switch_to.active_element.get_attribute("outerHTML")[:120])
 
         # A leader's figures are approximate (issue 19), and the page says so in one sentence.
         note = driver.find_element(By.ID, "figures-note")

@@ -178,12 +178,16 @@
 
   function renderTable() {
     const head = $('ranking-head');
+    // A metric's column asked the API for its ranking: the rows are in rank order, which is that
+    // metric's, highest first, and that column is the one marked sorted.
+    const marked = state.sort.column || state.sort.key;
+    const descending = state.sort.column ? true : state.sort.descending;
     head.replaceChildren(...COLUMNS.map((column) => {
-      const active = state.sort.key === column.key;
+      const active = marked === column.key;
       const button = el('button', { type: 'button', 'data-sort': column.key, text: D(column.label) });
       button.addEventListener('click', () => sortBy(column));
       return el('th', { scope: 'col', class: (column.numeric ? 'num ' : '') + 'col-' + column.key,
-        'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none' }, button);
+        'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none' }, button);
     }));
     state.shownRows = sortedRows();
     const body = $('ranking-table').tBodies[0];
@@ -202,12 +206,15 @@
     if (column.metric && column.metric !== state.ranking.metric) {
       // Ask the API for the ranking by this metric: its ranks (ties, lower bounds) are the reference.
       state.ranking = await api(campaignPath('/rankings?metric=' + column.metric));
-      state.sort = { key: 'rank', descending: false };
+      state.sort = { key: 'rank', descending: false, column: column.key };
       renderAll();
-      return;
+    } else {
+      state.sort = { key: column.key, descending };
+      renderTable();
     }
-    state.sort = { key: column.key, descending };
-    renderTable();
+    // The header is drawn anew: the focus goes back to the column's button, where the keyboard was.
+    const again = $('ranking-head').querySelector('button[data-sort="' + column.key + '"]');
+    if (again) again.focus();
   }
 
   // The API's own CSV of the ranking shown (same metric, same instant), downloaded with the
@@ -632,6 +639,7 @@
       fetch('/dashboard/assets/world-countries.geojson').then((r) => r.json()),
     ]);
     state.ranking = ranking;
+    state.sort = { key: 'rank', descending: false };  // the ranking by participation, as fetched
     state.timeline = timeline;
     state.world = world;
     renderMetricOptions(ranking.metrics);
