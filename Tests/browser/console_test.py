@@ -420,6 +420,18 @@ def main():
         wait(driver, lambda d: "Import done" in d.find_element(By.ID, "import-report").text, "the confirmed full sync is done")
         status, workforce = api("GET", "/v1/workforce")
         check("the confirmed full sync deactivated 3", workforce["active"] == 9 and workforce["inactive"] == 3, workforce)
+        check("a report with no rejected line does not speak of rejected lines",
+              "rejected lines were not loaded" not in driver.find_element(By.ID, "import-report").text, driver.find_element(By.ID, "import-report").text)
+        # A file whose every line is rejected: importing it would change nothing, so it is not offered.
+        path = os.path.join(files, "all-rejected.csv")
+        with open(path, "w", encoding="utf-8") as out:
+            out.write("external_id,display_name,country,gender,site,org_unit\nzz-1,Nobody,XX,male,Nowhere,None\nzz-2,Nobody Else,QQ,male,Nowhere,None\n")
+        set_value(driver, "import-mode", "upsert")
+        driver.find_element(By.ID, "workforce-file").send_keys(path)
+        click(driver, "#dry-run")
+        wait(driver, lambda d: d.find_elements(By.ID, "nothing-to-import") or d.find_elements(By.ID, "import-now"), "the dry run of a file of rejected lines is reported")
+        check("a file whose every line is rejected is not offered for import",
+              bool(driver.find_elements(By.ID, "nothing-to-import")) and not driver.find_elements(By.ID, "import-now"))
 
         # ---- Search and erasure.
         type_into(driver, "employee-query", "br-")

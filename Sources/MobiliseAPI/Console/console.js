@@ -502,13 +502,16 @@
           next.append(h('button', { type: 'button', class: 'danger', id: 'import-confirmed',
             onclick: guarded(() => confirmStep(confirmArea, 'workforce.guardConfirm', { count: answer.deactivated }, 'workforce.guardConfirmButton',
               () => send(false, answer.deactivated))) }, t('workforce.importConfirmed', { count: answer.deactivated })));
+        } else if (answer.rows_read > 0 && answer.rejected_count >= answer.rows_read) {
+          // Every line rejected: importing would change nothing, so it is not offered.
+          next.append(h('p', { class: 'warning', id: 'nothing-to-import' }, t('workforce.nothingToImport')));
         } else {
           next.append(h('button', { type: 'button', id: 'import-now', onclick: guarded(() => send(false)) }, t('workforce.importNow')));
         }
       }
       report.replaceChildren(h('section', { class: 'card report', 'aria-labelledby': 'report-heading' },
         h('h2', { id: 'report-heading', tabindex: '-1' }, t(answer.dry_run ? 'report.dryRunTitle' : 'report.doneTitle')),
-        h('p', {}, t(answer.dry_run ? 'report.dryRunIntro' : 'report.doneIntro', { rows: number(answer.rows_read), mode: t('mode.' + answer.mode) })),
+        h('p', {}, t(answer.dry_run ? 'report.dryRunIntro' : (answer.rejected_count ? 'report.doneIntro' : 'report.doneIntroClean'), { rows: number(answer.rows_read), mode: t('mode.' + answer.mode) })),
         counts, rejected, more, next, confirmArea));
       if (focus !== false) {
         report.querySelector('h2').focus();
