@@ -447,6 +447,9 @@ def widget_flow(driver, code, subject):
         except TimeoutException:
             signed = False
         check("the widget signs and says I signed", signed)
+        # The frame is the README's (420 × 420): signed, with its longest text, the widget still fits it.
+        fits = driver.execute_script("return [document.documentElement.scrollHeight, window.innerHeight]")
+        check("the signed widget fits the README's frame without scrolling", fits[0] <= fits[1], fits)
         check("the signature is recorded", api("GET", "/v1/campaigns/%s/signature" % CAMPAIGN, token_for(subject)).get("withdrawn_at") is None)
         signed_at = datetime.datetime.now(datetime.timezone.utc)
         # The widget shows the count a leader sees: published at intervals and rounded (PRIVACY.md), so
