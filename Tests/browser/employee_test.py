@@ -263,6 +263,11 @@ def employee_flow(driver, downloads, code, subject, language, picture):
 
     # A story with a photo: the preview first.
     body = "Story of %s: equality is everyone's business #HeForShe" % subject
+    # The counter counts characters as the service does: an emoji is one (String.length says two).
+    driver.execute_script("const b = document.getElementById('story-body'); b.value = 'ab\\u{1F44D}'; b.dispatchEvent(new Event('input'));")
+    expected = t(driver, "story.characters", {"count": 3, "max": 5000})
+    check("the story's counter counts an emoji as one character" + label, text(driver, "story-count") == expected, (text(driver, "story-count"), expected))
+    driver.execute_script("const b = document.getElementById('story-body'); b.value = ''; b.dispatchEvent(new Event('input'));")
     driver.find_element(By.ID, "story-body").send_keys(body)
     driver.find_element(By.ID, "story-photo").send_keys(picture)
     WebDriverWait(driver, 10).until(lambda d: d.execute_script(

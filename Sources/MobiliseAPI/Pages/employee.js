@@ -160,9 +160,14 @@
 
   // MARK: my story
 
+  // Characters as the service counts them: code points of the trimmed text (an emoji is one, where
+  // a textarea's maxlength and String.length count two).
+  function storyLength() { return [...$('story-body').value.trim()].length; }
+
   function storyErrors() {
     const errors = [];
     if (!$('story-body').value.trim()) errors.push(['story-body', 'story.errorEmpty']);
+    if (storyLength() > 5000) errors.push(['story-body', 'error.body_too_long']);
     const file = $('story-photo').files[0];
     if (file && file.size > MAX_PHOTO) errors.push(['story-photo', 'error.media_too_large']);
     if (file && !/^image\/(jpeg|png|webp)$/.test(file.type)) errors.push(['story-photo', 'error.media_type_mismatch']);
@@ -208,7 +213,7 @@
     }
     show($('story-remove-photo'), !!file);
     show($('story-preview'), !!(text || file));
-    $('story-count').textContent = I.t('story.characters', { count: $('story-body').value.length, max: 5000 });
+    $('story-count').textContent = I.t('story.characters', { count: storyLength(), max: 5000 });
   }
 
   async function sendStory(event) {
