@@ -30,6 +30,23 @@ import Testing
 
     // MARK: - Cross-site request forgery
 
+    /// The audit screen's action filter offers every family of actions the service records: one
+    /// added to the code without the filter would be unreachable from the console.
+    @Test func theAuditFilterOffersEveryFamilyOfActionsRecorded() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sources = root.appendingPathComponent("Sources")
+        let console = try String(contentsOf: sources.appendingPathComponent("MobiliseAPI/Console/console.js"), encoding: .utf8)
+        var families: Set<String> = []
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: #/action: "([a-z_]+)\./#) { families.insert(String(match.1)) }
+        }
+        #expect(families.count >= 10, "\(families)")
+        for family in families.sorted() { #expect(console.contains("'\(family).'"), "the audit filter lacks '\(family).'") }
+    }
+
     @Test func theSessionEndpointGivesTheCSRFTokenToTheCookieOnly() async throws {
         try await ServiceHarness.run { service in
             let none = try await service.call(.get, "/v1/session")

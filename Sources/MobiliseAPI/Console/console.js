@@ -774,7 +774,8 @@
     const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
     if (!list.length) { draw(nav, 'moderation.title', h('p', {}, t('common.noCampaigns'))); return; }
-    const slug = selected || list[0].slug;
+    // The running campaign first, as on the events screen: a new draft has no stories to moderate.
+    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
     const which = listName || 'queue';
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/posts?status=' + which + '&limit=50');
     const listSelect = h('select', { id: 'moderation-list', onchange: (event) => guarded(() => screens.moderation(slug, event.target.value))() },
@@ -996,7 +997,10 @@
   // The audit log (filters, older pages) and the counts' verification.
   screens.audit = async function () {
     const nav = navigation;  // the navigation this drawing belongs to (see route)
-    const action = h('select', { id: 'audit-action' }, ['', 'employees.', 'employee.', 'campaign.', 'post.', 'event.', 'scim_token.', 'organisation.'].map((value) =>
+    // Every family of actions the service records (grep 'action: "' in Sources).
+    const families = ['', 'employees.', 'employee.', 'workforce.', 'campaign.', 'post.', 'event.', 'paper.', 'reminder.', 'webhook.', 'sso.',
+      'scim_token.', 'organisation.'];
+    const action = h('select', { id: 'audit-action' }, families.map((value) =>
       h('option', { value }, value ? value.replace(/\.$/, '') : t('audit.allActions'))));
     const actor = h('input', { type: 'text', id: 'audit-actor', autocomplete: 'off' });
     const results = h('div', { id: 'audit-results' });
