@@ -38,6 +38,7 @@ public enum LanguageTag {
     public static func text(_ texts: [String: String], in language: String) -> (tag: String, text: String)? {
         if let exact = texts[language] { return (language, exact) }
         let wanted = language.lowercased()
-        return texts.first { $0.key.lowercased() == wanted }.map { ($0.key, $0.value) }
+        // Of keys differing only in case, the one that sorts first (as canonicalKeys keeps), whatever the dictionary's order.
+        return texts.keys.sorted().first { $0.lowercased() == wanted }.flatMap { key in texts[key].map { (key, $0) } }
     }
 }

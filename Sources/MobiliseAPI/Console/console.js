@@ -449,7 +449,7 @@
 
     // Why the import ended without a report: failed (nothing written), or held by the full-sync guard.
     function showFailure(failure, focus) {
-      const code = failure.error.code;
+      const code = failure.error.code || '';
       // A job's failure has no status: only the service's own failures are 5xx-like.
       const sentence = sentenceFor(code, code === 'internal_error' || code.startsWith('database') ? 500 : 422);
       const said = failure.error.message && failure.error.message !== sentence
