@@ -19,6 +19,12 @@ public enum CountryNames {
         return index[key]
     }
 
+    /// The code meant by `code` when it is not a code but a usual name of a country (`UK` for GB),
+    /// or nil: the hint for a refused country code.
+    public static func suggestion(for code: String) -> String? {
+        alpha2(for: code).flatMap { $0 != code.uppercased() ? $0 : nil }
+    }
+
     /// Lower-case letters and digits only, accents removed.
     static func fold(_ text: some StringProtocol) -> String {
         String(text).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)

@@ -164,8 +164,7 @@ public struct WorkforceCSVReader {
     }
 
     static func unknownCountry(line: Int, _ code: String) -> WorkforceRejection {
-        // A usual name that is not the code, UK for GB: say which code is meant.
-        let hint = CountryNames.alpha2(for: code).map { $0 != code.uppercased() ? "; did you mean \($0)?" : "" } ?? ""
+        let hint = CountryNames.suggestion(for: code).map { "; did you mean \($0)?" } ?? ""
         return WorkforceRejection(line: line, error: "unknown country code '\(code)' (not an ISO 3166-1 alpha-2 code\(hint))")
     }
 

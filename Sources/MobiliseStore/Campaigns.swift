@@ -190,7 +190,7 @@ extension MobiliseStore {
             ORDER BY position
             """).rows.map { try $0.decode(String.self, at: 0) }
         guard let first = unknown.first else { return }
-        let hint = CountryNames.alpha2(for: first).map { $0 != first ? " (did you mean \($0)?)" : "" } ?? ""
+        let hint = CountryNames.suggestion(for: first).map { " (did you mean \($0)?)" } ?? ""
         throw MobiliseError(.unprocessable, code: .unknownCountry,
                             "'\(first)' in the audience is not an ISO 3166-1 alpha-2 country code\(hint)")
     }

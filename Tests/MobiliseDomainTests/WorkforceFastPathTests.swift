@@ -143,6 +143,14 @@ private func randomFile(_ random: inout SplitMix64) -> [UInt8] {
         }
     }
 
+    /// UK is what people call GB: the rejection says which code is meant.
+    @Test func anUnknownCodeThatIsAUsualNameSaysWhichCodeIsMeant() throws {
+        let items = try WorkforceCSVReader.read(Array("external_id,country\na,UK\n".utf8), knownCountries: ["GB"])
+        #expect(items == [
+            .rejected(WorkforceRejection(line: 2, error: "unknown country code 'UK' (not an ISO 3166-1 alpha-2 code; did you mean GB?)")),
+        ])
+    }
+
     @Test func unknownCountriesAreRejectedInLineOrderAndStillClaimTheirID() throws {
         let file = "external_id,country\na,FR\nb,QQ\nc,zz\nb,FR\nd,de\ne,D\n"
         let items = try WorkforceCSVReader.read(Array(file.utf8), knownCountries: ["FR", "DE"])
