@@ -444,6 +444,8 @@ def main():
             check("the erasure says what is kept and what removed", "Kept: their signatures" in text and "Removed:" in text, text)
             erase[0].click()
         wait(driver, lambda d: "br-3 was erased" in d.find_element(By.ID, "status").text, "the erasure is done")
+        check("after the erasure the focus is on the search, not lost to the page",
+              driver.switch_to.active_element.get_attribute("id") == "employee-query", driver.switch_to.active_element.tag_name)
         status, page = api("GET", "/v1/employees?q=br-")
         check("the erased employee is gone from the API", [e["external_id"] for e in page["employees"]] == ["br-1", "br-2"], page)
         screenshots(driver, "workforce")
@@ -489,6 +491,14 @@ def main():
               [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "#campaign-languages input")])
         type_into(driver, "campaign-title-pt-BR", "Juntos na Wayne")
         type_into(driver, "campaign-pledge-pt-BR", "Eu defendo a igualdade no trabalho")
+        # A language added by mistake and removed: the focus goes to the language before it, the texts stay.
+        type_into(driver, "campaign-new-language", "de")
+        click(driver, "#campaign-add-language")
+        driver.find_elements(By.CSS_SELECTOR, "#campaign-languages fieldset")[-1].find_element(By.TAG_NAME, "button").click()
+        check("removing a language puts the focus on the language before it, whose text stays",
+              driver.switch_to.active_element.get_attribute("id") == "campaign-title-pt-BR"
+              and driver.switch_to.active_element.get_attribute("value") == "Juntos na Wayne" and not driver.find_elements(By.ID, "campaign-title-de"),
+              driver.switch_to.active_element.get_attribute("id"))
         axe_check(driver, "the campaign wizard")
         click(driver, "#wizard-next")
         type_into(driver, "campaign-slug", SLUG)

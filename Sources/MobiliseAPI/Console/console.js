@@ -540,6 +540,7 @@
             await api('DELETE', '/v1/employees/' + encodeURIComponent(employee.external_id));
             say('employee.erased', { id: employee.external_id });
             await search(pages[pages.length - 1]);
+            query.focus();  // the list is drawn anew: the keyboard goes on from the search, not the page's top
           })) }, t('employee.erase')))));
       const nav = h('div', { class: 'buttons' },
         pages.length > 0 ? h('button', { type: 'button', class: 'secondary', onclick: guarded(() => { pages.pop(); return search(pages[pages.length - 1]); }) }, t('common.previous')) : null,
@@ -627,7 +628,10 @@
         h('legend', {}, t('wizard.language', { tag })),
         field('wizard.titleIn', text('title-' + tag, 'text', { lang: tag, required: true })),
         field('wizard.pledgeIn', (inputs['pledge-' + tag] = h('textarea', { id: 'campaign-pledge-' + tag, lang: tag, rows: 3, required: true }))),
-        index > 0 ? h('button', { type: 'button', class: 'secondary small', onclick: () => { keepTexts(); state.languages.splice(index, 1); drawLanguages(); restoreTexts(); } }, t('wizard.removeLanguage')) : null)));
+        index > 0 ? h('button', { type: 'button', class: 'secondary small', onclick: () => {
+          keepTexts(); state.languages.splice(index, 1); drawLanguages(); restoreTexts();
+          inputs['title-' + state.languages[index - 1]].focus();  // the language before: its fieldset is still there
+        } }, t('wizard.removeLanguage')) : null)));
     }
     const newLanguage = h('input', { type: 'text', id: 'campaign-new-language', maxlength: 8, class: 'short', autocomplete: 'off' });
     drawLanguages();
