@@ -773,6 +773,18 @@ def main():
         if reached:
             screen_ready(driver, "workforce")
 
+        # ---- A campaign launched ahead of its start is not called running.
+        later = datetime.date.today() + datetime.timedelta(days=10)
+        status, _ = api("POST", "/v1/campaigns", body={"slug": "later-2026", "hashtag": "#Later", "title": {"en": "Later"},
+                                                     "pledge_text": {"en": "Later"}, "starts_at": later.isoformat() + "T00:00:00Z",
+                                                     "ends_at": (later + datetime.timedelta(days=30)).isoformat() + "T00:00:00Z"})
+        status_launch, _ = api("POST", "/v1/campaigns/later-2026/launch")
+        go(driver, "campaigns")
+        row = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-campaign='later-2026']"), "the launched campaign is listed")
+        shown = row[0].text if row else ""
+        check("a campaign launched before its start says it is not open yet", status == 201 and status_launch == 200
+              and "not open yet" in shown and "running" not in shown, (status, status_launch, shown))
+
         # ---- Another origin of the same site tries to act with the admin's cookie.
         collect_console(driver)
         attacker = attacker_server(BASE + "/v1/campaigns/%s/close" % SLUG)

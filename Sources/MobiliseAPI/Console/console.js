@@ -34,6 +34,15 @@
   const localWhen = (text) => (text ? new Intl.DateTimeFormat(I.language, { year: 'numeric', month: 'short', day: 'numeric',
     hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(text)) : '–');
 
+  // A campaign's state as an HR admin means it: a launched campaign is "running" only between its
+  // dates (before its start it takes no signature yet, after its end none any more).
+  function statusName(campaign) {
+    const now = Date.now();
+    if (campaign.status === 'active' && Date.parse(campaign.starts_at) > now) return t('status.scheduled');
+    if (campaign.status === 'active' && Date.parse(campaign.ends_at) <= now) return t('status.pastEnd');
+    return t('status.' + campaign.status);
+  }
+
   // ---- DOM helpers -------------------------------------------------------------------------
 
   // h('p', {class: 'x', onclick: f}, 'text', child…): an element; strings become text nodes.
@@ -311,7 +320,7 @@
 
   function campaignSelect(list, selected, onChange) {
     const select = h('select', { onchange: (event) => onChange(event.target.value) },
-      list.map((campaign) => h('option', { value: campaign.slug, selected: campaign.slug === selected }, title(campaign) + ' (' + t('status.' + campaign.status) + ')')));
+      list.map((campaign) => h('option', { value: campaign.slug, selected: campaign.slug === selected }, title(campaign) + ' (' + statusName(campaign) + ')')));
     return field('common.campaign', select);
   }
 
@@ -357,7 +366,7 @@
         table('overview.campaignsCaption', ['campaign.title', 'campaign.status', 'campaign.dates', 'figures.signatures', 'figures.eligible', 'figures.participation'],
           list.map((campaign, index) => {
             const total = figures[index] && figures[index].total;
-            return h('tr', { 'data-campaign': campaign.slug }, cell(title(campaign)), cell(t('status.' + campaign.status)),
+            return h('tr', { 'data-campaign': campaign.slug }, cell(title(campaign)), cell(statusName(campaign)),
               cell(day(campaign.starts_at) + ' – ' + day(campaign.ends_at)),
               numberCell(total ? total.signatures : null, 'signatures-' + campaign.slug), numberCell(total ? total.eligible : null, 'eligible-' + campaign.slug),
               h('td', { class: 'num', 'data-figure': 'participation-' + campaign.slug }, total ? percent(total.participation) : '–'));
@@ -575,7 +584,7 @@
     const details = h('div', { id: 'campaign-details' });
     const moves = { draft: ['launch'], active: ['close'], closed: ['archive'], archived: [] };
     const rows = list.map((campaign) => h('tr', { 'data-campaign': campaign.slug },
-      cell(title(campaign)), cell(campaign.hashtag), cell(t('status.' + campaign.status)), cell(day(campaign.starts_at) + ' – ' + day(campaign.ends_at)),
+      cell(title(campaign)), cell(campaign.hashtag), cell(statusName(campaign)), cell(day(campaign.starts_at) + ' – ' + day(campaign.ends_at)),
       h('td', { class: 'buttons' },
         h('button', { type: 'button', class: 'secondary small', onclick: guarded(() => showFigures(campaign, details)) }, t('campaign.figures')),
         moves[campaign.status].map((move) => h('button', { type: 'button', class: 'small', 'data-move': move,
