@@ -629,6 +629,18 @@ def main():
         ready(driver)
         axe_check(driver, "dashboard")
         no_raw_keys(driver, "dashboard in en")
+        # The employee's page with a leader's sign-in only: it says whose page it is, offers no action.
+        roles = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            fetch('/v1/session', {credentials: 'same-origin'}).then((r) => r.json()).then((s) => done(s.roles), (e) => done(String(e)));""")
+        check("the leader's sign-in code is a leader's only (for the check below)", isinstance(roles, list) and "employee" not in roles, roles)
+        driver.get(BASE + "/")
+        ready(driver)
+        check("a leader's sign-in on the employee page is told the page is for employees, with no sign button",
+              driver.find_element(By.ID, "not-employee").is_displayed() and not driver.find_element(By.ID, "sign").is_displayed())
+        axe_check(driver, "employee page, leader's sign-in")
+        driver.get(BASE + "/dashboard?campaign=" + CAMPAIGN)
+        ready(driver)
         # The dashboard in Hindi (its switcher reloads the page in the new language).
         driver.execute_script("""
             const select = document.getElementById('language');

@@ -458,6 +458,14 @@
     }
     state.csrf = session.csrf_token || null;
     show($('sign-out'), true);
+    if (!(session.roles || []).includes('employee')) {
+      // A leader's or HR admin's sign-in only: every action here would be refused. Say so instead.
+      show($('content'), true);
+      say('');
+      show($('not-employee'), true);
+      document.body.dataset.ready = 'true';
+      return;
+    }
     const list = (await api('GET', '/v1/campaigns')).body;
     state.campaigns = list.campaigns;
     show($('content'), true);
