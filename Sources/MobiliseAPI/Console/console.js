@@ -305,6 +305,10 @@
     screen(titleKey, ...content);
   }
 
+  // The campaign a screen opens on when none is chosen: the running one (a new draft has no stories,
+  // events or sheets yet), else the newest.
+  function shownFirst(list) { return list.find((campaign) => campaign.status === 'active') || list[0]; }
+
   async function campaigns() {
     const campaigns = [];
     let cursor = null;
@@ -787,8 +791,7 @@
     const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
     if (!list.length) { draw(nav, 'moderation.title', h('p', {}, t('common.noCampaigns'))); return; }
-    // The running campaign first, as on the events screen: a new draft has no stories to moderate.
-    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
+    const slug = selected || shownFirst(list).slug;
     const which = listName || 'queue';
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/posts?status=' + which + '&limit=50');
     const listSelect = h('select', { id: 'moderation-list', onchange: (event) => guarded(() => screens.moderation(slug, event.target.value))() },
@@ -836,7 +839,7 @@
     const nav = navigation;  // the navigation this drawing belongs to (see route)
     const list = await campaigns();
     if (!list.length) { draw(nav, 'events.title', h('p', {}, t('common.noCampaigns'))); return; }
-    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
+    const slug = selected || shownFirst(list).slug;
     const page = await api('GET', '/v1/campaigns/' + encodeURIComponent(slug) + '/events?upcoming=false&limit=200');
     const rows = page.events.map((event) => h('tr', { 'data-event': event.id },
       cell(event.title), cell(t('kind.' + event.kind)), cell(event.city ? event.city + ', ' + event.country : event.country), cell(localWhen(event.starts_at)),
@@ -908,7 +911,7 @@
     const nav = navigation;
     const list = await campaigns();
     if (!list.length) { draw(nav, 'paper.title', h('p', {}, t('common.noCampaigns'))); return; }
-    const slug = selected || (list.find((campaign) => campaign.status === 'active') || list[0]).slug;
+    const slug = selected || shownFirst(list).slug;
     const campaign = list.find((item) => item.slug === slug) || list[0];
     const base = '/v1/campaigns/' + encodeURIComponent(campaign.slug);
     const [events, page, tally] = await Promise.all([
