@@ -148,7 +148,13 @@ public struct GroupCommitStatistics: Sendable, Equatable {
 
 /// How signing requests are batched.
 public struct GroupCommit: Sendable {
-    /// The most signatures written in one transaction. Default 256.
+    /// The most signatures written in one transaction. Default 24: a writer takes what is queued up to
+    /// this, so that a long queue is written as several batches one after the other and its first
+    /// callers are answered while the rest are written. Taken whole, a long queue became one large
+    /// batch that held most of the callers, and the service's cores waited idle for its answer: with
+    /// the database on a core of its own at 64 connections, the service's core was idle 9–12% of the
+    /// time, each idle spell ended by the writer's wake-up (`perf sched`); batches of at most 24 halved
+    /// that, on shared cores too (BENCHMARKS.md section 6, tenth pass).
     public var maxBatch: Int
     /// Batches written at the same time, each on its own connection. Default 1: one writer makes
     /// fewer, larger batches, and on the 2-core benchmark machine that cost about a fifth less CPU
@@ -156,7 +162,7 @@ public struct GroupCommit: Sendable {
     /// writers can pay off where commits are slow and cores many.
     public var writers: Int
 
-    public init(maxBatch: Int = 256, writers: Int = 1) {
+    public init(maxBatch: Int = 24, writers: Int = 1) {
         self.maxBatch = max(1, maxBatch)
         self.writers = max(1, writers)
     }

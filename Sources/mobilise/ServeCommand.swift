@@ -95,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             readReplicas = PostgresReadReplicas(primary: pool, replicas: replicaPools, logger: logger)
             logger.info("read replicas configured", metadata: ["db.replicas": "\(replicaPools.count)"])
         }
-        let store = MobiliseStore(pool: pool, readReplicas: readReplicas, logger: logger)
+        let store = MobiliseStore(pool: pool, readReplicas: readReplicas, groupCommit: GroupCommit(maxBatch: limits.signingBatch), logger: logger)
         let migrator = try MobiliseSchema.migrator(logger: logger)
         if demo {
             try await migrator.migrate(pool)

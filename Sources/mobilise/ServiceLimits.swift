@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import MobiliseStore
 
 /// How long `serve` lets things take: a statement, a wait for a database connection, the drain on
-/// SIGTERM. Read from the environment (documented in the README's service configuration).
+/// SIGTERM; and how many signatures it writes in one transaction at most. Read from the environment (documented in the README's service configuration).
 struct ServiceLimits: Sendable {
     /// `MOBILISE_STATEMENT_TIMEOUT`: a statement running longer is cancelled on the server and the
     /// request answered 503 `database_timeout`. Default none (the workforce import is one COPY of the
@@ -14,6 +15,10 @@ struct ServiceLimits: Sendable {
     /// `MOBILISE_SHUTDOWN_TIMEOUT`: after SIGTERM or SIGINT, how long in-flight requests may take to
     /// finish before they are cancelled. Default 30 s.
     var shutdownTimeout: Duration = .seconds(30)
+    /// `MOBILISE_SIGNING_BATCH`: the most signatures written in one transaction (``GroupCommit/maxBatch``).
+    /// Default 24. Larger batches cost the database less per signature; smaller ones answer a long
+    /// queue's first callers sooner.
+    var signingBatch = GroupCommit().maxBatch
 
     static func fromEnvironment() throws -> ServiceLimits {
         var limits = ServiceLimits()
@@ -26,6 +31,12 @@ struct ServiceLimits: Sendable {
         }
         if let text = Environment.value("MOBILISE_SHUTDOWN_TIMEOUT") {
             limits.shutdownTimeout = try parse(text, name: "MOBILISE_SHUTDOWN_TIMEOUT")
+        }
+        if let text = Environment.value("MOBILISE_SIGNING_BATCH") {
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), (1...10_000).contains(size) else {
+                throw ValidationError("MOBILISE_SIGNING_BATCH is a number of signatures from 1 to 10000, not '\(text)'")
+            }
+            limits.signingBatch = size
         }
         return limits
     }

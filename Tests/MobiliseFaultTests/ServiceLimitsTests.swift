@@ -12,4 +12,13 @@ import Testing
         #expect(output.status != 0)
         #expect(output.standardError.contains("\(variable) is a duration"), "\(output.standardError)")
     }
+
+    @Test(arguments: ["lots", "0", "20000"])
+    func anUnreadableSigningBatchIsRefusedByName(value: String) async throws {
+        let output = try await CommandRunner.run(
+            CommandRunner.mobilise, ["serve", "--database-url", "postgresql://127.0.0.1:1/none"],
+            environment: ["MOBILISE_SIGNING_BATCH": value, "MOBILISE_JWT_SECRET": ServiceProcess.secret])
+        #expect(output.status != 0)
+        #expect(output.standardError.contains("MOBILISE_SIGNING_BATCH is a number of signatures"), "\(output.standardError)")
+    }
 }
