@@ -633,6 +633,8 @@ def main():
               and "Pune canteen" in fetched[0][2] and "Pune+canteen" not in fetched[0][2], str(fetched)[:800])
         type_into(driver, "paper-reference", "Pune canteen 1")
         type_into(driver, "paper-ids", "in-1\nin-2")
+        check("the count of signers without an HR id starts empty, so that typing 2 cannot make 20",
+              driver.find_element(By.ID, "paper-unidentified").get_attribute("value") == "", driver.find_element(By.ID, "paper-unidentified").get_attribute("value"))
         type_into(driver, "paper-unidentified", "2")
         axe_check(driver, "the paper and posters screen")
         click(driver, "#paper-enter")

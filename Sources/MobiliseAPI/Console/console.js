@@ -954,7 +954,8 @@
     const entryEvent = eventSelect('paper-event');
     const signedOn = h('input', { type: 'date', id: 'paper-signed-on' });
     const ids = h('textarea', { id: 'paper-ids', rows: 5, autocomplete: 'off', spellcheck: 'false' });
-    const unidentified = h('input', { type: 'number', id: 'paper-unidentified', min: 0, max: 10000, value: 0, class: 'short' });
+    // Empty with a placeholder, not pre-filled: a 2 typed after a pre-filled 0 gave 20.
+    const unidentified = h('input', { type: 'number', id: 'paper-unidentified', min: 0, max: 10000, placeholder: '0', class: 'short' });
     const entry = campaign.status !== 'active' ? h('section', { class: 'card' }, h('h2', {}, t('paper.entry')), h('p', {}, t('paper.entryClosed')))
       : h('form', { class: 'card', 'aria-labelledby': 'paper-entry-heading', onsubmit: guarded(async () => {
         if (!reference.value.trim()) { reference.focus(); throw new APIError(400, 'missing_fields', t('paper.referenceMissing')); }
