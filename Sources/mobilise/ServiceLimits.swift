@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import MobiliseStore
 
-/// How long `serve` lets things take: a statement, a wait for a database connection, the drain on
-/// SIGTERM; and how many signatures it writes in one transaction at most. Read from the environment (documented in the README's service configuration).
+/// How long `serve` lets things take (a statement, a wait for a database connection, the drain on
+/// SIGTERM) and how many signatures it writes in one transaction at most. Read from the environment
+/// (documented in the README's service configuration).
 struct ServiceLimits: Sendable {
     /// `MOBILISE_STATEMENT_TIMEOUT`: a statement running longer is cancelled on the server and the
     /// request answered 503 `database_timeout`. Default none (the workforce import is one COPY of the
