@@ -80,12 +80,16 @@ struct ProcessRunnerTests {
         let run = Task {
             try await ProcessRunner.run(Command("/bin/sh", ["-c", "echo $$ > \(shellQuote(started)); exec sleep 600"]))
         }
-        while !FileManager.default.fileExists(atPath: started) { try await Task.sleep(for: .milliseconds(10)) }
+        // The shell creates the file before it writes its pid (and its newline) into it: wait for the whole line.
+        func startedPID() -> pid_t? {
+            guard let text = try? String(contentsOfFile: started, encoding: .utf8), text.hasSuffix("\n") else { return nil }
+            return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        while startedPID() == nil { try await Task.sleep(for: .milliseconds(10)) }
         run.cancel()
         let output = try await run.value
         #expect(output.status == 128 + SIGTERM, "\(output.text)")
-        let text = try String(contentsOfFile: started, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let pid = try #require(pid_t(text))
+        let pid = try #require(startedPID())
         #expect(kill(pid, 0) != 0, "the command no longer runs")
     }
 
