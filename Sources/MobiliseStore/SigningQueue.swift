@@ -5,7 +5,7 @@ import Synchronization
 
 /// Group commit for signing: concurrent ``MobiliseStore/sign(organisationID:campaign:employee:channel:eventID:at:hidingDrafts:)``
 /// calls queue here, and up to ``GroupCommit/writers`` writers each take everything waiting (up to
-/// ``GroupCommit/maxBatch``) and write it as one batch (``MobiliseStore/signBatch(_:connection:campaigns:)``).
+/// ``GroupCommit/batchLimit(onCitus:)``) and write it as one batch (``MobiliseStore/signBatch(_:connection:campaigns:)``).
 ///
 /// No request waits for a batch to fill: a writer takes what is queued the moment it is free, so a
 /// lone signer is written at once, and under load the batches grow by themselves while the previous
@@ -107,8 +107,9 @@ final class SigningQueue: Sendable {
 
     /// The next batch, or nil when nothing is waiting: then this writer ends (it no longer counts).
     private func takeBatch() -> [Waiting]? {
-        state.withLock { state in
-            let batch = Array(state.waiting.prefix(settings.maxBatch))
+        let limit = settings.batchLimit(onCitus: campaigns.signsThroughFunction.withLock { $0 } == true)
+        return state.withLock { state in
+            let batch = Array(state.waiting.prefix(limit))
             state.waiting.removeFirst(batch.count)
             if batch.isEmpty {
                 state.writers -= 1
@@ -148,23 +149,35 @@ public struct GroupCommitStatistics: Sendable, Equatable {
 
 /// How signing requests are batched.
 public struct GroupCommit: Sendable {
-    /// The most signatures written in one transaction. Default 24: a writer takes what is queued up to
-    /// this, so that a long queue is written as several batches one after the other and its first
-    /// callers are answered while the rest are written. Taken whole, a long queue became one large
-    /// batch that held most of the callers, and the service's cores waited idle for its answer: with
-    /// the database on a core of its own at 64 connections, the service's core was idle 9–12% of the
-    /// time, each idle spell ended by the writer's wake-up (`perf sched`); batches of at most 24 halved
-    /// that, on shared cores too (BENCHMARKS.md section 6, tenth pass).
-    public var maxBatch: Int
+    /// The most signatures written in one transaction; nil (the default) lets the database decide
+    /// (``batchLimit(onCitus:)``): 24 on PostgreSQL, 256 on a Citus coordinator.
+    ///
+    /// On PostgreSQL a writer takes what is queued up to 24, so that a long queue is written as
+    /// several batches one after the other and its first callers are answered while the rest are
+    /// written. Taken whole, a long queue became one large batch that held most of the callers, and
+    /// the service's cores waited idle for its answer: with the database on a core of its own at 64
+    /// connections, the service's core was idle 9–12% of the time, each idle spell ended by the
+    /// writer's wake-up (`perf sched`); batches of at most 24 halved that, on shared cores too
+    /// (BENCHMARKS.md section 6, tenth pass). On Citus each batch has a large fixed cost (a delegated
+    /// call planned anew on the worker): there batches of at most 24 signed 5,693/s at 256 connections
+    /// against 9,050/s with 256, at 145 against 79 µs of database CPU per signature
+    /// (deploy/citus/README.md), so Citus keeps the large batches.
+    public var maxBatch: Int?
     /// Batches written at the same time, each on its own connection. Default 1: one writer makes
     /// fewer, larger batches, and on the 2-core benchmark machine that cost about a fifth less CPU
     /// per signature than two writers for the same rate, with a lower p99 (see BENCHMARKS.md); more
     /// writers can pay off where commits are slow and cores many.
     public var writers: Int
 
-    public init(maxBatch: Int = 24, writers: Int = 1) {
-        self.maxBatch = max(1, maxBatch)
+    public init(maxBatch: Int? = nil, writers: Int = 1) {
+        self.maxBatch = maxBatch.map { max(1, $0) }
         self.writers = max(1, writers)
+    }
+
+    /// The most signatures a writer takes at once: ``maxBatch`` when set, else 24 on PostgreSQL and
+    /// 256 on a Citus coordinator (`onCitus`, known once the first batch has asked the database).
+    public func batchLimit(onCitus: Bool) -> Int {
+        maxBatch ?? (onCitus ? 256 : 24)
     }
 }
 

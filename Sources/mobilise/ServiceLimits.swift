@@ -17,9 +17,9 @@ struct ServiceLimits: Sendable {
     /// finish before they are cancelled. Default 30 s.
     var shutdownTimeout: Duration = .seconds(30)
     /// `MOBILISE_SIGNING_BATCH`: the most signatures written in one transaction (``GroupCommit/maxBatch``).
-    /// Default 24. Larger batches cost the database less per signature; smaller ones answer a long
-    /// queue's first callers sooner.
-    var signingBatch = GroupCommit().maxBatch
+    /// Default nil: 24 on PostgreSQL, 256 on a Citus coordinator. Larger batches cost the database less
+    /// per signature; smaller ones answer a long queue's first callers sooner.
+    var signingBatch: Int?
 
     static func fromEnvironment() throws -> ServiceLimits {
         var limits = ServiceLimits()

@@ -264,6 +264,16 @@ import Testing
         }
     }
 
+    /// Unless set, a batch holds at most 24 signatures on PostgreSQL and 256 on a Citus coordinator,
+    /// where each batch has a large fixed cost (deploy/citus/README.md).
+    @Test func theBatchLimitIs24OnPostgreSQLAnd256OnCitusUnlessSet() {
+        #expect(GroupCommit().batchLimit(onCitus: false) == 24)
+        #expect(GroupCommit().batchLimit(onCitus: true) == 256)
+        #expect(GroupCommit(maxBatch: 100).batchLimit(onCitus: false) == 100)
+        #expect(GroupCommit(maxBatch: 100).batchLimit(onCitus: true) == 100)
+        #expect(GroupCommit(maxBatch: 0).batchLimit(onCitus: false) == 1)
+    }
+
     /// A writer keeps its connection while batches keep coming, but not against another caller of
     /// the pool: with a pool of one connection, a query asked for in the middle of a burst is served
     /// after the batch being written, not after the whole burst.
