@@ -164,6 +164,9 @@ import Testing
                             }
                         }
                     }
+                    // The sender starts once signing is under way (a slow first batch could otherwise let every
+                    // message go out before any signature, and the test would say nothing about pacing).
+                    try await waitUntil("the employees are signing", timeout: .seconds(60), interval: .milliseconds(10)) { signatures.current > 0 }
                     group.addTask { try await sender.run() }
                     try await waitUntil("every message is delivered while employees sign", timeout: .seconds(120), interval: .milliseconds(50)) {
                         try await Self.count(harness, "SELECT count(*) FROM outbox_messages WHERE status = 'delivered'") == total
